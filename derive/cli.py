@@ -1,0 +1,77 @@
+"""The `derive` command: a thin shell over the library. Exit 0 ok, 1 a check failed, 2 usage."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .problems import PROBLEMS, UnknownProblem, get
+
+EPILOG = """examples:
+  derive list                          the problems derive knows
+  derive show naive-softmax            the derivation, step by step, with each rule
+  derive show naive-softmax --format latex > grads.tex
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derive",
+        description="Derive, verify and typeset the gradients of word2vec losses. Every gradient "
+                    "is derived by SymPy from the loss itself, and every step is checked numerically.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("list", help="list the problems derive knows",
+                   description="List the problems derive knows, one a line.",
+                   epilog="example:\n  derive list", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    show = sub.add_parser(
+        "show", help="show a problem's derivation, step by step",
+        description="Derive a problem's gradients from its loss and print every step with the rule "
+                    "that gave it (definition, chain rule, softmax definition, …) and the matrix "
+                    "forms it ends in. Each step is checked numerically before it is printed.",
+        epilog="examples:\n  derive show naive-softmax\n  derive show naive-softmax --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    show.add_argument("problem", metavar="PROBLEM", help="a name from `derive list`")
+    show.add_argument("--format", choices=("text", "latex", "json"), default="text",
+                      help="text for reading (default), latex for a handout, json for tools")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for p in PROBLEMS.values():
+            print(f"{p.name:16} {p.summary}")
+        return 0
+    if args.command == "show":
+        return _show(args.problem, args.format)
+    parser.print_help()
+    return 2
+
+
+def _show(name: str, fmt: str) -> int:
+    try:
+        problem = get(name)
+    except UnknownProblem as exc:
+        print(f"derive show: {exc}", file=sys.stderr)
+        return 2
+    from . import engine, report
+
+    try:
+        derivation = engine.derive(problem.make_loss())
+    except engine.DerivationError as exc:
+        print(f"derive show: {exc}", file=sys.stderr)
+        return 1
+    if fmt == "json":
+        print(json.dumps(report.data(derivation, problem.title), indent=2, ensure_ascii=False))
+    elif fmt == "latex":
+        sys.stdout.write(report.latex(derivation))
+    else:
+        sys.stdout.write(report.text(derivation, problem.title))
+    return 0

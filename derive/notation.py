@@ -1,0 +1,58 @@
+"""The handout's objects, their SymPy symbols and their LaTeX: stated here and nowhere else.
+
+Shape convention: the handout's U is d×V with the outside vectors u_w as *columns*; v_c is a column
+vector in ℝ^d; ŷ = softmax(Uᵀv_c) and the one-hot y are columns in ℝ^V. (Kernels, a later stage,
+take U as rows (V, d): that is the transpose of this U, without a copy.)
+
+Each object has two faces: an IndexedBase for elementwise derivation (U[i, w] is the i-th entry of
+u_w) and a MatrixSymbol for the matrix forms the derivation folds back into.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+V, d = sp.symbols("V d", integer=True, positive=True)
+
+# Row index over ℝ^d, vocabulary indices, and the outside word o.
+i, j = sp.symbols("i j", integer=True, nonnegative=True)
+w, w2, k = sp.symbols("w w2 k", integer=True, nonnegative=True)
+o = sp.Symbol("o", integer=True, nonnegative=True)
+
+
+@dataclass(frozen=True)
+class Obj:
+    """One named object of the handout: its text name, LaTeX and both SymPy faces."""
+
+    name: str
+    latex: str
+    indexed: sp.IndexedBase
+    matrix: sp.MatrixSymbol
+
+
+def _obj(name: str, latex: str, rows: sp.Expr, cols: sp.Expr | int) -> Obj:
+    shape = (rows,) if cols == 1 else (rows, cols)
+    return Obj(name, latex, sp.IndexedBase(name, shape=shape), sp.MatrixSymbol(name, rows, cols))
+
+
+U = _obj("U", r"\mathbf{U}", d, V)
+v_c = _obj("v_c", r"\mathbf{v}_c", d, 1)
+y_hat = _obj("yhat", r"\hat{\mathbf{y}}", V, 1)
+y = _obj("y", r"\mathbf{y}", V, 1)
+
+OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y)
+BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
+BY_MATRIX = {obj.matrix: obj for obj in OBJECTS}
+
+# The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
+COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}"}
+ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}"}
+COLUMN_TEXT = {U.indexed: "u_{}"}
+ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}"}
+
+VOCAB_LATEX = r"\text{Vocab}"
+INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j"}
+
+# The default sizes for numeric checks: V ≠ d, both small, so a transposed result cannot pass.
+CHECK_SIZES: tuple[tuple[int, int], ...] = ((5, 3), (1, 2), (4, 1))

@@ -1,0 +1,138 @@
+"""Printers for derivations: plain text for terminals and LaTeX for handouts.
+
+Both read names and LaTeX from `notation`; each overrides only the nodes whose notation differs from
+SymPy's (the logit Σ_i U[i, x] v_c[i] prints as u_xᵀv_c, sums over the vocabulary as Σ_{w ∈ Vocab}).
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from . import notation as n
+
+
+def _dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
+    """(x, v) when s is Σ_i U[i, x] v[i]: the column u_x dotted with a vector."""
+    if len(s.limits) != 1:
+        return None
+    var = s.variables[0]
+    factors = sp.Mul.make_args(s.function)
+    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) for f in factors):
+        return None
+    mat = next((f for f in factors if len(f.indices) == 2 and f.indices[0] == var), None)
+    vec = next((f for f in factors if f.indices == (var,)), None)
+    if mat is None or vec is None or mat.base not in n.COLUMN_TEXT:
+        return None
+    return mat.indices[1], vec.base
+
+
+def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
+    # ŷ − y and ŷ_w − 1 as the seed writes them, not SymPy's −y + ŷ.
+    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+
+class TextPrinter(StrPrinter):
+    printmethod = "_derive_text"  # Indexed's own _sympystr would bypass our _print_Indexed
+
+    def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
+        return _positive_first(super()._as_ordered_terms(expr, order))
+
+    def _index(self, x: sp.Expr) -> str:
+        return n.INDEX_LATEX.get(x, self._print(x))
+
+    def _print_Sum(self, s: sp.Sum) -> str:
+        pair = _dot_pair(s)
+        if pair is not None:
+            x, v = pair
+            return f"{n.COLUMN_TEXT[n.U.indexed].format(self._index(x))}ᵀ{n.BY_INDEXED[v].name}"
+        var = s.variables[0]
+        return f"Σ_{self._index(var)} ({self._print(s.function)})"
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        if e.base in n.ENTRY_TEXT:
+            return n.ENTRY_TEXT[e.base].format(self._index(e.indices[0]))
+        return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
+
+    def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
+        return TEXT_NAMES.get(m.name, m.name)
+
+    def _print_Transpose(self, t: sp.Transpose) -> str:
+        inner = self._print(t.arg)
+        return f"({inner})ᵀ" if not isinstance(t.arg, sp.MatrixSymbol) else f"{inner}ᵀ"
+
+    def _print_Derivative(self, d: sp.Derivative) -> str:
+        return f"∂/∂{self._print(d.variables[0])} ({self._print(d.expr)})"
+
+    def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> str:
+        return f"δ({self._index(e.args[0])}, {self._index(e.args[1])})"
+
+    def _print_MatMul(self, m: sp.MatMul) -> str:
+        out, prev = "", None
+        for a in m.args:
+            part = f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.Add)) else self._print(a)
+            if a == -1:
+                part = "-"
+            elif out and out != "-" and not isinstance(prev, sp.MatrixExpr):
+                part = " " + part
+            out, prev = out + part, a
+        return out
+
+
+TEXT_NAMES = {n.y_hat.name: "ŷ"}
+
+
+class HandoutLatexPrinter(LatexPrinter):
+    def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
+        return _positive_first(super()._as_ordered_terms(expr, order))
+
+    def _index(self, x: sp.Expr) -> str:
+        return n.INDEX_LATEX.get(x, self._print(x))
+
+    def _print_Sum(self, s: sp.Sum) -> str:
+        pair = _dot_pair(s)
+        if pair is not None:
+            x, v = pair
+            return (n.COLUMN_LATEX[n.U.indexed].format(self._index(x)) + r"^\top "
+                    + n.BY_INDEXED[v].latex)
+        var, lo, hi = s.limits[0]
+        if hi == n.V - 1:
+            under = rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"
+        else:
+            under = rf"\sum_{{{self._index(var)}={self._print(lo + 1)}}}^{{{self._print(hi + 1)}}}"
+        body = self._print(s.function)
+        if isinstance(s.function, sp.Add):
+            body = rf"\left({body}\right)"
+        return f"{under} {body}"
+
+    def _print_Indexed(self, e: sp.Indexed) -> str:
+        if e.base in n.ENTRY_LATEX:
+            return n.ENTRY_LATEX[e.base].format(self._index(e.indices[0]))
+        obj = n.BY_INDEXED.get(e.base)
+        name = obj.latex if obj else self._print(e.base.label)
+        return f"{{{name}}}_{{{','.join(self._index(x) for x in e.indices)}}}"
+
+    def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
+        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        return obj.latex if obj else super()._print_MatrixSymbol(m)
+
+    def _print_Transpose(self, t: sp.Transpose) -> str:
+        inner = self._print(t.arg)
+        if isinstance(t.arg, sp.MatAdd):
+            inner = rf"\left({inner}\right)"
+        return rf"{inner}^\top"
+
+    def _print_Derivative(self, d: sp.Derivative) -> str:
+        body = self._print(d.expr)
+        return rf"\frac{{\partial}}{{\partial {self._print(d.variables[0])}}} \left({body}\right)"
+
+    def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
+        return rf"\delta_{{{self._index(e.args[0])} {self._index(e.args[1])}}}"
+
+
+def text(expr: sp.Basic) -> str:
+    return TextPrinter(dict(order="none")).doprint(expr)
+
+
+def latex(expr: sp.Basic) -> str:
+    return HandoutLatexPrinter(dict(order="none")).doprint(expr)

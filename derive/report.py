@@ -1,0 +1,83 @@
+"""A derivation as text (for terminals), LaTeX, or JSON-ready data."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import notation as n
+from . import printing
+from .engine import Derivation, Gradient, Step
+
+WIDTH = 72
+
+
+def gradient_label(grad: Gradient, *, latex: bool = False) -> str:
+    if grad.case:
+        return r"\frac{\partial J}{\partial \mathbf{u}_w}" if latex else "∂J/∂u_w"
+    name = grad.wrt.latex if latex else grad.wrt.name
+    return rf"\frac{{\partial J}}{{\partial {name}}}" if latex else f"∂J/∂{name}"
+
+
+def case_text(grad: Gradient) -> str:
+    return grad.case.replace("!=", "≠")
+
+
+def _step_lines(steps: tuple[Step, ...]) -> list[str]:
+    lines = []
+    for step in steps:
+        body = printing.text(step.expr)
+        lines.append(f"  = {body}".ljust(WIDTH) + f"  [{step.rule}]")
+    return lines
+
+
+def text(derivation: Derivation, title: str) -> str:
+    """The whole derivation, one step a line with its rule, then the results."""
+    out = [f"{derivation.loss.name}: {title}", "", "J"]
+    out += _step_lines(derivation.loss_steps)
+    for grad in derivation.gradients:
+        entry = "entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index)
+        head = f"{gradient_label(grad)}" + (f"  (case {case_text(grad)})" if grad.case else f"  ({entry})")
+        out += ["", head] + _step_lines(grad.steps)
+    out += ["", "Results"]
+    for grad in derivation.gradients:
+        case = f"   (if {case_text(grad)})" if grad.case else ""
+        out.append(f"  {gradient_label(grad)} = {printing.text(grad.result)}{case}")
+    sizes = ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
+    count = len(derivation.loss_steps) + sum(len(g.steps) for g in derivation.gradients)
+    out += ["", f"All {count} steps verified numerically at (V, d) = {sizes}."]
+    return "\n".join(out) + "\n"
+
+
+def latex(derivation: Derivation) -> str:
+    """Each chain as an aligned block, the rule of each step as its \\text{} justification."""
+    blocks = [_aligned("J", derivation.loss_steps)]
+    for grad in derivation.gradients:
+        blocks.append(_aligned(gradient_label(grad, latex=True), grad.steps, grad.case))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _aligned(lhs: str, steps: tuple[Step, ...], case: str = "") -> str:
+    rows = []
+    for idx, step in enumerate(steps):
+        left = lhs if idx == 0 else ""
+        rows.append(rf"{left} &= {printing.latex(step.expr)} && \text{{({step.rule})}}")
+    head = f"% case {case}\n" if case else ""
+    return head + "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+
+def data(derivation: Derivation, title: str) -> dict[str, Any]:
+    def steps(seq: tuple[Step, ...]) -> list[dict[str, str]]:
+        return [{"rule": s.rule, "text": printing.text(s.expr), "latex": printing.latex(s.expr)}
+                for s in seq]
+
+    return {
+        "problem": derivation.loss.name,
+        "title": title,
+        "loss": steps(derivation.loss_steps),
+        "gradients": [
+            {"wrt": g.wrt.name if not g.case else "u_w", "case": g.case or None,
+             "result": {"text": printing.text(g.result), "latex": printing.latex(g.result)},
+             "steps": steps(g.steps)}
+            for g in derivation.gradients
+        ],
+        "verified_at": [list(s) for s in n.CHECK_SIZES],
+    }
