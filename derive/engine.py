@@ -68,6 +68,8 @@ class Loss:
     softmax: Softmax
     wrt: tuple[n.Obj, ...] = (n.v_c, n.U)
     params: dict[sp.Symbol, float] = field(default_factory=dict)
+    # ∂J/∂u_w in its two cases (w = o, w ≠ o), from ∂J/∂U: for losses where u_w meets only v_c.
+    column_cases: bool = True
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     for obj in loss.wrt:
         grad = _gradient(loss, loss_steps[-1].expr, obj, point)
         gradients.append(grad)
-        if obj is n.U:
+        if obj is n.U and loss.column_cases:
             gradients.extend(_column_cases(grad, point))
     return Derivation(loss, tuple(loss_steps), tuple(gradients))
 

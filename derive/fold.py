@@ -15,7 +15,10 @@ class FoldError(ValueError):
 
 def to_matrix(expr: sp.Expr, row: sp.Symbol, col: sp.Symbol | None = None) -> sp.MatrixExpr:
     """The matrix expression whose (row[, col]) entry is expr."""
-    terms = [_term(t, row, col) for t in sp.Add.make_args(sp.factor_terms(expr))]
+    # Group a_j b_k − a_j c_k as a_j (b_k − c_k), so the outer product folds as a (b − c)ᵀ.
+    rows = [a for a in expr.atoms(sp.Indexed) if a.free_symbols & {row, col} == {row}]
+    expr = sp.collect(sp.factor_terms(expr), rows) if col is not None else sp.factor_terms(expr)
+    terms = [_term(t, row, col) for t in sp.Add.make_args(expr)]
     return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
 
 

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive import engine, rules
+from derive import notation as n
+from derive import printing
+from derive.numeric import NumericPoint, check_equal
+
+from .reference import naive_softmax, softmax
+
+U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
+
+
+def _by(derivation, name, case=""):
+    return next(g for g in derivation.gradients if g.wrt.name == name and g.case == case)
+
+
+def _numeric(expr: sp.MatrixExpr, Uv, vv, o, w=None) -> np.ndarray:
+    """A matrix form at concrete values: ŷ from the softmax, y one-hot."""
+    d, V = Uv.shape
+    expr = expr.subs({n.V: V, n.d: d})
+    expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: yhat[e.indices[0], 0])
+    f = sp.lambdify([U, v, yhat, y, n.w], expr, modules="numpy")
+    return np.asarray(f(Uv, vv[:, None], softmax(Uv.T @ vv)[:, None], np.eye(V)[:, [o]], w))
+
+
+def test_results_are_the_matrix_forms_a_reader_expects(naive):
+    assert _by(naive, "v_c").result.doit() == (U * (yhat - y)).doit()
+    assert _by(naive, "U").result.doit() == (v * (yhat - y).T).doit()
+    assert _by(naive, "U", "w = o").result == (n.y_hat.indexed[n.w] - 1) * v
+    assert _by(naive, "U", "w != o").result == n.y_hat.indexed[n.w] * v
+
+
+def test_results_print_as_in_the_seed(naive):
+    texts = [printing.text(g.result) for g in naive.gradients]
+    assert texts == ["U(ŷ - y)", "v_c(ŷ - y)ᵀ", "(ŷ_w - 1) v_c", "ŷ_w v_c"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(V=st.integers(1, 6), d=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_results_match_a_hand_written_gradient(naive, V, d, seed):
+    rng = np.random.default_rng(seed)
+    Uv, vv, o = rng.normal(size=(d, V)), rng.normal(size=d), int(rng.integers(V))
+    grad_v, grad_U = naive_softmax(vv, o, Uv)
+    np.testing.assert_allclose(_numeric(_by(naive, "v_c").result, Uv, vv, o)[:, 0], grad_v,
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(_numeric(_by(naive, "U").result, Uv, vv, o), grad_U,
+                               rtol=1e-12, atol=1e-12)
+    for w in range(V):
+        case = "w = o" if w == o else "w != o"
+        col = _numeric(_by(naive, "U", case).result, Uv, vv, o, w)[:, 0]
+        np.testing.assert_allclose(col, grad_U[:, w], rtol=1e-12, atol=1e-12)
+
+
+def test_trace_follows_the_seed_parts(naive):
+    assert [s.rule for s in naive.loss_steps] == [
+        "definition", "softmax definition", "log of a quotient", "log of exp"]
+    assert [s.rule for s in _by(naive, "v_c").steps] == [
+        "derivative", "linearity", "chain rule", "derivative of exp", "rearrange",
+        "softmax definition", "one-hot vector", "matrix form"]
+    assert [s.rule for s in _by(naive, "U", "w = o").steps][-1] == "matrix form"
+
+
+def test_every_step_holds_at_fresh_random_points(naive):
+    point = NumericPoint(naive.loss, seed=7)
+    for steps, index in [(naive.loss_steps, ())] + [(g.steps, g.index) for g in naive.gradients[:2]]:
+        for before, after in zip(steps, steps[1:]):
+            assert check_equal(point, before, after, index) is None, after.rule
+
+
+def test_a_wrong_rule_is_caught_and_named(monkeypatch):
+    from derive import problems
+
+    monkeypatch.setattr(rules, "rearrange", lambda e: 2 * e)
+    with pytest.raises(engine.DerivationError, match=r"^step 'dJ/dv_c: rearrange' does not hold"):
+        engine.derive(problems.get("naive-softmax").make_loss())
+
+
+def test_a_wrong_fold_is_caught_against_sympys_own_derivative(monkeypatch):
+    from derive import problems
+
+    real = engine.to_matrix
+    monkeypatch.setattr(engine, "to_matrix", lambda e, *idx: real(-e, *idx))
+    with pytest.raises(engine.DerivationError, match=r"^step 'dJ/dv_c: matrix form' does not hold"):
+        engine.derive(problems.get("naive-softmax").make_loss())
+
+
+LAM, T, MU = sp.symbols("lambda T mu", positive=True)
+
+
+def test_l2_regularised_loss():
+    loss = engine.Loss("l2", engine.neg_log_softmax() + LAM / 2 * engine.norm_sq(n.v_c),
+                       engine.Softmax(engine.logit))
+    d = engine.derive(loss)
+    assert _by(d, "v_c").result.doit() == (U * (yhat - y) + LAM * v).doit()
+    assert printing.text(_by(d, "v_c").result) == "lambda v_c + U(ŷ - y)"
+    assert _by(d, "U").result.doit() == (v * (yhat - y).T).doit()
+
+
+def test_temperature_scaled_softmax():
+    loss = engine.Loss("temp", engine.neg_log_softmax(),
+                       engine.Softmax(lambda x: engine.logit(x) / T))
+    d = engine.derive(loss)
+    assert _by(d, "v_c").result.doit() == (U * (yhat - y) / T).doit()
+    assert _by(d, "U").result.doit() == (v * (yhat - y).T / T).doit()
+    assert _by(d, "U", "w = o").result == ((n.y_hat.indexed[n.w] - 1) / T) * v
+
+
+def test_frobenius_regularised_outside_vectors():
+    loss = engine.Loss("frob", engine.neg_log_softmax() + MU / 2 * engine.norm_sq(n.U),
+                       engine.Softmax(engine.logit), column_cases=False)
+    d = engine.derive(loss)
+    assert len(d.gradients) == 2
+    assert _by(d, "U").result.doit() == (v * (yhat - y).T + MU * U).doit()
+    assert _by(d, "v_c").result.doit() == (U * (yhat - y)).doit()
+
+
+def test_derivation_does_not_depend_on_sizes(naive):
+    assert all(not s.expr.has(sp.Integer(5)) for g in naive.gradients for s in g.steps)
+    assert _by(naive, "U").result.shape == (n.d, n.V)
+    assert _by(naive, "v_c").result.shape == (n.d, 1)
