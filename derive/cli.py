@@ -19,15 +19,17 @@ EPILOG = """examples:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="derive",
-        description="Derive, verify and typeset the gradients of word2vec losses. Every gradient "
-                    "is derived by SymPy from the loss itself, and every step is checked numerically.",
+        description="Derive, verify and typeset the gradients of word2vec losses. Every "
+                    "gradient is derived by SymPy from the loss itself, and every step is "
+                    "checked numerically.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", help="list the problems derive knows",
                    description="List the problems derive knows, one a line.",
-                   epilog="example:\n  derive list", formatter_class=argparse.RawDescriptionHelpFormatter)
+                   epilog="example:\n  derive list",
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
 
     show = sub.add_parser(
         "show", help="show a problem's derivation, step by step",

@@ -98,7 +98,7 @@ def neg_log_softmax() -> sp.Expr:
 
 
 def derive(loss: Loss, *, check: bool = True) -> Derivation:
-    """Every gradient of `loss`, with its trace; each step checked numerically unless check=False."""
+    """Every gradient of `loss`, with its trace; each step checked numerically unless told not."""
     point = NumericPoint(loss) if check else None
     loss_steps = _trace(loss.expr, [
         ("definition", lambda e: e),

@@ -6,6 +6,7 @@ V ≠ d, so a result that is right only up to a transpose cannot pass.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,13 +23,25 @@ INDEX_AND_SIZE = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
 SEED = 20261124
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One concrete size and random values for it."""
+
+    V: int
+    d: int
+    arrays: dict[sp.IndexedBase, np.ndarray]
+    o: int
+    params: list[float]
+
+
 class NumericPoint:
     """Random values for every object of a loss, at each check size."""
 
     def __init__(self, loss: Loss, *, seed: int = SEED) -> None:
         rng = np.random.default_rng(seed)
         self.loss = loss
-        self.defs = {loss.softmax.base: loss.softmax.entry, n.y.indexed: lambda x: sp.KroneckerDelta(x, n.o)}
+        self.defs = {loss.softmax.base: loss.softmax.entry,
+                     n.y.indexed: lambda x: sp.KroneckerDelta(x, n.o)}
         expanded = self.expand(loss.expr)
         self.bases = sorted(expanded.atoms(sp.IndexedBase), key=str)
         self.params = sorted((s for s in expanded.free_symbols
@@ -37,9 +50,10 @@ class NumericPoint:
         self.points = []
         for V, d in n.CHECK_SIZES:
             sizes = {n.V: V, n.d: d}
-            arrays = {b: rng.normal(size=tuple(int(s.subs(sizes)) for s in b.shape)) for b in self.bases}
+            arrays = {b: rng.normal(size=tuple(int(s.subs(sizes)) for s in b.shape))
+                      for b in self.bases}
             values = [loss.params.get(p, rng.uniform(0.5, 1.5)) for p in self.params]
-            self.points.append((V, d, arrays, int(rng.integers(V)), values))
+            self.points.append(Sample(V, d, arrays, int(rng.integers(V)), values))
 
     def expand(self, expr: sp.Expr) -> sp.Expr:
         """Replace ŷ and y by what they stand for, and evaluate any derivative left."""
@@ -54,11 +68,11 @@ class NumericPoint:
         args = [*self.bases, n.o, n.V, n.d, *index, *self.params]
         f = sp.lambdify(args, expr, modules="numpy")
         out = []
-        for V, d, arrays, o, values in self.points:
-            ranges = [range(_extent(s, V, d)) for s in index]
+        for p in self.points:
+            ranges = [range(p.d if s in (n.i, n.j) else p.V) for s in index]
             grid = np.empty([len(r) for r in ranges])
             for idx in itertools.product(*ranges):
-                grid[idx] = f(*arrays.values(), o, V, d, *idx, *values)
+                grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, *idx, *p.params)
             out.append(grid)
         return out
 
@@ -66,15 +80,16 @@ class NumericPoint:
         """A matrix form at every point; with a free index (w), stacked over it."""
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
                             lambda e: matrix_of(e.base)[e.indices[0], 0])
-        mats = [matrix_of(b) for b in self.bases] + [matrix_of(self.loss.softmax.base), matrix_of(n.y.indexed)]
+        mats = [matrix_of(b) for b in self.bases]
+        mats += [matrix_of(self.loss.softmax.base), matrix_of(n.y.indexed)]
         out = []
-        for (V, d, arrays, o, values), yhat in zip(self.points, self._softmax_values()):
-            sized = expr.subs({n.V: V, n.d: d})
+        for p, yhat in zip(self.points, self._softmax_values(), strict=True):
+            sized = expr.subs({n.V: p.V, n.d: p.d})
             f = sp.lambdify([*mats, n.o, *free, *self.params], sized, modules="numpy")
-            onehot = np.eye(V)[:, [o]]
-            cols = [a.reshape(a.shape[0], -1) for a in arrays.values()]
-            ranges = [range(V) for _ in free]
-            vals = [np.asarray(f(*cols, yhat, onehot, o, *idx, *values), dtype=float)
+            onehot = np.eye(p.V)[:, [p.o]]
+            cols = [a.reshape(a.shape[0], -1) for a in p.arrays.values()]
+            ranges = [range(p.V) for _ in free]
+            vals = [np.asarray(f(*cols, yhat, onehot, p.o, *idx, *p.params), dtype=float)
                     for idx in itertools.product(*ranges)]
             out.append(np.stack(vals) if free else vals[0])
         return out
@@ -83,30 +98,30 @@ class NumericPoint:
         x = sp.Symbol("x", integer=True)
         entry = self.expand(self.loss.softmax.entry(x))
         f = sp.lambdify([*self.bases, n.o, n.V, n.d, x, *self.params], entry, modules="numpy")
-        return [np.array([[f(*arrays.values(), o, V, d, t, *values)] for t in range(V)])
-                for V, d, arrays, o, values in self.points]
+        return [np.array([[f(*p.arrays.values(), p.o, p.V, p.d, t, *p.params)]
+                          for t in range(p.V)])
+                for p in self.points]
 
     def values(self, step: Step, index: tuple[sp.Symbol, ...]) -> list[np.ndarray]:
         if step.matrix:
-            return [m.reshape(m.shape[0], -1) if len(index) > 1 else m.reshape(-1) for m in self.matrices(step.expr)]
+            mats = self.matrices(step.expr)
+            return [m.reshape(m.shape[0], -1) if len(index) > 1 else m.reshape(-1) for m in mats]
         return self.entries(step.expr, index)
 
     def check_against_sympy_diff(self, loss: Loss, grad: Gradient, error: type[Exception]) -> None:
         """The folded result against SymPy's own elementwise derivative of the loss."""
         reference = sp.diff(self.expand(loss.expr), grad.wrt.indexed[grad.index])
-        from .engine import Step
         err = compare(self.entries(reference, grad.index), self.values(grad.steps[-1], grad.index))
         if err is not None:
             raise error(f"dJ/d{grad.wrt.name} = {grad.result} disagrees with the elementwise "
-                        f"derivative of {loss.name}: {err}") from None
-        del Step
+                        f"derivative of {loss.name}: {err}")
 
     def check_case(self, full: Gradient, case: Gradient, error: type[Exception]) -> None:
         """A column case of ∂J/∂U against the column of the full gradient where the case holds."""
         fulls = self.values(full.steps[-1], full.index)
         cases = self.matrices(case.result, (n.w,))
-        for (V, d, arrays, o, values), g, c in zip(self.points, fulls, cases):
-            cols = [o] if case.case == "w = o" else [w for w in range(V) if w != o]
+        for p, g, c in zip(self.points, fulls, cases, strict=True):
+            cols = [p.o] if case.case == "w = o" else [w for w in range(p.V) if w != p.o]
             for w in cols:
                 err = compare([g[:, w]], [c[w].reshape(-1)])
                 if err is not None:
@@ -114,21 +129,18 @@ class NumericPoint:
                                 f"{w} of dJ/dU: {err}")
 
 
-def _extent(index: sp.Symbol, V: int, d: int) -> int:
-    return d if index in (n.j, n.i) else V
-
-
 
 
 def compare(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
     """None when every pair agrees in shape and value; else what differs."""
-    for a, b in zip(left, right):
+    for a, b in zip(left, right, strict=True):
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if a.shape != b.shape:
             return f"shape {b.shape} where {a.shape} was expected"
         rel = np.abs(a - b) / np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
         if not np.all(rel <= RTOL):
-            return f"max relative error {float(np.nanmax(rel)) if np.isfinite(rel).any() else float('nan'):.3g}"
+            worst = float(np.nanmax(rel)) if np.isfinite(rel).any() else float("nan")
+            return f"max relative error {worst:.3g}"
     return None
 
 

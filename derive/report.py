@@ -35,7 +35,8 @@ def text(derivation: Derivation, title: str) -> str:
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
         entry = "entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index)
-        head = f"{gradient_label(grad)}" + (f"  (case {case_text(grad)})" if grad.case else f"  ({entry})")
+        where = f"case {case_text(grad)}" if grad.case else entry
+        head = f"{gradient_label(grad)}  ({where})"
         out += ["", head] + _step_lines(grad.steps)
     out += ["", "Results"]
     for grad in derivation.gradients:

@@ -113,7 +113,8 @@ def softmax_definition(yhat: sp.IndexedBase) -> Rule:
 
             def is_entry(m: sp.Expr, z: sp.Sum = z, var: sp.Symbol = var,
                          arg: sp.Expr = arg) -> bool:
-                return isinstance(m, sp.Mul) and sp.Pow(z, -1) in m.args and _entry(m, var, arg)
+                return (isinstance(m, sp.Mul) and sp.Pow(z, -1) in m.args
+                        and _entry(m, var, arg) is not None)
 
             def to_yhat(m: sp.Mul, z: sp.Sum = z, var: sp.Symbol = var,
                         arg: sp.Expr = arg) -> sp.Expr:
@@ -160,5 +161,6 @@ def merge_sums(expr: sp.Expr) -> sp.Expr:
             rest.append(term)
     if not any(len(g) > 1 for g in groups.values()):
         return expr
-    merged = [sp.Sum(sp.factor_terms(sp.Add(*fs)), (n.w, lo, hi)) for (lo, hi), fs in groups.items()]
+    merged = [sp.Sum(sp.factor_terms(sp.Add(*fs)), (n.w, lo, hi))
+              for (lo, hi), fs in groups.items()]
     return sp.Add(*rest, *merged)

@@ -11,6 +11,6 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture(scope="session")
 def naive():
-    from derive import problems, engine
+    from derive import engine, problems
 
     return engine.derive(problems.get("naive-softmax").make_loss())

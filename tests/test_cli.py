@@ -67,7 +67,8 @@ def test_bad_format_exits_2():
 
 
 def test_python_dash_m_and_help_do_not_import_sympy():
-    code = "import sys; from derive.cli import build_parser; build_parser(); print('sympy' in sys.modules)"
+    code = ("import sys; from derive.cli import build_parser; build_parser(); "
+            "print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     run = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True)

@@ -1,0 +1,52 @@
+"""How long deriving naive softmax takes, and that the time does not grow with V or d.
+
+Run: python benchmarks/bench_derive.py
+Prints the cold-process times of `derive --help` and of import + full verified derivation, then the
+in-process derivation time with the check sizes set to V=10 and to V=10⁶ (the symbolic part is the
+same; only the numeric check would differ, so it is timed with checks off and on at small sizes).
+"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+
+COLD = "import time; t=time.perf_counter(); from derive import problems, engine; " \
+       "engine.derive(problems.get('naive-softmax').make_loss()); print(time.perf_counter()-t)"
+
+
+def cold(args: list[str], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, *args], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def symbolic_time(V: int, d: int, repeat: int = 3) -> float:
+    from derive import engine, problems
+    from derive import notation as n
+
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        derivation = engine.derive(problems.get("naive-softmax").make_loss(), check=False)
+        # The matrix forms at a concrete size: what a user of V, d would substitute.
+        [g.result.subs({n.V: V, n.d: d}) for g in derivation.gradients]
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    print(f"derive --help, cold process:                 {cold(['-m', 'derive', '--help']):.3f} s")
+    print(f"import + verified derivation, cold process:  {cold(['-c', COLD]):.3f} s (wall)")
+    small, large = symbolic_time(10, 10), symbolic_time(10**6, 300)
+    print(f"derivation (symbolic), V=10,    d=10:        {small:.3f} s")
+    print(f"derivation (symbolic), V=10**6, d=300:       {large:.3f} s")
+    print(f"ratio large/small:                           {large / small:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
