@@ -13,6 +13,8 @@ EPILOG = """examples:
   derive list                          the problems derive knows
   derive show naive-softmax            the derivation, step by step, with each rule
   derive show naive-softmax --format latex > grads.tex
+  derive show naive-softmax --code     the NumPy kernel generated from the derivation
+  derive export -o kernels.py          the kernels as a standalone NumPy module
 """
 
 
@@ -41,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("problem", metavar="PROBLEM", help="a name from `derive list`")
     show.add_argument("--format", choices=("text", "latex", "json"), default="text",
                       help="text for reading (default), latex for a handout, json for tools")
+    show.add_argument("--code", action="store_true",
+                      help="print the NumPy kernel generated from the derivation instead")
+
+    export = sub.add_parser(
+        "export", help="write the generated kernels as a standalone NumPy module",
+        description="Write the kernels generated from the derivations to one Python file that "
+                    "imports only NumPy: naive_softmax(v_c, o, U) and naive_softmax_batch(V_c, o, "
+                    "U), U as rows (V, d). The file is written atomically.",
+        epilog="examples:\n  derive export\n  derive export -o my_kernels.py",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    export.add_argument("-o", "--output", default="output/kernels.py", metavar="FILE",
+                        help="where to write (default: output/kernels.py)")
     return parser
 
 
@@ -52,12 +66,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{p.name:16} {p.summary}")
         return 0
     if args.command == "show":
-        return _show(args.problem, args.format)
+        return _show(args.problem, args.format, code=args.code)
+    if args.command == "export":
+        return _export(args.output)
     parser.print_help()
     return 2
 
 
-def _show(name: str, fmt: str) -> int:
+def _export(output: str) -> int:
+    from pathlib import Path
+
+    from . import kernels
+
+    path = Path(output)
+    if path.is_dir():
+        print(f"derive export: {output} is a folder; give a file name such as "
+              f"{path / 'kernels.py'}", file=sys.stderr)
+        return 2
+    try:
+        kernels.write_atomic(path, kernels.module_source())
+    except OSError as exc:
+        print(f"derive export: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {output}")
+    return 0
+
+
+def _show(name: str, fmt: str, *, code: bool = False) -> int:
     try:
         problem = get(name)
     except UnknownProblem as exc:
@@ -70,7 +105,14 @@ def _show(name: str, fmt: str) -> int:
     except engine.DerivationError as exc:
         print(f"derive show: {exc}", file=sys.stderr)
         return 1
-    if fmt == "json":
+    if code:
+        from . import codegen, kernels
+
+        if name not in kernels.KERNELS:
+            print(f"derive show: {name} has no kernel", file=sys.stderr)
+            return 2
+        sys.stdout.write(codegen.kernel_source(derivation, kernels.KERNELS[name]))
+    elif fmt == "json":
         print(json.dumps(report.data(derivation, problem.title), indent=2, ensure_ascii=False))
     elif fmt == "latex":
         sys.stdout.write(report.latex(derivation))

@@ -14,3 +14,18 @@ def naive_softmax(v_c: np.ndarray, o: int, U: np.ndarray) -> tuple[np.ndarray, n
     y_hat = softmax(U.T @ v_c)
     y_hat[o] -= 1.0
     return U @ y_hat, np.outer(v_c, y_hat)
+
+
+def naive_softmax_rows(v_c: np.ndarray, o: int, U: np.ndarray
+                       ) -> tuple[float, np.ndarray, np.ndarray]:
+    """(loss, ∂J/∂v_c, ∂J/∂U) with U as rows (V, d), as the kernels take it; stable log-softmax."""
+    logits = U @ v_c
+    m = logits.max()
+    lse = m + np.log(np.exp(logits - m).sum())
+    delta = np.exp(logits - lse)
+    delta[o] -= 1.0
+    return float(lse - logits[o]), delta @ U, np.outer(delta, v_c)
+
+
+def normalize_rows(x: np.ndarray) -> np.ndarray:
+    return x / np.sqrt((x**2).sum(axis=1, keepdims=True))

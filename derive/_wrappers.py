@@ -1,0 +1,73 @@
+# The checked entry points of the generated kernels. This file is NumPy-only: it is appended to the
+# generated kernel source, both in the cache that `derive.kernels` loads and in `derive export`.
+# It validates input; it holds no gradient formula (those are generated above it).
+import numbers
+
+import numpy as np
+
+_FLOATS = (np.float32, np.float64)
+
+
+def _array(name, x, ndim, what):
+    x = np.asarray(x)
+    if x.dtype.type not in _FLOATS:
+        raise ValueError(f"{name} must be a float32 or float64 array {what}; got dtype {x.dtype}")
+    if x.ndim != ndim or 0 in x.shape:
+        raise ValueError(f"{name} must be a non-empty array {what}; got shape {x.shape}")
+    return x
+
+
+def _index(o, V):
+    if isinstance(o, (bool, np.bool_)) or not isinstance(o, numbers.Integral):
+        raise ValueError(f"o must be an int index into the {V} rows of U; got {o!r}")
+    if not 0 <= o < V:
+        raise ValueError(f"o must be in range(0, {V}) (the rows of U); got {o}")
+    return int(o)
+
+
+def _indices(o, B, V):
+    o = np.asarray(o)
+    if o.dtype.kind not in "iu" or o.shape != (B,):
+        raise ValueError(f"o must be an integer array of shape ({B},), one index per row of V_c; "
+                         f"got dtype {o.dtype}, shape {o.shape}")
+    if B and (o.min() < 0 or o.max() >= V):
+        bad = int(o[(o < 0) | (o >= V)][0])
+        raise ValueError(f"o must hold indices in range(0, {V}) (the rows of U); got {bad}")
+    return o
+
+
+def _common(V_c, U):
+    if V_c.shape[-1] != U.shape[1]:
+        raise ValueError(f"v_c has {V_c.shape[-1]} entries but the rows of U have {U.shape[1]}: "
+                         f"U must have shape (V, d) with d = {V_c.shape[-1]}")
+    dtype = np.result_type(V_c, U)
+    return V_c.astype(dtype, copy=False), U.astype(dtype, copy=False)
+
+
+def naive_softmax(v_c, o, U, *, check_finite=True):
+    """Naive-softmax loss and gradients for one centre word.
+
+    v_c: (d,) centre vector; o: int outside-word index; U: (V, d) outside vectors as rows (the
+    handout's U transposed). Returns (loss, grad_v_c (d,), grad_U (V, d)) in the inputs' dtype.
+    """
+    v_c = _array("v_c", v_c, 1, "of shape (d,)")
+    U = _array("U", U, 2, "of shape (V, d)")
+    v_c, U = _common(v_c, U)
+    o = _index(o, U.shape[0])
+    losses, grad_v, grad_U = _naive_softmax_kernel(v_c[None, :], np.array([o]), U,
+                                                   check_finite=check_finite)
+    return losses[0], grad_v[0], grad_U
+
+
+def naive_softmax_batch(V_c, o, U, *, check_finite=True):
+    """Naive-softmax for B centre words at once.
+
+    V_c: (B, d) centre vectors as rows; o: (B,) integer outside-word indices; U: (V, d).
+    Returns (loss summed over the batch, grad_V_c (B, d), grad_U (V, d)).
+    """
+    V_c = _array("V_c", V_c, 2, "of shape (B, d)")
+    U = _array("U", U, 2, "of shape (V, d)")
+    V_c, U = _common(V_c, U)
+    o = _indices(o, V_c.shape[0], U.shape[0])
+    losses, grad_V, grad_U = _naive_softmax_kernel(V_c, o, U, check_finite=check_finite)
+    return losses.sum(dtype=V_c.dtype), grad_V, grad_U

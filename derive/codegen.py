@@ -1,0 +1,163 @@
+"""Generate NumPy kernels from a derivation: its loss and matrix forms, printed as batched code.
+
+Layouts: the handout's U is d×V with columns u_w; kernels take `U` as rows (V, d) — its transpose —
+and a batch of centre vectors `V_c` as rows (B, d). So a per-sample column vector x becomes the
+(B, n) array of rows xᵀ, and for the handout's
+
+    U x          the rows are  X @ U                (U here the (V, d) rows array)
+    Σ_b a_b b_bᵀ the (V, d) rows gradient is  B_rows.T @ A_rows.
+
+The softmax prints in its stable form: logits shifted by their row maximum, the loss as a
+log-sum-exp, so ŷ_o underflowing to 0 still gives a finite loss.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import notation as n
+from .engine import Derivation
+from .printing import _dot_pair
+
+
+class CodegenError(ValueError):
+    """A derived expression has a form the kernel printer does not know."""
+
+
+PER_SAMPLE = {n.v_c.name: "V_c", n.y_hat.name: "yhat"}
+PARAM = {n.U.name: "U"}
+
+
+class _Emitter:
+    def __init__(self, derivation: Derivation) -> None:
+        self.derivation = derivation
+        self.lines: list[str] = []
+        logit = derivation.loss.softmax.logit
+        self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
+        self.names: dict[str, str] = {}
+        loss = derivation.loss_steps[-1].expr
+        labels = {b.label for b in loss.atoms(sp.IndexedBase)}
+        self.params = sorted((s for s in loss.free_symbols
+                              if type(s) is sp.Symbol and s not in _INDEXES | labels), key=str)
+
+    def assign(self, code: str, hint: str) -> str:
+        if code in self.names:
+            return self.names[code]
+        name = f"{hint}{len(self.names)}" if hint in self.names.values() else hint
+        self.names[code] = name
+        self.lines.append(f"{name} = {code}")
+        return name
+
+    def scalar(self, expr: sp.Expr) -> str:
+        if expr.free_symbols - set(self.params):
+            raise CodegenError(f"kernels take no per-word scalar such as {expr}")
+        return f"({sp.pycode(expr, fully_qualified_modules=False)})"
+
+    # Per-sample column vectors → (B, n) rows.
+    def rows(self, expr: sp.MatrixExpr) -> str:
+        if isinstance(expr, sp.MatrixSymbol):
+            if expr.name in PER_SAMPLE:
+                return PER_SAMPLE[expr.name]
+            raise CodegenError(f"{expr} is not a per-sample vector")
+        if isinstance(expr, sp.MatAdd):
+            onehot = [t for t in expr.args if _is_minus(t, n.y.matrix)]
+            rest = [t for t in expr.args if t not in onehot]
+            if len(onehot) == 1:
+                # x − y for one-hot y: subtract 1 at o, without building y.
+                base = self.rows(sp.MatAdd(*rest) if len(rest) > 1 else rest[0])
+                code = f"{base}.copy()"
+                if code in self.names:
+                    return self.names[code]
+                name = self.assign(code, "delta")
+                self.lines.append(f"{name}[_b, o] -= 1")
+                return name
+            return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
+        if isinstance(expr, sp.MatMul):
+            coeff, mats = _split(expr)
+            if len(mats) == 2 and mats[0] == n.U.matrix:
+                code = f"{self.rows(mats[1])} @ U"
+            elif len(mats) == 1:
+                code = self.rows(mats[0])
+            else:
+                raise CodegenError(f"no kernel form for {expr}")
+            return self.assign(code if coeff == 1 else f"{self.scalar(coeff)} * {code}", "r")
+        raise CodegenError(f"no kernel form for {expr}")
+
+    # A d×V gradient of the handout's U → the (V, d) rows array, summed over the batch.
+    def param_grad(self, expr: sp.MatrixExpr) -> str:
+        if isinstance(expr, sp.MatAdd):
+            return " + ".join(self.param_grad(t) for t in expr.args)
+        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
+        scale = "" if coeff == 1 else f"{self.scalar(coeff)} * "
+        if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
+            return f"{scale}({self.rows(mats[1].arg)}.T @ {self.rows(mats[0])})"
+        if mats == [n.U.matrix]:
+            return f"{scale}(B * U)"
+        raise CodegenError(f"no kernel form for {expr}")
+
+    # The loss J, elementwise, → a (B,) array of per-sample losses.
+    def loss(self, expr: sp.Expr) -> str:
+        if isinstance(expr, sp.Add):
+            return " + ".join(f"({self.loss(t)})" for t in expr.args)
+        if isinstance(expr, sp.Mul):
+            coeff, rest = expr.as_independent(*self.derivation.loss.expr.atoms(sp.Indexed),
+                                              sp.Sum, sp.log, as_Add=False)
+            if coeff != 1:
+                return f"{self.scalar(coeff)} * ({self.loss(rest)})"
+        if isinstance(expr, sp.log) and expr.args[0] == self.normaliser:
+            return "lse"
+        if isinstance(expr, sp.Sum):
+            pair = _dot_pair(expr)
+            if pair is not None and pair[0] == n.o and pair[1] == n.v_c.indexed:
+                return "dots[_b, o]"
+            if expr.function == n.v_c.indexed[expr.variables[0]] ** 2:
+                return "np.einsum('bi,bi->b', V_c, V_c)"
+            if len(expr.limits) == 2 and isinstance(expr.function, sp.Pow):
+                return "np.full(B, np.vdot(U, U))"
+        raise CodegenError(f"no kernel form for the loss term {expr}")
+
+    def logits(self, expr: sp.Expr) -> str:
+        if isinstance(expr, sp.Sum) and _dot_pair(expr) == (n.w2, n.v_c.indexed):
+            return "dots"
+        if isinstance(expr, sp.Mul):
+            coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
+            return f"{self.scalar(coeff)} * {self.logits(rest)}"
+        raise CodegenError(f"no kernel form for the logit {expr}")
+
+
+_INDEXES = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
+
+
+def _is_minus(term: sp.MatrixExpr, sym: sp.MatrixSymbol) -> bool:
+    return isinstance(term, sp.MatMul) and term.args == (-1, sym)
+
+
+def _split(m: sp.MatMul) -> tuple[sp.Expr, list[sp.MatrixExpr]]:
+    coeff = sp.Mul(*[a for a in m.args if not getattr(a, "is_Matrix", False)])
+    return coeff, [a for a in m.args if getattr(a, "is_Matrix", False)]
+
+
+def kernel_source(derivation: Derivation, name: str) -> str:
+    """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`."""
+    em = _Emitter(derivation)
+    grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
+    logits = derivation.loss.softmax.logit(n.w2)
+    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "dots = V_c @ U.T"]
+    em.assign(em.logits(logits), "logits")
+    em.lines += [
+        "if check_finite and not np.isfinite(logits).all():",
+        "    raise ValueError('the logits U v_c are not all finite: v_c or U holds NaN or inf')",
+        "m = logits.max(axis=1, keepdims=True)",
+        "e = np.exp(logits - m)",
+        "z = e.sum(axis=1, keepdims=True)",
+        "yhat = e / z",
+        "lse = (m + np.log(z))[:, 0]",
+    ]
+    loss = em.loss(derivation.loss_steps[-1].expr)
+    grad_v = em.rows(grads[n.v_c.name])
+    grad_u = em.param_grad(grads[n.U.name])
+    params = "".join(f", {sp.pycode(p)}" for p in em.params)
+    body = "\n".join(f"    {line}" for line in
+                     [*em.lines, f"return {loss}, {grad_v}, {grad_u}"])
+    doc = (f'    """{derivation.loss.name}, derived: dJ/dv_c = {grads[n.v_c.name]}, '
+           f'dJ/dU = {grads[n.U.name]} (handout layout)."""')
+    return f"def {name}(V_c, o, U, *, check_finite=True{params}):\n{doc}\n{body}\n"

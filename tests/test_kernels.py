@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import importlib.util
+import random
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derive import cs224n, kernels
+
+from .reference import naive_softmax_rows, normalize_rows
+
+TOL = {np.float32: 2e-5, np.float64: 1e-12}
+
+
+def _case(rng, V, d, B, dtype, scale=1.0):
+    U = (scale * rng.normal(size=(V, d))).astype(dtype)
+    V_c = rng.normal(size=(B, d)).astype(dtype)
+    o = rng.integers(V, size=B)
+    return V_c, o, U
+
+
+def _assert_close(actual, expected, dtype):
+    np.testing.assert_allclose(actual, expected, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@settings(max_examples=40, deadline=None)
+@given(V=st.integers(1, 9), d=st.integers(1, 6), B=st.integers(1, 5),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**32 - 1))
+def test_kernels_match_the_hand_written_reference(V, d, B, dtype, seed):
+    V_c, o, U = _case(np.random.default_rng(seed), V, d, B, dtype)
+    refs = [naive_softmax_rows(V_c[b].astype(float), int(o[b]), U.astype(float)) for b in range(B)]
+    loss, gV, gU = kernels.naive_softmax_batch(V_c, o, U)
+    assert gV.dtype == gU.dtype == loss.dtype == dtype
+    assert gV.shape == (B, d) and gU.shape == (V, d)
+    _assert_close(loss, sum(r[0] for r in refs), dtype)
+    _assert_close(gV, np.stack([r[1] for r in refs]), dtype)
+    _assert_close(gU, sum(r[2] for r in refs), dtype)
+    l1, g1, gU1 = kernels.naive_softmax(V_c[0], int(o[0]), U)
+    assert g1.dtype == dtype and g1.shape == (d,)
+    _assert_close(l1, refs[0][0], dtype)
+    _assert_close(g1, refs[0][1], dtype)
+    _assert_close(gU1, refs[0][2], dtype)
+
+
+@pytest.mark.parametrize(("dtype", "scale"), [(np.float64, 1e4), (np.float32, 1e3)])
+def test_huge_logits_stay_finite_and_correct(rng, dtype, scale):
+    V_c, o, U = _case(rng, 50, 4, 3, dtype, scale=scale)
+    loss, gV, gU = kernels.naive_softmax_batch(V_c, o, U)
+    assert np.isfinite(loss) and np.isfinite(gV).all() and np.isfinite(gU).all()
+    refs = [naive_softmax_rows(V_c[b].astype(float), int(o[b]), U.astype(float)) for b in range(3)]
+    np.testing.assert_allclose(loss, sum(r[0] for r in refs), rtol=1e-5)
+    np.testing.assert_allclose(gV, np.stack([r[1] for r in refs]), rtol=1e-4, atol=1e-3 * scale)
+
+
+def test_loss_is_finite_when_yhat_o_underflows():
+    U = np.array([[0.0], [1.0]])
+    loss, _, _ = kernels.naive_softmax(np.array([2000.0]), 0, U)
+    assert loss == pytest.approx(2000.0)
+
+
+def test_views_and_the_handout_layout_work(rng):
+    U_handout = rng.normal(size=(4, 12))  # d × V, columns u_w
+    v = rng.normal(size=8)[::2]
+    expected = naive_softmax_rows(np.ascontiguousarray(v), 3, np.ascontiguousarray(U_handout.T))
+    loss, g, gU = kernels.naive_softmax(v, 3, U_handout.T)
+    assert loss == pytest.approx(expected[0], rel=1e-12)
+    np.testing.assert_allclose(g, expected[1], rtol=1e-12)
+    np.testing.assert_allclose(gU, expected[2], rtol=1e-12)
+
+
+V5 = np.ones((5, 3))
+v3 = np.ones(3)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: kernels.naive_softmax(v3, 5, V5), r"^o must be in range\(0, 5\) .*got 5$"),
+    (lambda: kernels.naive_softmax(v3, -1, V5), r"^o must be in range\(0, 5\) .*got -1$"),
+    (lambda: kernels.naive_softmax(v3, 1.0, V5), r"^o must be an int index .*got 1.0$"),
+    (lambda: kernels.naive_softmax(v3, True, V5), r"^o must be an int index .*got True$"),
+    (lambda: kernels.naive_softmax(np.ones(4), 0, V5), r"^v_c has 4 entries but the rows of U have 3"),
+    (lambda: kernels.naive_softmax(np.ones(3, dtype=int), 0, V5), r"^v_c must be a float32 or float64 array .*dtype int64$"),
+    (lambda: kernels.naive_softmax(v3, 0, V5.astype(object)), r"^U must be a float32 .*dtype object$"),
+    (lambda: kernels.naive_softmax(v3, 0, np.ones((0, 3))), r"^U must be a non-empty array .*shape \(0, 3\)$"),
+    (lambda: kernels.naive_softmax(np.ones(0), 0, np.ones((5, 0))), r"^v_c must be a non-empty .*shape \(0,\)$"),
+    (lambda: kernels.naive_softmax(np.ones((1, 3)), 0, V5), r"^v_c must be a non-empty array of shape \(d,\); got shape \(1, 3\)$"),
+    (lambda: kernels.naive_softmax(v3, 0, np.r_[V5[:4], [[np.nan, 1, 1]]]), r"^the logits .* NaN or inf$"),
+    (lambda: kernels.naive_softmax(np.array([np.inf, 0, 0]), 0, V5), r"^the logits .* NaN or inf$"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0, 5]), V5), r"^o must hold indices in range\(0, 5\) .*got 5$"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0, -2]), V5), r"got -2$"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0.0, 1.0]), V5), r"^o must be an integer array of shape \(2,\)"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0]), V5), r"shape \(1,\)$"),
+])
+def test_bad_input_gets_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_check_finite_false_skips_the_check():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss, _, _ = kernels.naive_softmax(np.array([np.nan, 0, 0]), 0, V5, check_finite=False)
+    assert np.isnan(loss)
+
+
+def test_exported_module_imports_only_numpy_and_agrees(tmp_path, rng):
+    path = tmp_path / "k.py"
+    kernels.write_atomic(path, kernels.module_source())
+    imports = {line.split()[1] for line in path.read_text().splitlines()
+               if line.startswith(("import ", "from "))}
+    assert imports == {"numpy", "numbers"}
+    spec = importlib.util.spec_from_file_location("exported", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    V_c, o, U = _case(rng, 20, 5, 4, np.float64)
+    for a, b in zip(mod.naive_softmax_batch(V_c, o, U), kernels.naive_softmax_batch(V_c, o, U),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_cached_kernels_load_without_sympy(tmp_path):
+    code = ("import sys; from derive.kernels import naive_softmax; import numpy as np; "
+            "naive_softmax(np.ones(2), 0, np.ones((3, 2))); print('sympy' in sys.modules)")
+    env = {"DERIVE_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert (first.stdout, second.stdout) == ("True\n", "False\n"), first.stderr + second.stderr
+    assert len(list(tmp_path.glob("kernels-*.py"))) == 1
+
+
+def _course_dummy_vectors() -> np.ndarray:
+    random.seed(31415)
+    np.random.seed(9265)
+    return normalize_rows(np.random.randn(10, 3))
+
+
+def test_course_adapter_on_the_dummy_vectors():
+    vectors = _course_dummy_vectors()
+    center, outside = vectors[:5], vectors[5:]
+    for c, o in [(0, 1), (2, 4), (4, 0)]:
+        loss, g_center, g_outside = cs224n.naiveSoftmaxLossAndGradient(center[c], o, outside, None)
+        ref = naive_softmax_rows(center[c], o, outside)
+        assert loss == pytest.approx(ref[0], rel=1e-12)
+        np.testing.assert_allclose(g_center, ref[1], rtol=1e-12)
+        np.testing.assert_allclose(g_outside, ref[2], rtol=1e-12)
+        k = kernels.naive_softmax(center[c], o, outside)
+        assert loss == k[0] and g_center.shape == (3,) and g_outside.shape == (5, 3)
+
+
+def test_sigmoid_is_stable_and_exact():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = cs224n.sigmoid(np.array([-1000.0, 0.0, 1000.0, 2.0]))
+    np.testing.assert_allclose(s, [0.0, 0.5, 1.0, 1 / (1 + np.exp(-2.0))], rtol=1e-15, atol=0)
