@@ -33,6 +33,11 @@ class _Emitter:
         self.lines: list[str] = []
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
+        delta = sp.MatAdd(n.y_hat.matrix, -n.y.matrix)
+        self.yhat_only_in_delta = not any(
+            g.result.replace(lambda e: isinstance(e, sp.MatAdd) and set(e.args) == set(delta.args),
+                             lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
+            for g in derivation.gradients if not g.case)
         self.names: dict[str, str] = {}
         loss = derivation.loss_steps[-1].expr
         labels = {b.label for b in loss.atoms(sp.IndexedBase)}
@@ -64,7 +69,8 @@ class _Emitter:
             if len(onehot) == 1:
                 # x − y for one-hot y: subtract 1 at o, without building y.
                 base = self.rows(sp.MatAdd(*rest) if len(rest) > 1 else rest[0])
-                code = f"{base}.copy()"
+                # ŷ used nowhere else may be overwritten: one pass over (B, V) saved.
+                code = base if base == "yhat" and self.yhat_only_in_delta else f"{base}.copy()"
                 if code in self.names:
                     return self.names[code]
                 name = self.assign(code, "delta")
@@ -108,7 +114,7 @@ class _Emitter:
         if isinstance(expr, sp.Sum):
             pair = _dot_pair(expr)
             if pair is not None and pair[0] == n.o and pair[1] == n.v_c.indexed:
-                return "dots[_b, o]"
+                return "dots_o"
             if expr.function == n.v_c.indexed[expr.variables[0]] ** 2:
                 return "np.einsum('bi,bi->b', V_c, V_c)"
             if len(expr.limits) == 2 and isinstance(expr.function, sp.Pow):
@@ -141,15 +147,20 @@ def kernel_source(derivation: Derivation, name: str) -> str:
     em = _Emitter(derivation)
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     logits = derivation.loss.softmax.logit(n.w2)
-    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "dots = V_c @ U.T"]
+    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "dots = V_c @ U.T",
+                 "dots_o = dots[_b, o]"]
     em.assign(em.logits(logits), "logits")
+    # The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and
+    # the log-sum-exp, so no other (B, V) array is allocated.
     em.lines += [
         "if check_finite and not np.isfinite(logits).all():",
         "    raise ValueError('the logits U v_c are not all finite: v_c or U holds NaN or inf')",
         "m = logits.max(axis=1, keepdims=True)",
-        "e = np.exp(logits - m)",
-        "z = e.sum(axis=1, keepdims=True)",
-        "yhat = e / z",
+        "yhat = logits",
+        "yhat -= m",
+        "np.exp(yhat, out=yhat)",
+        "z = yhat.sum(axis=1, keepdims=True)",
+        "yhat /= z",
         "lse = (m + np.log(z))[:, 0]",
     ]
     loss = em.loss(derivation.loss_steps[-1].expr)

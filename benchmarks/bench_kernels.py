@@ -1,0 +1,121 @@
+"""Time the derived kernels against a hand-written NumPy reference (and PyTorch, JAX if installed).
+
+Run: python benchmarks/bench_kernels.py [--quick] [--repeat N]
+Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
+shows medians, the ratio to the NumPy reference, and the ratio to the memory floor: the bytes that
+must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, measured here.
+Install the optional baselines with `pip install torch==2.13.0 jax jaxlib`.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from derive import kernels
+
+
+def numpy_reference(V_c: np.ndarray, o: np.ndarray, U: np.ndarray):
+    """Hand-written stable batched naive softmax, U as rows (V, d)."""
+    logits = V_c @ U.T
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    z = e.sum(axis=1, keepdims=True)
+    rows = np.arange(len(o))
+    loss = (m[:, 0] + np.log(z[:, 0]) - logits[rows, o]).sum()
+    delta = e / z
+    delta[rows, o] -= 1
+    return loss, delta @ U, delta.T @ V_c
+
+
+def torch_baseline() -> Callable | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+
+    def run(V_c, o, U):
+        Vt = torch.from_numpy(V_c).requires_grad_()
+        Ut = torch.from_numpy(U).requires_grad_()
+        loss = torch.nn.functional.cross_entropy(Vt @ Ut.T, torch.from_numpy(o), reduction="sum")
+        loss.backward()
+        return loss.item(), Vt.grad, Ut.grad
+    return run
+
+
+def jax_baseline() -> Callable | None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+
+    def loss(V_c, o, U):
+        logits = V_c @ U.T
+        return (jax.nn.logsumexp(logits, axis=1) - logits[jnp.arange(o.shape[0]), o]).sum()
+    f = jax.jit(jax.value_and_grad(loss, argnums=(0, 2)))
+
+    def run(V_c, o, U):
+        value, grads = f(V_c, o, U)
+        return jax.block_until_ready((value, grads))
+    return run
+
+
+def alternate(fns: dict[str, Callable], args: tuple, repeat: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn(*args)  # warm up (and jit)
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn(*args)
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def copy_time(U: np.ndarray, repeat: int) -> float:
+    dst = np.empty_like(U)
+    return alternate({"copy": lambda: np.copyto(dst, U)}, (), repeat)["copy"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="V=10k, d=100 only")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    extra = {"torch": torch_baseline(), "jax": jax_baseline()}
+    extra = {k: v for k, v in extra.items() if v is not None}
+    sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
+                                                (50_000, 300)]
+    print(f"{'dtype':8} {'V':>6} {'d':>4} {'B':>4} {'derive ms':>10} {'numpy ms':>9} "
+          f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra))
+    for dtype in (np.float32, np.float64):
+        for V, d in sizes:
+            U = rng.normal(size=(V, d)).astype(dtype)
+            # U read and grad_U written: the same bytes np.copyto moves.
+            floor = copy_time(U, args.repeat)
+            for B in (1, 64, 512):
+                V_c = rng.normal(size=(B, d)).astype(dtype)
+                o = rng.integers(V, size=B)
+                fns = {"derive": kernels.naive_softmax_batch, "numpy": numpy_reference, **extra}
+                if B == 1:
+                    fns["derive"] = lambda V_c, o, U: kernels.naive_softmax(V_c[0], int(o[0]), U)
+                t = alternate(fns, (V_c, o, U), args.repeat)
+                line = (f"{np.dtype(dtype).name:8} {V:>6} {d:>4} {B:>4} {t['derive'] * 1e3:>10.2f} "
+                        f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
+                        f"{t['derive'] / floor:>7.2f}")
+                line += "".join(f" {t[k] / t['derive']:>8.2f}" for k in extra)
+                print(line, flush=True)
+    print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
+          "torch ×, jax × = their time / derive's (> 1: derive is faster).")
+
+
+if __name__ == "__main__":
+    main()
