@@ -106,15 +106,21 @@ def main() -> None:
                 o = rng.integers(V, size=B)
                 fns = {"derive": kernels.naive_softmax_batch, "numpy": numpy_reference, **extra}
                 if B == 1:
+                    buf = (np.empty(d, dtype), np.empty_like(U))
                     fns["derive"] = lambda V_c, o, U: kernels.naive_softmax(V_c[0], int(o[0]), U)
+                    fns["out="] = lambda V_c, o, U, buf=buf: kernels.naive_softmax(
+                        V_c[0], int(o[0]), U, out=buf)
                 t = alternate(fns, (V_c, o, U), args.repeat)
                 line = (f"{np.dtype(dtype).name:8} {V:>6} {d:>4} {B:>4} {t['derive'] * 1e3:>10.2f} "
                         f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
                         f"{t['derive'] / floor:>7.2f}")
                 line += "".join(f" {t[k] / t['derive']:>8.2f}" for k in extra)
+                if "out=" in t:
+                    line += f"   out=: {t['out='] * 1e3:.2f} ms, {t['out='] / floor:.2f}× floor"
                 print(line, flush=True)
     print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
-          "torch ×, jax × = their time / derive's (> 1: derive is faster).")
+          "torch ×, jax × = their time / derive's (> 1: derive is faster); out= reuses "
+          "gradient buffers (single word).")
 
 
 if __name__ == "__main__":

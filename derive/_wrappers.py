@@ -44,30 +44,61 @@ def _common(V_c, U):
     return V_c.astype(dtype, copy=False), U.astype(dtype, copy=False)
 
 
-def naive_softmax(v_c, o, U, *, check_finite=True):
+def _out(out, shapes, dtype):
+    """The caller's gradient buffers (None where not given), checked like NumPy's `out=`."""
+    if out is None:
+        return [None] * len(shapes)
+    if not isinstance(out, tuple) or len(out) != len(shapes):
+        raise ValueError(f"out must be a tuple of {len(shapes)} arrays or None (grad_v_c, grad_U); "
+                         f"got {type(out).__name__}")
+    for buf, shape, name in zip(out, shapes, ("grad_v_c", "grad_U"), strict=True):
+        if buf is None:
+            continue
+        if not isinstance(buf, np.ndarray) or buf.shape != shape or buf.dtype != dtype \
+                or not buf.flags.c_contiguous or not buf.flags.writeable:
+            got = (f"shape {buf.shape}, dtype {buf.dtype}" if isinstance(buf, np.ndarray)
+                   else repr(buf))
+            raise ValueError(f"out buffer for {name} must be a writeable C-contiguous {dtype} "
+                             f"array of shape {shape}; got {got}")
+    return list(out)
+
+
+def naive_softmax(v_c, o, U, *, check_finite=True, out=None):
     """Naive-softmax loss and gradients for one centre word.
 
     v_c: (d,) centre vector; o: int outside-word index; U: (V, d) outside vectors as rows (the
     handout's U transposed). Returns (loss, grad_v_c (d,), grad_U (V, d)) in the inputs' dtype.
+    `out=(grad_v_c, grad_U)` gives buffers to write the gradients into (either may be None),
+    saving an allocation of U's size on every call.
     """
     v_c = _array("v_c", v_c, 1, "of shape (d,)")
     U = _array("U", U, 2, "of shape (V, d)")
     v_c, U = _common(v_c, U)
     o = _index(o, U.shape[0])
+    out_v, out_U = _out(out, (v_c.shape, U.shape), U.dtype)
     losses, grad_v, grad_U = _naive_softmax_kernel(v_c[None, :], np.array([o]), U,
-                                                   check_finite=check_finite)
+                                                   check_finite=check_finite, out_U=out_U)
+    if out_v is not None:
+        out_v[...] = grad_v[0]
+        return losses[0], out_v, grad_U
     return losses[0], grad_v[0], grad_U
 
 
-def naive_softmax_batch(V_c, o, U, *, check_finite=True):
+def naive_softmax_batch(V_c, o, U, *, check_finite=True, out=None):
     """Naive-softmax for B centre words at once.
 
     V_c: (B, d) centre vectors as rows; o: (B,) integer outside-word indices; U: (V, d).
-    Returns (loss summed over the batch, grad_V_c (B, d), grad_U (V, d)).
+    Returns (loss summed over the batch, grad_V_c (B, d), grad_U (V, d)); `out` as for
+    naive_softmax.
     """
     V_c = _array("V_c", V_c, 2, "of shape (B, d)")
     U = _array("U", U, 2, "of shape (V, d)")
     V_c, U = _common(V_c, U)
     o = _indices(o, V_c.shape[0], U.shape[0])
-    losses, grad_V, grad_U = _naive_softmax_kernel(V_c, o, U, check_finite=check_finite)
+    out_V, out_U = _out(out, (V_c.shape, U.shape), U.dtype)
+    losses, grad_V, grad_U = _naive_softmax_kernel(V_c, o, U, check_finite=check_finite,
+                                                   out_U=out_U)
+    if out_V is not None:
+        out_V[...] = grad_V
+        grad_V = out_V
     return losses.sum(dtype=V_c.dtype), grad_V, grad_U

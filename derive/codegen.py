@@ -100,6 +100,28 @@ class _Emitter:
             return f"{scale}(B * U)"
         raise CodegenError(f"no kernel form for {expr}")
 
+    def param_grad_into(self, expr: sp.MatrixExpr, name: str) -> str:
+        """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
+        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
+        if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
+            left, right = self.rows(mats[1].arg), self.rows(mats[0])
+            # For one word Σ_b a_b b_bᵀ is an outer product: a broadcast multiply writes it in one
+            # pass, where a rank-1 matmul is slower.
+            self.lines += [
+                f"{name} = np.empty((U.shape[0], V_c.shape[1]), dots.dtype) if out_U is None "
+                "else out_U",
+                "if B == 1:",
+                f"    np.multiply({left}.T, {right}, out={name})",
+                "else:",
+                f"    np.matmul({left}.T, {right}, out={name})",
+            ]
+            return name
+        self.lines += [f"{name} = {self.param_grad(expr)}",
+                       "if out_U is not None:",
+                       f"    out_U[...] = {name}",
+                       f"    {name} = out_U"]
+        return name
+
     # The loss J, elementwise, → a (B,) array of per-sample losses.
     def loss(self, expr: sp.Expr) -> str:
         if isinstance(expr, sp.Add):
@@ -165,10 +187,11 @@ def kernel_source(derivation: Derivation, name: str) -> str:
     ]
     loss = em.loss(derivation.loss_steps[-1].expr)
     grad_v = em.rows(grads[n.v_c.name])
-    grad_u = em.param_grad(grads[n.U.name])
+    grad_u = em.param_grad_into(grads[n.U.name], "grad_U")
     params = "".join(f", {sp.pycode(p)}" for p in em.params)
     body = "\n".join(f"    {line}" for line in
                      [*em.lines, f"return {loss}, {grad_v}, {grad_u}"])
     doc = (f'    """{derivation.loss.name}, derived: dJ/dv_c = {grads[n.v_c.name]}, '
            f'dJ/dU = {grads[n.U.name]} (handout layout)."""')
-    return f"def {name}(V_c, o, U, *, check_finite=True{params}):\n{doc}\n{body}\n"
+    return (f"def {name}(V_c, o, U, *, check_finite=True, out_U=None{params}):\n"
+            f"{doc}\n{body}\n")

@@ -71,6 +71,9 @@ def cached_source() -> str:
     source = module_source()
     try:
         write_atomic(path, source)
+        for stale in path.parent.glob("kernels-*.py"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home still gets kernels, generated again next time
     return source

@@ -157,3 +157,28 @@ def test_sigmoid_is_stable_and_exact():
         warnings.simplefilter("error")
         s = cs224n.sigmoid(np.array([-1000.0, 0.0, 1000.0, 2.0]))
     np.testing.assert_allclose(s, [0.0, 0.5, 1.0, 1 / (1 + np.exp(-2.0))], rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("B", [1, 3])
+def test_out_buffers_receive_the_gradients(rng, B):
+    V_c, o, U = _case(rng, 30, 4, B, np.float64)
+    expected = kernels.naive_softmax_batch(V_c, o, U)
+    bufs = (np.full((B, 4), 7.0), np.full((30, 4), 7.0))
+    loss, gV, gU = kernels.naive_softmax_batch(V_c, o, U, out=bufs)
+    assert gV is bufs[0] and gU is bufs[1]
+    np.testing.assert_allclose(gU, expected[2], rtol=1e-12)
+    np.testing.assert_allclose(gV, expected[1], rtol=1e-12)
+    single = kernels.naive_softmax(V_c[0], int(o[0]), U, out=(None, bufs[1]))
+    np.testing.assert_allclose(bufs[1], kernels.naive_softmax(V_c[0], int(o[0]), U)[2], rtol=1e-12)
+    assert single[2] is bufs[1]
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ([None, None], r"^out must be a tuple of 2 arrays or None .*got list$"),
+    ((None, np.empty((5, 2))), r"^out buffer for grad_U must be .* float64 array of shape \(5, 3\); got shape \(5, 2\), dtype float64$"),
+    ((None, np.empty((5, 3), dtype=np.float32)), r"got shape \(5, 3\), dtype float32$"),
+    ((None, np.empty((3, 5)).T), r"^out buffer for grad_U must be a writeable C-contiguous"),
+])
+def test_bad_out_buffers(out, message):
+    with pytest.raises(ValueError, match=message):
+        kernels.naive_softmax(v3, 0, V5, out=out)
