@@ -63,6 +63,14 @@ def _out(out, shapes, dtype):
     return list(out)
 
 
+def _quiet(kernel, *args, check_finite, out_U):
+    # With the check on, a non-finite input ends in one clear ValueError, not NumPy warnings first.
+    if not check_finite:
+        return kernel(*args, check_finite=False, out_U=out_U)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return kernel(*args, check_finite=True, out_U=out_U)
+
+
 def naive_softmax(v_c, o, U, *, check_finite=True, out=None):
     """Naive-softmax loss and gradients for one centre word.
 
@@ -76,8 +84,8 @@ def naive_softmax(v_c, o, U, *, check_finite=True, out=None):
     v_c, U = _common(v_c, U)
     o = _index(o, U.shape[0])
     out_v, out_U = _out(out, (v_c.shape, U.shape), U.dtype)
-    losses, grad_v, grad_U = _naive_softmax_kernel(v_c[None, :], np.array([o]), U,
-                                                   check_finite=check_finite, out_U=out_U)
+    losses, grad_v, grad_U = _quiet(_naive_softmax_kernel, v_c[None, :], np.array([o]), U,
+                                    check_finite=check_finite, out_U=out_U)
     if out_v is not None:
         out_v[...] = grad_v[0]
         return losses[0], out_v, grad_U
@@ -96,8 +104,8 @@ def naive_softmax_batch(V_c, o, U, *, check_finite=True, out=None):
     V_c, U = _common(V_c, U)
     o = _indices(o, V_c.shape[0], U.shape[0])
     out_V, out_U = _out(out, (V_c.shape, U.shape), U.dtype)
-    losses, grad_V, grad_U = _naive_softmax_kernel(V_c, o, U, check_finite=check_finite,
-                                                   out_U=out_U)
+    losses, grad_V, grad_U = _quiet(_naive_softmax_kernel, V_c, o, U,
+                                    check_finite=check_finite, out_U=out_U)
     if out_V is not None:
         out_V[...] = grad_V
         grad_V = out_V

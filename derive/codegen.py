@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import notation as n
 from .engine import Derivation
-from .printing import _dot_pair
+from .printing import dot_pair
 
 
 class CodegenError(ValueError):
@@ -134,7 +134,7 @@ class _Emitter:
         if isinstance(expr, sp.log) and expr.args[0] == self.normaliser:
             return "lse"
         if isinstance(expr, sp.Sum):
-            pair = _dot_pair(expr)
+            pair = dot_pair(expr)
             if pair is not None and pair[0] == n.o and pair[1] == n.v_c.indexed:
                 return "dots_o"
             if expr.function == n.v_c.indexed[expr.variables[0]] ** 2:
@@ -144,7 +144,7 @@ class _Emitter:
         raise CodegenError(f"no kernel form for the loss term {expr}")
 
     def logits(self, expr: sp.Expr) -> str:
-        if isinstance(expr, sp.Sum) and _dot_pair(expr) == (n.w2, n.v_c.indexed):
+        if isinstance(expr, sp.Sum) and dot_pair(expr) == (n.w2, n.v_c.indexed):
             return "dots"
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
@@ -175,8 +175,6 @@ def kernel_source(derivation: Derivation, name: str) -> str:
     # The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and
     # the log-sum-exp, so no other (B, V) array is allocated.
     em.lines += [
-        "if check_finite and not np.isfinite(logits).all():",
-        "    raise ValueError('the logits U v_c are not all finite: v_c or U holds NaN or inf')",
         "m = logits.max(axis=1, keepdims=True)",
         "yhat = logits",
         "yhat -= m",
@@ -187,6 +185,13 @@ def kernel_source(derivation: Derivation, name: str) -> str:
     ]
     loss = em.loss(derivation.loss_steps[-1].expr)
     grad_v = em.rows(grads[n.v_c.name])
+    # A NaN or inf in the logits Uᵀv_c always reaches the log-sum-exp or grad_v_c (a −inf logit
+    # gives ŷ_w = 0 and 0·∞ = NaN there), so checking those (B + B·d numbers) is as strict as
+    # checking the B·V logits, and cheaper. It runs before grad_U touches the caller's buffer.
+    em.lines += [
+        f"if check_finite and not (np.isfinite(lse).all() and np.isfinite({grad_v}).all()):",
+        "    raise ValueError('the logits U v_c are not all finite: v_c or U holds NaN or inf')",
+    ]
     grad_u = em.param_grad_into(grads[n.U.name], "grad_U")
     params = "".join(f", {sp.pycode(p)}" for p in em.params)
     body = "\n".join(f"    {line}" for line in

@@ -43,7 +43,6 @@ y = _obj("y", r"\mathbf{y}", V, 1)
 
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
-BY_MATRIX = {obj.matrix: obj for obj in OBJECTS}
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}"}

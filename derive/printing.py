@@ -12,7 +12,7 @@ from sympy.printing.str import StrPrinter
 from . import notation as n
 
 
-def _dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
+def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
     """(x, v) when s is Σ_i U[i, x] v[i]: the column u_x dotted with a vector."""
     if len(s.limits) != 1:
         return None
@@ -42,7 +42,7 @@ class TextPrinter(StrPrinter):
         return n.INDEX_LATEX.get(x, self._print(x))
 
     def _print_Sum(self, s: sp.Sum) -> str:
-        pair = _dot_pair(s)
+        pair = dot_pair(s)
         if pair is not None:
             x, v = pair
             return f"{n.COLUMN_TEXT[n.U.indexed].format(self._index(x))}ᵀ{n.BY_INDEXED[v].name}"
@@ -90,7 +90,7 @@ class HandoutLatexPrinter(LatexPrinter):
         return n.INDEX_LATEX.get(x, self._print(x))
 
     def _print_Sum(self, s: sp.Sum) -> str:
-        pair = _dot_pair(s)
+        pair = dot_pair(s)
         if pair is not None:
             x, v = pair
             return (n.COLUMN_LATEX[n.U.indexed].format(self._index(x)) + r"^\top "

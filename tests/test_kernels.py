@@ -182,3 +182,17 @@ def test_out_buffers_receive_the_gradients(rng, B):
 def test_bad_out_buffers(out, message):
     with pytest.raises(ValueError, match=message):
         kernels.naive_softmax(v3, 0, V5, out=out)
+
+
+@pytest.mark.parametrize(("row", "v"), [
+    ([-np.inf, 1, 1], [1.0, 0, 0]),   # a −inf logit: ŷ_w = 0, yet grad_v_c meets 0·∞
+    ([np.inf, 1, 1], [-1.0, 0, 0]),   # the same from the other sign
+    ([np.inf, 1, 1], [0.0, 1, 1]),    # ∞·0 in the logit itself
+    ([1, 1, 1], [np.nan, 1, 1]),
+])
+def test_every_non_finite_logit_is_caught(row, v):
+    U = np.r_[np.ones((4, 3)), [row]]
+    with pytest.raises(ValueError, match=r"^the logits U v_c are not all finite"):
+        kernels.naive_softmax(np.array(v), 0, U)
+    with pytest.raises(ValueError, match=r"^the logits U v_c are not all finite"):
+        kernels.naive_softmax_batch(np.array([v, [1.0, 1, 1]]), np.array([0, 1]), U)
