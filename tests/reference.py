@@ -29,3 +29,18 @@ def naive_softmax_rows(v_c: np.ndarray, o: int, U: np.ndarray
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:
     return x / np.sqrt((x**2).sum(axis=1, keepdims=True))
+
+
+def evaluate_matrix_form(expr, Uv: np.ndarray, vv: np.ndarray, o: int, w: int | None = None
+                         ) -> np.ndarray:
+    """A derived matrix form at concrete values: ŷ from the softmax, y one-hot."""
+    import sympy as sp
+
+    from derive import notation as n
+
+    U, v, yhat, y = (obj.matrix for obj in (n.U, n.v_c, n.y_hat, n.y))
+    d, V = Uv.shape
+    expr = expr.subs({n.V: V, n.d: d})
+    expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: yhat[e.indices[0], 0])
+    f = sp.lambdify([U, v, yhat, y, n.w], expr, modules="numpy")
+    return np.asarray(f(Uv, vv[:, None], softmax(Uv.T @ vv)[:, None], np.eye(V)[:, [o]], w))

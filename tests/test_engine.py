@@ -10,22 +10,14 @@ from derive import engine, printing, rules
 from derive import notation as n
 from derive.numeric import NumericPoint, check_equal
 
-from .reference import naive_softmax, softmax
+from .reference import evaluate_matrix_form as _numeric
+from .reference import naive_softmax
 
 U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
 
 
 def _by(derivation, name, case=""):
     return next(g for g in derivation.gradients if g.wrt.name == name and g.case == case)
-
-
-def _numeric(expr: sp.MatrixExpr, Uv, vv, o, w=None) -> np.ndarray:
-    """A matrix form at concrete values: ŷ from the softmax, y one-hot."""
-    d, V = Uv.shape
-    expr = expr.subs({n.V: V, n.d: d})
-    expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: yhat[e.indices[0], 0])
-    f = sp.lambdify([U, v, yhat, y, n.w], expr, modules="numpy")
-    return np.asarray(f(Uv, vv[:, None], softmax(Uv.T @ vv)[:, None], np.eye(V)[:, [o]], w))
 
 
 def test_results_are_the_matrix_forms_a_reader_expects(naive):

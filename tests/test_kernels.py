@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from derive import cs224n, kernels
 
-from .reference import naive_softmax_rows, normalize_rows
+from .reference import evaluate_matrix_form, naive_softmax_rows, normalize_rows
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
 
@@ -196,3 +196,15 @@ def test_every_non_finite_logit_is_caught(row, v):
         kernels.naive_softmax(np.array(v), 0, U)
     with pytest.raises(ValueError, match=r"^the logits U v_c are not all finite"):
         kernels.naive_softmax_batch(np.array([v, [1.0, 1, 1]]), np.array([0, 1]), U)
+
+
+def test_kernels_equal_the_derived_expressions_evaluated_directly(naive, rng):
+    results = {g.wrt.name: g.result for g in naive.gradients if not g.case}
+    for V, d in [(1, 1), (6, 3), (2, 5)]:
+        U_handout, v = rng.normal(size=(d, V)), rng.normal(size=d)
+        o = int(rng.integers(V))
+        _, grad_v, grad_U = kernels.naive_softmax(v, o, U_handout.T)
+        np.testing.assert_allclose(grad_v, evaluate_matrix_form(results["v_c"], U_handout, v, o)[:, 0],
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(grad_U.T, evaluate_matrix_form(results["U"], U_handout, v, o),
+                                   rtol=1e-12, atol=1e-14)
