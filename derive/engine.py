@@ -101,7 +101,6 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     """Every gradient of `loss`, with its trace; each step checked numerically unless told not."""
     point = NumericPoint(loss) if check else None
     loss_steps = _trace(loss.expr, [
-        ("definition", lambda e: e),
         ("softmax definition", lambda e: _expand_softmax(e, loss.softmax)),
         ("log of a quotient", rules.log_of_quotient),
         ("log of exp", rules.log_of_exp),
@@ -130,7 +129,7 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, point: NumericPoint | None) ->
     steps.append(Step(to_matrix(steps[-1].expr, *index), "matrix form", matrix=True))
     grad = Gradient(obj, index, tuple(steps))
     if point is not None:
-        _check(point, steps[-2], steps[-1], grad, f"dJ/d{obj.name}: matrix form")
+        _check(point, steps[-2], steps[-1], index, f"dJ/d{obj.name}: matrix form")
         point.check_against_sympy_diff(loss, grad, DerivationError)
     return grad
 
@@ -164,14 +163,13 @@ def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, label: str,
             continue
         step = Step(expr, name)
         if point is not None:
-            _check(point, out[-1], step, None, f"{label}: {name}", index=index)
+            _check(point, out[-1], step, index, f"{label}: {name}")
         out.append(step)
     return out
 
 
-def _check(point: NumericPoint, before: Step, after: Step, grad: Gradient | None, label: str,
-           index: tuple[sp.Symbol, ...] | None = None) -> None:
-    index = grad.index if grad is not None else (index or ())
+def _check(point: NumericPoint, before: Step, after: Step, index: tuple[sp.Symbol, ...],
+           label: str) -> None:
     err = check_equal(point, before, after, index)
     if err is not None:
         raise DerivationError(f"step '{label}' does not hold numerically: {err}")
