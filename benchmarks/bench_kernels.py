@@ -88,9 +88,11 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="V=10k, d=100 only")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--numpy-only", action="store_true",
+                        help="skip PyTorch and JAX even when installed")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    extra = {"torch": torch_baseline(), "jax": jax_baseline()}
+    extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline()}
     extra = {k: v for k, v in extra.items() if v is not None}
     sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
                                                 (50_000, 300)]
