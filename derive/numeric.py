@@ -131,21 +131,39 @@ class NumericPoint:
 
 
 
-def compare(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
-    """None when every pair agrees in shape and value; else what differs."""
+def max_error(left: list[np.ndarray], right: list[np.ndarray]) -> float:
+    """The largest relative error |a − b| / max(1, |a|, |b|) over every pair; inf on a shape
+    mismatch, NaN where a value is NaN."""
+    worst = 0.0
     for a, b in zip(left, right, strict=True):
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if a.shape != b.shape:
-            return f"shape {b.shape} where {a.shape} was expected"
+            return float("inf")
         rel = np.abs(a - b) / np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
-        if not np.all(rel <= RTOL):
-            worst = float(np.nanmax(rel)) if np.isfinite(rel).any() else float("nan")
-            return f"max relative error {worst:.3g}"
+        if np.isnan(rel).any():
+            return float("nan")
+        worst = max(worst, float(rel.max(initial=0.0)))
+    return worst
+
+
+def compare(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
+    """None when every pair agrees in shape and value; else what differs."""
+    for a, b in zip(left, right, strict=True):
+        if np.shape(a) != np.shape(b):
+            return f"shape {np.shape(b)} where {np.shape(a)} was expected"
+    worst = max_error(left, right)
+    if not worst <= RTOL:
+        return f"max relative error {worst:.3g}"
     return None
 
 
 def check_equal(point: NumericPoint, before: Step, after: Step,
                 index: tuple[sp.Symbol, ...]) -> str | None:
     return compare(point.values(before, index), point.values(after, index))
+
+
+def step_error(point: NumericPoint, before: Step, after: Step,
+               index: tuple[sp.Symbol, ...]) -> float:
+    return max_error(point.values(before, index), point.values(after, index))
 
 

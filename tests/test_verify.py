@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from derive import kernels, verify
+from derive.cli import main
+
+
+def test_all_checks_pass_and_cover_every_target():
+    report = verify.verify([], seed=11)
+    assert report.passed
+    targets = {(c.target, c.function, c.wrt) for c in report.checks}
+    assert ("naive-softmax: kernel", "naive_softmax_batch", "V_c") in targets
+    assert ("naive-softmax: derived expression", "dJ/dU = v_c(ŷ - y)ᵀ", "U") in targets
+    assert ("naive-softmax: trace", "dJ/dv_c: chain rule", "v_c") in targets
+    assert all(c.max_rel_error < c.tolerance for c in report.checks)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_auto_switches_to_directional_for_large_inputs(dtype, seed):
+    report = verify.verify([], vocab=3000, dim=8, batch=2, dtype=dtype, seed=seed)
+    modes = {(c.function, c.wrt): c.mode for c in report.checks}
+    assert modes[("naive_softmax", "U")] == "directional"
+    assert modes[("naive_softmax", "v_c")] == "coordinate"
+    assert report.passed
+
+
+def test_a_wrong_kernel_fails_and_is_named(monkeypatch):
+    real = kernels.naive_softmax_batch
+
+    def sign_flipped(V_c, o, U, **kw):
+        loss, gV, gU = real(V_c, o, U, **kw)
+        return loss, -gV, gU
+
+    monkeypatch.setattr(kernels, "naive_softmax_batch", sign_flipped)
+    report = verify.verify([], seed=4)
+    failed = [(c.function, c.wrt) for c in report.checks if not c.passed]
+    assert failed == [("naive_softmax_batch", "V_c")]
+    assert main(["verify", "--seed", "4"]) == 1
+
+
+def test_cli_table_and_exit_codes(capsys):
+    assert main(["verify", "naive-softmax", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["target", "function", "wrt", "mode", "max", "rel", "err",
+                                           "tol", "result", "worst"]
+    assert out.rstrip().endswith("all 22 checks passed (seed 5; replay with --seed 5)")
+
+
+def test_cli_json(capsys):
+    assert main(["verify", "--seed", "5", "--json", "--mode", "directional"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["passed"] is True and data["seed"] == 5
+    check = data["checks"][0]
+    assert set(check) == {"target", "function", "wrt", "mode", "max_rel_error", "tolerance",
+                          "passed", "worst_index"}
+    assert check["mode"] == "directional" and check["worst_index"] is None
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["verify", "nope"], r"^derive verify: unknown problem 'nope'"),
+    (["verify", "--vocab", "0"], r"^derive verify: --vocab must be a positive integer; got 0"),
+])
+def test_cli_usage_errors_exit_2(argv, message, capsys):
+    import re
+
+    assert main(argv) == 2
+    assert re.match(message, capsys.readouterr().err)
+
+
+def test_seed_is_printed_when_not_given(capsys):
+    assert main(["verify", "--mode", "directional"]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    seed = int(last.split("--seed ")[1].rstrip(")"))
+    assert np.iinfo(np.int32).max >= seed >= 0
