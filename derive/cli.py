@@ -63,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "(single and batched) and every step of the derivation trace against central "
                     "finite differences of the loss. coordinate mode checks every entry (course "
                     "step 1e-4, tolerance 1e-5); directional mode checks a few random directions "
-                    "at any size; auto uses coordinate up to 2000 parameters. float32 kernels are "
-                    "compared with float64 differences under a tolerance that grows with rounding. "
+                    "at any size; auto uses coordinate while that costs under 1e7 "
+                    "multiply-adds. float32 kernels are compared with float64 differences "
+                    "under a tolerance that grows with rounding. "
                     "Exit 0 when all pass, 1 when any fails.",
         epilog="examples:\n  derive verify\n  derive verify --vocab 50000 --dim 300 --dtype float32"
                "\n  derive verify --seed 7 --json",

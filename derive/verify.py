@@ -15,9 +15,9 @@ import numpy as np
 
 from . import gradcheck, problems
 
-# Above this many parameters `auto` switches from every coordinate to random directions: 2 000
-# coordinates cost 4 000 loss evaluations, about a second at the default sizes.
-COORDINATE_LIMIT = 2_000
+# `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
+# pairs, each about V·d), random directions beyond: about half a second on the CI machine.
+COORDINATE_BUDGET = 10_000_000
 MODES = ("coordinate", "directional", "auto")
 
 
@@ -115,7 +115,9 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
         ("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
         ("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
     ]
-    checks = [_check(problem.name, t, fn, wrt, f, x, g, dt, n, mode, rng)
+    # One loss evaluation costs about V·d multiply-adds a centre word.
+    checks = [_check(problem.name, t, fn, wrt, f, x, g, dt, n,
+                     V * d * (B if fn.endswith("_batch") else 1), mode, rng)
               for t, fn, wrt, f, x, g, dt in cases]
     return checks + _trace_checks(problem.name, derivation, seed)
 
@@ -150,11 +152,11 @@ def _direct(grads: dict[str, Any], U: np.ndarray, v: np.ndarray, o: int
 
 
 def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
-           x: np.ndarray, grad: np.ndarray, dtype: np.dtype, n: int, mode: str,
+           x: np.ndarray, grad: np.ndarray, dtype: np.dtype, n: int, cost: int, mode: str,
            rng: np.random.Generator) -> Check:
     tol = gradcheck.tolerance(dtype, n)
     chosen = mode if mode != "auto" else (
-        "coordinate" if x.size <= COORDINATE_LIMIT else "directional")
+        "coordinate" if x.size * cost <= COORDINATE_BUDGET else "directional")
     if np.shape(grad) != np.shape(x):
         return Check(f"{problem}: {target}", function, wrt, chosen, float("inf"), tol, False, None)
     if chosen == "coordinate":
