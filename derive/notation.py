@@ -26,20 +26,22 @@ class Obj:
     """One named object of the handout: its text name, LaTeX and both SymPy faces."""
 
     name: str
+    text: str
     latex: str
     indexed: sp.IndexedBase
     matrix: sp.MatrixSymbol
 
 
-def _obj(name: str, latex: str, rows: sp.Expr, cols: sp.Expr | int) -> Obj:
+def _obj(name: str, text: str, latex: str, rows: sp.Expr, cols: sp.Expr | int) -> Obj:
     shape = (rows,) if cols == 1 else (rows, cols)
-    return Obj(name, latex, sp.IndexedBase(name, shape=shape), sp.MatrixSymbol(name, rows, cols))
+    return Obj(name, text, latex, sp.IndexedBase(name, shape=shape),
+               sp.MatrixSymbol(name, rows, cols))
 
 
-U = _obj("U", r"\mathbf{U}", d, V)
-v_c = _obj("v_c", r"\mathbf{v}_c", d, 1)
-y_hat = _obj("yhat", r"\hat{\mathbf{y}}", V, 1)
-y = _obj("y", r"\mathbf{y}", V, 1)
+U = _obj("U", "U", r"\mathbf{U}", d, V)
+v_c = _obj("v_c", "v_c", r"\mathbf{v}_c", d, 1)
+y_hat = _obj("yhat", "ŷ", r"\hat{\mathbf{y}}", V, 1)
+y = _obj("y", "y", r"\mathbf{y}", V, 1)
 
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}

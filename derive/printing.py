@@ -5,6 +5,8 @@ SymPy's (the logit Σ_i U[i, x] v_c[i] prints as u_xᵀv_c, sums over the vocabu
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
@@ -32,14 +34,21 @@ def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
     return sorted(terms, key=lambda t: t.could_extract_minus_sign())
 
 
-class TextPrinter(StrPrinter):
-    printmethod = "_derive_text"  # Indexed's own _sympystr would bypass our _print_Indexed
+class _Handout:
+    """What both printers share: the seed's term order and index names."""
+
+    _print: Callable[[sp.Basic], str]
 
     def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
-        return _positive_first(super()._as_ordered_terms(expr, order))
+        return _positive_first(super()._as_ordered_terms(expr, order))  # type: ignore[misc]
 
     def _index(self, x: sp.Expr) -> str:
-        return n.INDEX_LATEX.get(x, self._print(x))
+        name = n.INDEX_LATEX.get(x)
+        return name if name is not None else self._print(x)
+
+
+class TextPrinter(_Handout, StrPrinter):
+    printmethod = "_derive_text"  # Indexed's own _sympystr would bypass our _print_Indexed
 
     def _print_Sum(self, s: sp.Sum) -> str:
         pair = dot_pair(s)
@@ -55,7 +64,8 @@ class TextPrinter(StrPrinter):
         return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        return TEXT_NAMES.get(m.name, m.name)
+        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        return obj.text if obj else m.name
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
         inner = self._print(t.arg)
@@ -79,16 +89,7 @@ class TextPrinter(StrPrinter):
         return out
 
 
-TEXT_NAMES = {n.y_hat.name: "ŷ"}
-
-
-class HandoutLatexPrinter(LatexPrinter):
-    def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
-        return _positive_first(super()._as_ordered_terms(expr, order))
-
-    def _index(self, x: sp.Expr) -> str:
-        return n.INDEX_LATEX.get(x, self._print(x))
-
+class HandoutLatexPrinter(_Handout, LatexPrinter):
     def _print_Sum(self, s: sp.Sum) -> str:
         pair = dot_pair(s)
         if pair is not None:
