@@ -24,7 +24,6 @@ class CodegenError(ValueError):
 
 
 PER_SAMPLE = {n.v_c.name: "V_c", n.y_hat.name: "yhat"}
-PARAM = {n.U.name: "U"}
 
 
 class _Emitter:
