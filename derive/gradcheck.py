@@ -85,6 +85,7 @@ def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarra
     """⟨grad, r⟩ against (f(x + h r) − f(x − h r)) / 2h for k random unit directions r."""
     f = _fresh(f)
     x = np.asarray(x, dtype=np.float64)
+    grad = np.asarray(grad, dtype=np.float64)
     errors = np.empty(k)
     for t in range(k):
         # Uniform entries in [-1, 1) in float32: any spread of directions finds a wrong gradient,
@@ -94,7 +95,7 @@ def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarra
         r -= 1
         r /= np.linalg.norm(r)
         numeric = (f(x + h * r) - f(x - h * r)) / (2 * h)
-        errors[t] = relative_error(np.vdot(np.asarray(grad, dtype=np.float64), r), numeric)
+        errors[t] = relative_error(np.vdot(grad, r), numeric)
     return _result("directional", errors, tol, index=False)
 
 

@@ -14,6 +14,7 @@ import sympy as sp
 
 from . import notation as n
 from .fold import matrix_of
+from .gradcheck import relative_error
 
 if TYPE_CHECKING:
     from .engine import Gradient, Loss, Step
@@ -129,8 +130,6 @@ class NumericPoint:
                                 f"{w} of dJ/dU: {err}")
 
 
-
-
 def max_error(left: list[np.ndarray], right: list[np.ndarray]) -> float:
     """The largest relative error |a − b| / max(1, |a|, |b|) over every pair; inf on a shape
     mismatch, NaN where a value is NaN."""
@@ -139,7 +138,7 @@ def max_error(left: list[np.ndarray], right: list[np.ndarray]) -> float:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
         if a.shape != b.shape:
             return float("inf")
-        rel = np.abs(a - b) / np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+        rel = relative_error(a, b)
         if np.isnan(rel).any():
             return float("nan")
         worst = max(worst, float(rel.max(initial=0.0)))

@@ -171,13 +171,14 @@ def _trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
     from .numeric import RTOL, NumericPoint, step_error
 
     point = NumericPoint(derivation.loss, seed=seed)
-    chains = [("J", derivation.loss_steps, ())]
-    chains += [(f"dJ/d{g.wrt.name}", g.steps, g.index) for g in derivation.gradients if not g.case]
+    chains = [("J", "J", derivation.loss_steps, ())]
+    chains += [(f"dJ/d{g.wrt.name}", g.wrt.name, g.steps, g.index)
+               for g in derivation.gradients if not g.case]
     checks = []
-    for label, steps, index in chains:
+    for label, wrt, steps, index in chains:
         for before, after in zip(steps, steps[1:], strict=False):
             err = step_error(point, before, after, index)
-            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", label[4:] or "J",
+            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt,
                                 "exact", err, RTOL, bool(err <= RTOL), None))
     return checks
 
