@@ -47,6 +47,11 @@ class Gradient:
     def result(self) -> sp.MatrixExpr:
         return self.steps[-1].expr
 
+    @property
+    def key(self) -> str:
+        """The chain's name in rubrics and reports: "v_c", "U", "u_w (w = o)", …"""
+        return f"u_w ({self.case})" if self.case else self.wrt.name
+
 
 @dataclass(frozen=True)
 class Softmax:

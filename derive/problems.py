@@ -20,6 +20,35 @@ class Problem:
     make_loss: Callable[[], Loss]
 
 
+@dataclass(frozen=True)
+class Part:
+    """A rubric Part worth `points`: steps of chain `chain`, from the step whose rule is `start`
+    (default: where this question's previous Part of the chain stopped, or the chain's start)
+    through the step whose rule is `through` (default: the chain's end). Chains are named by
+    `engine.Gradient.key` ("v_c", "U", "u_w (w = o)", …) or "J" for the loss rewrite."""
+
+    chain: str
+    points: float
+    through: str | None = None
+    start: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A written question of the handout. `prompt` is our own LaTeX prose (trusted; notation
+    macros such as \\vc come from the generated preamble); its answer is the chains in `parts`."""
+
+    label: str
+    problem: str
+    title: str
+    prompt: str
+    parts: tuple[Part, ...]
+
+    @property
+    def points(self) -> float:
+        return sum(p.points for p in self.parts)
+
+
 def _naive_softmax() -> Loss:
     from . import engine
 
@@ -34,6 +63,32 @@ PROBLEMS: dict[str, Problem] = {
                 _naive_softmax),
     )
 }
+
+
+# The written questions, in handout order (CS224N A2, "Understanding word2vec"). Rubric points
+# follow the graded seed: Parts end where the derivation reaches a recognisable milestone.
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "b", "naive-softmax", "Gradient with respect to the centre vector",
+        r"Compute the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect "
+        r"to $\vc$. Write your answer in terms of $\y$, $\yhat$ and $\U$, as a vector.",
+        (Part("J", 0.5), Part("v_c", 0.5, "chain rule"), Part("v_c", 0.5, "derivative of exp"),
+         Part("v_c", 1.0, "softmax definition"), Part("v_c", 0.5))),
+    Question(
+        "c", "naive-softmax", "Gradient with respect to an outside vector",
+        r"Compute the partial derivatives of $J_{\text{naive-softmax}}(\vc, o, \U)$ with "
+        r"respect to each of the outside word vectors $\uw$. There are two cases: $w = o$, the "
+        r"true outside word, and $w \neq o$, every other word. Write your answer in terms of "
+        r"$\y$, $\yhat$ and $\vc$.",
+        (Part("U", 0.5, "chain rule"), Part("U", 0.5, "derivative of exp"),
+         Part("U", 0.5, "softmax definition"), Part("u_w (w = o)", 1.0),
+         Part("u_w (w != o)", 0.5))),
+    Question(
+        "d", "naive-softmax", "Gradient with respect to the outside matrix",
+        r"Write the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect to "
+        r"$\U$ in terms of $\vc$, $\y$ and $\yhat$.",
+        (Part("U", 1.0, start="one-hot vector"),)),
+)
 
 
 class UnknownProblem(ValueError):
