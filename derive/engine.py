@@ -145,7 +145,7 @@ def _column_cases(grad: Gradient, point: NumericPoint | None) -> list[Gradient]:
     cases = []
     for case, value in (("w = o", 1), ("w != o", 0)):
         expr = entry.xreplace({n.y.indexed[n.w]: value})
-        steps = (Step(entry, "column w of dJ/dU"), Step(expr, f"one-hot vector ({case})"),
+        steps = (Step(entry, "column w of the U gradient"), Step(expr, f"one-hot vector ({case})"),
                  Step(to_matrix(expr, n.j), "matrix form", matrix=True))
         cases.append(Gradient(n.U, (n.j,), steps, case=case))
     if point is not None:

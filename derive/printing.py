@@ -111,7 +111,13 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             return n.ENTRY_LATEX[e.base].format(self._index(e.indices[0]))
         obj = n.BY_INDEXED.get(e.base)
         name = obj.latex if obj else self._print(e.base.label)
-        return f"{{{name}}}_{{{','.join(self._index(x) for x in e.indices)}}}"
+        if "_" in name:  # (v_c)_j, not v_{c j}
+            name = rf"\left({name}\right)"
+        return f"{name}_{{{','.join(self._index(x) for x in e.indices)}}}"
+
+    def _print_exp(self, e: sp.Expr, exp: str | None = None) -> str:
+        # \exp(x), as the handout writes it, rather than e^{x}
+        return self._do_exponent(rf"\exp\left({self._print(e.args[0])}\right)", exp)
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
         obj = next((o for o in n.OBJECTS if o.name == m.name), None)

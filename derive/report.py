@@ -48,21 +48,45 @@ def text(derivation: Derivation, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def latex(derivation: Derivation) -> str:
-    """Each chain as an aligned block, the rule of each step as its \\text{} justification."""
-    blocks = [_aligned("J", derivation.loss_steps)]
-    for grad in derivation.gradients:
-        blocks.append(_aligned(gradient_label(grad, latex=True), grad.steps, grad.case))
-    return "\n\n".join(blocks) + "\n"
+def loss_label(derivation: Derivation) -> str:
+    return rf"J_{{\text{{{derivation.loss.name}}}}}"
 
 
-def _aligned(lhs: str, steps: tuple[Step, ...], case: str = "") -> str:
+def entry_label(grad: Gradient) -> str:
+    """∂J/∂x_j: the left side of a chain that works entry by entry."""
+    index = grad.index + ((n.w,) if grad.case else ())
+    return rf"\frac{{\partial J}}{{\partial {printing.latex(grad.wrt.indexed[index])}}}"
+
+
+Row = tuple[str, str, str]
+
+
+def latex_rows(steps: tuple[Step, ...], first: str, matrix: str = "") -> list[Row]:
+    """(left side, right side, rule) for each step: `first` names the chain's first line and
+    `matrix` the matrix form, which is a new statement (the whole gradient, not an entry)."""
     rows = []
     for idx, step in enumerate(steps):
-        left = lhs if idx == 0 else ""
-        rows.append(rf"{left} &= {printing.latex(step.expr)} && \text{{({step.rule})}}")
-    head = f"% case {case}\n" if case else ""
-    return head + "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        lhs = first if idx == 0 else matrix if step.matrix else ""
+        rows.append((lhs, printing.latex(step.expr), step.rule))
+    return rows
+
+
+def chains(derivation: Derivation) -> dict[str, list[Row]]:
+    """Every chain of the derivation as LaTeX rows, by name ("J", "v_c", "u_w (w = o)", …)."""
+    out = {"J": latex_rows(derivation.loss_steps, loss_label(derivation))}
+    for grad in derivation.gradients:
+        out[grad.key] = latex_rows(grad.steps, entry_label(grad), gradient_label(grad, latex=True))
+    return out
+
+
+def latex(derivation: Derivation) -> str:
+    """Each chain as an aligned block, the rule of each step as its \\text{} justification."""
+    blocks = []
+    for key, rows in chains(derivation).items():
+        lines = [rf"{lhs} &= {rhs} && \text{{({rule})}}" for lhs, rhs, rule in rows]
+        body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+        blocks.append(f"% {key}\n{body}")
+    return "\n\n".join(blocks) + "\n"
 
 
 def data(derivation: Derivation, title: str) -> dict[str, Any]:

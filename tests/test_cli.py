@@ -38,7 +38,11 @@ def test_show_latex_is_aligned_blocks(capsys):
     assert main(["show", "naive-softmax", "--format", "latex"]) == 0
     out = capsys.readouterr().out
     assert out.count(r"\begin{aligned}") == 5
-    assert r"J &= - \log{\left(\hat{y}_{o} \right)} && \text{(definition)}" in out
+    assert (r"J_{\text{naive-softmax}} &= - \log{\left(\hat{y}_{o} \right)} "
+            r"&& \text{(definition)}") in out
+    # an entry chain ends in a new statement: the whole gradient in matrix form
+    assert (r"\frac{\partial J}{\partial \mathbf{v}_c} &= \mathbf{U} \left(\hat{\mathbf{y}} - "
+            r"\mathbf{y}\right) && \text{(matrix form)}") in out
 
 
 def test_unknown_problem_is_a_usage_error(capsys):

@@ -12,12 +12,15 @@ U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
 @pytest.mark.parametrize(("expr", "latex", "text"), [
     (engine.logit(n.w), r"\mathbf{u}_{w}^\top \mathbf{v}_c", "u_wᵀv_c"),
     (sp.Sum(sp.exp(engine.logit(n.w2)), (n.w2, 0, n.V - 1)),
-     r"\sum_{w' \in \text{Vocab}} e^{\mathbf{u}_{w'}^\top \mathbf{v}_c}", "Σ_w' (exp(u_w'ᵀv_c))"),
+     r"\sum_{w' \in \text{Vocab}} \exp\left(\mathbf{u}_{w'}^\top \mathbf{v}_c\right)",
+     "Σ_w' (exp(u_w'ᵀv_c))"),
     (n.y_hat.indexed[n.o], r"\hat{y}_{o}", "ŷ_o"),
     (sp.MatMul(U, sp.MatAdd(yhat, -y)), r"\mathbf{U} \left(\hat{\mathbf{y}} - \mathbf{y}\right)",
      "U(ŷ - y)"),
     (sp.MatMul(v, sp.Transpose(sp.MatAdd(yhat, -y))),
      r"\mathbf{v}_c \left(\hat{\mathbf{y}} - \mathbf{y}\right)^\top", "v_c(ŷ - y)ᵀ"),
+    (n.v_c.indexed[n.j], r"\left(\mathbf{v}_c\right)_{j}", "v_c[j]"),
+    (n.U.indexed[n.j, n.o], r"\mathbf{U}_{j,o}", "U[j, o]"),
     (sp.KroneckerDelta(n.k, n.o), r"\delta_{k o}", "δ(k, o)"),
 ])
 def test_notation_prints_as_the_handout(expr, latex, text):
