@@ -10,7 +10,8 @@ Sizes V and d stay symbolic throughout, so the cost does not grow with them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -22,7 +23,12 @@ from .numeric import NumericPoint, check_equal
 
 
 class DerivationError(Exception):
-    """The engine produced a step or result that does not hold numerically."""
+    """The engine produced a step or result that does not hold numerically: in chain `chain`
+    (a Gradient.key, or "J"), at the step whose rule is `rule`."""
+
+    def __init__(self, message: str, *, chain: str = "", rule: str = "") -> None:
+        super().__init__(message)
+        self.chain, self.rule = chain, rule
 
 
 @dataclass(frozen=True)
@@ -130,12 +136,13 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, point: NumericPoint | None) ->
         ("rearrange", rules.rearrange),
         ("softmax definition", rules.softmax_definition(loss.softmax.base)),
         ("one-hot vector", rules.one_hot(n.y.indexed, matrices)),
-    ], point, f"dJ/d{obj.name}", index=index)
+    ], point, obj.name, index=index)
     steps.append(Step(to_matrix(steps[-1].expr, *index), "matrix form", matrix=True))
     grad = Gradient(obj, index, tuple(steps))
     if point is not None:
-        _check(point, steps[-2], steps[-1], index, f"dJ/d{obj.name}: matrix form")
-        point.check_against_sympy_diff(loss, grad, DerivationError)
+        _check(point, steps[-2], steps[-1], index, obj.name, "matrix form")
+        with _located(grad.key, "matrix form"):
+            point.check_against_sympy_diff(loss, grad, DerivationError)
     return grad
 
 
@@ -150,7 +157,8 @@ def _column_cases(grad: Gradient, point: NumericPoint | None) -> list[Gradient]:
         cases.append(Gradient(n.U, (n.j,), steps, case=case))
     if point is not None:
         for g in cases:
-            point.check_case(grad, g, DerivationError)
+            with _located(g.key, "matrix form"):
+                point.check_case(grad, g, DerivationError)
     return cases
 
 
@@ -159,7 +167,7 @@ def _expand_softmax(expr: sp.Expr, softmax: Softmax) -> sp.Expr:
                         lambda e: softmax.entry(e.indices[0]))
 
 
-def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, label: str,
+def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, chain: str,
            index: tuple[sp.Symbol, ...] = ()) -> list[Step]:
     out = [Step(start, "definition" if not isinstance(start, sp.Derivative) else "derivative")]
     for name, rule in steps:
@@ -168,13 +176,24 @@ def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, label: str,
             continue
         step = Step(expr, name)
         if point is not None:
-            _check(point, out[-1], step, index, f"{label}: {name}")
+            _check(point, out[-1], step, index, chain, name)
         out.append(step)
     return out
 
 
 def _check(point: NumericPoint, before: Step, after: Step, index: tuple[sp.Symbol, ...],
-           label: str) -> None:
+           chain: str, rule: str) -> None:
     err = check_equal(point, before, after, index)
     if err is not None:
-        raise DerivationError(f"step '{label}' does not hold numerically: {err}")
+        label = "J" if chain == "J" else f"dJ/d{chain}"
+        raise DerivationError(f"step '{label}: {rule}' does not hold numerically: {err}",
+                              chain=chain, rule=rule)
+
+
+@contextmanager
+def _located(chain: str, rule: str) -> Iterator[None]:
+    """Name the chain and step on a DerivationError raised by a check that does not know them."""
+    try:
+        yield
+    except DerivationError as exc:
+        raise DerivationError(str(exc), chain=chain, rule=rule) from None

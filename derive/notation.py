@@ -57,3 +57,9 @@ INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j"}
 
 # The default sizes for numeric checks: V ≠ d, both small, so a transposed result cannot pass.
 CHECK_SIZES: tuple[tuple[int, int], ...] = ((5, 3), (1, 2), (4, 1))
+
+# Macros the handout preamble defines, for our own prose (question prompts): name → LaTeX.
+MACROS: dict[str, str] = {
+    "vc": v_c.latex, "U": U.latex, "uw": COLUMN_LATEX[U.indexed].format("w"),
+    "uo": COLUMN_LATEX[U.indexed].format("o"), "yhat": y_hat.latex, "y": y.latex,
+}

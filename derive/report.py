@@ -1,7 +1,7 @@
 """A derivation as text (for terminals), LaTeX, or JSON-ready data."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import notation as n
 from . import printing
@@ -58,7 +58,11 @@ def entry_label(grad: Gradient) -> str:
     return rf"\frac{{\partial J}}{{\partial {printing.latex(grad.wrt.indexed[index])}}}"
 
 
-Row = tuple[str, str, str]
+class Row(NamedTuple):
+    lhs: str
+    rhs: str
+    rule: str
+    matrix: bool
 
 
 def latex_rows(steps: tuple[Step, ...], first: str, matrix: str = "") -> list[Row]:
@@ -67,7 +71,7 @@ def latex_rows(steps: tuple[Step, ...], first: str, matrix: str = "") -> list[Ro
     rows = []
     for idx, step in enumerate(steps):
         lhs = first if idx == 0 else matrix if step.matrix else ""
-        rows.append((lhs, printing.latex(step.expr), step.rule))
+        rows.append(Row(lhs, printing.latex(step.expr), step.rule, step.matrix))
     return rows
 
 
@@ -83,7 +87,7 @@ def latex(derivation: Derivation) -> str:
     """Each chain as an aligned block, the rule of each step as its \\text{} justification."""
     blocks = []
     for key, rows in chains(derivation).items():
-        lines = [rf"{lhs} &= {rhs} && \text{{({rule})}}" for lhs, rhs, rule in rows]
+        lines = [rf"{r.lhs} &= {r.rhs} && \text{{({r.rule})}}" for r in rows]
         body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
         blocks.append(f"% {key}\n{body}")
     return "\n\n".join(blocks) + "\n"
