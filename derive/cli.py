@@ -10,12 +10,15 @@ from . import __version__
 from .problems import PROBLEMS, UnknownProblem, get
 
 EPILOG = """examples:
+  derive build                         the main job: derive, verify, export kernels, typeset
+                                       handouts into output/ (PDFs when TeX is installed)
   derive list                          the problems derive knows
   derive show naive-softmax            the derivation, step by step, with each rule
   derive show naive-softmax --format latex > grads.tex
   derive show naive-softmax --code     the NumPy kernel generated from the derivation
   derive export -o kernels.py          the kernels as a standalone NumPy module
   derive verify                        every gradient against finite differences
+  derive handout --solutions -o out    the solutions handout only, in out/
 """
 
 
@@ -82,7 +85,56 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--mode", choices=("coordinate", "directional", "auto"), default="auto",
                         help="finite-difference mode (auto)")
     verify.add_argument("--json", action="store_true", help="print the checks as JSON")
+
+    build = sub.add_parser(
+        "build", help="the main job: derive, verify, export kernels, typeset both handouts",
+        description="Derive every problem (each step checked numerically), verify every gradient "
+                    "against finite differences, then write to the output folder: kernels.py, "
+                    "verification.json, questions.tex and solutions.tex, and questions.pdf and "
+                    "solutions.pdf when a TeX engine is installed. Nothing is written unless "
+                    "everything succeeds; files are replaced atomically. "
+                    "Exit 0 built, 1 a check or TeX failed, 2 a usage error.",
+        epilog="examples:\n  derive build\n  derive build -o handouts --no-pdf",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("-o", "--output", default="output", metavar="DIR",
+                       help="output folder (default: output)")
+    _pdf_flags(build)
+
+    hand = sub.add_parser(
+        "handout", help="typeset the question and/or solution handout",
+        description="Render the handouts from the templates: each question with its points "
+                    "and answer box; solutions with the derivation in rubric Parts, every step "
+                    "verified and justified. Title and course are printed literally (LaTeX "
+                    "specials escaped). --templates DIR overrides our templates file by file "
+                    "(questions.tex.j2, solutions.tex.j2, preamble.tex.j2, header.tex.j2), "
+                    "rendered in a sandbox. TeX runs without shell escape, reading only its "
+                    "own folder.",
+        epilog="examples:\n  derive handout\n  derive handout --solutions --no-pdf -o tex"
+               "\n  derive handout --title 'Problem set 2' --course 'NLP (Fall)'",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    which = hand.add_mutually_exclusive_group()
+    which.add_argument("--questions", dest="kinds", action="store_const", const=("questions",),
+                       help="the questions handout only")
+    which.add_argument("--solutions", dest="kinds", action="store_const", const=("solutions",),
+                       help="the solutions handout only")
+    which.add_argument("--both", dest="kinds", action="store_const",
+                       const=("questions", "solutions"), help="both (default)")
+    hand.add_argument("-o", "--output", default="output", metavar="DIR",
+                      help="output folder (default: output)")
+    _pdf_flags(hand)
+    hand.add_argument("--templates", metavar="DIR", default=None,
+                      help="a folder of templates overriding ours (sandboxed)")
+    hand.add_argument("--title", default=None, metavar="TEXT", help="the handout title")
+    hand.add_argument("--course", default=None, metavar="TEXT", help="the course name")
     return parser
+
+
+def _pdf_flags(cmd: argparse.ArgumentParser) -> None:
+    group = cmd.add_mutually_exclusive_group()
+    group.add_argument("--pdf", dest="pdf", action="store_const", const=True, default=None,
+                       help="compile PDFs; fail if no TeX engine (default: when TeX is installed)")
+    group.add_argument("--no-pdf", dest="pdf", action="store_const", const=False,
+                       help="write the .tex files only")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +150,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _export(args.output)
     if args.command == "verify":
         return _verify(args)
+    if args.command in ("build", "handout"):
+        return _build(args)
     parser.print_help()
     return 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import build, handout
+
+    prog = f"derive {args.command}"
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        print(f"{prog}: {folder} is a file; -o wants a folder", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "build":
+            out = build.build(pdf=args.pdf)
+        else:
+            out = build.handouts(
+                args.kinds or handout.KINDS, pdf=args.pdf,
+                templates=Path(args.templates) if args.templates else None,
+                title=handout.DEFAULT_TITLE if args.title is None else args.title,
+                course=handout.DEFAULT_COURSE if args.course is None else args.course)
+        written = out.write(folder)
+    except build.BuildError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return exc.code
+    except OSError as exc:
+        print(f"{prog}: cannot write to {folder}: {exc.strerror}", file=sys.stderr)
+        return 2
+    for note in out.notes:
+        print(note)
+    print("wrote:")
+    for path in written:
+        print(f"  {path}  ({_size(path.stat().st_size)})")
+    return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -126,7 +218,7 @@ def _verify(args: argparse.Namespace) -> int:
 def _export(output: str) -> int:
     from pathlib import Path
 
-    from . import kernels
+    from . import files, kernels
 
     path = Path(output)
     if path.is_dir():
@@ -134,7 +226,7 @@ def _export(output: str) -> int:
               f"{path / 'kernels.py'}", file=sys.stderr)
         return 2
     try:
-        kernels.write_atomic(path, kernels.module_source())
+        files.write_atomic(path, kernels.module_source())
     except OSError as exc:
         print(f"derive export: cannot write {output}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomic
 
 _PACKAGE = Path(__file__).parent
 # The modules whose text decides the generated source: any change regenerates the cache.
@@ -48,19 +49,6 @@ def module_source() -> str:
         parts.append(codegen.kernel_source(derivation, fn))
     parts.append((_PACKAGE / "_wrappers.py").read_text())
     return "\n\n".join(parts)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path via a temp file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cached_source() -> str:

@@ -78,6 +78,8 @@ def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEX", "LATEX"))}
     # TeX Live's default (openin_any=a) lets \input read any file on the machine.
     env.update(openin_any="p", openout_any="p", shell_escape="f")
+    # No timestamps in the PDF: the same sources give the same bytes.
+    env.update(SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
     return env
 
 
