@@ -97,7 +97,7 @@ def question_views(derivations: dict[str, Derivation],
 
 def _tex_row(row: Row) -> Row:
     """Our printed LaTeX is placed as it is; the rule name stays text, escaped like any string."""
-    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs))
+    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=row.rule.replace("!=", "≠"))
 
 
 def _parts(q: Question, rows: dict[str, list[Row]]) -> tuple[PartView, ...]:
