@@ -89,6 +89,14 @@ class Derivation:
     loss_steps: tuple[Step, ...]
     gradients: tuple[Gradient, ...]
 
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the derivation typeset: every chain, one under the other."""
+        from .report import chains
+
+        blocks = [" \\\\\n".join(rf"{r.lhs} &= {r.rhs} && \text{{({r.rule})}}" for r in rows)
+                  for rows in chains(self).values()]
+        return "$$\\begin{aligned}\n" + " \\\\[1em]\n".join(blocks) + "\n\\end{aligned}$$"
+
 
 def logit(x: sp.Expr) -> sp.Expr:
     """u_xᵀ v_c = Σ_i U[i, x] v_c[i]."""

@@ -19,6 +19,12 @@ class Problem:
     summary: str
     make_loss: Callable[[], Loss]
 
+    def _repr_latex_(self) -> str:
+        """Jupyter shows the problem as its derivation, typeset."""
+        from .engine import derive
+
+        return derive(self.make_loss())._repr_latex_()
+
 
 @dataclass(frozen=True)
 class Part:

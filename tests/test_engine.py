@@ -119,3 +119,11 @@ def test_derivation_does_not_depend_on_sizes(naive):
     assert all(not s.expr.has(sp.Integer(5)) for g in naive.gradients for s in g.steps)
     assert _by(naive, "U").result.shape == (n.d, n.V)
     assert _by(naive, "v_c").result.shape == (n.d, 1)
+
+
+def test_derivations_render_in_jupyter(naive):
+    tex = naive._repr_latex_()
+    assert tex.startswith("$$\\begin{aligned}\n") and tex.endswith("\\end{aligned}$$")
+    assert (r"\frac{\partial J}{\partial \mathbf{v}_c} &= \mathbf{U} \left(\hat{\mathbf{y}} - "
+            r"\mathbf{y}\right) && \text{(matrix form)}") in tex
+    assert tex.count(r"\text{(matrix form)}") == 4
