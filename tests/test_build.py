@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -106,3 +107,23 @@ def test_usage_errors_exit_2(tmp_path, capsys, argv, message):
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_without_tex_the_tex_files_are_written_and_the_packages_named(tmp_path, monkeypatch,
+                                                                      capsys):
+    from derive import tex
+
+    monkeypatch.setattr(tex, "find_engine", lambda: tex.Engine(None, None))
+    assert main(["handout", "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["questions.tex", "solutions.tex"]
+    out = capsys.readouterr().out
+    assert "no TeX engine found, so no PDF" in out and "texlive-latex-base" in out
+    assert main(["handout", "--pdf", "-o", str(tmp_path)]) == 2
+
+
+def test_page_one_renders_to_an_image(built, tmp_path):
+    require_tex()
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1",
+                    str(built / "solutions.pdf"), str(tmp_path / "page")], check=True)
+    (png,) = tmp_path.glob("page*.png")
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 5_000
