@@ -1,4 +1,4 @@
-"""How long deriving naive softmax takes, and that the time does not grow with V or d.
+"""How long `derive build` and deriving naive softmax take; the derivation does not grow with V, d.
 
 Run: python benchmarks/bench_derive.py
 Prints the cold-process times of `derive --help` and of import + full verified derivation, then the
@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 COLD = "import time; t=time.perf_counter(); from derive import problems, engine; " \
@@ -39,7 +40,14 @@ def symbolic_time(V: int, d: int, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
+def build_time(repeat: int = 3) -> float:
+    """`derive build` in a cold process, with both PDFs when TeX is installed (target < 15 s)."""
+    with tempfile.TemporaryDirectory() as out:
+        return cold(["-m", "derive", "build", "-o", out], repeat=repeat)
+
+
 def main() -> None:
+    print(f"derive build (PDFs included), cold process:  {build_time():.3f} s")
     print(f"derive --help, cold process:                 {cold(['-m', 'derive', '--help']):.3f} s")
     print(f"import + verified derivation, cold process:  {cold(['-c', COLD]):.3f} s (wall)")
     small, large = symbolic_time(10, 10), symbolic_time(10**6, 300)
