@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -102,14 +103,22 @@ def compile_pdf(source: str, *, engine: Engine | None = None, timeout: float = T
         work = Path(tmp)
         (work / "doc.tex").write_text(source, encoding="utf-8")
         for cmd in _commands(engine, "doc.tex"):
-            try:
-                run = subprocess.run(cmd, cwd=work, env=_environment(), stdin=subprocess.DEVNULL,
-                                     capture_output=True, timeout=timeout, check=False)
-            except subprocess.TimeoutExpired:
-                raise TexError(f"TeX did not finish within {timeout:.0f} s") from None
-            if run.returncode != 0:
+            if _run(cmd, work, timeout) != 0:
                 raise TexError("TeX failed", log_excerpt(work / "doc.log"))
         return (work / "doc.pdf").read_bytes()
+
+
+def _run(cmd: list[str], cwd: Path, timeout: float) -> int:
+    """Run TeX in a session of its own, so that a timeout kills latexmk's pdflatex too."""
+    with subprocess.Popen(cmd, cwd=cwd, env=_environment(), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          start_new_session=True) as proc:
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise TexError(f"TeX did not finish within {timeout:.0f} s") from None
 
 
 def log_excerpt(log: Path, *, context: int = 3) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import unicodedata
 
 import pytest
@@ -82,6 +83,20 @@ def test_a_looping_document_is_stopped_by_the_time_limit():
     engine = require_tex()
     with pytest.raises(tex.TexError, match=r"^TeX did not finish within 2 s"):
         tex.compile_pdf(document(r"\def\loop{\loop}\loop"), engine=engine, timeout=2)
+    # latexmk's pdflatex is killed with it, not left spinning in the deleted temporary folder
+    time.sleep(0.2)
+    assert not [pid for pid in _pids("pdflatex") if _cwd(pid).endswith("(deleted)")]
+
+
+def _pids(name: str) -> list[str]:
+    return subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+
+
+def _cwd(pid: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
 
 
 def test_a_tex_error_shows_the_log_lines_that_say_why():
