@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .problems import PROBLEMS, UnknownProblem, get
@@ -68,9 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "step 1e-4, tolerance 1e-5); directional mode checks a few random directions "
                     "at any size; auto uses coordinate while that costs under 1e7 "
                     "multiply-adds. float32 kernels are compared with float64 differences "
-                    "under a tolerance that grows with rounding. "
+                    "under a tolerance that grows with rounding. --against FILE checks your own "
+                    "word2vec.py the same way and names the likely cause of a wrong gradient. "
                     "Exit 0 when all pass, 1 when any fails.",
-        epilog="examples:\n  derive verify\n  derive verify --vocab 50000 --dim 300 --dtype float32"
+        epilog="examples:\n  derive verify\n  derive verify --against my/word2vec.py"
+               "\n  derive verify --vocab 50000 --dim 300 --dtype float32"
                "\n  derive verify --seed 7 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     verify.add_argument("problems", nargs="*", metavar="PROBLEM",
@@ -85,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--mode", choices=("coordinate", "directional", "auto"), default="auto",
                         help="finite-difference mode (auto)")
     verify.add_argument("--json", action="store_true", help="print the checks as JSON")
+    verify.add_argument("--against", metavar="FILE", default=None,
+                        help="check your own word2vec.py instead: its sigmoid, "
+                             "naiveSoftmaxLossAndGradient, negSamplingLossAndGradient and "
+                             "skipgram (whichever it defines), with the course's signatures, "
+                             "against finite differences and derive's own. This IMPORTS and RUNS "
+                             "the file's code: use it only on code you trust.")
 
     build = sub.add_parser(
         "build", help="the main job: derive, verify, export kernels, typeset both handouts",
@@ -203,8 +212,11 @@ def _verify(args: argparse.Namespace) -> int:
     try:
         for name in args.problems:
             get(name)
-        report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim, batch=args.batch,
-                               dtype=args.dtype, seed=seed, mode=args.mode)
+        if args.against is not None:
+            report = _against(args, seed)
+        else:
+            report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
+                                   batch=args.batch, dtype=args.dtype, seed=seed, mode=args.mode)
     except ValueError as exc:
         print(f"derive verify: {exc}", file=sys.stderr)
         return 2
@@ -213,6 +225,18 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(verify.table(report))
     return 0 if report.passed else 1
+
+
+def _against(args: argparse.Namespace, seed: int) -> Any:
+    from pathlib import Path
+
+    from . import against
+
+    if args.problems:
+        raise ValueError("give PROBLEM names or --against FILE, not both")
+    if args.vocab < 3 or args.dim < 2:
+        raise ValueError("--against needs --vocab of at least 3 and --dim of at least 2")
+    return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed)
 
 
 def _export(output: str) -> int:

@@ -66,6 +66,13 @@ def relative_error(a: ArrayLike, n: ArrayLike) -> np.ndarray:
 def coordinate(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,
                tol: float, h: float = H) -> Result:
     """Every coordinate of grad against central differences of f at x (x is not modified)."""
+    return _result("coordinate", relative_error(grad, numeric_gradient(f, x, h=h)), tol,
+                   index=True)
+
+
+def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, h: float = H
+                     ) -> np.ndarray:
+    """Central differences of f at x in every coordinate, in float64 (x is not modified)."""
     f = _fresh(f)
     x = np.array(x, dtype=np.float64)
     numeric = np.empty_like(x)
@@ -77,7 +84,7 @@ def coordinate(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray
         minus = f(x)
         x[idx] = old
         numeric[idx] = (plus - minus) / (2 * h)
-    return _result("coordinate", relative_error(grad, numeric), tol, index=True)
+    return numeric
 
 
 def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,

@@ -31,6 +31,8 @@ class Check:
     tolerance: float
     passed: bool
     worst_index: tuple[int, ...] | None
+    # The likely cause of a failure, when the difference has a recognisable shape (--against).
+    cause: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,11 @@ def _text(expr: Any) -> str:
 def _direct(grads: dict[str, Any], U: np.ndarray, v: np.ndarray, o: int
             ) -> tuple[np.ndarray, np.ndarray]:
     """The derived matrix forms evaluated as they stand, in the handout's layout (U is d×V)."""
+    return (evaluate(grads["v_c"], U, v, o)[:, 0], evaluate(grads["U"], U, v, o).T)
+
+
+def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
+    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
     import sympy as sp
 
     from . import notation as n
@@ -144,11 +151,8 @@ def _direct(grads: dict[str, Any], U: np.ndarray, v: np.ndarray, o: int
     onehot[o] = 1.0
     args = [n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix]
     values = [U.T, v[:, None], yhat[:, None], onehot[:, None]]
-    out = []
-    for name in ("v_c", "U"):
-        f = sp.lambdify(args, grads[name].subs({n.V: V, n.d: d}), modules="numpy")
-        out.append(np.asarray(f(*values)))
-    return out[0][:, 0], out[1].T
+    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), modules="numpy")
+    return np.asarray(f(*values), dtype=float)
 
 
 def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
@@ -193,6 +197,11 @@ def table(report: Report) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
+    # One line a gradient: finite differences and derive usually agree on the cause.
+    causes = list(dict.fromkeys(f"  {c.function} {c.wrt}: {c.cause}"
+                                for c in report.checks if not c.passed and c.cause))
+    if causes:
+        lines += ["", "likely causes:", *causes]
     failed = sum(not c.passed for c in report.checks)
     verdict = (f"all {len(report.checks)} checks passed" if not failed
                else f"{failed} of {len(report.checks)} checks FAILED")

@@ -57,7 +57,7 @@ def test_cli_json(capsys):
     assert data["passed"] is True and data["seed"] == 5
     check = data["checks"][0]
     assert set(check) == {"target", "function", "wrt", "mode", "max_rel_error", "tolerance",
-                          "passed", "worst_index"}
+                          "passed", "worst_index", "cause"}
     assert check["mode"] == "directional" and check["worst_index"] is None
 
 
