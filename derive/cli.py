@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
@@ -215,8 +217,10 @@ def _verify(args: argparse.Namespace) -> int:
         if args.against is not None:
             report = _against(args, seed)
         else:
-            report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
-                                   batch=args.batch, dtype=args.dtype, seed=seed, mode=args.mode)
+            with _progress_line() as progress:
+                report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
+                                       batch=args.batch, dtype=args.dtype, seed=seed,
+                                       mode=args.mode, progress=progress)
     except ValueError as exc:
         print(f"derive verify: {exc}", file=sys.stderr)
         return 2
@@ -225,6 +229,28 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(verify.table(report))
     return 0 if report.passed else 1
+
+
+@contextlib.contextmanager
+def _progress_line() -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, once a run has taken a second, one stderr line naming the running check,
+    erased at the end; nothing when stderr is a file or a pipe (CI logs, --json into jq)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    start, shown = time.monotonic(), [False]
+
+    def show(label: str) -> None:
+        if time.monotonic() - start > 1.0:
+            sys.stderr.write(f"\r\033[Kverifying {label} …")
+            sys.stderr.flush()
+            shown[0] = True
+    try:
+        yield show
+    finally:
+        if shown[0]:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _against(args: argparse.Namespace, seed: int) -> Any:

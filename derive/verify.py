@@ -57,14 +57,19 @@ def _json_check(c: Check) -> dict[str, Any]:
     return out
 
 
+Progress = Callable[[str], None]
+
+
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
-           dtype: str = "float64", seed: int = 0, mode: str = "auto") -> Report:
-    """Run every check for the named problems (all when empty)."""
+           dtype: str = "float64", seed: int = 0, mode: str = "auto",
+           progress: Progress | None = None) -> Report:
+    """Run every check for the named problems (all when empty); `progress` is told what each
+    check is before it runs."""
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
     checks: list[Check] = []
     for name in names or list(problems.PROBLEMS):
         checks += _problem_checks(problems.get(name), vocab, dim, batch, np.dtype(dtype), seed,
-                                  mode)
+                                  mode, progress or (lambda _: None))
     return Report(seed, tuple(checks))
 
 
@@ -79,7 +84,7 @@ def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> Non
 
 
 def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np.dtype,
-                    seed: int, mode: str) -> list[Check]:
+                    seed: int, mode: str, progress: Progress) -> list[Check]:
     from . import engine, kernels
 
     rng = np.random.default_rng(seed)
@@ -89,17 +94,22 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
     o = rng.integers(V, size=B)
     v, o0 = V_c[0], int(o[0])
 
+    # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15 million,
+    # allocating them anew costs more than the loss.
+    scratch = (np.empty(d), np.empty((V, d)))
+    scratch_batch = (np.empty((B, d)), scratch[1])
+
     def single_loss_v(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(x, o0, U)[0])
+        return float(kernels.naive_softmax(x, o0, U, out=scratch)[0])
 
     def single_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(v, o0, x)[0])
+        return float(kernels.naive_softmax(v, o0, x, out=scratch)[0])
 
     def batch_loss_V(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(x, o, U)[0])
+        return float(kernels.naive_softmax_batch(x, o, U, out=scratch_batch)[0])
 
     def batch_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(V_c, o, x)[0])
+        return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch_batch)[0])
 
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     direct_v, direct_U = _direct(grads, U, v, o0)
@@ -118,9 +128,13 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
         ("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
     ]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    checks = [_check(problem.name, t, fn, wrt, f, x, g, dt, n,
-                     V * d * (B if fn.endswith("_batch") else 1), mode, rng)
-              for t, fn, wrt, f, x, g, dt in cases]
+    directions = gradcheck.Directions(rng)
+    checks = []
+    for t, fn, wrt, f, x, g, dt in cases:
+        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
+        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, n,
+                             V * d * (B if fn.endswith("_batch") else 1), mode, directions))
+    progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
@@ -157,7 +171,7 @@ def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
 
 def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
            x: np.ndarray, grad: np.ndarray, dtype: np.dtype, n: int, cost: int, mode: str,
-           rng: np.random.Generator) -> Check:
+           directions: gradcheck.Directions) -> Check:
     tol = gradcheck.tolerance(dtype, n)
     chosen = mode if mode != "auto" else (
         "coordinate" if x.size * cost <= COORDINATE_BUDGET else "directional")
@@ -166,7 +180,7 @@ def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.n
     if chosen == "coordinate":
         r = gradcheck.coordinate(f, x, grad, tol=tol)
     else:
-        r = gradcheck.directional(f, x, grad, tol=tol, rng=rng)
+        r = gradcheck.directional(f, x, grad, tol=tol, directions=directions)
     return Check(f"{problem}: {target}", function, wrt, r.mode, r.max_rel_error, r.tolerance,
                  r.passed, r.worst_index)
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import numpy as np
 import pytest
 
-from derive import kernels, verify
+from derive import cli, kernels, verify
 from derive.cli import main
 
 
@@ -77,3 +79,26 @@ def test_seed_is_printed_when_not_given(capsys):
     last = capsys.readouterr().out.rstrip().splitlines()[-1]
     seed = int(last.split("--seed ")[1].rstrip(")"))
     assert np.iinfo(np.int32).max >= seed >= 0
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_only_on_a_terminal_after_a_second(monkeypatch, capsys):
+    clock = iter(range(0, 1000, 2))  # every reading two seconds later than the last
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["verify", "--seed", "5"]) == 0
+    shown = terminal.getvalue()
+    assert "\rverifying naive-softmax: kernel naive_softmax_batch ∂/∂U …" in shown.replace(
+        "\033[K", "")
+    assert shown.endswith("\r\033[K")  # erased: the table on stdout is all that stays
+    assert "verifying" not in capsys.readouterr().out
+
+
+def test_no_progress_line_when_stderr_is_not_a_terminal(capsys):
+    assert main(["verify", "--seed", "5"]) == 0
+    assert capsys.readouterr().err == ""
