@@ -110,3 +110,68 @@ def naive_softmax_batch(V_c, o, U, *, check_finite=True, out=None):
         out_V[...] = grad_V
         grad_V = out_V
     return losses.sum(dtype=V_c.dtype), grad_V, grad_U
+
+
+def _sample_indices(negatives, V):
+    neg = np.asarray(negatives)
+    if neg.dtype.kind not in "iu" or neg.ndim != 1 or neg.size == 0:
+        raise ValueError(f"negatives must be a non-empty 1-D integer array of indices into the "
+                         f"rows of U; got dtype {neg.dtype}, shape {neg.shape}")
+    if neg.min() < 0 or neg.max() >= V:
+        bad = int(neg[(neg < 0) | (neg >= V)][0])
+        raise ValueError(f"negatives must hold indices in range(0, {V}) (the rows of U); got {bad}")
+    return neg
+
+
+def neg_sampling(v_c, o, U, negatives, *, check_finite=True):
+    """Negative-sampling loss and gradients for one centre word.
+
+    v_c: (d,); o: int outside-word index; U: (V, d) outside vectors as rows; negatives: (K,)
+    integer indices of the sampled words, repeats allowed. Returns (loss, grad_v_c (d,),
+    grad_U (V, d)). The derived kernel takes u_o and the d×K matrix U_neg of the samples'
+    vectors; grad_U gathers its gradients back into rows: a word sampled twice (or also o) gets
+    every one of its columns' gradients added, the adjoint of the gather U[negatives].
+    """
+    v_c = _array("v_c", v_c, 1, "of shape (d,)")
+    U = _array("U", U, 2, "of shape (V, d)")
+    v_c, U = _common(v_c, U)
+    o = _index(o, U.shape[0])
+    neg = _sample_indices(negatives, U.shape[0])
+    loss, grad_v, grad_uo, grad_neg = _neg_sampling_kernel(v_c[:, None], U[o][:, None], U[neg].T)
+    if check_finite and not (np.isfinite(loss) and np.isfinite(grad_v).all()):
+        raise ValueError("u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds "
+                         "NaN or inf")
+    grad_U = np.zeros_like(U)
+    grad_U[o] += grad_uo[:, 0]
+    np.add.at(grad_U, neg, grad_neg.T)
+    return loss.astype(U.dtype), grad_v[:, 0], grad_U
+
+
+def skipgram(v_c, outside, U, *, negatives=None, check_finite=True):
+    """Skip-gram over one window: J = Σ_j J(v_c, outside[j], U), with naive softmax, or with
+    negative sampling when `negatives` gives one row of K sample indices per outside word.
+
+    v_c: (d,); outside: (m,) integer outside-word indices; U: (V, d). Returns (loss, grad_v_c (d,),
+    grad_U (V, d)): each the sum over the window, the derivative of a sum being the sum of the
+    derivatives. (∂J/∂v_w for any other centre word w is 0.)
+    """
+    v_c = _array("v_c", v_c, 1, "of shape (d,)")
+    U = _array("U", U, 2, "of shape (V, d)")
+    outside = np.asarray(outside)
+    if outside.ndim != 1 or outside.size == 0:
+        raise ValueError(f"outside must be a non-empty 1-D array of word indices; "
+                         f"got shape {outside.shape}")
+    if negatives is None:
+        # One batch of m copies of v_c: grad_V_c's rows are the m window terms of grad_v_c.
+        V_c = np.broadcast_to(v_c, (outside.size, v_c.size))
+        loss, grad_V, grad_U = naive_softmax_batch(V_c, outside, U, check_finite=check_finite)
+        return loss, grad_V.sum(axis=0), grad_U
+    negatives = np.asarray(negatives)
+    if negatives.ndim != 2 or negatives.shape[0] != outside.size:
+        raise ValueError(f"negatives must have one row of sample indices per outside word, shape "
+                         f"({outside.size}, K); got shape {negatives.shape}")
+    loss, grad_v, grad_U = 0, np.zeros_like(v_c), np.zeros_like(U)
+    for o, neg in zip(outside, negatives):
+        term = neg_sampling(v_c, int(o), U, neg, check_finite=check_finite)
+        loss, grad_v, grad_U = loss + term[0], grad_v + term[1], grad_U + term[2]
+    return loss, grad_v, grad_U

@@ -13,10 +13,13 @@ log-sum-exp, so ŷ_o underflowing to 0 still gives a finite loss.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from . import notation as n
 from .engine import Derivation
-from .printing import dot_pair
+from .fold import to_matrix
+from .functions import log_sigmoid_code, sigmoid
+from .printing import dot_pair, text, vector_dot
 
 
 class CodegenError(ValueError):
@@ -199,3 +202,49 @@ def kernel_source(derivation: Derivation, name: str) -> str:
            f'dJ/dU = {grads[n.U.name]} (handout layout)."""')
     return (f"def {name}(V_c, o, U, *, check_finite=True, out_U=None{params}):\n"
             f"{doc}\n{body}\n")
+
+
+# Losses without a softmax (negative sampling): the matrix forms, printed by SymPy's NumPy printer
+# (σ prints itself in its stable form), over column-vector arrays: v_c and u_o (d, 1), U_neg (d, K).
+def sigmoid_kernel_source(derivation: Derivation, name: str) -> str:
+    """Source of `name(v_c, u_o, U_neg) -> (loss, grad_v_c, grad_u_o, grad_U_neg)`."""
+    printer = NumPyPrinter({"fully_qualified_modules": True, "inline": True})
+    grads = {g.wrt.name: g.result for g in derivation.gradients}
+    dots: dict[sp.Symbol, str] = {}
+    lines = [f"loss = {_sigmoid_loss(_named_dots(derivation.loss_steps[-1].expr, dots), printer)}"]
+    for wrt in (n.v_c, n.u_o, n.U_neg):
+        lines.append(f"grad_{wrt.name} = {printer.doprint(_named_dots(grads[wrt.name], dots))}")
+    # Each dot product uᵀv_c of two vectors, once, as a matrix product.
+    lines[:0] = [f"{sym} = ({code})[0, 0]" for sym, code in dots.items()]
+    doc = (f'    """{derivation.loss.name}, derived: '
+           + "; ".join(f"dJ/d{k} = {text(v)}" for k, v in grads.items()) + ' (handout layout)."""')
+    body = "\n".join(f"    {line}" for line in
+                     [*lines, "return loss, grad_v_c, grad_u_o, grad_U_neg"])
+    return f"def {name}(v_c, u_o, U_neg):\n{doc}\n{body}\n"
+
+
+def _named_dots(expr: sp.Basic, dots: dict[sp.Symbol, str]) -> sp.Basic:
+    """Σ_i a[i] b[i] → a symbol `a_dot_b`, its code (aᵀb) recorded in `dots`."""
+    def name(s: sp.Sum) -> sp.Symbol:
+        a, b = vector_dot(s)  # type: ignore[misc]
+        sym = sp.Symbol(f"{a.name}_dot_{b.name}")
+        dots[sym] = f"{a.name}.T @ {b.name}"
+        return sym
+    return expr.replace(lambda e: isinstance(e, sp.Sum) and vector_dot(e) is not None, name)
+
+
+def _sigmoid_loss(expr: sp.Expr, printer: NumPyPrinter) -> str:
+    """The loss, term by term: c·log σ(a) for a scalar a, and c·Σ_k log σ(a_k), summed over the
+    vector a that the entries a_k fold into."""
+    if isinstance(expr, sp.Add):
+        return " + ".join(f"({_sigmoid_loss(t, printer)})" for t in expr.args)
+    coeff, rest = expr.as_independent(sp.log, sp.Sum, as_Add=False)
+    scale = "" if coeff == 1 else f"({printer.doprint(coeff)}) * "
+    if isinstance(rest, sp.log) and isinstance(rest.args[0], sigmoid):
+        arg = printer.doprint(rest.args[0].args[0])
+        return scale + log_sigmoid_code(printer, arg)
+    if isinstance(rest, sp.Sum) and len(rest.limits) == 1 and isinstance(rest.function, sp.log) \
+            and isinstance(rest.function.args[0], sigmoid):
+        vector = to_matrix(rest.function.args[0].args[0], rest.variables[0])
+        return f"{scale}numpy.sum({log_sigmoid_code(printer, printer.doprint(vector))})"
+    raise CodegenError(f"no kernel form for the loss term {expr}")

@@ -1,6 +1,7 @@
 """Drop-in functions with the CS224N Assignment 2 starter code's signatures (`word2vec.py`).
 
-A student's word2vec.py can `from derive.cs224n import sigmoid, naiveSoftmaxLossAndGradient`.
+A student's word2vec.py can `from derive.cs224n import sigmoid, naiveSoftmaxLossAndGradient`, and
+likewise getNegativeSamples, negSamplingLossAndGradient and skipgram.
 Layouts as in the course: centerWordVec (d,), outsideVectors (V, d) with words as rows.
 """
 from __future__ import annotations
@@ -27,3 +28,47 @@ def naiveSoftmaxLossAndGradient(centerWordVec: np.ndarray, outsideWordIdx: int,
     loss, grad_center, grad_outside = kernels.naive_softmax(centerWordVec, outsideWordIdx,
                                                             outsideVectors)
     return loss, grad_center, grad_outside
+
+
+def getNegativeSamples(outsideWordIdx: int, dataset: Any, K: int) -> list[int]:
+    """K word indices drawn with `dataset.sampleTokenIdx()`, none equal to outsideWordIdx: a draw
+    of o is drawn again. The course's order of draws, so its seeded sanity check reproduces."""
+    samples = []
+    for _ in range(K):
+        index = dataset.sampleTokenIdx()
+        while index == outsideWordIdx:
+            index = dataset.sampleTokenIdx()
+        samples.append(index)
+    return samples
+
+
+def negSamplingLossAndGradient(centerWordVec: np.ndarray, outsideWordIdx: int,
+                               outsideVectors: np.ndarray, dataset: Any, K: int = 10
+                               ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(loss, gradCenterVec (d,), gradOutsideVecs (V, d)) for K negative samples drawn by
+    getNegativeSamples; a word sampled twice counts twice, as the course requires."""
+    negatives = getNegativeSamples(outsideWordIdx, dataset, K)
+    return kernels.neg_sampling(centerWordVec, outsideWordIdx, outsideVectors,
+                                np.array(negatives, dtype=np.intp))
+
+
+def skipgram(currentCenterWord: str, windowSize: int, outsideWords: list[str],
+             word2Ind: dict[str, int], centerWordVectors: np.ndarray,
+             outsideVectors: np.ndarray, dataset: Any,
+             word2vecLossAndGradient: Any = naiveSoftmaxLossAndGradient
+             ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(loss, gradCenterVecs (V, d), gradOutsideVectors (V, d)) summed over the outside words, in
+    their order (negative sampling draws as it goes). Only the centre word's row of
+    gradCenterVecs is non-zero: ∂J/∂v_w = 0 for every other w. `windowSize` is unused, as in
+    the course: outsideWords is already the window."""
+    c = word2Ind[currentCenterWord]
+    loss = 0.0
+    grad_centres = np.zeros(centerWordVectors.shape)
+    grad_outside = np.zeros(outsideVectors.shape)
+    for word in outsideWords:
+        term_loss, grad_centre, grad_out = word2vecLossAndGradient(
+            centerWordVectors[c], word2Ind[word], outsideVectors, dataset)
+        loss += term_loss
+        grad_centres[c] += grad_centre
+        grad_outside += grad_out
+    return loss, grad_centres, grad_outside

@@ -114,7 +114,10 @@ def derived_terms(problem: str, U: np.ndarray, v: np.ndarray, o: int
 
     if problem not in problems.PROBLEMS:
         return {}
-    derivation = engine.derive(problems.get(problem).make_loss(), check=False)
+    loss = problems.get(problem).make_loss()
+    if loss.softmax is None:
+        return {}  # its gradients are in u_o and U_neg, not the course's rows of U
+    derivation = engine.derive(loss, check=False)
     out: dict[str, list[tuple[str, np.ndarray]]] = {}
     for grad in derivation.gradients:
         if grad.case:

@@ -76,7 +76,7 @@ class Loss:
 
     name: str
     expr: sp.Expr
-    softmax: Softmax
+    softmax: Softmax | None
     wrt: tuple[n.Obj, ...] = (n.v_c, n.U)
     params: dict[sp.Symbol, float] = field(default_factory=dict)
     # ∂J/∂u_w in its two cases (w = o, w ≠ o), from ∂J/∂U: for losses where u_w meets only v_c.
@@ -120,7 +120,7 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     """Every gradient of `loss`, with its trace; each step checked numerically unless told not."""
     point = NumericPoint(loss) if check else None
     loss_steps = _trace(loss.expr, [
-        ("softmax definition", lambda e: _expand_softmax(e, loss.softmax)),
+        ("softmax definition", lambda e: _expand_softmax(e, loss.softmax)),  # no-op without one
         ("log of a quotient", rules.log_of_quotient),
         ("log of exp", rules.log_of_exp),
     ], point, "J")
@@ -134,15 +134,21 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
 
 
 def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, point: NumericPoint | None) -> Gradient:
-    index = (n.j,) if len(obj.indexed.shape) == 1 else (n.j, n.k)
+    shape = obj.indexed.shape
+    index = (n.j,) if len(shape) == 1 else (n.j, n.COLUMN_INDEX[shape[1]])
     entry = obj.indexed[index]
     matrices = tuple(o.indexed for o in (n.U,) if o is not obj)
+    # Each rule is a no-op where its function is absent (σ in a softmax loss, exp in a σ loss).
+    softmax = [("softmax definition", rules.softmax_definition(loss.softmax.base))
+               ] if loss.softmax is not None else []
     steps = _trace(sp.Derivative(J, entry, evaluate=False), [
         ("linearity", rules.linearity(entry)),
         ("chain rule", rules.chain_rule),
+        ("derivative of σ", rules.derivative_of_sigmoid),
+        ("1 − σ(x) = σ(−x)", rules.one_minus_sigmoid),
         ("derivative of exp", rules.derivative_of_exp),
         ("rearrange", rules.rearrange),
-        ("softmax definition", rules.softmax_definition(loss.softmax.base)),
+        *softmax,
         ("one-hot vector", rules.one_hot(n.y.indexed, matrices)),
     ], point, obj.name, index=index)
     steps.append(Step(to_matrix(steps[-1].expr, *index), "matrix form", matrix=True))
@@ -170,7 +176,9 @@ def _column_cases(grad: Gradient, point: NumericPoint | None) -> list[Gradient]:
     return cases
 
 
-def _expand_softmax(expr: sp.Expr, softmax: Softmax) -> sp.Expr:
+def _expand_softmax(expr: sp.Expr, softmax: Softmax | None) -> sp.Expr:
+    if softmax is None:
+        return expr
     return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
                         lambda e: softmax.entry(e.indices[0]))
 

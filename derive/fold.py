@@ -2,11 +2,14 @@
 
 An entry g[row] or g[row, col] becomes a matrix expression by three facts:
   x[row] is the vector x;  A[row, col] is the matrix A;
-  Σ_s A[row, s] c(s) = (A c)[row];  f(row) g(col) = (f gᵀ)[row, col].
+  Σ_s A[row, s] c(s) = (A c)[row];  Σ_s A[s, row] c(s) = (Aᵀ c)[row];
+  f(row) g(col) = (f gᵀ)[row, col];  σ(a(row)) = σ(a)[row], σ entrywise.
 """
 from __future__ import annotations
 
 import sympy as sp
+
+from .functions import Sigmoid, sigmoid
 
 
 class FoldError(ValueError):
@@ -65,6 +68,8 @@ def _scaled(scalar: sp.Expr, *factors: sp.MatrixExpr) -> sp.MatrixExpr:
 def _vector(expr: sp.Expr, index: sp.Symbol) -> sp.MatrixExpr:
     if isinstance(expr, sp.Indexed) and expr.indices == (index,):
         return matrix_of(expr.base)
+    if isinstance(expr, sigmoid):  # σ(a_x) over x is σ applied to the vector a
+        return Sigmoid(to_matrix(expr.args[0], index))
     if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
         var = expr.variables[0]
         factors = sp.Mul.make_args(expr.function)
@@ -72,6 +77,11 @@ def _vector(expr: sp.Expr, index: sp.Symbol) -> sp.MatrixExpr:
         if len(mats) == 1:
             rest = expr.function / mats[0]
             return matrix_of(mats[0].base) * to_matrix(rest, var)
+        # Σ_s A[s, row] c(s) = (Aᵀ c)[row]
+        mats = [f for f in factors if isinstance(f, sp.Indexed) and f.indices == (var, index)]
+        if len(mats) == 1:
+            rest = expr.function / mats[0]
+            return sp.Transpose(matrix_of(mats[0].base)) * to_matrix(rest, var)
     if isinstance(expr, sp.Add):
         return to_matrix(expr, index)
     raise FoldError(f"cannot fold {expr} into a vector")

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 V, d = sp.symbols("V d", integer=True, positive=True)
+# K negative samples (negative sampling).
+K = sp.Symbol("K", integer=True, positive=True)
 
 # Row index over ℝ^d, vocabulary indices, and the outside word o.
 i, j = sp.symbols("i j", integer=True, nonnegative=True)
 w, w2, k = sp.symbols("w w2 k", integer=True, nonnegative=True)
 o = sp.Symbol("o", integer=True, nonnegative=True)
+# Negative samples: the column index of a K-column matrix, and the sum index over the samples.
+kk, k2 = sp.symbols("kk k2", integer=True, nonnegative=True)
 
 
 @dataclass(frozen=True)
@@ -42,18 +46,26 @@ U = _obj("U", "U", r"\mathbf{U}", d, V)
 v_c = _obj("v_c", "v_c", r"\mathbf{v}_c", d, 1)
 y_hat = _obj("yhat", "ŷ", r"\hat{\mathbf{y}}", V, 1)
 y = _obj("y", "y", r"\mathbf{y}", V, 1)
+# Negative sampling: the outside word's vector u_o, and the d×K matrix whose column k is the
+# vector u_k of the k-th negative sample.
+u_o = _obj("u_o", "u_o", r"\mathbf{u}_o", d, 1)
+U_neg = _obj("U_neg", "U_neg", r"\mathbf{U}_{\text{neg}}", d, K)
 
-OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y)
+OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
-COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}"}
+COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}
 ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}"}
-COLUMN_TEXT = {U.indexed: "u_{}"}
+COLUMN_TEXT = {U.indexed: "u_{}", U_neg.indexed: "u_{}"}
 ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}"}
 
 VOCAB_LATEX = r"\text{Vocab}"
-INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j"}
+INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'"}
+
+# The size each index runs over, and the index of a matrix's columns by its column count.
+INDEX_SIZE = {i: d, j: d, w: V, w2: V, k: V, o: V, kk: K, k2: K}
+COLUMN_INDEX = {V: k, K: kk}
 
 # The default sizes for numeric checks: V ≠ d, both small, so a transposed result cannot pass.
 CHECK_SIZES: tuple[tuple[int, int], ...] = ((5, 3), (1, 2), (4, 1))

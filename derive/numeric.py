@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .engine import Gradient, Loss, Step
 
 RTOL = 1e-9
-INDEX_AND_SIZE = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
+INDEX_AND_SIZE = frozenset({n.V, n.d, n.K, n.o, *n.INDEX_SIZE})
 SEED = 20261124
 
 
@@ -30,6 +30,7 @@ class Sample:
 
     V: int
     d: int
+    K: int
     arrays: dict[sp.IndexedBase, np.ndarray]
     o: int
     params: list[float]
@@ -41,8 +42,9 @@ class NumericPoint:
     def __init__(self, loss: Loss, *, seed: int = SEED) -> None:
         rng = np.random.default_rng(seed)
         self.loss = loss
-        self.defs = {loss.softmax.base: loss.softmax.entry,
-                     n.y.indexed: lambda x: sp.KroneckerDelta(x, n.o)}
+        self.defs: dict[sp.IndexedBase, Any] = {n.y.indexed: lambda x: sp.KroneckerDelta(x, n.o)}
+        if loss.softmax is not None:
+            self.defs[loss.softmax.base] = loss.softmax.entry
         expanded = self.expand(loss.expr)
         self.bases = sorted(expanded.atoms(sp.IndexedBase), key=str)
         self.params = sorted((s for s in expanded.free_symbols
@@ -50,11 +52,11 @@ class NumericPoint:
                               and s not in {b.label for b in self.bases}), key=str)
         self.points = []
         for V, d in n.CHECK_SIZES:
-            sizes = {n.V: V, n.d: d}
+            sizes = {n.V: V, n.d: d, n.K: V + 1}
             arrays = {b: rng.normal(size=tuple(int(s.subs(sizes)) for s in b.shape))
                       for b in self.bases}
             values = [loss.params.get(p, rng.uniform(0.5, 1.5)) for p in self.params]
-            self.points.append(Sample(V, d, arrays, int(rng.integers(V)), values))
+            self.points.append(Sample(V, d, V + 1, arrays, int(rng.integers(V)), values))
 
     def expand(self, expr: sp.Expr) -> sp.Expr:
         """Replace ŷ and y by what they stand for, and evaluate any derivative left."""
@@ -66,14 +68,15 @@ class NumericPoint:
     def entries(self, expr: sp.Expr, index: tuple[sp.Symbol, ...]) -> list[np.ndarray]:
         """expr at every point, as an array over the free indices (rows first)."""
         expr = self.expand(expr)
-        args = [*self.bases, n.o, n.V, n.d, *index, *self.params]
+        args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params]
         f = sp.lambdify(args, expr, modules="numpy")
         out = []
         for p in self.points:
-            ranges = [range(p.d if s in (n.i, n.j) else p.V) for s in index]
+            sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
+            ranges = [range(sizes[n.INDEX_SIZE[s]]) for s in index]
             grid = np.empty([len(r) for r in ranges])
             for idx in itertools.product(*ranges):
-                grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, *idx, *p.params)
+                grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, p.K, *idx, *p.params)
             out.append(grid)
         return out
 
@@ -82,10 +85,11 @@ class NumericPoint:
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
                             lambda e: matrix_of(e.base)[e.indices[0], 0])
         mats = [matrix_of(b) for b in self.bases]
-        mats += [matrix_of(self.loss.softmax.base), matrix_of(n.y.indexed)]
+        softmax = self.loss.softmax
+        mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]
         out = []
         for p, yhat in zip(self.points, self._softmax_values(), strict=True):
-            sized = expr.subs({n.V: p.V, n.d: p.d})
+            sized = expr.subs({n.V: p.V, n.d: p.d, n.K: p.K})
             f = sp.lambdify([*mats, n.o, *free, *self.params], sized, modules="numpy")
             onehot = np.eye(p.V)[:, [p.o]]
             cols = [a.reshape(a.shape[0], -1) for a in p.arrays.values()]
@@ -96,10 +100,13 @@ class NumericPoint:
         return out
 
     def _softmax_values(self) -> list[np.ndarray]:
+        if self.loss.softmax is None:
+            return [np.full((p.V, 1), np.nan) for p in self.points]  # no ŷ in this loss
         x = sp.Symbol("x", integer=True)
         entry = self.expand(self.loss.softmax.entry(x))
-        f = sp.lambdify([*self.bases, n.o, n.V, n.d, x, *self.params], entry, modules="numpy")
-        return [np.array([[f(*p.arrays.values(), p.o, p.V, p.d, t, *p.params)]
+        f = sp.lambdify([*self.bases, n.o, n.V, n.d, n.K, x, *self.params], entry,
+                        modules="numpy")
+        return [np.array([[f(*p.arrays.values(), p.o, p.V, p.d, p.K, t, *p.params)]
                           for t in range(p.V)])
                 for p in self.points]
 

@@ -12,6 +12,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
+from .functions import Sigmoid
 
 
 def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
@@ -27,6 +28,19 @@ def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
     if mat is None or vec is None or mat.base not in n.COLUMN_TEXT:
         return None
     return mat.indices[1], vec.base
+
+
+def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
+    """(a, b) when s is Σ_i a[i] b[i] for two vectors of the notation: aᵀb, v_c last."""
+    if len(s.limits) != 1:
+        return None
+    var = s.variables[0]
+    factors = sp.Mul.make_args(s.function)
+    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) and f.indices == (var,)
+                                    and f.base in n.BY_INDEXED for f in factors):
+        return None
+    a, b = sorted((n.BY_INDEXED[f.base] for f in factors), key=lambda o: o is n.v_c)
+    return a, b
 
 
 def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
@@ -55,6 +69,9 @@ class TextPrinter(_Handout, StrPrinter):
         if pair is not None:
             x, v = pair
             return f"{n.COLUMN_TEXT[n.U.indexed].format(self._index(x))}ᵀ{n.BY_INDEXED[v].name}"
+        vectors = vector_dot(s)
+        if vectors is not None:
+            return f"{vectors[0].text}ᵀ{vectors[1].text}"
         var = s.variables[0]
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
@@ -83,7 +100,8 @@ class TextPrinter(_Handout, StrPrinter):
             part = f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.Add)) else self._print(a)
             if a == -1:
                 part = "-"
-            elif out and out != "-" and not isinstance(prev, sp.MatrixExpr):
+            elif out and out != "-" and (not isinstance(prev, sp.MatrixExpr)
+                                         or isinstance(a, Sigmoid)):
                 part = " " + part
             out, prev = out + part, a
         return out
@@ -96,6 +114,9 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             x, v = pair
             return (n.COLUMN_LATEX[n.U.indexed].format(self._index(x)) + r"^\top "
                     + n.BY_INDEXED[v].latex)
+        vectors = vector_dot(s)
+        if vectors is not None:
+            return rf"{vectors[0].latex}^\top {vectors[1].latex}"
         var, lo, hi = s.limits[0]
         if hi == n.V - 1:
             under = rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"

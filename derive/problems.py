@@ -61,12 +61,30 @@ def _naive_softmax() -> Loss:
     return engine.Loss("naive-softmax", engine.neg_log_softmax(), engine.Softmax(engine.logit))
 
 
+def _neg_sampling() -> Loss:
+    import sympy as sp
+
+    from . import engine
+    from . import notation as n
+    from .functions import sigmoid
+
+    def dot(u: sp.Indexed) -> sp.Expr:  # uᵀv_c, entry by entry
+        return sp.Sum(u * n.v_c.indexed[n.i], (n.i, 0, n.d - 1))
+    positive = -sp.log(sigmoid(dot(n.u_o.indexed[n.i])))
+    negatives = -sp.Sum(sp.log(sigmoid(-dot(n.U_neg.indexed[n.i, n.k2]))), (n.k2, 0, n.K - 1))
+    return engine.Loss("neg-sampling", positive + negatives, None,
+                       wrt=(n.v_c, n.u_o, n.U_neg), column_cases=False)
+
+
 PROBLEMS: dict[str, Problem] = {
     p.name: p
     for p in (
         Problem("naive-softmax", "Naive-softmax loss",
                 "J = -log ŷ_o with ŷ = softmax(Uᵀv_c); gradients in v_c, U and u_w",
                 _naive_softmax),
+        Problem("neg-sampling", "Negative-sampling loss",
+                "J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c) over K negative samples; gradients "
+                "in v_c, u_o and the u_k", _neg_sampling),
     )
 }
 

@@ -11,9 +11,10 @@ from collections.abc import Callable
 import sympy as sp
 
 from . import notation as n
+from .functions import sigmoid
 
 Rule = Callable[[sp.Expr], sp.Expr]
-INDEX_SYMBOLS = (n.w, n.w2, n.k, n.o, n.i, n.j)
+INDEX_SYMBOLS = (n.w, n.w2, n.k, n.o, n.i, n.j, n.kk, n.k2)
 
 
 def contract_deltas(expr: sp.Expr) -> sp.Expr:
@@ -63,8 +64,14 @@ def linearity(wrt: sp.Indexed) -> Rule:
             return expr
         out = []
         for term in sp.Add.make_args(expr.expr):
+            if not term.has(wrt.base):
+                continue  # a constant: its derivative is 0
             if term.has(sp.exp, sp.log):
                 coeff, rest = term.as_independent(wrt.base, as_Add=False)
+                if isinstance(rest, sp.Sum):  # ∂ Σ_k f_k = Σ_k ∂f_k
+                    out.append(coeff * sp.Sum(sp.Derivative(rest.function, wrt, evaluate=False),
+                                              *rest.limits))
+                    continue
                 out.append(coeff * sp.Derivative(rest, wrt, evaluate=False))
             else:
                 out.append(contract_deltas(sp.diff(term, wrt)))
@@ -83,6 +90,37 @@ def chain_rule(expr: sp.Expr) -> sp.Expr:
         lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sp.log), apply)
 
 
+def derivative_of_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """∂ σ(a) = σ(a)(1 − σ(a)) ∂a, the derivative of the argument evaluated and contracted (a
+    factor 1/σ(a) from the chain rule cancels at once)."""
+    def apply(der: sp.Derivative) -> sp.Expr:
+        s = der.expr
+        return s * (1 - s) * contract_deltas(sp.diff(s.args[0], der.variables[0]))
+    out = expr.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sigmoid),
+                       apply)
+    return contract_deltas(out) if out != expr else expr
+
+
+def one_minus_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """1 − σ(x) = σ(−x), so the result reads in σ alone, as the handout writes it."""
+    def is_complement(e: sp.Expr) -> bool:
+        if not isinstance(e, sp.Add) or len(e.args) != 2:
+            return False
+        const, s = sorted(e.args, key=lambda a: not a.is_Number)
+        return const in (1, -1) and isinstance(-const * s, sigmoid)
+
+    def complement(e: sp.Add) -> sp.Expr:
+        const, s = sorted(e.args, key=lambda a: not a.is_Number)
+        return const * sigmoid(-(-const * s).args[0])
+    if not expr.has(sigmoid):
+        return expr
+    # x − σ(a) x, as contracting the deltas leaves it, is (1 − σ(a)) x.
+    entries = sorted(expr.atoms(sp.Indexed), key=str)
+    collected = expr.replace(lambda e: isinstance(e, sp.Add), lambda e: sp.collect(e, entries))
+    out = collected.replace(is_complement, complement)
+    return out if out != collected else expr
+
+
 def derivative_of_exp(expr: sp.Expr) -> sp.Expr:
     """∂ Σ exp(a) = Σ exp(a) ∂a: what remains of each derivative is evaluated and contracted."""
     return expr.replace(lambda e: isinstance(e, sp.Derivative),
@@ -99,8 +137,15 @@ def rearrange(expr: sp.Expr) -> sp.Expr:
         coeff = m / s
         if any(var in coeff.free_symbols for var in s.variables):
             return m
+        if coeff.is_Number and _is_dot(s):
+            return m  # −uᵀv stays as written, not Σ_i (−u_i v_i)
         return sp.Sum(coeff * s.function, *s.limits)
     return sp.expand(expr, deep=False).replace(lambda e: isinstance(e, sp.Mul), push)
+
+
+def _is_dot(s: sp.Sum) -> bool:
+    factors = sp.Mul.make_args(s.function)
+    return len(factors) == 2 and all(isinstance(f, sp.Indexed) for f in factors)
 
 
 def softmax_definition(yhat: sp.IndexedBase) -> Rule:

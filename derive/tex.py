@@ -26,7 +26,7 @@ _SPECIAL = {
     "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     "≠": r"\ensuremath{\neq}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
-    "…": r"\ldots{}",
+    "…": r"\ldots{}", "σ": r"\ensuremath{\sigma}", "−": r"\ensuremath{-}",
 }
 
 

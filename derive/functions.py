@@ -1,0 +1,66 @@
+"""The elementwise functions losses are written with, beyond SymPy's own: the logistic sigmoid σ.
+
+`sigmoid` is σ of a scalar; SymPy differentiates it by `fdiff`, the one fact of calculus it adds:
+σ′(x) = σ(x)(1 − σ(x)). `Sigmoid` is σ applied entrywise to a matrix expression, the form a matrix
+gradient folds into (σ(U_negᵀv_c) for the K negative samples). Both print to NumPy in the stable
+form σ(x) = (1 + tanh(x/2)) / 2, which never overflows, and log σ(x) prints as −logaddexp(0, −x).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+
+def _stable(printer: Any, arg: str) -> str:
+    return f"(0.5 * (1 + {printer._module_format('numpy.tanh')}(0.5 * ({arg}))))"
+
+
+class sigmoid(sp.Function):  # noqa: N801 -- SymPy's convention for functions: lower case
+    """σ(x) = 1 / (1 + exp(−x))."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _numpycode(self, printer: Any) -> str:
+        return _stable(printer, printer._print(self.args[0]))
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        out = rf"\sigma\left({printer._print(self.args[0])}\right)"
+        return f"{out}^{{{exp}}}" if exp else out
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"σ({printer._print(self.args[0])})"
+
+
+class Sigmoid(sp.MatrixExpr):
+    """σ applied to every entry of a matrix expression."""
+
+    def __new__(cls, arg: sp.MatrixExpr) -> Sigmoid:
+        return sp.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.arg.shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return sigmoid(self.arg._entry(i, j, **kwargs))
+
+    def _numpycode(self, printer: Any) -> str:
+        return _stable(printer, printer._print(self.arg))
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\sigma\left({printer._print(self.arg)}\right)"
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"σ({printer._print(self.arg)})"
+
+
+def log_sigmoid_code(printer: Any, arg: str) -> str:
+    """log σ(x) = −log(1 + exp(−x)) = −logaddexp(0, −x): finite for every finite x."""
+    return f"(-{printer._module_format('numpy.logaddexp')}(0, -({arg})))"
