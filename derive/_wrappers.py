@@ -137,7 +137,9 @@ def neg_sampling(v_c, o, U, negatives, *, check_finite=True):
     v_c, U = _common(v_c, U)
     o = _index(o, U.shape[0])
     neg = _sample_indices(negatives, U.shape[0])
-    loss, grad_v, grad_uo, grad_neg = _neg_sampling_kernel(v_c[:, None], U[o][:, None], U[neg].T)
+    with np.errstate(invalid="ignore" if check_finite else "warn"):  # NaN is reported below
+        loss, grad_v, grad_uo, grad_neg = _neg_sampling_kernel(v_c[:, None], U[o][:, None],
+                                                               U[neg].T)
     if check_finite and not (np.isfinite(loss) and np.isfinite(grad_v).all()):
         raise ValueError("u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds "
                          "NaN or inf")
@@ -171,7 +173,7 @@ def skipgram(v_c, outside, U, *, negatives=None, check_finite=True):
         raise ValueError(f"negatives must have one row of sample indices per outside word, shape "
                          f"({outside.size}, K); got shape {negatives.shape}")
     loss, grad_v, grad_U = 0, np.zeros_like(v_c), np.zeros_like(U)
-    for o, neg in zip(outside, negatives):
+    for o, neg in zip(outside, negatives, strict=True):
         term = neg_sampling(v_c, int(o), U, neg, check_finite=check_finite)
         loss, grad_v, grad_U = loss + term[0], grad_v + term[1], grad_U + term[2]
     return loss, grad_v, grad_U

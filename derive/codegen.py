@@ -33,6 +33,8 @@ class _Emitter:
     def __init__(self, derivation: Derivation) -> None:
         self.derivation = derivation
         self.lines: list[str] = []
+        if derivation.loss.softmax is None:
+            raise CodegenError(f"{derivation.loss.name} has no softmax: see sigmoid_kernel_source")
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
         delta = sp.MatAdd(n.y_hat.matrix, -n.y.matrix)
@@ -170,7 +172,7 @@ def kernel_source(derivation: Derivation, name: str) -> str:
     """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`."""
     em = _Emitter(derivation)
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    logits = derivation.loss.softmax.logit(n.w2)
+    logits = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "dots = V_c @ U.T",
                  "dots_o = dots[_b, o]"]
     em.assign(em.logits(logits), "logits")

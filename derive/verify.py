@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from . import gradcheck, problems
 
@@ -68,8 +69,12 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
     checks: list[Check] = []
     for name in names or list(problems.PROBLEMS):
-        checks += _problem_checks(problems.get(name), vocab, dim, batch, np.dtype(dtype), seed,
-                                  mode, progress or (lambda _: None))
+        problem, quiet = problems.get(name), progress or (lambda _: None)
+        if problem.name == "neg-sampling":
+            checks += _neg_sampling_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
+        else:
+            checks += _problem_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
+                                      quiet)
     return Report(seed, tuple(checks))
 
 
@@ -134,6 +139,61 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
         progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
         checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, n,
                              V * d * (B if fn.endswith("_batch") else 1), mode, directions))
+    progress(f"{problem.name}: trace steps")
+    return checks + _trace_checks(problem.name, derivation, seed)
+
+
+def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype,
+                         seed: int, mode: str, progress: Progress) -> list[Check]:
+    """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
+    kernel (rows of U, repeated samples), each against differences of the kernel's loss."""
+    from . import engine, kernels
+    from . import notation as n
+
+    if V < 2:
+        raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
+    rng = np.random.default_rng(seed)
+    derivation = engine.derive(problem.make_loss())
+    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    K = min(10, V - 1)
+    distinct = rng.choice(np.delete(np.arange(V), o), size=K, replace=False)
+    repeated = np.delete(np.arange(V), o)[rng.integers(V - 1, size=K)]
+
+    def loss_at(v_c: np.ndarray, U_: np.ndarray, negatives: np.ndarray = distinct) -> float:
+        return float(kernels.neg_sampling(v_c, o, U_, negatives)[0])
+
+    def with_rows(rows: np.ndarray | int, values: np.ndarray) -> np.ndarray:
+        changed = U.copy()
+        changed[rows] = values
+        return changed
+
+    mats = [n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix]
+    columns = [v[:, None], U[o][:, None], U[distinct].T]
+    grads = {g.wrt.name: g.result for g in derivation.gradients}
+    # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
+    derived = [np.asarray(sp.lambdify(mats, grads[name].replace(
+        lambda e: isinstance(e, sp.Indexed),
+        lambda e: sp.MatrixSymbol(e.base.name, n.d, 1)[e.indices[0], 0]).subs({n.d: d, n.K: K}),
+        "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
+    _, kv, kU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), repeated)
+    cases = [
+        ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
+         lambda x: loss_at(x, U), v, derived[0][:, 0], np.dtype(np.float64)),
+        ("derived expression", "dJ/du_o = " + _text(grads["u_o"]), "u_o",
+         lambda x: loss_at(v, with_rows(o, x)), U[o], derived[1][:, 0], np.dtype(np.float64)),
+        ("derived expression", "dJ/dU_neg = " + _text(grads["U_neg"]), "U_neg",
+         lambda x: loss_at(v, with_rows(distinct, x.T)), U[distinct].T, derived[2],
+         np.dtype(np.float64)),
+        ("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv, dtype),
+        ("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
+    ]
+    directions = gradcheck.Directions(rng)
+    checks = []
+    for t, fn, wrt, f, x, g, dt in cases:
+        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
+        # One loss evaluation costs about K·d multiply-adds, plus V·d to zero grad_U.
+        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(K, d), (K + V) * d, mode,
+                             directions))
     progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
 

@@ -44,3 +44,21 @@ def evaluate_matrix_form(expr, Uv: np.ndarray, vv: np.ndarray, o: int, w: int | 
     expr = expr.replace(lambda e: isinstance(e, sp.Indexed), lambda e: yhat[e.indices[0], 0])
     f = sp.lambdify([U, v, yhat, y, n.w], expr, modules="numpy")
     return np.asarray(f(Uv, vv[:, None], softmax(Uv.T @ vv)[:, None], np.eye(V)[:, [o]], w))
+
+
+
+def neg_sampling_rows(v_c: np.ndarray, o: int, U: np.ndarray, negatives: np.ndarray
+                      ) -> tuple[float, np.ndarray, np.ndarray]:
+    """(loss, ∂J/∂v_c, ∂J/∂U) for negative sampling, U as rows: a loop over the samples, so a
+    repeated sample counts once per draw, as in the course's loop. −log σ(x) = logaddexp(0, −x)."""
+    def sig(x: float) -> float:
+        return 0.5 * (1 + np.tanh(0.5 * x))
+    loss = np.logaddexp(0, -(U[o] @ v_c))
+    grad_v = -(1 - sig(U[o] @ v_c)) * U[o]
+    grad_U = np.zeros_like(U)
+    grad_U[o] += -(1 - sig(U[o] @ v_c)) * v_c
+    for k in negatives:
+        loss += np.logaddexp(0, U[k] @ v_c)
+        grad_v = grad_v + sig(U[k] @ v_c) * U[k]
+        grad_U[k] += sig(U[k] @ v_c) * v_c
+    return float(loss), grad_v, grad_U

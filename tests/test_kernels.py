@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from derive import cs224n, files, kernels
 
+from . import reference
 from .reference import evaluate_matrix_form, naive_softmax_rows, normalize_rows
 
 TOL = {np.float32: 2e-5, np.float64: 1e-12}
@@ -208,3 +209,65 @@ def test_kernels_equal_the_derived_expressions_evaluated_directly(naive, rng):
                                    rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(grad_U.T, evaluate_matrix_form(results["U"], U_handout, v, o),
                                    rtol=1e-12, atol=1e-14)
+
+
+# Negative sampling and skip-gram.
+
+@settings(max_examples=40, deadline=None)
+@given(V=st.integers(2, 30), d=st.integers(1, 8), K=st.integers(1, 12),
+       seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from([np.float32, np.float64]))
+def test_neg_sampling_matches_the_hand_written_loop(V, d, K, seed, dtype):
+    rng = np.random.default_rng(seed)
+    U, v = rng.normal(size=(V, d)), rng.normal(size=d)
+    o, negatives = int(rng.integers(V)), rng.integers(V, size=K)  # repeats, even o, allowed
+    loss, gv, gU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), negatives)
+    ref = reference.neg_sampling_rows(v, o, U, negatives)
+    tol = 1e-10 if dtype is np.float64 else 2e-5
+    assert gv.dtype == gU.dtype == np.dtype(dtype) and np.asarray(loss).dtype == np.dtype(dtype)
+    assert np.isclose(loss, ref[0], rtol=tol)
+    np.testing.assert_allclose(gv, ref[1], rtol=tol, atol=tol)
+    np.testing.assert_allclose(gU, ref[2], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("scale", [1e3, -1e3])
+def test_neg_sampling_is_finite_for_huge_dot_products(scale):
+    U = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    v = np.array([scale, scale])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        loss, gv, gU = kernels.neg_sampling(v, 0, U, np.array([1, 2]))
+    assert np.isfinite(loss) and np.isfinite(gv).all() and np.isfinite(gU).all()
+    assert loss == pytest.approx(reference.neg_sampling_rows(v, 0, U, np.array([1, 2]))[0])
+
+
+@pytest.mark.parametrize(("negatives", "message"), [
+    (np.array([1, 5]), r"^negatives must hold indices in range\(0, 4\) .*got 5$"),
+    (np.array([-1]), r"^negatives must hold indices in range\(0, 4\) .*got -1$"),
+    (np.array([1.0]), r"^negatives must be a non-empty 1-D integer array .*dtype float64"),
+    (np.array([], dtype=int), r"^negatives must be a non-empty 1-D integer array"),
+])
+def test_neg_sampling_bad_negatives(negatives, message):
+    with pytest.raises(ValueError, match=message):
+        kernels.neg_sampling(np.ones(2), 0, np.ones((4, 2)), negatives)
+
+
+def test_neg_sampling_nan_is_named():
+    U = np.ones((4, 2))
+    U[2, 1] = np.nan
+    with pytest.raises(ValueError, match="not finite"):
+        kernels.neg_sampling(np.ones(2), 0, U, np.array([2]))
+
+
+def test_skipgram_is_the_sum_over_the_window(rng):
+    U, v = rng.normal(size=(9, 4)), rng.normal(size=4)
+    outside = np.array([3, 1, 3, 8])
+    loss, gv, gU = kernels.skipgram(v, outside, U)
+    terms = [reference.naive_softmax_rows(v, int(o), U) for o in outside]
+    assert loss == pytest.approx(sum(t[0] for t in terms), rel=1e-12)
+    np.testing.assert_allclose(gv, sum(t[1] for t in terms), rtol=1e-10)
+    np.testing.assert_allclose(gU, sum(t[2] for t in terms), rtol=1e-10)
+    negatives = rng.integers(9, size=(4, 5))
+    loss, gv, gU = kernels.skipgram(v, outside, U, negatives=negatives)
+    terms = [reference.neg_sampling_rows(v, int(o), U, n) for o, n in zip(outside, negatives,
+                                                                          strict=True)]
+    assert loss == pytest.approx(sum(t[0] for t in terms), rel=1e-12)
+    np.testing.assert_allclose(gU, sum(t[2] for t in terms), rtol=1e-10, atol=1e-12)
