@@ -120,6 +120,7 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     """Every gradient of `loss`, with its trace; each step checked numerically unless told not."""
     point = NumericPoint(loss) if check else None
     loss_steps = _trace(loss.expr, [
+        ("one-hot vector", rules.one_hot_entries(n.y.indexed)),
         ("softmax definition", lambda e: _expand_softmax(e, loss.softmax)),  # no-op without one
         ("log of a quotient", rules.log_of_quotient),
         ("log of exp", rules.log_of_exp),

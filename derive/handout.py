@@ -18,7 +18,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import notation as n
-from .problems import PROBLEMS, QUESTIONS, Question
+from .printing import latex
+from .problems import LOSS, PROBLEMS, QUESTIONS, Question
 from .report import Row, chains
 from .tex import TeX, escape
 
@@ -49,6 +50,7 @@ class QuestionView:
     points: float
     parts: tuple[PartView, ...]
     results: tuple[Row, ...]
+    remark: TeX
 
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
@@ -91,7 +93,10 @@ def question_views(derivations: dict[str, Derivation],
                 for key, chain in chains(derivations[q.problem]).items()}
         parts = _parts(q, rows)
         results = tuple(r for p in parts for r in p.rows if r.matrix)
-        views.append(QuestionView(q.label, q.title, TeX(q.prompt), q.points, parts, results))
+        # The loss a prompt states is printed from the derivation, never typed into the prompt.
+        prompt = q.prompt.replace(LOSS, latex(derivations[q.problem].loss.expr))
+        views.append(QuestionView(q.label, q.title, TeX(prompt), q.points, parts, results,
+                                  TeX(q.remark)))
     return views
 
 

@@ -74,4 +74,5 @@ CHECK_SIZES: tuple[tuple[int, int], ...] = ((5, 3), (1, 2), (4, 1))
 MACROS: dict[str, str] = {
     "vc": v_c.latex, "U": U.latex, "uw": COLUMN_LATEX[U.indexed].format("w"),
     "uo": COLUMN_LATEX[U.indexed].format("o"), "yhat": y_hat.latex, "y": y.latex,
+    "uk": COLUMN_LATEX[U_neg.indexed].format("k"), "Uneg": U_neg.latex,
 }

@@ -49,6 +49,7 @@ class Question:
     title: str
     prompt: str
     parts: tuple[Part, ...]
+    remark: str = ""  # our LaTeX prose after the solution's results (trusted, like prompt)
 
     @property
     def points(self) -> float:
@@ -59,6 +60,16 @@ def _naive_softmax() -> Loss:
     from . import engine
 
     return engine.Loss("naive-softmax", engine.neg_log_softmax(), engine.Softmax(engine.logit))
+
+
+def _cross_entropy() -> Loss:
+    import sympy as sp
+
+    from . import engine
+    from . import notation as n
+
+    J = -sp.Sum(n.y.indexed[n.w] * sp.log(n.y_hat.indexed[n.w]), (n.w, 0, n.V - 1))
+    return engine.Loss("cross-entropy", J, engine.Softmax(engine.logit))
 
 
 def _neg_sampling() -> Loss:
@@ -82,6 +93,9 @@ PROBLEMS: dict[str, Problem] = {
         Problem("naive-softmax", "Naive-softmax loss",
                 "J = -log ŷ_o with ŷ = softmax(Uᵀv_c); gradients in v_c, U and u_w",
                 _naive_softmax),
+        Problem("cross-entropy", "Cross-entropy loss",
+                "J = -Σ_w y_w log ŷ_w, which the one-hot y makes -log ŷ_o: the naive-softmax "
+                "loss", _cross_entropy),
         Problem("neg-sampling", "Negative-sampling loss",
                 "J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c) over K negative samples; gradients "
                 "in v_c, u_o and the u_k", _neg_sampling),
@@ -89,9 +103,18 @@ PROBLEMS: dict[str, Problem] = {
 }
 
 
+# Where a prompt states its problem's loss: replaced by the loss as the derivation prints it.
+LOSS = "<<loss>>"
+
 # The written questions, in handout order (CS224N A2, "Understanding word2vec"). Rubric points
 # follow the graded seed: Parts end where the derivation reaches a recognisable milestone.
 QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "a", "cross-entropy", "Naive softmax is cross-entropy",
+        r"Let $\y$ be the one-hot vector of the true outside word $o$ and $\yhat$ the softmax "
+        r"prediction. Show that the cross-entropy between them, $J = " + LOSS + r"$, is the "
+        r"naive-softmax loss $-\log \hat{y}_o$.",
+        (Part("J", 1.0, "one-hot vector"),)),
     Question(
         "b", "naive-softmax", "Gradient with respect to the centre vector",
         r"Compute the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect "
@@ -112,6 +135,25 @@ QUESTIONS: tuple[Question, ...] = (
         r"Write the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect to "
         r"$\U$ in terms of $\vc$, $\y$ and $\yhat$.",
         (Part("U", 1.0, start="one-hot vector"),)),
+    Question(
+        "e", "neg-sampling", "Negative sampling",
+        r"Negative sampling replaces the softmax over the whole vocabulary by $K$ words drawn at "
+        r"random, the negative samples, with outside vectors $\uk$ ($k = 1, \dots, K$), the "
+        r"columns of the $d \times K$ matrix $\Uneg$. Assume for now that they are distinct and "
+        r"that none of them is $o$. The loss is $J_{\text{neg-sample}}(\vc, o, \U) = "
+        + LOSS + r"$. Compute its partial derivatives with respect to $\vc$, to $\uo$ and to "
+        r"each $\uk$ (the columns of the derivative with respect to $\Uneg$), and say why this "
+        r"loss is much cheaper to compute than naive softmax.",
+        (Part("v_c", 1.0, "derivative of σ"), Part("v_c", 1.0), Part("u_o", 1.0),
+         Part("U_neg", 1.0)),
+        remark=r"Column $k$ of $\partial J / \partial \Uneg$ is $\partial J / \partial \uk$. "
+        r"Every gradient above involves only the $K + 1$ vectors $\uo, \mathbf{u}_1, \dots, "
+        r"\mathbf{u}_K$: the loss and its gradients cost $O(Kd)$ operations and touch $K + 1$ "
+        r"rows of $\U$, where naive softmax needs all $V$ products $\uw^\top \vc$ and writes "
+        r"every column of its gradient, $O(Vd)$. With $K = 10$ and $V = 50\,000$ the difference "
+        r"is a factor of several thousand (the benchmark measures it). When a word is sampled "
+        r"more than once, its row of the gradient with respect to $\U$ sums the columns of every "
+        r"occurrence."),
 )
 
 

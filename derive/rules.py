@@ -181,6 +181,17 @@ def _entry(m: sp.Mul, var: sp.Symbol, arg: sp.Expr) -> sp.Symbol | None:
     return None
 
 
+def one_hot_entries(y: sp.IndexedBase) -> Rule:
+    """y_x = δ(x, o): a sum weighted by the one-hot y keeps its term at o alone."""
+    def rule(expr: sp.Expr) -> sp.Expr:
+        if not expr.has(y):
+            return expr
+        return contract_deltas(expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base == y,
+            lambda e: sp.KroneckerDelta(e.indices[0], n.o)))
+    return rule
+
+
 def one_hot(y: sp.IndexedBase, matrices: tuple[sp.IndexedBase, ...]) -> Rule:
     """δ(x, o) = y_x, and the column u_o = Σ_w u_w y_w = U y; sums over one range are merged."""
     def rule(expr: sp.Expr) -> sp.Expr:

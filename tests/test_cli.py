@@ -49,7 +49,7 @@ def test_unknown_problem_is_a_usage_error(capsys):
     assert main(["show", "nope"]) == 2
     err = capsys.readouterr().err
     assert err == ("derive show: unknown problem 'nope'; "
-                   "known problems: naive-softmax, neg-sampling\n")
+                   "known problems: cross-entropy, naive-softmax, neg-sampling\n")
 
 
 def test_no_command_prints_help_and_exits_2(capsys):
