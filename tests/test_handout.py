@@ -113,3 +113,29 @@ def test_a_step_that_does_not_verify_stops_the_handout_and_is_located(monkeypatc
 def test_every_question_is_about_a_known_problem():
     assert {q.problem for q in problems.QUESTIONS} <= set(problems.PROBLEMS)
     assert len({q.label for q in problems.QUESTIONS}) == len(problems.QUESTIONS)
+
+
+@pytest.fixture(scope="module")
+def all_ctx():
+    return handout.context(handout.derivations(list(problems.PROBLEMS)))
+
+
+def test_cross_entropy_question_reaches_the_naive_softmax_loss(all_ctx):
+    (part,) = question(all_ctx, "a").parts
+    assert [(r.rule, r.rhs) for r in part.rows] == [
+        ("definition", r"- \sum_{w \in \text{Vocab}} y_{w} \log{\left(\hat{y}_{w} \right)}"),
+        ("one-hot vector", r"- \log{\left(\hat{y}_{o} \right)}")]
+
+
+def test_neg_sampling_question_states_its_printed_loss_and_results(all_ctx):
+    e = question(all_ctx, "e")
+    assert problems.LOSS not in e.prompt
+    assert (r"- \log{\left(\sigma\left(\mathbf{u}_o^\top \mathbf{v}_c\right) \right)}"
+            in e.prompt)
+    assert [rhs for _, rhs in [(r.lhs, r.rhs) for r in e.results]] == [
+        r"- \sigma\left(- \mathbf{u}_o^\top \mathbf{v}_c\right) \mathbf{u}_o + "
+        r"\mathbf{U}_{\text{neg}} \sigma\left(\mathbf{U}_{\text{neg}}^\top \mathbf{v}_c\right)",
+        r"- \sigma\left(- \mathbf{u}_o^\top \mathbf{v}_c\right) \mathbf{v}_c",
+        r"\mathbf{v}_c \sigma\left(\mathbf{U}_{\text{neg}}^\top \mathbf{v}_c\right)^\top"]
+    assert "cheaper" in e.prompt and "O(Kd)" in e.remark
+    assert [p.points for p in e.parts] == [1.0, 1.0, 1.0, 1.0]
