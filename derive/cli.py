@@ -303,7 +303,7 @@ def _show(name: str, fmt: str, *, code: bool = False) -> int:
         if name not in kernels.KERNELS:
             print(f"derive show: {name} has no kernel", file=sys.stderr)
             return 2
-        sys.stdout.write(codegen.kernel_source(derivation, kernels.KERNELS[name]))
+        sys.stdout.write(codegen.source(derivation, kernels.KERNELS[name]))
     elif fmt == "json":
         print(json.dumps(report.data(derivation, problem.title), indent=2, ensure_ascii=False))
     elif fmt == "latex":

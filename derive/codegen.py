@@ -250,3 +250,10 @@ def _sigmoid_loss(expr: sp.Expr, printer: NumPyPrinter) -> str:
         vector = to_matrix(rest.function.args[0].args[0], rest.variables[0])
         return f"{scale}numpy.sum({log_sigmoid_code(printer, printer.doprint(vector))})"
     raise CodegenError(f"no kernel form for the loss term {expr}")
+
+
+def source(derivation: Derivation, name: str) -> str:
+    """The kernel source for any derivation: the softmax printer or the σ one."""
+    if derivation.loss.softmax is not None:
+        return kernel_source(derivation, name)
+    return sigmoid_kernel_source(derivation, name)

@@ -46,9 +46,7 @@ def module_source() -> str:
              "import numpy\nimport numpy as np", ""]
     for problem, fn in KERNELS.items():
         derivation = engine.derive(problems.get(problem).make_loss())
-        source = (codegen.kernel_source if derivation.loss.softmax is not None
-                  else codegen.sigmoid_kernel_source)
-        parts.append(source(derivation, fn))
+        parts.append(codegen.source(derivation, fn))
     parts.append((_PACKAGE / "_wrappers.py").read_text())
     return "\n\n".join(parts)
 

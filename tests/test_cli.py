@@ -78,3 +78,18 @@ def test_python_dash_m_and_help_do_not_import_sympy():
     assert out.stdout.strip() == "False"
     run = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True)
     assert run.returncode == 0 and "naive-softmax" in run.stdout
+
+
+@pytest.mark.parametrize("name", ["naive-softmax", "cross-entropy", "neg-sampling"])
+@pytest.mark.parametrize("fmt", ["text", "latex", "json"])
+def test_every_problem_shows_in_every_format(name, fmt, capsys):
+    assert main(["show", name, "--format", fmt]) == 0
+    assert "∂J/∂v_c" in capsys.readouterr().out or fmt != "text"
+
+
+def test_neg_sampling_code_is_its_lambdified_kernel(capsys):
+    assert main(["show", "neg-sampling", "--code"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("def _neg_sampling_kernel(v_c, u_o, U_neg):")
+    assert "numpy.logaddexp" in out and "numpy.tanh" in out and "exp(" not in out.replace(
+        "logaddexp(", "")
