@@ -42,28 +42,31 @@ def timed_pair(a: Callable[[], object], b: Callable[[], object], repeat: int
     return statistics.median(ta), statistics.median(tb)
 
 
+def row(V: int, d: int, dtype: type, rng: np.random.Generator, repeat: int) -> str:
+    kernel = kernels._ns["_neg_sampling_kernel"]
+    U = rng.normal(size=(V, d)).astype(dtype)
+    v = rng.normal(size=d).astype(dtype)
+    o, neg = 7, rng.integers(V, size=10)
+    ours, ref = timed_pair(lambda: kernels.neg_sampling(v, o, U, neg),
+                           lambda: numpy_reference(v, o, U, neg), repeat)
+    naive, _ = timed_pair(lambda: kernels.naive_softmax(v, o, U), lambda: None, repeat)
+    rows, _ = timed_pair(lambda: kernel(v[:, None], U[o][:, None], U[neg].T), lambda: None,
+                         repeat)
+    return (f"{V:>6} {d:>4} {np.dtype(dtype).name:8} {ours * 1e3:>10.3f} ms "
+            f"{ref * 1e3:>7.3f} ms {ours / ref:>6.2f} {naive * 1e3:>11.3f} ms "
+            f"{naive / ours:>9.1f} {rows * 1e6:>7.1f} µs {naive / rows:>10.0f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    kernel = kernels._ns["_neg_sampling_kernel"]
     print(f"{'V':>6} {'d':>4} {'dtype':8} {'neg_sampling':>13} {'reference':>10} {'ratio':>6} "
           f"{'naive_softmax':>14} {'naive/neg':>9} {'rows only':>10} {'naive/rows':>10}")
     for V, d in ((10_000, 100), (50_000, 300)):
         for dtype in (np.float32, np.float64):
-            U = rng.normal(size=(V, d)).astype(dtype)
-            v = rng.normal(size=d).astype(dtype)
-            o, neg = 7, rng.integers(V, size=10)
-            ours, ref = timed_pair(lambda: kernels.neg_sampling(v, o, U, neg),
-                                   lambda: numpy_reference(v, o, U, neg), args.repeat)
-            naive, _ = timed_pair(lambda: kernels.naive_softmax(v, o, U), lambda: None,
-                                  args.repeat)
-            rows, _ = timed_pair(lambda: kernel(v[:, None], U[o][:, None], U[neg].T),
-                                 lambda: None, args.repeat)
-            print(f"{V:>6} {d:>4} {np.dtype(dtype).name:8} {ours * 1e3:>10.3f} ms "
-                  f"{ref * 1e3:>7.3f} ms {ours / ref:>6.2f} {naive * 1e3:>11.3f} ms "
-                  f"{naive / ours:>9.1f} {rows * 1e6:>7.1f} µs {naive / rows:>10.0f}")
+            print(row(V, d, dtype, rng, args.repeat))
 
 
 if __name__ == "__main__":
