@@ -51,7 +51,12 @@ y = _obj("y", "y", r"\mathbf{y}", V, 1)
 u_o = _obj("u_o", "u_o", r"\mathbf{u}_o", d, 1)
 U_neg = _obj("U_neg", "U_neg", r"\mathbf{U}_{\text{neg}}", d, K)
 
-OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg)
+# A scalar argument (the σ and Leaky ReLU questions) and the Leaky ReLU slope α, 0 < α < 1.
+x_scalar = sp.Symbol("x", real=True)
+alpha = sp.Symbol("alpha", positive=True)
+x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
+
+OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, x)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.

@@ -75,6 +75,17 @@ class TextPrinter(_Handout, StrPrinter):
         var = s.variables[0]
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
+    def _print_Symbol(self, s: sp.Symbol) -> str:
+        return "α" if s == n.alpha else super()._print_Symbol(s)
+
+    def _print_Max(self, m: sp.Max) -> str:
+        return f"max({', '.join(self._print(a) for a in sorted(m.args, key=str, reverse=True))})"
+
+    def _print_Piecewise(self, p: sp.Piecewise) -> str:
+        cases = [f"{self._print(e)} if {self._print(c)}" if c is not sp.true
+                 else f"{self._print(e)} otherwise" for e, c in p.args]
+        return "{" + "; ".join(cases) + "}"
+
     def _print_Indexed(self, e: sp.Indexed) -> str:
         if e.base in n.ENTRY_TEXT:
             return n.ENTRY_TEXT[e.base].format(self._index(e.indices[0]))

@@ -72,6 +72,24 @@ def _cross_entropy() -> Loss:
     return engine.Loss("cross-entropy", J, engine.Softmax(engine.logit))
 
 
+def _sigmoid() -> Loss:
+    from . import engine
+    from . import notation as n
+    from .functions import sigmoid
+
+    return engine.Loss("sigmoid", sigmoid(n.x_scalar), None, wrt=(n.x,), column_cases=False)
+
+
+def _leaky_relu() -> Loss:
+    import sympy as sp
+
+    from . import engine
+    from . import notation as n
+
+    return engine.Loss("leaky-relu", sp.Max(n.alpha * n.x_scalar, n.x_scalar), None, wrt=(n.x,),
+                       column_cases=False)
+
+
 def _neg_sampling() -> Loss:
     import sympy as sp
 
@@ -96,6 +114,10 @@ PROBLEMS: dict[str, Problem] = {
         Problem("cross-entropy", "Cross-entropy loss",
                 "J = -Σ_w y_w log ŷ_w, which the one-hot y makes -log ŷ_o: the naive-softmax "
                 "loss", _cross_entropy),
+        Problem("sigmoid", "The sigmoid's derivative",
+                "σ(x) = 1/(1 + exp(-x)) for a scalar x; dσ/dx in terms of σ", _sigmoid),
+        Problem("leaky-relu", "The Leaky ReLU's derivative",
+                "f(x) = max(αx, x) with 0 < α < 1, for a scalar x ≠ 0", _leaky_relu),
         Problem("neg-sampling", "Negative-sampling loss",
                 "J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c) over K negative samples; gradients "
                 "in v_c, u_o and the u_k", _neg_sampling),
@@ -136,7 +158,17 @@ QUESTIONS: tuple[Question, ...] = (
         r"$\U$ in terms of $\vc$, $\y$ and $\yhat$.",
         (Part("U", 1.0, start="one-hot vector"),)),
     Question(
-        "e", "neg-sampling", "Negative sampling",
+        "e", "leaky-relu", "The Leaky ReLU's derivative",
+        r"The Leaky ReLU of a scalar $x$ with slope $0 < \alpha < 1$ is $f(x) = " + LOSS
+        + r"$. Compute its derivative with respect to $x$, for $x \neq 0$ (at $0$ it has none).",
+        (Part("J", 0.5), Part("x", 0.5))),
+    Question(
+        "f", "sigmoid", "The sigmoid's derivative",
+        r"Compute the derivative of the sigmoid $" + LOSS + r"$ with respect to a scalar $x$, "
+        r"and write it in terms of $\sigma(x)$ alone.",
+        (Part("J", 0.5), Part("x", 1.0, "derivative of exp"), Part("x", 1.0))),
+    Question(
+        "g", "neg-sampling", "Negative sampling",
         r"Negative sampling replaces the softmax over the whole vocabulary by $K$ words drawn at "
         r"random, the negative samples, with outside vectors $\uk$ ($k = 1, \dots, K$), the "
         r"columns of the $d \times K$ matrix $\Uneg$. Assume for now that they are distinct and "

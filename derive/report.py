@@ -34,7 +34,8 @@ def text(derivation: Derivation, title: str) -> str:
     out = [f"{derivation.loss.name}: {title}", "", "J"]
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
-        entry = "entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index)
+        entry = ("entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index) if grad.index
+                 else "a scalar")
         where = f"case {case_text(grad)}" if grad.case else entry
         head = f"{gradient_label(grad)}  ({where})"
         out += ["", head] + _step_lines(grad.steps)
@@ -44,7 +45,9 @@ def text(derivation: Derivation, title: str) -> str:
         out.append(f"  {gradient_label(grad)} = {printing.text(grad.result)}{case}")
     sizes = ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
     count = len(derivation.loss_steps) + sum(len(g.steps) for g in derivation.gradients)
-    out += ["", f"All {count} steps verified numerically at (V, d) = {sizes}."]
+    where = (f"(V, d) = {sizes}" if derivation.gradients[0].index
+             else "random x away from 0")
+    out += ["", f"All {count} steps verified numerically at {where}."]
     return "\n".join(out) + "\n"
 
 
@@ -54,6 +57,8 @@ def loss_label(derivation: Derivation) -> str:
 
 def entry_label(grad: Gradient) -> str:
     """∂J/∂x_j: the left side of a chain that works entry by entry."""
+    if not grad.index:  # a scalar variable: the chain is the whole derivative from the start
+        return gradient_label(grad, latex=True)
     index = grad.index + ((n.w,) if grad.case else ())
     return rf"\frac{{\partial J}}{{\partial {printing.latex(grad.wrt.indexed[index])}}}"
 

@@ -20,6 +20,8 @@ from . import gradcheck, problems
 # pairs, each about V·d), random directions beyond: about half a second on the CI machine.
 COORDINATE_BUDGET = 10_000_000
 MODES = ("coordinate", "directional", "auto")
+SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
+RTOL_STEP = 1e-9
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     checks: list[Check] = []
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
-        if problem.name == "neg-sampling":
+        if problem.name in SCALAR:
+            checks += _scalar_checks(problem, seed, quiet)
+        elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
         else:
             checks += _problem_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
@@ -199,6 +203,35 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
                              directions))
     progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
+
+
+def _scalar_checks(problem: problems.Problem, seed: int, progress: Progress) -> list[Check]:
+    """dJ/dx, as derived, against central differences of J at random x (away from Leaky ReLU's
+    kink at 0) and α; then every step of the trace."""
+    from . import engine, scalar
+    from . import notation as n
+
+    derivation = engine.derive(problem.make_loss())
+    (grad,) = derivation.gradients
+    rng = np.random.default_rng(seed)
+    xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)
+    alpha = rng.uniform(0.05, 0.95, 16)
+    J = sp.lambdify([n.x_scalar, n.alpha], derivation.loss.expr, "numpy")
+    dJ = sp.lambdify([n.x_scalar, n.alpha], grad.result, "numpy")
+    h = gradcheck.H
+    numeric = (J(xs + h, alpha) - J(xs - h, alpha)) / (2 * h)
+    errors = gradcheck.relative_error(np.broadcast_to(dJ(xs, alpha), xs.shape), numeric)
+    err = float(errors.max())
+    progress(f"{problem.name}: derived expression and trace")
+    checks = [Check(f"{problem.name}: derived expression", "dJ/dx = " + _text(grad.result), "x",
+                    "coordinate", err, gradcheck.TOL64, bool(err <= gradcheck.TOL64),
+                    (int(errors.argmax()),))]
+    for label, steps in (("J", derivation.loss_steps), ("dJ/dx", grad.steps)):
+        for before, after in zip(steps, steps[1:], strict=False):
+            step_err = scalar.step_error(before, after)
+            checks.append(Check(f"{problem.name}: trace", f"{label}: {after.rule}", "x", "exact",
+                                step_err, RTOL_STEP, bool(step_err <= RTOL_STEP), None))
+    return checks
 
 
 def _text(expr: Any) -> str:

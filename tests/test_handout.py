@@ -128,7 +128,7 @@ def test_cross_entropy_question_reaches_the_naive_softmax_loss(all_ctx):
 
 
 def test_neg_sampling_question_states_its_printed_loss_and_results(all_ctx):
-    e = question(all_ctx, "e")
+    e = question(all_ctx, "g")
     assert problems.LOSS not in e.prompt
     assert (r"- \log{\left(\sigma\left(\mathbf{u}_o^\top \mathbf{v}_c\right) \right)}"
             in e.prompt)
@@ -139,3 +139,16 @@ def test_neg_sampling_question_states_its_printed_loss_and_results(all_ctx):
         r"\mathbf{v}_c \sigma\left(\mathbf{U}_{\text{neg}}^\top \mathbf{v}_c\right)^\top"]
     assert "cheaper" in e.prompt and "O(Kd)" in e.remark
     assert [p.points for p in e.parts] == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_scalar_questions_reach_the_derivative_in_sigma_and_in_pieces(all_ctx):
+    f = question(all_ctx, "f")
+    assert [r.rhs for r in f.results] == [
+        r"\left(1 - \sigma\left(x\right)\right) \sigma\left(x\right)"]
+    assert [r.rule for p in f.parts for r in p.rows] == [
+        "definition", "definition of σ", "derivative", "power rule", "derivative of exp",
+        "rearrange", "definition of σ"]
+    e = question(all_ctx, "e")
+    assert [r.rhs for r in e.results] == [
+        r"\begin{cases} \alpha & \text{for}\: x < 0 \\1 & \text{otherwise} \end{cases}"]
+    assert r"\max" in e.prompt and problems.LOSS not in e.prompt
