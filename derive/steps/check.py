@@ -1,0 +1,134 @@
+"""Whether each step holds: both sides are evaluated at several sizes (V ≠ d, V ≥ 3), for every
+value of every free word index, at several random points, and compared in shape and value. A
+step passes only if it holds everywhere it was tried: a false ✓ is the worst outcome."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .document import Side, Step
+from .evaluate import (
+    Env,
+    EvalError,
+    Matrix,
+    World,
+    assignments,
+    evaluate,
+    free_indices,
+    holds,
+    point,
+    ranges,
+)
+from .nodes import Add, Node
+
+# (V, d, K): all different, so a shape names its sizes unambiguously, and V ≠ d so that a
+# transposed result cannot pass by accident.
+SIZES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (3, 2, 4))
+POINTS = 3
+# Two sides agree when every entry differs by less than this, relative to the larger side.
+RTOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Verdict:
+    step: Step
+    status: str  # "holds", "fails", "layout", "definition", "unchecked"
+    reason: str = ""
+    max_rel_error: float | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fails", "layout")
+
+
+def decide(step: Step, *, layout: str = "denominator", seed: int = 0) -> Verdict:
+    if step.kind != "step":
+        return Verdict(step, step.kind, step.note)
+    assert step.left is not None and step.right is not None
+    worst = 0.0
+    rng = np.random.default_rng(seed)
+    for V, d, K in SIZES:
+        world = World.of(V, d, K)
+        points = [point(world, rng, n) for n in range(POINTS)]
+        for env in _environments(step, world, layout):
+            try:
+                if not all(_true(holds(c, env)) for c in step.conditions):
+                    continue
+                left, right = _value(step.left, env), _value(step.right, env)
+                verdict = _compare(step, world, left, right, points, env)
+            except EvalError as exc:
+                return Verdict(step, "fails", str(exc))
+            if verdict.status != "holds":
+                return verdict
+            worst = max(worst, verdict.max_rel_error or 0.0)
+    return Verdict(step, "holds", "", worst)
+
+
+def _true(value: object) -> bool:
+    return value is True or value is sp.true
+
+
+def _environments(step: Step, world: World, layout: str) -> list[Env]:
+    nodes: list[Node] = [step.left.node, step.right.node, *step.conditions]  # type: ignore[union-attr]
+    free: set[str] = set()
+    for node in nodes:
+        free |= free_indices(node, definitions=step.definitions)
+    sizes = ranges(Add(tuple(nodes)))
+    return [Env(world, a, step.definitions, layout) for a in assignments(free, sizes, world)]
+
+
+def _value(side: Side, env: Env) -> Matrix:
+    return evaluate(side.node, env)
+
+
+def _compare(step: Step, world: World, left: Matrix, right: Matrix,
+             points: Sequence[dict[sp.Symbol, sp.Float]], env: Env) -> Verdict:
+    where = _where(env)
+    if left.shape != right.shape:
+        if left.shape == right.T.shape and _close(left, right.T, points)[0]:
+            return Verdict(step, "layout", (
+                f"shape {world.shape_text(right)} where {world.shape_text(left)} is expected: "
+                f"equal only up to a transpose. In the {env.layout} layout "
+                + ("a gradient has the shape of its variable (∂/∂v_c of a scalar is a column); "
+                   "--layout numerator reads derivatives transposed"
+                   if env.layout == "denominator" else
+                   "a derivative is transposed (∂/∂v_c of a scalar is a row)")))
+        return Verdict(step, "fails", f"shape {world.shape_text(right)} where "
+                                      f"{world.shape_text(left)} is expected")
+    ok, err = _close(left, right, points)
+    if not ok:
+        return Verdict(step, "fails", f"the sides differ{where} (rel. error {err:.2g})", err)
+    return Verdict(step, "holds", "", err)
+
+
+def _where(env: Env) -> str:
+    shown = [f"{i} = {v + 1}" for i, (v, _) in sorted(env.indices.items())]
+    return f" at {', '.join(shown)}" if shown else ""
+
+
+def _close(a: Matrix, b: Matrix, points: Sequence[dict[sp.Symbol, sp.Float]]
+           ) -> tuple[bool, float]:
+    worst = 0.0
+    for values in points:
+        x, y = _numbers(a, values), _numbers(b, values)
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            if np.array_equal(x, y, equal_nan=True):
+                continue
+            return False, float("inf")
+        scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
+        err = float(np.max(np.abs(x - y), initial=0.0)) / scale if scale else 0.0
+        worst = max(worst, err)
+        if err > RTOL:
+            return False, worst
+    return True, worst
+
+
+def _numbers(m: Matrix, values: dict[sp.Symbol, sp.Float]) -> np.ndarray:
+    out = m.xreplace(values).evalf()
+    try:
+        return np.array(out.tolist(), dtype=float)
+    except TypeError as exc:
+        raise EvalError(f"a side does not evaluate to a number: {out}") from exc

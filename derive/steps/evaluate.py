@@ -1,0 +1,360 @@
+"""What a side denotes at one concrete size: a SymPy matrix over symbols for the entries of U, v_c,
+U_neg and x, with the word indices bound to numbers. Derivatives are SymPy's, exact; numbers only
+come in when the checker substitutes a random point.
+
+Shapes follow the handout (U is d×V with columns u_w; vectors are columns); a scalar is 1×1.
+Derivatives follow the course's denominator layout (∂J/∂v_c has the shape of v_c) unless the
+numerator layout is asked for, where they are transposed.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from itertools import product
+
+import numpy as np
+import sympy as sp
+from sympy import ImmutableMatrix as Matrix
+
+from .. import notation
+from . import vocabulary as vocab
+from .nodes import (
+    Add,
+    Cases,
+    Column,
+    Const,
+    Delta,
+    Deriv,
+    Div,
+    Func,
+    IndexRel,
+    Max,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Obj,
+    Pick,
+    Pow,
+    Ref,
+    Size,
+    Sum,
+    Transpose,
+    ValueRel,
+    children,
+)
+
+
+class EvalError(Exception):
+    """A side that has no value as written: shapes that do not fit, a name never defined."""
+
+
+@dataclass(frozen=True)
+class World:
+    """One concrete size, with a symbol for every entry of every variable."""
+
+    sizes: Mapping[str, int]
+    symbols: Mapping[str, Matrix] = field(hash=False, compare=False)
+
+    @classmethod
+    def of(cls, V: int, d: int, K: int) -> World:
+        def entries(name: str, rows: int, cols: int) -> Matrix:
+            return Matrix(rows, cols, lambda r, c: sp.Symbol(f"{name}_{r}_{c}", real=True))
+
+        symbols = {"U": entries("U", d, V), "v_c": entries("v", d, 1),
+                   "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]])}
+        return cls({"V": V, "d": d, "K": K}, symbols)
+
+    def all_symbols(self) -> list[sp.Symbol]:
+        out = [s for m in self.symbols.values() for s in m]
+        return out + [notation.alpha]
+
+    def shape_text(self, m: Matrix) -> str:
+        """(d,) for a column, (1, d) for a row, `a scalar` for 1×1, sizes by name."""
+        names = {n: k for k, n in self.sizes.items()}
+        r, c = (names.get(n, str(n)) for n in m.shape)
+        if m.shape == (1, 1):
+            return "a scalar"
+        return f"({r},)" if c == "1" else f"({r}, {c})"
+
+
+@dataclass(frozen=True)
+class Env:
+    world: World
+    indices: Mapping[str, tuple[int, str]]   # index → (0-based value, size name it runs over)
+    definitions: Mapping[str, Node]
+    layout: str = "denominator"
+
+    def bind(self, index: str, value: int, size: str) -> Env:
+        return Env(self.world, {**self.indices, index: (value, size)}, self.definitions,
+                   self.layout)
+
+    def value(self, index: str) -> int:
+        if index not in self.indices:
+            raise EvalError(f"the index {index} is not bound here")
+        return self.indices[index][0]
+
+
+def scalar(e: sp.Expr) -> Matrix:
+    return Matrix([[e]])
+
+
+def is_scalar(m: Matrix) -> bool:
+    return m.shape == (1, 1)
+
+
+def evaluate(node: Node, env: Env) -> Matrix:
+    match node:
+        case Num(value=v):
+            return scalar(sp.Rational(v))
+        case Obj(name=name):
+            return obj(name, env)
+        case Const():
+            return scalar(notation.alpha)
+        case Size(name=name):
+            return scalar(sp.Integer(env.world.sizes[name]))
+        case Column(index=idx):
+            return column(idx, env)
+        case Pick(of=of, indices=idx):
+            return pick(evaluate(of, env), [env.value(i) for i in idx], env)
+        case Ref(name=name):
+            if name not in env.definitions:
+                raise EvalError(f"{name} is used before it is defined")
+            return evaluate(env.definitions[name], env)
+        case Delta(a=a, b=b):
+            return scalar(sp.Integer(int(env.value(a) == env.value(b))))
+        case Neg(a=a):
+            return -evaluate(a, env)
+        case Add(terms=terms):
+            return add([evaluate(t, env) for t in terms], env)
+        case Mul(factors=fs, ops=ops):
+            out = evaluate(fs[0], env)
+            for op, f in zip(ops, fs[1:], strict=True):
+                out = multiply(out, evaluate(f, env), op, env)
+            return out
+        case Div(num=a, den=b):
+            den = evaluate(b, env)
+            if not is_scalar(den):
+                raise EvalError(f"cannot divide by {env.world.shape_text(den)}")
+            return evaluate(a, env) / den[0]
+        case Pow(base=a, exp=b):
+            base, ex = evaluate(a, env), evaluate(b, env)
+            if not (is_scalar(base) and is_scalar(ex)):
+                raise EvalError(f"a power of {env.world.shape_text(base)}")
+            return scalar(base[0] ** ex[0])
+        case Transpose(a=a):
+            return evaluate(a, env).T
+        case Func(name=name, arg=a):
+            return function(name, evaluate(a, env), env)
+        case Max(args=args):
+            vals = [evaluate(a, env) for a in args]
+            if not all(is_scalar(v) for v in vals):
+                raise EvalError("max of vectors")
+            return scalar(sp.Max(*(v[0] for v in vals)))
+        case Sum(index=i, size=size, body=body, exclude=exclude):
+            return summation(i, size or ranges(body, env).get(i, vocab.default_range(i)), body,
+                             exclude, env)
+        case Deriv(body=body, var=var):
+            return derivative(evaluate(body, env), evaluate(var, env), env)
+        case Cases(pieces=pieces):
+            return cases(pieces, env)
+    raise EvalError(f"cannot evaluate {type(node).__name__}")
+
+
+def obj(name: str, env: Env) -> Matrix:
+    if name in env.world.symbols:
+        return env.world.symbols[name]
+    z = env.world.symbols["U"].T * env.world.symbols["v_c"]
+    if name == r"\hat{y}":
+        return softmax(z)
+    o = env.value("o")
+    return Matrix(z.shape[0], 1, lambda r, _: int(r == o))
+
+
+def column(index: str, env: Env) -> Matrix:
+    value, size = env.indices.get(index, (None, None))
+    if value is None:
+        raise EvalError(f"the index {index} is not bound here")
+    source = env.world.symbols["U_neg" if size == "K" else "U"]
+    return source[:, value]
+
+
+def pick(m: Matrix, idx: list[int], env: Env) -> Matrix:
+    if len(idx) == 2:
+        return scalar(m[idx[0], idx[1]])
+    if m.shape[1] == 1:
+        return scalar(m[idx[0], 0])
+    raise EvalError(f"one index picks an entry of a vector, not of {env.world.shape_text(m)}")
+
+
+def add(values: list[Matrix], env: Env) -> Matrix:
+    out = values[0]
+    for v in values[1:]:
+        if v.shape != out.shape:
+            raise EvalError(f"cannot add {env.world.shape_text(out)} and "
+                            f"{env.world.shape_text(v)}")
+        out = out + v
+    return out
+
+
+def multiply(a: Matrix, b: Matrix, op: str, env: Env) -> Matrix:
+    if is_scalar(a):
+        return b * a[0]
+    if is_scalar(b):
+        return a * b[0]
+    if op == "·" and a.shape == b.shape and a.shape[1] == 1:
+        return scalar(a.dot(b))  # u · v between two columns: the dot product
+    if a.shape[1] != b.shape[0]:
+        raise EvalError(f"cannot multiply {env.world.shape_text(a)} by "
+                        f"{env.world.shape_text(b)}")
+    return a * b
+
+
+def softmax(z: Matrix) -> Matrix:
+    total = sum(sp.exp(e) for e in z)
+    return z.applyfunc(lambda e: sp.exp(e) / total)
+
+
+def function(name: str, m: Matrix, env: Env) -> Matrix:
+    if name == "softmax":
+        return softmax(m)
+    if name == "norm" and not is_scalar(m):
+        return scalar(sp.sqrt(sum(e ** 2 for e in m)))
+    f = {"exp": sp.exp, "log": sp.log, "abs": sp.Abs, "norm": sp.Abs,
+         "sigma": lambda e: 1 / (1 + sp.exp(-e))}[name]
+    return m.applyfunc(f)
+
+
+def summation(index: str, size: str, body: Node, exclude: str | None, env: Env) -> Matrix:
+    skip = env.value(exclude) if exclude else None
+    terms = [evaluate(body, env.bind(index, n, size))
+             for n in range(env.world.sizes[size]) if n != skip]
+    if not terms:
+        return scalar(sp.Integer(0))
+    return add(terms, env)
+
+
+def derivative(f: Matrix, x: Matrix, env: Env) -> Matrix:
+    if not all(isinstance(e, sp.Symbol) for e in x):
+        raise EvalError("a derivative with respect to something that is not a variable")
+    if is_scalar(f):
+        out = x.applyfunc(lambda s: sp.diff(f[0], s))
+        return out.T if env.layout == "numerator" else out
+    if is_scalar(x):
+        return f.applyfunc(lambda e: sp.diff(e, x[0]))
+    if 1 in f.shape and 1 in x.shape:
+        # denominator layout: rows follow x, columns follow f (entry (i, j) is ∂f_j/∂x_i)
+        jac = Matrix(len(x), len(f), lambda i, j: sp.diff(f[j], x[i]))
+        return jac.T if env.layout == "numerator" else jac
+    raise EvalError(f"the derivative of {env.world.shape_text(f)} with respect to "
+                    f"{env.world.shape_text(x)} is not defined here")
+
+
+def holds(cond: Node, env: Env) -> bool | sp.Basic:
+    match cond:
+        case IndexRel(a=a, op=op, b=b):
+            same = env.value(a) == env.value(b)
+            return same if op == "=" else not same
+        case ValueRel(a=a, op=op, b=b):
+            left, right = evaluate(a, env), evaluate(b, env)
+            if not (is_scalar(left) and is_scalar(right)):
+                raise EvalError("a condition compares scalars")
+            rel = {"<": sp.Lt, ">": sp.Gt, "≤": sp.Le, "≥": sp.Ge}[op]
+            return rel(left[0], right[0])
+    raise EvalError("not a condition")
+
+
+def cases(pieces: tuple[tuple[Node, Node | None], ...], env: Env) -> Matrix:
+    branches: list[tuple[Matrix, bool | sp.Basic]] = []
+    for value, cond in pieces:
+        truth = True if cond is None else holds(cond, env)
+        if truth is True or truth is sp.true:
+            if not branches:
+                return evaluate(value, env)
+            branches.append((evaluate(value, env), True))
+            break
+        if truth is not False and truth is not sp.false:
+            branches.append((evaluate(value, env), truth))
+    if not branches:
+        raise EvalError("no case applies")
+    if not all(is_scalar(b) for b, _ in branches):
+        raise EvalError("cases with vector values under a condition on a variable")
+    return scalar(sp.Piecewise(*((b[0], c) for b, c in branches)))
+
+
+# -- indices ------------------------------------------------------------------------------
+
+def free_indices(node: Node, bound: frozenset[str] = frozenset(),
+                 definitions: Mapping[str, Node] | None = None) -> set[str]:
+    """The word and entry indices `node` leaves free (not bound by a Σ), o included."""
+    match node:
+        case Column(index=i):
+            return {i} - bound
+        case Pick(of=of, indices=idx):
+            return (set(idx) - bound) | free_indices(of, bound, definitions)
+        case Delta(a=a, b=b) | IndexRel(a=a, b=b):
+            return {a, b} - bound
+        case Obj(name="y"):
+            return {"o"} - bound
+        case Sum(index=i, body=body, exclude=ex):
+            inner = free_indices(body, bound | {i}, definitions)
+            return inner | ({ex} - bound if ex else set())
+        case Ref(name=name) if definitions and name in definitions:
+            return free_indices(definitions[name], bound, definitions)
+        case Cases(pieces=pieces):
+            out: set[str] = set()
+            for value, cond in pieces:
+                out |= free_indices(value, bound, definitions)
+                if cond is not None:
+                    out |= free_indices(cond, bound, definitions)
+            return out
+    out = set()
+    for child in children(node):
+        out |= free_indices(child, bound, definitions)
+    return out
+
+
+def ranges(node: Node, env: Env | None = None) -> dict[str, str]:
+    """The size each index runs over, from how it is used: U_{j,k} has k ∈ V, (U_neg)_{j,k} has
+    k ∈ K, (v_c)_j has j ∈ d; u_k alone does not say."""
+    out: dict[str, str] = {}
+
+    def visit(n: Node) -> None:
+        match n:
+            case Pick(of=Obj(name=name), indices=idx):
+                shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
+                         r"\hat{y}": ("V",)}.get(name, ())
+                for i, size in zip(idx, shape, strict=False):
+                    out.setdefault(i, size)
+            case Pick(of=Column(), indices=idx):
+                out.setdefault(idx[0], "d")
+            case Delta(a=a, b=b) if "o" in (a, b):
+                out.setdefault(b if a == "o" else a, "V")
+            case Sum(index=i, size=size) if size:
+                out.setdefault(i, size)
+        for child in children(n):
+            visit(child)
+
+    visit(node)
+    out["o"] = "V"
+    return out
+
+
+def assignments(indices: set[str], sizes: Mapping[str, str], world: World
+                ) -> list[dict[str, tuple[int, str]]]:
+    """Every value of every free index at this size (o always among them)."""
+    names = sorted(indices | {"o"})
+    spans = [range(world.sizes[sizes.get(i, vocab.default_range(i))]) for i in names]
+    return [{i: (v, sizes.get(i, vocab.default_range(i))) for i, v in zip(names, vals,
+                                                                             strict=True)}
+            for vals in product(*spans)]
+
+
+def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.Float]:
+    """Random point `n`: entries of moderate size, x away from Leaky ReLU's kink at 0 and of
+    alternating sign, so both pieces are tried; 0 < α < 1."""
+    values = {s: sp.Float(rng.normal(0.0, 0.7)) for s in world.all_symbols()}
+    x = float(rng.uniform(0.3, 2.0)) * (-1.0) ** n
+    values[notation.x_scalar] = sp.Float(x)
+    values[notation.alpha] = sp.Float(rng.uniform(0.05, 0.95))
+    return values

@@ -1,0 +1,93 @@
+"""Tokens of the LaTeX we read, each with its line and column, and the limits that keep hostile
+input cheap: the reader never expands a macro, so a token is all a command can ever be."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Larger inputs are refused up front: a derivation is a few kilobytes; a megabyte is an attack
+# or a mistake, and reading it would only delay the error.
+MAX_CHARS = 200_000
+MAX_DEPTH = 200
+
+# Commands that would define macros or read other files in TeX: we never act on them, and a
+# derivation that needs them cannot mean what it says without them.
+FORBIDDEN = frozenset({
+    "input", "include", "def", "edef", "gdef", "xdef", "let", "newcommand", "renewcommand",
+    "providecommand", "DeclareMathOperator", "catcode", "csname", "write", "immediate",
+    "openin", "openout", "read", "write18", "usepackage", "makeatletter", "expandafter",
+})
+
+
+class ReadError(ValueError):
+    """The input cannot be read: where, and what was expected."""
+
+    def __init__(self, message: str, line: int = 0, col: int = 0) -> None:
+        self.message, self.line, self.col = message, line, col
+        where = f"line {line}, column {col}: " if line else ""
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str   # "cmd" (\name, text without the backslash), "letter", "number", "char"
+    text: str
+    line: int
+    col: int
+
+    def is_cmd(self, *names: str) -> bool:
+        return self.kind == "cmd" and self.text in names
+
+    def is_char(self, *chars: str) -> bool:
+        return self.kind == "char" and self.text in chars
+
+    def shown(self) -> str:
+        return "\\" + self.text if self.kind == "cmd" else self.text
+
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+|%[^\n]*)
+  | \\(?P<cmd>[A-Za-z]+\*?|.)
+  | (?P<number>\d+(?:\.\d+)?)
+  | (?P<letter>[A-Za-z])
+  | (?P<char>[-+=()\[\]{}^_&,.;:!|<>'/*])
+""", re.VERBOSE | re.DOTALL)
+
+
+def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
+    """The tokens of `text`, which starts at (line, col) of the file."""
+    if len(text) > MAX_CHARS:
+        raise ReadError(f"the input is {len(text):,} characters; derivations longer than "
+                        f"{MAX_CHARS:,} are not read", line, col)
+    tokens: list[Token] = []
+    pos, depth = 0, 0
+    here_line, here_col, last = line, col, 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        here_line, here_col = _advance(text, last, pos, here_line, here_col)
+        last = pos
+        if m is None:
+            raise ReadError(f"unexpected character {text[pos]!r} in a formula", here_line, here_col)
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "space":
+            continue
+        value = m.group(kind) if kind else ""
+        if kind == "cmd" and value in FORBIDDEN:
+            raise ReadError(f"\\{value} is not read: check-steps reads formulas, it does not "
+                            "define macros or open other files", here_line, here_col)
+        if kind == "char" and value == "{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ReadError(f"braces nested deeper than {MAX_DEPTH}", here_line, here_col)
+        elif kind == "char" and value == "}":
+            depth -= 1
+        tokens.append(Token(kind or "char", value, here_line, here_col))
+    return tokens
+
+
+def _advance(text: str, start: int, end: int, line: int, col: int) -> tuple[int, int]:
+    newlines = text.count("\n", start, end)
+    if newlines:
+        return line + newlines, end - text.rindex("\n", start, end)
+    return line, col + end - start

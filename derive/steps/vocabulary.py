@@ -1,0 +1,106 @@
+"""What the step checker can read: the handout's names as students write them, mapped to the
+objects of `derive.notation`, and the --alias table that maps a transcript's own spelling.
+
+A written name is normalised to `base_sub`: `\\mathbf{u}_{w'}` → `u_w'`, `\\hat{\\mathbf{y}}_o` →
+`\\hat{y}_o`, `(\\mathbf{U}_{\\text{neg}})` → `U_neg`. Bold and plain are the same object.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from .. import notation
+from .lexer import ReadError
+
+# Objects by the base letter a student writes, with the notation object they denote.
+OBJECTS: dict[str, notation.Obj] = {
+    "U": notation.U, "v_c": notation.v_c, "y": notation.y, r"\hat{y}": notation.y_hat,
+    "U_neg": notation.U_neg, "x": notation.x,
+}
+# Outside vectors: u_<index> is a column of U, or of U_neg when the index counts the K samples.
+COLUMN_BASE = "u"
+# Scalars that are constants of a problem, not variables: the Leaky ReLU slope.
+CONSTANTS = {r"\alpha": notation.alpha}
+# Sizes, usable as the upper bound of a sum.
+SIZES = ("V", "d", "K")
+# Index letters and the size each runs over unless its use says otherwise (U_{j,k}: k ∈ V).
+INDEX_LETTERS = {"w": "V", "o": "V", "k": "K", "i": "d", "j": "d"}
+# \text{...} words that open a condition (… \text{for } w = o) and that mean "in every other case".
+CONDITION_WORDS = frozenset({"if", "for", "when", "where"})
+OTHERWISE_WORDS = frozenset({"otherwise", "else", "elsewhere"})
+# Font and accent commands: the first is ignored, the second is part of the name.
+FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal"})
+ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
+GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
+                   "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
+# Names a message may suggest for a misspelt one.
+KNOWN_NAMES = ("U", "u_w", "u_o", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
+               r"\hat{y}_w", r"\hat{y}_o", "U_neg", "x", r"\alpha", "J", "w", "o", "k", "j")
+
+
+def is_index(atom: str) -> bool:
+    """`w`, `w'`, `k''`, `o`, `j`: an index letter with any number of primes."""
+    return bool(re.fullmatch(r"[a-z]'*", atom)) and atom[0] in INDEX_LETTERS
+
+
+def default_range(index: str) -> str:
+    return INDEX_LETTERS[index[0]]
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """--alias FROM=TO: `uw=u_w`, `u_0=u_o`, `\\dot{y}=\\hat{y}`, `0=o` (an index)."""
+
+    table: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, items: list[str] | tuple[str, ...]) -> Aliases:
+        table: dict[str, str] = {}
+        for item in items:
+            old, sep, new = item.partition("=")
+            old, new = normalise(old.strip()), normalise(new.strip())
+            if not sep or not old or not new:
+                raise ValueError(f"--alias {item!r}: expected NAME=NAME, e.g. --alias uw=u_w")
+            table[old] = new
+        return cls(table)
+
+    def letter_keys(self) -> list[str]:
+        """Keys spelt as plain letters (`uw`), longest first: the reader tries them at a letter."""
+        return sorted((k for k in self.table if re.fullmatch(r"[A-Za-z]{2,}", k)), key=len,
+                      reverse=True)
+
+    def name(self, written: str) -> str:
+        """The name after aliasing: the whole name, then its base, then each index."""
+        if written in self.table:
+            return self.table[written]
+        base, sep, sub = written.partition("_")
+        # A one-letter key maps only the bare name: `v=U` must leave v_c alone.
+        if len(base) > 1:
+            base = self.table.get(base, base)
+        if not sep:
+            return base
+        atoms = [self.table.get(a, a) for a in sub.split(",")]
+        return f"{base}_{','.join(atoms)}"
+
+    def index(self, atom: str) -> str:
+        return self.table.get(atom, atom)
+
+
+def normalise(written: str) -> str:
+    """A name typed on the command line, in the reader's normal form: `\\mathbf{u}_{w}` → `u_w`."""
+    s = re.sub(r"\\(?:" + "|".join(sorted(FONTS)) + r")\s*\{([^{}]*)\}", r"\1", written)
+    s = re.sub(r"\\text\s*\{([^{}]*)\}", r"\1", s)
+    s = re.sub(r"\\(" + "|".join(sorted(ACCENTS)) + r")\s*\{\s*([^{}]*?)\s*\}", r"\\\1{\2}", s)
+    s = re.sub(r"_\{([^{}]*)\}", r"_\1", s)
+    return re.sub(r"\s+", "", s)
+
+
+def unknown(written: str, line: int, col: int, *, what: str = "name") -> ReadError:
+    """The error for a name we do not know, with the closest known one and the --alias to use."""
+    close = difflib.get_close_matches(written, KNOWN_NAMES, n=1, cutoff=0.3)
+    hint = ""
+    if close:
+        hint = (f"; did you mean {close[0]}? If {written} means {close[0]} in this text, pass "
+                f"--alias '{written}={close[0]}'")
+    return ReadError(f"unknown {what} {written}{hint}", line, col)
