@@ -22,6 +22,7 @@ EPILOG = """examples:
   derive export -o kernels.py          the kernels as a standalone NumPy module
   derive verify                        every gradient against finite differences
   derive handout --solutions -o out    the solutions handout only, in out/
+  derive check-steps my_answer.tex     is every '=' of a written derivation true?
 """
 
 
@@ -137,7 +138,75 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a folder of templates overriding ours (sandboxed)")
     hand.add_argument("--title", default=None, metavar="TEXT", help="the handout title")
     hand.add_argument("--course", default=None, metavar="TEXT", help="the course name")
+    _check_steps_parser(sub)
     return parser
+
+
+CHECK_STEPS_EPILOG = """examples:
+  derive check-steps answer.tex
+  derive check-steps scan.md --alias uw=u_w --alias u_0=u_o --alias '\\dot{y}=\\hat{y}'
+  derive check-steps answer.tex --layout numerator --json
+  cat answer.tex | derive check-steps -
+
+what it reads: displays ($$…$$, \\[…\\], align, equation, aligned), where a line starting with
+'=' continues the chain before it; prose is skipped. Names as in the handouts: u_w, u_o, v_c, U,
+\\hat{y}, y (bold or plain), U_{j,w}, (v_c)_j, \\sigma, \\exp, \\log, \\sum_{w \\in \\text{Vocab}},
+\\frac{\\partial}{\\partial v_c}, P(O = w \\mid C = c). A first line J(…) = … defines J; a case
+($w = o$) written just before a display holds for it. Labels (1), \\textcircled{2} and notes
+\\text{(chain rule)} are skipped; "Solving ③ = …" starts from what ③ labelled.
+
+exit status: 0 every step holds, 1 a step does not, 2 the file cannot be read."""
+
+
+def _check_steps_parser(sub: Any) -> None:
+    cmd = sub.add_parser(
+        "check-steps", help="check every '=' of a written derivation",
+        description="Read a derivation written in LaTeX and say, for every '=', whether it "
+                    "holds: both sides are evaluated exactly (SymPy) at several sizes, for every "
+                    "free word index and at random points, and compared in value and shape. "
+                    "Nothing in the file is executed.",
+        epilog=CHECK_STEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmd.add_argument("file", metavar="FILE", help="a .tex or .md file, or - for standard input")
+    cmd.add_argument("--alias", action="append", default=[], metavar="NAME=NAME",
+                     help="read NAME as another name, e.g. uw=u_w, u_0=u_o or 0=o for an index "
+                          "(repeatable)")
+    cmd.add_argument("--layout", choices=("denominator", "numerator"), default="denominator",
+                     help="shape of a derivative: denominator (the course's: ∂J/∂v_c has the "
+                          "shape of v_c; default) or numerator (transposed)")
+    cmd.add_argument("--json", action="store_true", help="one JSON object per step")
+
+
+def _check_steps(args: argparse.Namespace) -> int:
+    from . import steps
+
+    name = "standard input" if args.file == "-" else args.file
+    try:
+        text = _read_text(args.file)
+        report = steps.check_text(text, aliases=args.alias, layout=args.layout)
+    except steps.ReadError as exc:
+        where = f"{name}:{exc.line}:{exc.col}: " if exc.line else f"{name}: "
+        print(f"derive check-steps: {where}{exc.message}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"derive check-steps: {name}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(report.table())
+    return 0 if report.passed else 1
+
+
+def _read_text(path: str) -> str:
+    """The file's text; a file too large to be a derivation is refused before it is read."""
+    from .steps.lexer import MAX_CHARS
+
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        text = stream.read(MAX_CHARS + 1)
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"more than {MAX_CHARS:,} characters; a derivation is not this long")
+    return text
 
 
 def _pdf_flags(cmd: argparse.ArgumentParser) -> None:
@@ -163,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _verify(args)
     if args.command in ("build", "handout"):
         return _build(args)
+    if args.command == "check-steps":
+        return _check_steps(args)
     parser.print_help()
     return 2
 

@@ -40,6 +40,7 @@ class PartView:
     number: int
     points: float
     rows: tuple[Row, ...]
+    case: TeX = TeX("")  # the case the Part's chain holds in (w = o), stated before it
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ def question_views(derivations: dict[str, Derivation],
 
 def _tex_row(row: Row) -> Row:
     """Our printed LaTeX is placed as it is; the rule name stays text, escaped like any string."""
-    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=row.rule.replace("!=", "≠"))
+    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=row.rule.replace("!=", "≠"),
+                        case=TeX(row.case))
 
 
 def _parts(q: Question, rows: dict[str, list[Row]]) -> tuple[PartView, ...]:
@@ -121,7 +123,8 @@ def _parts(q: Question, rows: dict[str, list[Row]]) -> tuple[PartView, ...]:
         if segment and not segment[0].lhs and part.chain not in cursor:
             segment[0] = segment[0]._replace(lhs=chain[0].lhs)
         cursor[part.chain] = end
-        parts.append(PartView(number, part.points, tuple(segment)))
+        case = TeX(segment[0].case) if segment else TeX("")
+        parts.append(PartView(number, part.points, tuple(segment), case))
     return tuple(parts)
 
 

@@ -21,6 +21,10 @@ def case_text(grad: Gradient) -> str:
     return grad.case.replace("!=", "≠")
 
 
+def case_latex(grad: Gradient) -> str:
+    return grad.case.replace("!=", r"\neq")
+
+
 def _step_lines(steps: tuple[Step, ...]) -> list[str]:
     lines = []
     for step in steps:
@@ -68,6 +72,7 @@ class Row(NamedTuple):
     rhs: str
     rule: str
     matrix: bool
+    case: str = ""  # LaTeX, e.g. "w = o": the chain holds in this case only
 
 
 def latex_rows(steps: tuple[Step, ...], first: str, matrix: str = "") -> list[Row]:
@@ -84,7 +89,8 @@ def chains(derivation: Derivation) -> dict[str, list[Row]]:
     """Every chain of the derivation as LaTeX rows, by name ("J", "v_c", "u_w (w = o)", …)."""
     out = {"J": latex_rows(derivation.loss_steps, loss_label(derivation))}
     for grad in derivation.gradients:
-        out[grad.key] = latex_rows(grad.steps, entry_label(grad), gradient_label(grad, latex=True))
+        rows = latex_rows(grad.steps, entry_label(grad), gradient_label(grad, latex=True))
+        out[grad.key] = [r._replace(case=case_latex(grad)) for r in rows]
     return out
 
 

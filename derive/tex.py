@@ -26,7 +26,8 @@ _SPECIAL = {
     "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
     "≠": r"\ensuremath{\neq}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
-    "…": r"\ldots{}", "σ": r"\ensuremath{\sigma}", "−": r"\ensuremath{-}",
+    "…": r"\ldots{}", "σ": r"\ensuremath{\sigma}", "α": r"\ensuremath{\alpha}",
+    "−": r"\ensuremath{-}",
 }
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import render
-from .check import Verdict, decide
 from .document import read
 from .lexer import ReadError
 from .vocabulary import Aliases
+
+if TYPE_CHECKING:
+    from .check import Verdict
 
 __all__ = ["Aliases", "ReadError", "StepReport", "check_text"]
 
@@ -70,4 +73,6 @@ def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
         raise ValueError(f"layout must be denominator or numerator, not {layout!r}")
     table = aliases if isinstance(aliases, Aliases) else Aliases.parse(list(aliases))
     steps = read(text, table)
+    from .check import decide  # SymPy loads only once the text has been read
+
     return StepReport(tuple(decide(s, layout=layout, seed=seed) for s in steps))

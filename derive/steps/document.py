@@ -297,6 +297,7 @@ class Reader:
     def region(self, region: Region) -> None:
         if not region.display:
             self.pending_case = self._case(region)
+            self._inline_definition(region)
             return
         case, self.pending_case = self.pending_case, None
         tokens = tokenize(region.content, region.line, region.col)
@@ -312,6 +313,24 @@ class Reader:
         except ReadError:
             return None
         return cond if isinstance(cond, IndexRel) else None
+
+    def _inline_definition(self, region: Region) -> None:
+        """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too.
+        Prose is not checked, so an inline formula we cannot read is passed over."""
+        try:
+            row = clean(tokenize(region.content, region.line, region.col))
+            if len(row.relations) != 1 or not all(row.sides):
+                return
+            head = Parser(row.sides[0], self.aliases).side()
+            if isinstance(head, Ref) and head.name.startswith("J"):
+                self._define(head.name, Parser(row.sides[1], self.aliases).side())
+        except ReadError:
+            return
+
+    def _define(self, name: str, node: Node) -> None:
+        self.definitions[name] = node
+        if name.startswith("J_"):
+            self.definitions["J"] = node
 
     def row(self, row: Row, case: Node | None, *, first: bool) -> None:
         sides = [self._parse(s) for s in row.sides]
@@ -355,10 +374,7 @@ class Reader:
             return Step(rel.line, None, right, "unchecked", relation,
                         note="nothing before it to compare with")
         if is_head and isinstance(left.node, Ref) and left.node.name not in self.definitions:
-            name = left.node.name
-            self.definitions[name] = right.node
-            if name.startswith("J_"):
-                self.definitions["J"] = right.node
+            self._define(left.node.name, right.node)
             return Step(rel.line, left, right, "definition", relation,
                         definitions=dict(self.definitions))
         return Step(rel.line, left, right, "step", relation, self.chain_conditions + cond,

@@ -66,8 +66,10 @@ def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
         m = _TOKEN.match(text, pos)
         here_line, here_col = _advance(text, last, pos, here_line, here_col)
         last = pos
-        if m is None:
-            raise ReadError(f"unexpected character {text[pos]!r} in a formula", here_line, here_col)
+        if m is None:  # kept as a token: inside an annotation it is harmless, in a formula an error
+            tokens.append(Token("other", text[pos], here_line, here_col))
+            pos += 1
+            continue
         pos = m.end()
         kind = m.lastgroup
         if kind == "space":

@@ -8,11 +8,12 @@ names; anything else is an error naming the token, never a guess and never evalu
 """
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 
 from . import vocabulary as vocab
-from .lexer import ReadError, Token
+from .lexer import ReadError, Token, tokenize
 from .nodes import (
     Add,
     Cases,
@@ -191,6 +192,8 @@ class Parser:
         if tok.kind == "number":
             self.take()
             return Num(tok.text)
+        if tok.kind == "other":
+            raise ReadError(f"unexpected character {tok.text!r} in a formula", tok.line, tok.col)
         if tok.is_char("(", "["):
             self.take()
             return self.closed(OPEN[tok.text])
@@ -269,6 +272,9 @@ class Parser:
             return self.rest_of_term(lambda body: Deriv(body, var))
         if name == "partial":
             raise self.error("∂ belongs in \\frac{\\partial …}{\\partial x}")
+        if name in handout_macros():
+            self.take()
+            return self.sub(tokenize(handout_macros()[name], tok.line, tok.col)).side()
         return self.name()
 
     def argument(self) -> Node:
@@ -396,8 +402,7 @@ class Parser:
         while True:
             tok = self.peek()
             if tok is None:
-                raise ReadError("\\begin{cases} is never closed by \\end{cases}", start.line,
-                                start.col)
+                raise ReadError(f"{start.shown()} is never closed", start.line, start.col)
             if depth == 0 and stop(tok):
                 return self.tokens[begin:self.pos]
             depth += tok.is_char("{") - tok.is_char("}")
@@ -497,23 +502,32 @@ class Parser:
 
     def call_args(self) -> tuple[str, ...]:
         """J(v_c, o, U): the names a loss is written with; each must be one we know."""
+        start = self.take()
+        args = self.until(lambda t: t.is_char(")"), start)
         self.take()
-        args: list[str] = []
-        while True:
-            tok = self.peek()
-            if tok is None:
-                raise self.error("expected ) to close the arguments")
-            if tok.is_char(")"):
-                self.take()
-                return tuple(args)
-            if tok.is_char(","):
-                self.take()
+        names, current = [], []
+        for tok in [*args, Token("char", ",", 0, 0)]:
+            if not tok.is_char(","):
+                current.append(tok)
                 continue
-            written, at = self.written_name()
-            name = self.aliases.name(written)
-            if not vocab.is_index(name):
-                resolve(name, written, at)
-            args.append(name)
+            if not current:
+                raise self.error("expected a name between the commas", start)
+            p = self.sub(current)
+            atom = p.atom_or_none()
+            if atom is None:
+                p.pos = 0
+                p.side()
+            names.append(atom or "".join(t.shown() for t in current))
+            current = []
+        return tuple(names)
+
+
+@functools.cache
+def handout_macros() -> dict[str, str]:
+    """\\vc, \\uw, \\yhat, …: the macros our handouts define, as notation states them."""
+    from ..notation import MACROS  # loads SymPy: only when a macro is met
+
+    return dict(MACROS)
 
 
 def resolve(name: str, written: str, tok: Token) -> Node:

@@ -10,18 +10,16 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from .. import notation
 from .lexer import ReadError
 
-# Objects by the base letter a student writes, with the notation object they denote.
-OBJECTS: dict[str, notation.Obj] = {
-    "U": notation.U, "v_c": notation.v_c, "y": notation.y, r"\hat{y}": notation.y_hat,
-    "U_neg": notation.U_neg, "x": notation.x,
-}
+# Objects as read, by the name of the notation.Obj they denote (shapes as stated there: U is d×V
+# with columns u_w; v_c, y and ŷ are columns). Names only: reading must not import SymPy, so that
+# unreadable input is refused at once.
+OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "yhat", "U_neg": "U_neg", "x": "x"}
 # Outside vectors: u_<index> is a column of U, or of U_neg when the index counts the K samples.
 COLUMN_BASE = "u"
 # Scalars that are constants of a problem, not variables: the Leaky ReLU slope.
-CONSTANTS = {r"\alpha": notation.alpha}
+CONSTANTS = frozenset({r"\alpha"})  # notation.alpha
 # Sizes, usable as the upper bound of a sum.
 SIZES = ("V", "d", "K")
 # Index letters and the size each runs over unless its use says otherwise (U_{j,k}: k ∈ V).
