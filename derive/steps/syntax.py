@@ -275,6 +275,8 @@ class Parser:
         if name in handout_macros():
             self.take()
             return self.sub(tokenize(handout_macros()[name], tok.line, tok.col)).side()
+        if name not in vocab.FONTS | vocab.ACCENTS | vocab.GREEK:
+            raise vocab.unknown("\\" + name, tok.line, tok.col, what="macro")
         return self.name()
 
     def argument(self) -> Node:
@@ -479,7 +481,15 @@ class Parser:
 
     def name(self) -> Node:
         written, tok = self.written_name()
-        node = resolve(self.aliases.name(written), written, tok)
+        try:
+            node = resolve(self.aliases.name(written), written, tok)
+        except ReadError:
+            run = written
+            while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:
+                run += self.take().text
+            if run != written:  # uw: a name written without its underscore
+                raise vocab.unknown(run, tok.line, tok.col) from None
+            raise
         if isinstance(node, Ref) and node.name == "P":
             return self.probability(tok)
         if isinstance(node, Ref) and self.peek() is not None and self.peek().is_char("("):  # type: ignore[union-attr]

@@ -33,8 +33,15 @@ ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
 GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
                    "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
 # Names a message may suggest for a misspelt one.
-KNOWN_NAMES = ("U", "u_w", "u_o", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
+KNOWN_NAMES = ("U", "u_o", "u_w", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
                r"\hat{y}_w", r"\hat{y}_o", "U_neg", "x", r"\alpha", "J", "w", "o", "k", "j")
+
+
+# Commands the reader knows, for suggesting one when a formula uses another.
+KNOWN_MACROS = ("\\frac", "\\sum", "\\exp", "\\log", "\\sigma", "\\max", "\\partial",
+                "\\hat", "\\mathbf", "\\boldsymbol", "\\left", "\\right", "\\cdot",
+                "\\times", "\\top", "\\text", "\\delta", "\\alpha", "\\nabla", "\\mid",
+                "\\in", "\\neq", "\\begin", "\\end", "\\quad", "\\operatorname")
 
 
 def is_index(atom: str) -> bool:
@@ -96,9 +103,17 @@ def normalise(written: str) -> str:
 
 def unknown(written: str, line: int, col: int, *, what: str = "name") -> ReadError:
     """The error for a name we do not know, with the closest known one and the --alias to use."""
-    close = difflib.get_close_matches(written, KNOWN_NAMES, n=1, cutoff=0.3)
+    known = KNOWN_MACROS if what == "macro" else KNOWN_NAMES
+    same_base = [k for k in known if k.split("_")[0] == written.split("_")[0]]
+    # 0 is read as o (u_0 → u_o); among equally close names, the first listed wins.
+    spelt = written.replace("0", "o")
+    scored = [(difflib.SequenceMatcher(None, spelt, k).ratio(), -n, k)
+              for n, k in enumerate(same_base or known)]
+    close = [max(scored)[2]] if scored and max(scored)[0] >= 0.3 else []
     hint = ""
-    if close:
+    if close and what == "macro":
+        hint = f"; did you mean {close[0]}? Macros defined in the file are not read"
+    elif close:
         hint = (f"; did you mean {close[0]}? If {written} means {close[0]} in this text, pass "
                 f"--alias '{written}={close[0]}'")
     return ReadError(f"unknown {what} {written}{hint}", line, col)
