@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import io
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +97,64 @@ def test_neg_sampling_code_is_its_lambdified_kernel(capsys):
     assert out.startswith("def _neg_sampling_kernel(v_c, u_o, U_neg):")
     assert "numpy.logaddexp" in out and "numpy.tanh" in out and "exp(" not in out.replace(
         "logaddexp(", "")
+
+
+# -- check-steps ----------------------------------------------------------------------------
+
+SEED_FILE = Path(__file__).parent / "data" / "seed_a2.md"
+SEED_ALIASES = ["--alias", "uw=u_w", "--alias", "0=o", "--alias", "u_c=u_o", "--alias", "v=U",
+                "--alias", r"\dot{y}=\hat{y}"]
+
+
+def test_check_steps_on_the_seed_exits_1_and_names_the_wrong_steps(capsys):
+    assert main(["check-steps", str(SEED_FILE), *SEED_ALIASES]) == 1
+    out = capsys.readouterr().out
+    wrong = [line for line in out.splitlines() if " ✗ " in line]
+    assert [w.split()[1] for w in wrong] == ["113", "137", "137", "141", "141"]
+    assert "line 137  ✗  ∂/∂u_w (Σ_w' exp(u_w'ᵀ v_c)) ≠ Σ_w' exp(u_w'ᵀ v_c) ∂/∂u_w exp(" in out
+    assert out.rstrip().endswith("5 of 37 steps do not hold")
+
+
+def test_check_steps_exits_0_when_every_step_holds(tmp_path, capsys):
+    answer = tmp_path / "answer.tex"
+    answer.write_text(r"\[ \frac{\partial}{\partial v_c} (-u_o^\top v_c) = -u_o \]", "utf-8")
+    assert main(["check-steps", str(answer)]) == 0
+    assert capsys.readouterr().out.endswith("all 1 steps hold\n")
+
+
+def test_check_steps_reads_stdin_and_prints_json(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(r"$$\hat{y}_o = 2\hat{y}_o$$"))
+    assert main(["check-steps", "-", "--json"]) == 1
+    (row,) = json.loads(capsys.readouterr().out)
+    assert set(row) == {"line", "left", "right", "verdict", "reason", "max_rel_error"}
+    assert row["verdict"] == "fails"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("$$uw = 1$$", r"^derive check-steps: .*:1:3: unknown name uw; did you mean u_w\? "
+                   r"If uw means u_w in this text, pass --alias 'uw=u_w'$"),
+    (r"$$\input{x} = 1$$", r"\\input is not read"),
+    ("$$" + "(" * 10_000 + "$$", r"nested more than 60 deep"),
+    ("x" * 1_000_000, r"more than 200,000 characters"),
+], ids=["unknown-name", "input", "deep", "1MB"])
+def test_check_steps_unreadable_input_exits_2(tmp_path, capsys, text, message):
+    path = tmp_path / "bad.tex"
+    path.write_text(text, "utf-8")
+    assert main(["check-steps", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.search(message, captured.err.strip())
+
+
+def test_check_steps_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["check-steps", str(tmp_path / "missing.tex")]) == 2
+    assert "No such file" in capsys.readouterr().err
+    (tmp_path / "a.tex").write_text("$$x = x$$", "utf-8")
+    assert main(["check-steps", str(tmp_path / "a.tex"), "--alias", "uw"]) == 2
+    assert "expected NAME=NAME" in capsys.readouterr().err
+
+
+def test_help_lists_check_steps(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "derive check-steps my_answer.tex" in capsys.readouterr().out

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
-from .lexer import FORBIDDEN, ReadError, Token, tokenize
+from .lexer import FORBIDDEN, MAX_CHARS, ReadError, Token, tokenize
 from .nodes import IndexRel, Node, Ref, last_operator
 from .syntax import Parser, condition, parse_side
 
@@ -405,6 +405,9 @@ def _check_braces(tokens: list[Token], region: Region) -> None:
 
 def read(text: str, aliases: vocab.Aliases) -> list[Step]:
     """Every step `text` claims, in order."""
+    if len(text) > MAX_CHARS:
+        raise ReadError(f"the input is {len(text):,} characters; derivations longer than "
+                        f"{MAX_CHARS:,} are not read")
     reader = Reader(aliases)
     for region in regions(text):
         reader.region(region)
