@@ -17,32 +17,8 @@ import sympy as sp
 from sympy import ImmutableMatrix as Matrix
 
 from .. import notation
+from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
-from .nodes import (
-    Add,
-    Cases,
-    Column,
-    Const,
-    Delta,
-    Deriv,
-    Div,
-    Func,
-    IndexRel,
-    Max,
-    Mul,
-    Neg,
-    Node,
-    Num,
-    Obj,
-    Pick,
-    Pow,
-    Ref,
-    Size,
-    Sum,
-    Transpose,
-    ValueRel,
-    children,
-)
 
 
 class EvalError(Exception):
@@ -82,7 +58,7 @@ class World:
 class Env:
     world: World
     indices: Mapping[str, tuple[int, str]]   # index → (0-based value, size name it runs over)
-    definitions: Mapping[str, Node]
+    definitions: Mapping[str, N.Node]
     layout: str = "denominator"
 
     def bind(self, index: str, value: int, size: str) -> Env:
@@ -103,60 +79,60 @@ def is_scalar(m: Matrix) -> bool:
     return m.shape == (1, 1)
 
 
-def evaluate(node: Node, env: Env) -> Matrix:
+def evaluate(node: N.Node, env: Env) -> Matrix:
     match node:
-        case Num(value=v):
+        case N.Num(value=v):
             return scalar(sp.Rational(v))
-        case Obj(name=name):
+        case N.Obj(name=name):
             return obj(name, env)
-        case Const():
+        case N.Const():
             return scalar(notation.alpha)
-        case Size(name=name):
+        case N.Size(name=name):
             return scalar(sp.Integer(env.world.sizes[name]))
-        case Column(index=idx):
+        case N.Column(index=idx):
             return column(idx, env)
-        case Pick(of=of, indices=idx):
+        case N.Pick(of=of, indices=idx):
             return pick(evaluate(of, env), [env.value(i) for i in idx], env)
-        case Ref(name=name):
+        case N.Ref(name=name):
             if name not in env.definitions:
                 raise EvalError(f"{name} is used before it is defined")
             return evaluate(env.definitions[name], env)
-        case Delta(a=a, b=b):
+        case N.Delta(a=a, b=b):
             return scalar(sp.Integer(int(env.value(a) == env.value(b))))
-        case Neg(a=a):
+        case N.Neg(a=a):
             return -evaluate(a, env)
-        case Add(terms=terms):
+        case N.Add(terms=terms):
             return add([evaluate(t, env) for t in terms], env)
-        case Mul(factors=fs, ops=ops):
+        case N.Mul(factors=fs, ops=ops):
             out = evaluate(fs[0], env)
             for op, f in zip(ops, fs[1:], strict=True):
                 out = multiply(out, evaluate(f, env), op, env)
             return out
-        case Div(num=a, den=b):
+        case N.Div(num=a, den=b):
             den = evaluate(b, env)
             if not is_scalar(den):
                 raise EvalError(f"cannot divide by {env.world.shape_text(den)}")
             return evaluate(a, env) / den[0]
-        case Pow(base=a, exp=b):
+        case N.Pow(base=a, exp=b):
             base, ex = evaluate(a, env), evaluate(b, env)
             if not (is_scalar(base) and is_scalar(ex)):
                 raise EvalError(f"a power of {env.world.shape_text(base)}")
             return scalar(base[0] ** ex[0])
-        case Transpose(a=a):
+        case N.Transpose(a=a):
             return evaluate(a, env).T
-        case Func(name=name, arg=a):
+        case N.Func(name=name, arg=a):
             return function(name, evaluate(a, env), env)
-        case Max(args=args):
+        case N.Max(args=args):
             vals = [evaluate(a, env) for a in args]
             if not all(is_scalar(v) for v in vals):
                 raise EvalError("max of vectors")
             return scalar(sp.Max(*(v[0] for v in vals)))
-        case Sum(index=i, size=size, body=body, exclude=exclude):
+        case N.Sum(index=i, size=size, body=body, exclude=exclude):
             return summation(i, size or ranges(body, env).get(i, vocab.default_range(i)), body,
                              exclude, env)
-        case Deriv(body=body, var=var):
+        case N.Deriv(body=body, var=var):
             return derivative(evaluate(body, env), evaluate(var, env), env)
-        case Cases(pieces=pieces):
+        case N.Cases(pieces=pieces):
             return cases(pieces, env)
     raise EvalError(f"cannot evaluate {type(node).__name__}")
 
@@ -225,7 +201,7 @@ def function(name: str, m: Matrix, env: Env) -> Matrix:
     return m.applyfunc(f)
 
 
-def summation(index: str, size: str, body: Node, exclude: str | None, env: Env) -> Matrix:
+def summation(index: str, size: str, body: N.Node, exclude: str | None, env: Env) -> Matrix:
     skip = env.value(exclude) if exclude else None
     terms = [evaluate(body, env.bind(index, n, size))
              for n in range(env.world.sizes[size]) if n != skip]
@@ -250,12 +226,12 @@ def derivative(f: Matrix, x: Matrix, env: Env) -> Matrix:
                     f"{env.world.shape_text(x)} is not defined here")
 
 
-def holds(cond: Node, env: Env) -> bool | sp.Basic:
+def holds(cond: N.Node, env: Env) -> bool | sp.Basic:
     match cond:
-        case IndexRel(a=a, op=op, b=b):
+        case N.IndexRel(a=a, op=op, b=b):
             same = env.value(a) == env.value(b)
             return same if op == "=" else not same
-        case ValueRel(a=a, op=op, b=b):
+        case N.ValueRel(a=a, op=op, b=b):
             left, right = evaluate(a, env), evaluate(b, env)
             if not (is_scalar(left) and is_scalar(right)):
                 raise EvalError("a condition compares scalars")
@@ -264,7 +240,7 @@ def holds(cond: Node, env: Env) -> bool | sp.Basic:
     raise EvalError("not a condition")
 
 
-def cases(pieces: tuple[tuple[Node, Node | None], ...], env: Env) -> Matrix:
+def cases(pieces: tuple[tuple[N.Node, N.Node | None], ...], env: Env) -> Matrix:
     branches: list[tuple[Matrix, bool | sp.Basic]] = []
     for value, cond in pieces:
         truth = True if cond is None else holds(cond, env)
@@ -284,24 +260,24 @@ def cases(pieces: tuple[tuple[Node, Node | None], ...], env: Env) -> Matrix:
 
 # -- indices ------------------------------------------------------------------------------
 
-def free_indices(node: Node, bound: frozenset[str] = frozenset(),
-                 definitions: Mapping[str, Node] | None = None) -> set[str]:
+def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
+                 definitions: Mapping[str, N.Node] | None = None) -> set[str]:
     """The word and entry indices `node` leaves free (not bound by a Σ), o included."""
     match node:
-        case Column(index=i):
+        case N.Column(index=i):
             return {i} - bound
-        case Pick(of=of, indices=idx):
+        case N.Pick(of=of, indices=idx):
             return (set(idx) - bound) | free_indices(of, bound, definitions)
-        case Delta(a=a, b=b) | IndexRel(a=a, b=b):
+        case N.Delta(a=a, b=b) | N.IndexRel(a=a, b=b):
             return {a, b} - bound
-        case Obj(name="y"):
+        case N.Obj(name="y"):
             return {"o"} - bound
-        case Sum(index=i, body=body, exclude=ex):
+        case N.Sum(index=i, body=body, exclude=ex):
             inner = free_indices(body, bound | {i}, definitions)
             return inner | ({ex} - bound if ex else set())
-        case Ref(name=name) if definitions and name in definitions:
+        case N.Ref(name=name) if definitions and name in definitions:
             return free_indices(definitions[name], bound, definitions)
-        case Cases(pieces=pieces):
+        case N.Cases(pieces=pieces):
             out: set[str] = set()
             for value, cond in pieces:
                 out |= free_indices(value, bound, definitions)
@@ -309,30 +285,30 @@ def free_indices(node: Node, bound: frozenset[str] = frozenset(),
                     out |= free_indices(cond, bound, definitions)
             return out
     out = set()
-    for child in children(node):
+    for child in N.children(node):
         out |= free_indices(child, bound, definitions)
     return out
 
 
-def ranges(node: Node, env: Env | None = None) -> dict[str, str]:
+def ranges(node: N.Node, env: Env | None = None) -> dict[str, str]:
     """The size each index runs over, from how it is used: U_{j,k} has k ∈ V, (U_neg)_{j,k} has
     k ∈ K, (v_c)_j has j ∈ d; u_k alone does not say."""
     out: dict[str, str] = {}
 
-    def visit(n: Node) -> None:
+    def visit(n: N.Node) -> None:
         match n:
-            case Pick(of=Obj(name=name), indices=idx):
+            case N.Pick(of=N.Obj(name=name), indices=idx):
                 shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
                          r"\hat{y}": ("V",)}.get(name, ())
                 for i, size in zip(idx, shape, strict=False):
                     out.setdefault(i, size)
-            case Pick(of=Column(), indices=idx):
+            case N.Pick(of=N.Column(), indices=idx):
                 out.setdefault(idx[0], "d")
-            case Delta(a=a, b=b) if "o" in (a, b):
+            case N.Delta(a=a, b=b) if "o" in (a, b):
                 out.setdefault(b if a == "o" else a, "V")
-            case Sum(index=i, size=size) if size:
+            case N.Sum(index=i, size=size) if size:
                 out.setdefault(i, size)
-        for child in children(n):
+        for child in N.children(n):
             visit(child)
 
     visit(node)
