@@ -11,6 +11,7 @@ import sympy as sp
 
 from .document import Side, Step
 from .evaluate import (
+    DIGITS,
     Env,
     EvalError,
     Matrix,
@@ -28,8 +29,10 @@ from .nodes import Add, Node
 # transposed result cannot pass by accident.
 SIZES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (3, 2, 4))
 POINTS = 3
-# Two sides agree when every entry differs by less than this, relative to the larger side.
+# Two sides agree when every entry differs by less than this, relative to the larger side (or to
+# SCALE_FLOOR when both are about zero). Points carry 30 digits, so rounding stays far below.
 RTOL = 1e-9
+SCALE_FLOOR = 1e-12
 
 
 @dataclass(frozen=True)
@@ -48,27 +51,37 @@ def decide(step: Step, *, layout: str = "denominator", seed: int = 0) -> Verdict
     if step.kind != "step":
         return Verdict(step, step.kind, step.note)
     assert step.left is not None and step.right is not None
-    worst = 0.0
+    worst, compared = 0.0, 0
     rng = np.random.default_rng(seed)
     for V, d, K in SIZES:
         world = World.of(V, d, K)
         points = [point(world, rng, n) for n in range(POINTS)]
         for env in _environments(step, world, layout):
             try:
-                if not all(_true(holds(c, env)) for c in step.conditions):
+                where = _points_where(step.conditions, env, points)
+                if not where:
                     continue
                 left, right = _value(step.left, env), _value(step.right, env)
-                verdict = _compare(step, world, left, right, points, env)
+                verdict = _compare(step, world, left, right, where, env)
             except EvalError as exc:
                 return Verdict(step, "fails", str(exc))
             if verdict.status != "holds":
                 return verdict
-            worst = max(worst, verdict.max_rel_error or 0.0)
+            worst, compared = max(worst, verdict.max_rel_error or 0.0), compared + 1
+    if not compared:  # never a ✓ for a step that was never compared
+        return Verdict(step, "unchecked", "its condition held at none of the points tried")
     return Verdict(step, "holds", "", worst)
 
 
-def _true(value: object) -> bool:
-    return value is True or value is sp.true
+def _points_where(conditions: tuple[Node, ...], env: Env,
+                  points: Sequence[dict[sp.Symbol, sp.Float]]) -> list[dict[sp.Symbol, sp.Float]]:
+    """The points at which every condition holds: a case of the word indices (w = o) holds or
+    not for the whole environment; one on a variable (x < 0) is decided point by point."""
+    truths = [holds(c, env) for c in conditions]
+    if any(t is False or t is sp.false for t in truths):
+        return []
+    relations = [t for t in truths if isinstance(t, sp.Basic) and t is not sp.true]
+    return [p for p in points if all(bool(r.xreplace(p)) for r in relations)]
 
 
 def _environments(step: Step, world: World, layout: str) -> list[Env]:
@@ -119,7 +132,7 @@ def _close(a: Matrix, b: Matrix, points: Sequence[dict[sp.Symbol, sp.Float]]
                 continue
             return False, float("inf")
         scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
-        err = float(np.max(np.abs(x - y), initial=0.0)) / scale if scale else 0.0
+        err = float(np.max(np.abs(x - y), initial=0.0)) / max(scale, SCALE_FLOOR)
         worst = max(worst, err)
         if err > RTOL:
             return False, worst
@@ -127,7 +140,7 @@ def _close(a: Matrix, b: Matrix, points: Sequence[dict[sp.Symbol, sp.Float]]
 
 
 def _numbers(m: Matrix, values: dict[sp.Symbol, sp.Float]) -> np.ndarray:
-    out = m.xreplace(values).evalf()
+    out = m.xreplace(values).evalf(DIGITS)
     try:
         return np.array(out.tolist(), dtype=float)
     except TypeError as exc:

@@ -326,11 +326,15 @@ def assignments(indices: set[str], sizes: Mapping[str, str], world: World
             for vals in product(*spans)]
 
 
+# Working precision of the numbers substituted: both sides are computed to 30 digits.
+DIGITS = 30
+
+
 def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.Float]:
     """Random point `n`: entries of moderate size, x away from Leaky ReLU's kink at 0 and of
     alternating sign, so both pieces are tried; 0 < α < 1."""
-    values = {s: sp.Float(rng.normal(0.0, 0.7)) for s in world.all_symbols()}
+    values = {s: sp.Float(rng.normal(0.0, 0.7), DIGITS) for s in world.all_symbols()}
     x = float(rng.uniform(0.3, 2.0)) * (-1.0) ** n
-    values[notation.x_scalar] = sp.Float(x)
-    values[notation.alpha] = sp.Float(rng.uniform(0.05, 0.95))
+    values[notation.x_scalar] = sp.Float(x, DIGITS)
+    values[notation.alpha] = sp.Float(rng.uniform(0.05, 0.95), DIGITS)
     return values
