@@ -231,3 +231,19 @@ def test_read_errors_carry_line_and_column() -> None:
         check_text("prose\n\n$$x = \\hat{y}_w + uw$$")
     assert (info.value.line, info.value.col) == (3, 19)
     assert re.match(r"line 3, column 19: unknown name uw", str(info.value))
+
+
+def test_condition_on_x_is_decided_point_by_point() -> None:
+    text = (r"$$\frac{d}{dx}\max(x, \alpha x) = \alpha \quad \text{for } x < 0$$" "\n"
+            r"$$\frac{d}{dx}\max(x, \alpha x) = 1 \quad \text{for } x < 0$$")
+    assert failing_lines(text) == [2]
+
+
+def test_a_step_never_compared_is_not_a_pass() -> None:
+    (verdict,) = check_text(r"$$x = 2 x \quad \text{for } x < x$$").verdicts
+    assert verdict.status == "unchecked" and not verdict.failed
+
+
+def test_true_steps_about_zero_hold() -> None:
+    assert check_text(r"$$\sum_{w} (\hat{y}_w - y_w) = 0$$").passed
+    assert check_text(r"$$U(\hat{y} - y) - \sum_{w} (\hat{y}_w - y_w) u_w = 0 v_c$$").passed
