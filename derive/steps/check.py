@@ -50,7 +50,8 @@ class Verdict:
 def decide(step: Step, *, layout: str = "denominator", seed: int = 0) -> Verdict:
     if step.kind != "step":
         return Verdict(step, step.kind, step.note)
-    assert step.left is not None and step.right is not None
+    if step.left is None or step.right is None:
+        return Verdict(step, "unchecked", "a side is missing")
     worst, compared = 0.0, 0
     rng = np.random.default_rng(seed)
     for V, d, K in SIZES:
@@ -85,7 +86,8 @@ def _points_where(conditions: tuple[Node, ...], env: Env,
 
 
 def _environments(step: Step, world: World, layout: str) -> list[Env]:
-    nodes: list[Node] = [step.left.node, step.right.node, *step.conditions]  # type: ignore[union-attr]
+    sides = [s.node for s in (step.left, step.right) if s is not None]
+    nodes: list[Node] = [*sides, *step.conditions]
     free: set[str] = set()
     for node in nodes:
         free |= free_indices(node, definitions=step.definitions)

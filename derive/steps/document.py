@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
@@ -97,7 +97,8 @@ def _find_closer(text: str, closer: str, start: int, end: int) -> int:
     return m.start() if m else -1
 
 
-def _refuse_forbidden(text: str, start: int, end: int, where) -> None:  # type: ignore[no-untyped-def]
+def _refuse_forbidden(text: str, start: int, end: int,
+                      where: Callable[[int], tuple[int, int]]) -> None:
     pattern = re.compile(r"\\(" + "|".join(sorted(FORBIDDEN, key=len, reverse=True)) +
                          r")(?![A-Za-z])")
     m = pattern.search(text, start, end)

@@ -65,6 +65,11 @@ class Parser:
         i = self.pos + ahead
         return self.tokens[i] if i < len(self.tokens) else None
 
+    def at(self, *chars: str) -> bool:
+        """Whether the next token is one of these characters."""
+        tok = self.peek()
+        return tok is not None and tok.is_char(*chars)
+
     def take(self) -> Token:
         tok = self.peek()
         if tok is None:
@@ -85,7 +90,7 @@ class Parser:
 
     def group_tokens(self) -> list[Token]:
         """The tokens of a {…} group (or one token), consumed."""
-        if not (self.peek() and self.peek().is_char("{")):  # type: ignore[union-attr]
+        if not self.at("{"):
             return [self.take()]
         start, depth = self.pos + 1, 0
         while True:
@@ -265,7 +270,7 @@ class Parser:
             return self.cases()
         if name == "nabla":
             self.take()
-            if not (self.peek() and self.peek().is_char("_")):  # type: ignore[union-attr]
+            if not self.at("_"):
                 raise self.error("expected \\nabla_{x}")
             self.take()
             var = self.variable(self.sub(self.group_tokens()).side(), tok)
@@ -292,7 +297,7 @@ class Parser:
             self.take()
             self.take()
             args = [self.expr()]
-            while self.peek() is not None and self.peek().is_char(","):  # type: ignore[union-attr]
+            while self.at(","):
                 self.take()
                 args.append(self.expr())
             if not self.take().is_cmd("right"):
@@ -301,7 +306,7 @@ class Parser:
             return args
         self.expect_char("(")
         args = [self.expr()]
-        while self.peek() is not None and self.peek().is_char(","):  # type: ignore[union-attr]
+        while self.at(","):
             self.take()
             args.append(self.expr())
         self.expect_char(")")
@@ -399,7 +404,7 @@ class Parser:
                 self.group_tokens()
                 return Cases(tuple(pieces))
 
-    def until(self, stop, start: Token) -> list[Token]:  # type: ignore[no-untyped-def]
+    def until(self, stop: Callable[[Token], bool], start: Token) -> list[Token]:
         begin, depth = self.pos, 0
         while True:
             tok = self.peek()
@@ -418,7 +423,7 @@ class Parser:
             return self.group_text()
         text = "\\" + tok.text if tok.kind == "cmd" else tok.text
         if tok.kind == "letter":
-            while self.peek() is not None and self.peek().is_char("'"):  # type: ignore[union-attr]
+            while self.at("'"):
                 self.take()
                 text += "'"
         return text
@@ -435,7 +440,7 @@ class Parser:
         p = self.sub(self.group_tokens())
         atoms = []
         while p.peek() is not None:
-            if p.peek().is_char(","):  # type: ignore[union-attr]
+            if p.at(","):
                 p.take()
                 continue
             atoms.append(p.atom())
@@ -449,7 +454,8 @@ class Parser:
 
     def written_name(self) -> tuple[str, Token]:
         tok = self.peek()
-        assert tok is not None
+        if tok is None:
+            raise self.error("expected a name")
         base = None
         if tok.kind == "letter":
             for key in self.aliases.letter_keys():
@@ -492,7 +498,7 @@ class Parser:
             raise
         if isinstance(node, Ref) and node.name == "P":
             return self.probability(tok)
-        if isinstance(node, Ref) and self.peek() is not None and self.peek().is_char("("):  # type: ignore[union-attr]
+        if isinstance(node, Ref) and self.at("("):
             return Ref(node.name, self.call_args())
         return node
 
