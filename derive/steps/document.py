@@ -297,29 +297,31 @@ class Reader:
 
     def region(self, region: Region) -> None:
         if not region.display:
-            self.pending_case = self._case(region)
-            self._inline_definition(region)
+            # prose is not checked: an inline formula we cannot read is passed over
+            try:
+                tokens = tokenize(region.content, region.line, region.col)
+            except ReadError:
+                tokens = []
+            self.pending_case = self._case(tokens)
+            self._inline_definition(tokens)
             return
         case, self.pending_case = self.pending_case, None
         tokens = tokenize(region.content, region.line, region.col)
-        _check_braces(tokens, region)
         for n, row in enumerate(rows(tokens)):
             self.row(clean(row), case, first=n == 0)
 
-    def _case(self, region: Region) -> Node | None:
+    def _case(self, tokens: list[Token]) -> Node | None:
         """An inline formula that is a case of a word index, like $w = o$ or $w \\neq o$."""
         try:
-            tokens = tokenize(region.content, region.line, region.col)
             cond = condition(tokens, self.aliases) if tokens else None
         except ReadError:
             return None
         return cond if isinstance(cond, IndexRel) else None
 
-    def _inline_definition(self, region: Region) -> None:
-        """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too.
-        Prose is not checked, so an inline formula we cannot read is passed over."""
+    def _inline_definition(self, tokens: list[Token]) -> None:
+        """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""
         try:
-            row = clean(tokenize(region.content, region.line, region.col))
+            row = clean(tokens)
             if len(row.relations) != 1 or not all(row.sides):
                 return
             head = Parser(row.sides[0], self.aliases).side()
@@ -391,17 +393,6 @@ class Reader:
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
-
-
-def _check_braces(tokens: list[Token], region: Region) -> None:
-    depth = 0
-    for t in tokens:
-        depth += t.is_char("{") - t.is_char("}")
-        if depth < 0:
-            raise ReadError("a } closes nothing", t.line, t.col)
-    if depth > 0:
-        raise ReadError(f"{depth} {{ never closed in the formula starting here", region.line,
-                        region.col)
 
 
 def read(text: str, aliases: vocab.Aliases) -> list[Step]:

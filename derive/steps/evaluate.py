@@ -25,6 +25,10 @@ class EvalError(Exception):
     """A side that has no value as written: shapes that do not fit, a name never defined."""
 
 
+# The objects whose entries are symbols (ŷ is a function of U and v_c; y a constant).
+VARIABLES = ("U", "v_c", "U_neg", "x")
+
+
 @dataclass(frozen=True)
 class World:
     """One concrete size, with a symbol for every entry of every variable."""
@@ -39,10 +43,12 @@ class World:
 
         symbols = {"U": entries("U", d, V), "v_c": entries("v", d, 1),
                    "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]])}
-        return cls({"V": V, "d": d, "K": K}, symbols)
+        # ŷ = softmax(Uᵀv_c), built once: a Σ_w ŷ_w … reads it V times per evaluation.
+        y_hat = softmax(symbols["U"].T * symbols["v_c"])
+        return cls({"V": V, "d": d, "K": K}, {**symbols, r"\hat{y}": y_hat})
 
     def all_symbols(self) -> list[sp.Symbol]:
-        out = [s for m in self.symbols.values() for s in m]
+        out = [s for name, m in self.symbols.items() if name in VARIABLES for s in m]
         return out + [notation.alpha]
 
     def shape_text(self, m: Matrix) -> str:
@@ -140,11 +146,8 @@ def evaluate(node: N.Node, env: Env) -> Matrix:
 def obj(name: str, env: Env) -> Matrix:
     if name in env.world.symbols:
         return env.world.symbols[name]
-    z = env.world.symbols["U"].T * env.world.symbols["v_c"]
-    if name == r"\hat{y}":
-        return softmax(z)
-    o = env.value("o")
-    return Matrix(z.shape[0], 1, lambda r, _: int(r == o))
+    o = env.value("o")  # y: the one-hot vector of the outside word
+    return Matrix(env.world.sizes["V"], 1, lambda r, _: int(r == o))
 
 
 def column(index: str, env: Env) -> Matrix:

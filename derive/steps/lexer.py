@@ -11,7 +11,8 @@ MAX_CHARS = 200_000
 MAX_DEPTH = 200
 
 # Commands that would define macros or read other files in TeX: we never act on them, and a
-# derivation that needs them cannot mean what it says without them.
+# derivation that needs them cannot mean what it says without them (refused by document.py,
+# anywhere in the text it reads).
 FORBIDDEN = frozenset({
     "input", "include", "def", "edef", "gdef", "xdef", "let", "newcommand", "renewcommand",
     "providecommand", "DeclareMathOperator", "catcode", "csname", "write", "immediate",
@@ -75,16 +76,17 @@ def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
         if kind == "space":
             continue
         value = m.group(kind) if kind else ""
-        if kind == "cmd" and value in FORBIDDEN:
-            raise ReadError(f"\\{value} is not read: check-steps reads formulas, it does not "
-                            "define macros or open other files", here_line, here_col)
         if kind == "char" and value == "{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise ReadError(f"braces nested deeper than {MAX_DEPTH}", here_line, here_col)
         elif kind == "char" and value == "}":
             depth -= 1
+            if depth < 0:
+                raise ReadError("a } closes nothing", here_line, here_col)
         tokens.append(Token(kind or "char", value, here_line, here_col))
+    if depth > 0:
+        raise ReadError(f"{depth} {{ never closed in the formula starting here", line, col)
     return tokens
 
 

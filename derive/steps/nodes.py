@@ -16,7 +16,7 @@ class Num(Node):
 
 @dataclass(frozen=True)
 class Obj(Node):
-    """A whole object of the handout: U, v_c, y, \\hat{y}, U_neg, x (keys of vocabulary.OBJECTS)."""
+    """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x."""
     name: str
 
 

@@ -9,7 +9,6 @@ names; anything else is an error naming the token, never a guess and never evalu
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 
 from . import vocabulary as vocab
@@ -292,23 +291,18 @@ class Parser:
         return self.factor()
 
     def arguments(self) -> list[Node]:
+        """(a, b) or \\left(a, b\\right)."""
         tok = self.peek()
-        if tok is not None and tok.is_cmd("left"):
+        sized = tok is not None and tok.is_cmd("left")
+        if sized:
             self.take()
-            self.take()
-            args = [self.expr()]
-            while self.at(","):
-                self.take()
-                args.append(self.expr())
-            if not self.take().is_cmd("right"):
-                raise self.error("expected \\right")
-            self.take()
-            return args
         self.expect_char("(")
         args = [self.expr()]
         while self.at(","):
             self.take()
             args.append(self.expr())
+        if sized and not self.take().is_cmd("right"):
+            raise self.error("expected \\right")
         self.expect_char(")")
         return args
 
@@ -606,6 +600,5 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
 
 
 def parse_side(tokens: list[Token], aliases: vocab.Aliases) -> Node:
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     return Parser(tokens, aliases).side()
 

@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 
 from .lexer import ReadError
 
-# Objects as read, by the name of the notation.Obj they denote (shapes as stated there: U is d×V
-# with columns u_w; v_c, y and ŷ are columns). Names only: reading must not import SymPy, so that
-# unreadable input is refused at once.
-OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "yhat", "U_neg": "U_neg", "x": "x"}
 # Outside vectors: u_<index> is a column of U, or of U_neg when the index counts the K samples.
 COLUMN_BASE = "u"
 # Scalars that are constants of a problem, not variables: the Leaky ReLU slope.
