@@ -49,15 +49,20 @@ def power_rule(expr: sp.Expr) -> sp.Expr:
                         and not e.expr.exp.has(x), apply)
 
 
+def _evaluate_derivatives(expr: sp.Expr, of: type = sp.Basic) -> sp.Expr:
+    """Every unevaluated derivative of an `of` in `expr`, worked out by SymPy."""
+    return expr.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, of),
+                        lambda e: e.doit())
+
+
 def derivative_of_pieces(expr: sp.Expr) -> sp.Expr:
     """The derivative of a piecewise function is the derivative of each piece (x ≠ 0)."""
-    return expr.replace(lambda e: isinstance(e, sp.Derivative)
-                        and isinstance(e.expr, sp.Piecewise), lambda e: e.doit())
+    return _evaluate_derivatives(expr, sp.Piecewise)
 
 
 def derivative_of_exp(expr: sp.Expr) -> sp.Expr:
     """d/dx (1 + exp(−x)) = −exp(−x): what derivatives remain are evaluated."""
-    return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
+    return _evaluate_derivatives(expr)
 
 
 def split_logistic(expr: sp.Expr) -> sp.Expr:
