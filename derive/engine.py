@@ -54,9 +54,14 @@ class Gradient:
         return self.steps[-1].expr
 
     @property
+    def name(self) -> str:
+        """What the chain differentiates by: u_w for a column case of U, else the object."""
+        return "u_w" if self.case and self.wrt is n.U else self.wrt.name
+
+    @property
     def key(self) -> str:
         """The chain's name in rubrics and reports: "v_c", "U", "u_w (w = o)", …"""
-        return f"u_w ({self.case})" if self.case else self.wrt.name
+        return f"{self.name} ({self.case})" if self.case else self.name
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class Loss:
     params: dict[sp.Symbol, float] = field(default_factory=dict)
     # ∂J/∂u_w in its two cases (w = o, w ≠ o), from ∂J/∂U: for losses where u_w meets only v_c.
     column_cases: bool = True
+    # The loss of one (centre, outside) pair, when this loss sums it over a context window.
+    pair: Loss | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Derivation:
     loss: Loss
     loss_steps: tuple[Step, ...]
     gradients: tuple[Gradient, ...]
+    checked_at: str = "(V, d) = " + ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
 
     def _repr_latex_(self) -> str:
         """Jupyter shows the derivation typeset: every chain, one under the other."""
@@ -121,6 +129,9 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     if loss.wrt == (n.x,):
         from . import scalar
         return scalar.derive(loss, check=check)
+    if loss.pair is not None:
+        from . import window
+        return window.derive(loss, check=check)
     point = NumericPoint(loss) if check else None
     loss_steps = _trace(loss.expr, [
         ("one-hot vector", rules.one_hot_entries(n.y.indexed)),

@@ -50,23 +50,37 @@ y = _obj("y", "y", r"\mathbf{y}", V, 1)
 # vector u_k of the k-th negative sample.
 u_o = _obj("u_o", "u_o", r"\mathbf{u}_o", d, 1)
 U_neg = _obj("U_neg", "U_neg", r"\mathbf{U}_{\text{neg}}", d, K)
+# Skip-gram: the centre vector v_w of a word w other than the centre word c.
+v_w = _obj("v_w", "v_w", r"\mathbf{v}_w", d, 1)
+
+# Skip-gram's context window: positions j with −m ≤ j ≤ m, j ≠ 0, and the word w_{t+j} at j.
+m = sp.Symbol("m", integer=True, positive=True)
+jw = sp.Symbol("jw", integer=True)
+w_t = sp.IndexedBase("w_t")
+WINDOW_LATEX = r"\sum_{{-m \le {0} \le m,\; {0} \neq 0}}"
+WINDOW_TEXT = "Σ_{{-m≤{0}≤m, {0}≠0}}"
+# The inner loss J(v_c, x, U) of one (centre, outside) pair, and the one-hot vector of word x.
+PAIR_LOSS_LATEX = r"J\left(\mathbf{{v}}_c, {}, \mathbf{{U}}\right)"
+PAIR_LOSS_TEXT = "J(v_c, {}, U)"
+ONE_HOT_LATEX = r"\mathbf{{y}}_{{{}}}"
+ONE_HOT_TEXT = "y_({})"
 
 # A scalar argument (the σ and Leaky ReLU questions) and the Leaky ReLU slope α, 0 < α < 1.
 x_scalar = sp.Symbol("x", real=True)
 alpha = sp.Symbol("alpha", positive=True)
 x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 
-OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, x)
+OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, v_w, x)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}
-ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}"}
+ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}", w_t: "w_{{t+{}}}"}
 COLUMN_TEXT = {U.indexed: "u_{}", U_neg.indexed: "u_{}"}
-ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}"}
+ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}"}
 
 VOCAB_LATEX = r"\text{Vocab}"
-INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'"}
+INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'", jw: "j"}
 
 # The size each index runs over, and the index of a matrix's columns by its column count.
 INDEX_SIZE = {i: d, j: d, w: V, w2: V, k: V, o: V, kk: K, k2: K}
@@ -79,5 +93,5 @@ CHECK_SIZES: tuple[tuple[int, int], ...] = ((5, 3), (1, 2), (4, 1))
 MACROS: dict[str, str] = {
     "vc": v_c.latex, "U": U.latex, "uw": COLUMN_LATEX[U.indexed].format("w"),
     "uo": COLUMN_LATEX[U.indexed].format("o"), "yhat": y_hat.latex, "y": y.latex,
-    "uk": COLUMN_LATEX[U_neg.indexed].format("k"), "Uneg": U_neg.latex,
+    "uk": COLUMN_LATEX[U_neg.indexed].format("k"), "Uneg": U_neg.latex, "vw": v_w.latex,
 }

@@ -65,36 +65,43 @@ class NumericPoint:
                                 lambda e, f=entry: f(e.indices[0]))
         return expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.doit())
 
-    def entries(self, expr: sp.Expr, index: tuple[sp.Symbol, ...]) -> list[np.ndarray]:
-        """expr at every point, as an array over the free indices (rows first)."""
+    def entries(self, expr: sp.Expr, index: tuple[sp.Symbol, ...],
+                extra: dict[sp.Basic, list[Any]] | None = None) -> list[np.ndarray]:
+        """expr at every point, as an array over the free indices (rows first); `extra` gives
+        the value of further symbols (or IndexedBases) at each point."""
         expr = self.expand(expr)
-        args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params]
+        extra = extra or {}
+        args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params, *extra]
         f = sp.lambdify(args, expr, modules="numpy")
         out = []
-        for p in self.points:
+        for at, p in enumerate(self.points):
             sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
             ranges = [range(sizes[n.INDEX_SIZE[s]]) for s in index]
             grid = np.empty([len(r) for r in ranges])
+            more = [values[at] for values in extra.values()]
             for idx in itertools.product(*ranges):
-                grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, p.K, *idx, *p.params)
+                grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, p.K, *idx, *p.params, *more)
             out.append(grid)
         return out
 
-    def matrices(self, expr: sp.MatrixExpr, free: tuple[sp.Symbol, ...] = ()) -> list[np.ndarray]:
-        """A matrix form at every point; with a free index (w), stacked over it."""
+    def matrices(self, expr: sp.MatrixExpr, free: tuple[sp.Symbol, ...] = (),
+                 outside: list[int] | None = None) -> list[np.ndarray]:
+        """A matrix form at every point; with a free index (w), stacked over it. `outside`
+        gives the outside word o (and so the one-hot y) at each point, in place of the point's."""
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
                             lambda e: matrix_of(e.base)[e.indices[0], 0])
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]
         out = []
-        for p, yhat in zip(self.points, self._softmax_values(), strict=True):
+        words = outside if outside is not None else [p.o for p in self.points]
+        for p, yhat, o in zip(self.points, self._softmax_values(), words, strict=True):
             sized = expr.subs({n.V: p.V, n.d: p.d, n.K: p.K})
             f = sp.lambdify([*mats, n.o, *free, *self.params], sized, modules="numpy")
-            onehot = np.eye(p.V)[:, [p.o]]
+            onehot = np.eye(p.V)[:, [o]]
             cols = [a.reshape(a.shape[0], -1) for a in p.arrays.values()]
             ranges = [range(p.V) for _ in free]
-            vals = [np.asarray(f(*cols, yhat, onehot, p.o, *idx, *p.params), dtype=float)
+            vals = [np.asarray(f(*cols, yhat, onehot, o, *idx, *p.params), dtype=float)
                     for idx in itertools.product(*ranges)]
             out.append(np.stack(vals) if free else vals[0])
         return out

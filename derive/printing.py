@@ -88,7 +88,10 @@ class TextPrinter(_Handout, StrPrinter):
 
     def _print_Indexed(self, e: sp.Indexed) -> str:
         if e.base in n.ENTRY_TEXT:
-            return n.ENTRY_TEXT[e.base].format(self._index(e.indices[0]))
+            index = self._index(e.indices[0])
+            if not isinstance(e.indices[0], sp.Symbol):  # ŷ_(w_{t+j}), not ŷ_w_{t+j}
+                index = f"({index})"
+            return n.ENTRY_TEXT[e.base].format(index)
         return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:

@@ -105,6 +105,15 @@ def _neg_sampling() -> Loss:
                        wrt=(n.v_c, n.u_o, n.U_neg), column_cases=False)
 
 
+def _skip_gram() -> Loss:
+    from . import engine
+    from . import notation as n
+    from .window import skipgram_loss
+
+    return engine.Loss("skip-gram", skipgram_loss(), None, wrt=(n.v_c, n.U, n.v_w),
+                       column_cases=False, pair=_naive_softmax())
+
+
 PROBLEMS: dict[str, Problem] = {
     p.name: p
     for p in (
@@ -121,6 +130,10 @@ PROBLEMS: dict[str, Problem] = {
         Problem("neg-sampling", "Negative-sampling loss",
                 "J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c) over K negative samples; gradients "
                 "in v_c, u_o and the u_k", _neg_sampling),
+        Problem("skip-gram", "Skip-gram over a context window",
+                "J = Σ_j J(v_c, w_{t+j}, U) over the window -m ≤ j ≤ m, j ≠ 0: gradients in U, "
+                "v_c and any other centre vector v_w, for the naive-softmax pair loss",
+                _skip_gram),
     )
 }
 
@@ -186,6 +199,24 @@ QUESTIONS: tuple[Question, ...] = (
         r"is a factor of several thousand (the benchmark measures it). When a word is sampled "
         r"more than once, its row of the gradient with respect to $\U$ sums the columns of every "
         r"occurrence."),
+    Question(
+        "h", "skip-gram", "Skip-gram over a context window",
+        r"Suppose the centre word is $c = w_t$ and the context window is $[w_{t-m}, \dots, "
+        r"w_{t-1}, w_t, w_{t+1}, \dots, w_{t+m}]$, where $m$ is the context window size. The loss "
+        r"of the window is $J_{\text{skip-gram}}(\vc, w_{t-m}, \dots, w_{t+m}, \U) = " + LOSS
+        + r"$, where $J(\vc, w_{t+j}, \U)$ is the loss of one pair of words: naive softmax or "
+        r"negative sampling. Compute the partial derivatives of $J_{\text{skip-gram}}$ with "
+        r"respect to $\U$, to $\vc$ and to $\vw$ for $w \neq c$, in terms of "
+        r"$\partial J(\vc, w_{t+j}, \U) / \partial \U$ and $\partial J(\vc, w_{t+j}, \U) / "
+        r"\partial \vc$. Then write the first two out for naive softmax, with "
+        r"$\mathbf{y}_{w_{t+j}}$ the one-hot vector of $w_{t+j}$.",
+        (Part("U", 1.0, "linearity"), Part("v_c", 1.0, "linearity"), Part("v_w (w != c)", 1.0),
+         Part("U", 0.5), Part("v_c", 0.5)),
+        remark=r"The derivative of a sum is the sum of the derivatives, whichever loss $J$ is. For "
+        r"negative sampling, each term is the gradient of (g) for its own outside word and "
+        r"samples: column $w_{t+j}$ of $\partial J / \partial \U$ gets "
+        r"$\partial J / \partial \uo$ and each sampled column its $\partial J / \partial \uk$, "
+        r"summed over every occurrence. A word that appears twice in the window counts twice."),
 )
 
 

@@ -10,11 +10,20 @@ from .engine import Derivation, Gradient, Step
 WIDTH = 72
 
 
-def gradient_label(grad: Gradient, *, latex: bool = False) -> str:
-    if grad.case:
-        return r"\frac{\partial J}{\partial \mathbf{u}_w}" if latex else "∂J/∂u_w"
-    name = grad.wrt.latex if latex else grad.wrt.name
-    return rf"\frac{{\partial J}}{{\partial {name}}}" if latex else f"∂J/∂{name}"
+def gradient_label(grad: Gradient, *, latex: bool = False, of: str = "J") -> str:
+    """∂J/∂x; `of` names the loss where J alone would be ambiguous (J_skip-gram sums J's)."""
+    if grad.case and grad.wrt is n.U:
+        name = r"\mathbf{u}_w" if latex else "u_w"
+    else:
+        name = grad.wrt.latex if latex else grad.wrt.name
+    return rf"\frac{{\partial {of}}}{{\partial {name}}}" if latex else f"∂{of}/∂{name}"
+
+
+def loss_name(derivation: Derivation, *, latex: bool = False) -> str:
+    """J, or J_skip-gram for a loss that sums a pair loss J over a window."""
+    if derivation.loss.pair is None:
+        return "J"
+    return loss_label(derivation) if latex else f"J_{derivation.loss.name}"
 
 
 def case_text(grad: Gradient) -> str:
@@ -39,19 +48,17 @@ def text(derivation: Derivation, title: str) -> str:
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
         entry = ("entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index) if grad.index
-                 else "a scalar")
+                 else "a scalar" if grad.wrt is n.x else "the whole gradient")
         where = f"case {case_text(grad)}" if grad.case else entry
-        head = f"{gradient_label(grad)}  ({where})"
+        head = f"{gradient_label(grad, of=loss_name(derivation))}  ({where})"
         out += ["", head] + _step_lines(grad.steps)
     out += ["", "Results"]
     for grad in derivation.gradients:
         case = f"   (if {case_text(grad)})" if grad.case else ""
-        out.append(f"  {gradient_label(grad)} = {printing.text(grad.result)}{case}")
-    sizes = ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
+        label = gradient_label(grad, of=loss_name(derivation))
+        out.append(f"  {label} = {printing.text(grad.result)}{case}")
     count = len(derivation.loss_steps) + sum(len(g.steps) for g in derivation.gradients)
-    where = (f"(V, d) = {sizes}" if derivation.gradients[0].index
-             else "random x away from 0")
-    out += ["", f"All {count} steps verified numerically at {where}."]
+    out += ["", f"All {count} steps verified numerically at {derivation.checked_at}."]
     return "\n".join(out) + "\n"
 
 
@@ -59,10 +66,10 @@ def loss_label(derivation: Derivation) -> str:
     return rf"J_{{\text{{{derivation.loss.name}}}}}"
 
 
-def entry_label(grad: Gradient) -> str:
+def entry_label(grad: Gradient, of: str = "J") -> str:
     """∂J/∂x_j: the left side of a chain that works entry by entry."""
-    if not grad.index:  # a scalar variable: the chain is the whole derivative from the start
-        return gradient_label(grad, latex=True)
+    if not grad.index:  # the chain is the whole derivative from the start
+        return gradient_label(grad, latex=True, of=of)
     index = grad.index + ((n.w,) if grad.case else ())
     return rf"\frac{{\partial J}}{{\partial {printing.latex(grad.wrt.indexed[index])}}}"
 
@@ -88,8 +95,10 @@ def latex_rows(steps: tuple[Step, ...], first: str, matrix: str = "") -> list[Ro
 def chains(derivation: Derivation) -> dict[str, list[Row]]:
     """Every chain of the derivation as LaTeX rows, by name ("J", "v_c", "u_w (w = o)", …)."""
     out = {"J": latex_rows(derivation.loss_steps, loss_label(derivation))}
+    of = loss_name(derivation, latex=True)
     for grad in derivation.gradients:
-        rows = latex_rows(grad.steps, entry_label(grad), gradient_label(grad, latex=True))
+        rows = latex_rows(grad.steps, entry_label(grad, of),
+                          gradient_label(grad, latex=True, of=of))
         out[grad.key] = [r._replace(case=case_latex(grad)) for r in rows]
     return out
 
@@ -114,7 +123,7 @@ def data(derivation: Derivation, title: str) -> dict[str, Any]:
         "title": title,
         "loss": steps(derivation.loss_steps),
         "gradients": [
-            {"wrt": g.wrt.name if not g.case else "u_w", "case": g.case or None,
+            {"wrt": g.name, "case": g.case or None,
              "result": {"text": printing.text(g.result), "latex": printing.latex(g.result)},
              "steps": steps(g.steps)}
             for g in derivation.gradients

@@ -101,7 +101,8 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
                                   rule=steps[-1].rule)
     # The last step states the whole result, as a matrix form does for a vector gradient.
     steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
-    return Derivation(loss, tuple(loss_steps), (Gradient(n.x, (), tuple(steps)),))
+    return Derivation(loss, tuple(loss_steps), (Gradient(n.x, (), tuple(steps)),),
+                      checked_at="random x away from 0")
 
 
 def _points() -> list[np.ndarray]:

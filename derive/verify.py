@@ -76,6 +76,8 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
             checks += _scalar_checks(problem, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
+        elif problem.name == "skip-gram":
+            checks += _skipgram_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
         else:
             checks += _problem_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
                                       quiet)
@@ -203,6 +205,79 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
                              directions))
     progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
+
+
+def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype, seed: int,
+                     mode: str, progress: Progress) -> list[Check]:
+    """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
+    either pair loss, against differences of the kernel's loss over a window of 4 outside words,
+    the first repeated last."""
+    from . import engine, kernels, window
+    from . import notation as n
+
+    rng = np.random.default_rng(seed)
+    derivation = engine.derive(problem.make_loss())
+    U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
+    c = int(rng.integers(V))
+    outside = rng.integers(V, size=window.WINDOW)
+    outside[-1] = outside[0]
+    negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
+    v = centres[c]
+
+    def derived(name: str) -> np.ndarray:
+        grad = next(g for g in derivation.gradients if g.wrt.name == name)
+        if isinstance(grad.result, sp.ZeroMatrix):
+            return np.zeros(tuple(int(s.subs({n.d: d, n.V: V})) for s in grad.result.shape))
+        body = window.at_one_word(grad.result.body)
+        return np.sum([evaluate(body, U, v, int(o)) for o in outside], axis=0)
+
+    def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:
+        return float(kernels.skipgram(v_c, outside, U_, negatives=neg)[0])
+
+    grad_v, grad_U = derived("v_c")[:, 0], derived("U").T
+    # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
+    grad_centres = np.repeat(derived("v_w").T, V, axis=0)
+    grad_centres[c] = grad_v
+    _, kv, kU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype))
+    _, nv, nU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype), negatives=negatives)
+    results = {g.key: _text(g.result) for g in derivation.gradients}
+    f64 = np.dtype(np.float64)
+    cases = [
+        ("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", lambda x: loss_at(x, U), v,
+         grad_v, f64),
+        ("derived expression", "dJ/dU = " + results["U"], "U", lambda x: loss_at(v, x), U, grad_U,
+         f64),
+        ("derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
+         "centre vectors", lambda x: loss_at(x[c], U), centres, grad_centres, f64),
+        ("kernel", "skipgram", "v_c", lambda x: loss_at(x, U), v, kv, dtype),
+        ("kernel", "skipgram", "U", lambda x: loss_at(v, x), U, kU, dtype),
+        ("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v, nv,
+         dtype),
+        ("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U, nU, dtype),
+    ]
+    directions = gradcheck.Directions(rng)
+    checks = []
+    for t, fn, wrt, f, x, g, dt in cases:
+        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
+        # One loss evaluation costs about V·d multiply-adds an outside word.
+        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(V, d),
+                             window.WINDOW * V * d, mode, directions))
+    progress(f"{problem.name}: trace steps")
+    return checks + _window_trace_checks(problem.name, derivation)
+
+
+def _window_trace_checks(problem: str, derivation: Any) -> list[Check]:
+    from . import window
+
+    chains = [("J", "J", derivation.loss_steps)]
+    chains += [(f"dJ/d{g.name}", g.name, g.steps) for g in derivation.gradients]
+    checks = []
+    for label, wrt, steps in chains:
+        for before, after in zip(steps, steps[1:], strict=False):
+            err = window.step_error(before, after, derivation.loss.pair)
+            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
+                                RTOL_STEP, bool(err <= RTOL_STEP), None))
+    return checks
 
 
 def _scalar_checks(problem: problems.Problem, seed: int, progress: Progress) -> list[Check]:

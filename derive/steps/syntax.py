@@ -361,6 +361,10 @@ class Parser:
         return node
 
     def sum_binder(self, tokens: list[Token], tok: Token) -> tuple[str, str | None, str | None]:
+        if any(t.is_cmd("le", "leq") for t in tokens):
+            raise ReadError("sums over a context window (\\sum_{-m \\le j \\le m}, skip-gram) "
+                            "are not read yet: check-steps reads the loss of one word pair",
+                            tok.line, tok.col)
         p = self.sub(tokens)
         index = self.index(p.atom(), tok)
         size, exclude = None, None
