@@ -3,7 +3,8 @@
 An entry g[row] or g[row, col] becomes a matrix expression by three facts:
   x[row] is the vector x;  A[row, col] is the matrix A;
   Σ_s A[row, s] c(s) = (A c)[row];  Σ_s A[s, row] c(s) = (Aᵀ c)[row];
-  f(row) g(col) = (f gᵀ)[row, col];  σ(a(row)) = σ(a)[row], σ entrywise.
+  f(row) g(col) = (f gᵀ)[row, col];  σ(a(row)) = σ(a)[row], σ entrywise;
+  f(row) g(row) = (f ∘ g)[row], the entrywise (Hadamard) product.
 """
 from __future__ import annotations
 
@@ -50,12 +51,18 @@ def _term(term: sp.Expr, row: sp.Symbol, col: sp.Symbol | None) -> sp.MatrixExpr
         if isinstance(f, sp.Indexed) and f.indices == (row, col):
             return scalar * matrix_of(f.base)
         raise FoldError(f"cannot fold {f} into a matrix form")
-    if len(row_part) != 1 or len(col_part) > 1 or (col is not None and not col_part):
+    if not row_part or (col is not None and not col_part):
         raise FoldError(f"cannot fold {term} into a matrix form")
-    left = _vector(row_part[0], row)
+    left = _vectors(row_part, row)
     if col is None:
         return _scaled(scalar, left)
-    return _scaled(scalar, left, sp.Transpose(_vector(col_part[0], col)))
+    return _scaled(scalar, left, sp.Transpose(_vectors(col_part, col)))
+
+
+def _vectors(factors: list[sp.Expr], index: sp.Symbol) -> sp.MatrixExpr:
+    """The vector whose entry is the product of `factors`: f(x) g(x) = (f ∘ g)[x]."""
+    vectors = [_vector(f, index) for f in factors]
+    return vectors[0] if len(vectors) == 1 else sp.HadamardProduct(*vectors)
 
 
 def _scaled(scalar: sp.Expr, *factors: sp.MatrixExpr) -> sp.MatrixExpr:

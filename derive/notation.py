@@ -50,6 +50,8 @@ y = _obj("y", "y", r"\mathbf{y}", V, 1)
 # vector u_k of the k-th negative sample.
 u_o = _obj("u_o", "u_o", r"\mathbf{u}_o", d, 1)
 U_neg = _obj("U_neg", "U_neg", r"\mathbf{U}_{\text{neg}}", d, K)
+# Negative sampling with repeated samples: n_w, how many of the K samples are the word w.
+counts = _obj("n", "n", r"\mathbf{n}", V, 1)
 # Skip-gram: the centre vector v_w of a word w other than the centre word c.
 v_w = _obj("v_w", "v_w", r"\mathbf{v}_w", d, 1)
 
@@ -70,14 +72,16 @@ x_scalar = sp.Symbol("x", real=True)
 alpha = sp.Symbol("alpha", positive=True)
 x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 
-OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, v_w, x)
+OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}
-ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}", w_t: "w_{{t+{}}}"}
+ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}", w_t: "w_{{t+{}}}",
+               counts.indexed: "n_{{{}}}"}
 COLUMN_TEXT = {U.indexed: "u_{}", U_neg.indexed: "u_{}"}
-ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}"}
+ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}",
+              counts.indexed: "n_{}"}
 
 VOCAB_LATEX = r"\text{Vocab}"
 INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'", jw: "j"}

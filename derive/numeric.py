@@ -89,7 +89,7 @@ class NumericPoint:
         """A matrix form at every point; with a free index (w), stacked over it. `outside`
         gives the outside word o (and so the one-hot y) at each point, in place of the point's."""
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
-                            lambda e: matrix_of(e.base)[e.indices[0], 0])
+                            lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]

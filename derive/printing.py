@@ -108,6 +108,9 @@ class TextPrinter(_Handout, StrPrinter):
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta) -> str:
         return f"δ({self._index(e.args[0])}, {self._index(e.args[1])})"
 
+    def _print_HadamardProduct(self, h: sp.HadamardProduct) -> str:
+        return " ∘ ".join(self._print(a) for a in h.args)
+
     def _print_MatMul(self, m: sp.MatMul) -> str:
         out, prev = "", None
         for a in m.args:
@@ -170,6 +173,16 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
 
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
         return rf"\delta_{{{self._index(e.args[0])} {self._index(e.args[1])}}}"
+
+    def _print_MatAdd(self, m: sp.MatAdd) -> str:
+        # a − σ(x) y, not SymPy's a + −σ(x) y, where a term's scalar factor is negative
+        out = ""
+        for idx, t in enumerate(self._as_ordered_terms(m)):
+            negative = isinstance(t, sp.MatMul) and t.args[0].could_extract_minus_sign()
+            body = self._print(-t if negative else t)
+            out += (f" - {body}" if negative else f" + {body}") if idx else (
+                f"- {body}" if negative else body)
+        return out
 
 
 def text(expr: sp.Basic) -> str:

@@ -105,6 +105,20 @@ def _neg_sampling() -> Loss:
                        wrt=(n.v_c, n.u_o, n.U_neg), column_cases=False)
 
 
+def _neg_sampling_repeated() -> Loss:
+    import sympy as sp
+
+    from . import engine
+    from . import notation as n
+    from .functions import sigmoid
+
+    # The K samples w_1 … w_K, repeats allowed, grouped by word: Σ_s f(w_s) = Σ_w n_w f(w).
+    positive = -sp.log(sigmoid(engine.logit(n.o)))
+    negatives = -sp.Sum(n.counts.indexed[n.w2] * sp.log(sigmoid(-engine.logit(n.w2))),
+                        (n.w2, 0, n.V - 1))
+    return engine.Loss("neg-sampling-repeated", positive + negatives, None, wrt=(n.U,))
+
+
 def _skip_gram() -> Loss:
     from . import engine
     from . import notation as n
@@ -130,6 +144,9 @@ PROBLEMS: dict[str, Problem] = {
         Problem("neg-sampling", "Negative-sampling loss",
                 "J = -log σ(u_oᵀv_c) - Σ_k log σ(-u_kᵀv_c) over K negative samples; gradients "
                 "in v_c, u_o and the u_k", _neg_sampling),
+        Problem("neg-sampling-repeated", "Negative sampling with repeated samples",
+                "J = -log σ(u_oᵀv_c) - Σ_w n_w log σ(-u_wᵀv_c), n_w how often w is among the K "
+                "samples; gradients in U and each u_w", _neg_sampling_repeated),
         Problem("skip-gram", "Skip-gram over a context window",
                 "J = Σ_j J(v_c, w_{t+j}, U) over the window -m ≤ j ≤ m, j ≠ 0: gradients in U, "
                 "v_c and any other centre vector v_w, for the naive-softmax pair loss",
@@ -200,7 +217,20 @@ QUESTIONS: tuple[Question, ...] = (
         r"more than once, its row of the gradient with respect to $\U$ sums the columns of every "
         r"occurrence."),
     Question(
-        "h", "skip-gram", "Skip-gram over a context window",
+        "h", "neg-sampling-repeated", "Negative sampling with repeated samples",
+        r"Now drop the assumption that the $K$ negative samples are distinct: a word may be drawn "
+        r"more than once. Write $n_w$ for the number of samples that are the word $w$ (so "
+        r"$\sum_w n_w = K$), and $\mathbf{n}$ for the vector of these counts. Grouping the "
+        r"samples by word, the loss is $J_{\text{neg-sample}}(\vc, o, \U) = " + LOSS + r"$. "
+        r"Compute its partial derivative with respect to $\U$, and with respect to each outside "
+        r"vector $\uw$: for $w = o$, and for a sampled word $w \neq o$.",
+        (Part("U", 1.0, "1 − σ(x) = σ(−x)"), Part("U", 0.5), Part("u_w (w = o)", 0.5),
+         Part("u_w (w != o)", 1.0)),
+        remark=r"A word sampled $n_w$ times gets $n_w$ times the gradient of one sample: the "
+        r"gradient sums over every occurrence, as the kernel's \texttt{np.add.at} does. Words "
+        r"never sampled ($n_w = 0$, $w \neq o$) get none."),
+    Question(
+        "i", "skip-gram", "Skip-gram over a context window",
         r"Suppose the centre word is $c = w_t$ and the context window is $[w_{t-m}, \dots, "
         r"w_{t-1}, w_t, w_{t+1}, \dots, w_{t+m}]$, where $m$ is the context window size. The loss "
         r"of the window is $J_{\text{skip-gram}}(\vc, w_{t-m}, \dots, w_{t+m}, \U) = " + LOSS

@@ -25,8 +25,9 @@ def contract_deltas(expr: sp.Expr) -> sp.Expr:
                                            power_exp=False, power_base=False, log=False))
         out = []
         for term in terms:
+            # δ(var, t) only: δ(k, s[var]) picks no single var (samples may repeat).
             delta = next((f for f in sp.Mul.make_args(term)
-                          if isinstance(f, sp.KroneckerDelta) and var in f.free_symbols), None)
+                          if isinstance(f, sp.KroneckerDelta) and var in f.args), None)
             if delta is None:
                 out.append(sp.Sum(term, s.limits[0]))
                 continue
@@ -68,8 +69,9 @@ def linearity(wrt: sp.Indexed) -> Rule:
                 continue  # a constant: its derivative is 0
             if term.has(sp.exp, sp.log):
                 coeff, rest = term.as_independent(wrt.base, as_Add=False)
-                if isinstance(rest, sp.Sum):  # ∂ Σ_k f_k = Σ_k ∂f_k
-                    out.append(coeff * sp.Sum(sp.Derivative(rest.function, wrt, evaluate=False),
+                if isinstance(rest, sp.Sum):  # ∂ Σ_k c_k f_k = Σ_k c_k ∂f_k
+                    c, f = rest.function.as_independent(wrt.base, as_Add=False)
+                    out.append(coeff * sp.Sum(c * sp.Derivative(f, wrt, evaluate=False),
                                               *rest.limits))
                     continue
                 out.append(coeff * sp.Derivative(rest, wrt, evaluate=False))
@@ -114,11 +116,28 @@ def one_minus_sigmoid(expr: sp.Expr) -> sp.Expr:
         return const * sigmoid(-(-const * s).args[0])
     if not expr.has(sigmoid):
         return expr
-    # x − σ(a) x, as contracting the deltas leaves it, is (1 − σ(a)) x.
-    entries = sorted(expr.atoms(sp.Indexed), key=str)
-    collected = expr.replace(lambda e: isinstance(e, sp.Add), lambda e: sp.collect(e, entries))
-    out = collected.replace(is_complement, complement)
-    return out if out != collected else expr
+    paired = expr.replace(lambda e: isinstance(e, sp.Add), _pair_complements)
+    out = paired.replace(is_complement, complement)
+    return out if out != paired else paired
+
+
+def _pair_complements(add: sp.Add) -> sp.Expr:
+    """x − σ(a) x, as contracting the deltas leaves it, is (1 − σ(a)) x = σ(−a) x: each term
+    b·σ(a) paired with a term −b."""
+    terms = list(add.args)
+    paired: dict[int, sp.Expr] = {}  # term index → what replaces it (0 for the partner)
+    for idx, t in enumerate(terms):
+        s = next((f for f in sp.Mul.make_args(t) if isinstance(f, sigmoid)), None)
+        if s is None or idx in paired:
+            continue
+        b = t / s
+        match = next((m for m, u in enumerate(terms)
+                      if m != idx and m not in paired and sp.expand(u + b) == 0), None)
+        if match is not None:
+            paired[idx], paired[match] = -b * sigmoid(-s.args[0]), sp.S.Zero
+    if not paired:
+        return add
+    return sp.Add(*(paired.get(idx, t) for idx, t in enumerate(terms)))
 
 
 def derivative_of_exp(expr: sp.Expr) -> sp.Expr:

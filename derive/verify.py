@@ -76,6 +76,8 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
             checks += _scalar_checks(problem, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
+        elif problem.name == "neg-sampling-repeated":
+            checks += _repeated_checks(problem, vocab, dim, seed, mode, quiet)
         elif problem.name == "skip-gram":
             checks += _skipgram_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
         else:
@@ -205,6 +207,34 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
                              directions))
     progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
+
+
+def _repeated_checks(problem: problems.Problem, V: int, d: int, seed: int, mode: str,
+                     progress: Progress) -> list[Check]:
+    """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
+    differences of the neg_sampling kernel's loss over those samples."""
+    from . import engine, kernels
+    from . import notation as n
+    from .fold import matrix_of
+
+    rng = np.random.default_rng(seed)
+    derivation = engine.derive(problem.make_loss())
+    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
+    grad = next(g for g in derivation.gradients if not g.case)
+    expr = grad.result.replace(lambda e: isinstance(e, sp.Indexed),
+                               lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+    args = [n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o]
+    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
+    derived = np.asarray(f(U.T, v[:, None], np.eye(V)[:, [o]],
+                           np.bincount(samples, minlength=V)[:, None].astype(float), o)).T
+    progress(f"{problem.name}: derived expression ∂/∂U")
+    check = _check(problem.name, "derived expression", "dJ/dU = " + _text(grad.result), "U",
+                   lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,
+                   np.dtype(np.float64), max(V, d), (len(samples) + V) * d, mode,
+                   gradcheck.Directions(rng))
+    progress(f"{problem.name}: trace steps")
+    return [check, *_trace_checks(problem.name, derivation, seed)]
 
 
 def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype, seed: int,

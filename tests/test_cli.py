@@ -52,7 +52,8 @@ def test_unknown_problem_is_a_usage_error(capsys):
     assert main(["show", "nope"]) == 2
     err = capsys.readouterr().err
     assert err == ("derive show: unknown problem 'nope'; known problems: "
-                   "cross-entropy, leaky-relu, naive-softmax, neg-sampling, sigmoid, skip-gram\n")
+                   "cross-entropy, leaky-relu, naive-softmax, neg-sampling, neg-sampling-repeated, "
+                   "sigmoid, skip-gram\n")
 
 
 def test_no_command_prints_help_and_exits_2(capsys):

@@ -127,3 +127,49 @@ def test_derivations_render_in_jupyter(naive):
     assert (r"\frac{\partial J}{\partial \mathbf{v}_c} &= \mathbf{U} \left(\hat{\mathbf{y}} - "
             r"\mathbf{y}\right) && \text{(matrix form)}") in tex
     assert tex.count(r"\text{(matrix form)}") == 4
+
+
+# Negative sampling with repeated samples, grouped by word: n_w samples are the word w.
+
+@pytest.fixture(scope="module")
+def repeated():
+    from derive import problems
+
+    return engine.derive(problems.get("neg-sampling-repeated").make_loss())
+
+
+def test_repeated_samples_sum_every_occurrence(repeated):
+    texts = {g.key: printing.text(g.result) for g in repeated.gradients}
+    assert texts == {"U": "v_c(n ∘ σ(Uᵀv_c) - σ(-u_oᵀv_c) y)ᵀ",
+                     "u_w (w = o)": "(n_w*σ(u_wᵀv_c) - σ(-u_oᵀv_c)) v_c",
+                     "u_w (w != o)": "n_w*σ(u_wᵀv_c) v_c"}
+
+
+@settings(max_examples=20, deadline=None)
+@given(V=st.integers(1, 6), d=st.integers(1, 4), K=st.integers(1, 12),
+       seed=st.integers(0, 2**32 - 1))
+def test_repeated_samples_match_a_hand_written_gradient(repeated, V, d, K, seed):
+    from derive.fold import matrix_of
+
+    rng = np.random.default_rng(seed)
+    Uv, vv, o = rng.normal(size=(d, V)), rng.normal(size=d), int(rng.integers(V))
+    samples = rng.integers(V, size=K)
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    want = np.zeros((d, V))
+    want[:, o] -= sig(-Uv[:, o] @ vv) * vv
+    for s in samples:  # one sample at a time: a repeat adds again
+        want[:, s] += sig(Uv[:, s] @ vv) * vv
+    expr = _by(repeated, "U").result.replace(
+        lambda e: isinstance(e, sp.Indexed), lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+    f = sp.lambdify([U, v, y, n.counts.matrix, n.o], expr.subs({n.V: V, n.d: d}), "numpy")
+    got = f(Uv, vv[:, None], np.eye(V)[:, [o]], np.bincount(samples, minlength=V)[:, None], o)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_delta_on_a_sample_index_is_not_contracted():
+    s = sp.IndexedBase("s")
+    f = sp.Function("f")
+    expr = sp.Sum(sp.KroneckerDelta(n.k, s[n.k2]) * f(s[n.k2]), (n.k2, 0, n.K - 1))
+    assert rules.contract_deltas(expr) == expr
+    picked = sp.Sum(sp.KroneckerDelta(n.k, n.k2) * f(n.k2), (n.k2, 0, n.K - 1))
+    assert rules.contract_deltas(picked) == f(n.k)
