@@ -200,14 +200,26 @@ def _expand_softmax(expr: sp.Expr, softmax: Softmax | None) -> sp.Expr:
 
 def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, chain: str,
            index: tuple[sp.Symbol, ...] = ()) -> list[Step]:
-    out = [Step(start, "definition" if not isinstance(start, sp.Derivative) else "derivative")]
-    for name, rule in steps:
+    first = Step(start, "definition" if not isinstance(start, sp.Derivative) else "derivative")
+    check = (lambda a, b: check_equal(point, a, b, index)) if point is not None else None
+    return trace(first, steps, check, chain)
+
+
+def trace(start: Step, rules: list[tuple[str, Callable[[sp.Basic], sp.Basic]]],
+          check: Callable[[Step, Step], str | None] | None, chain: str) -> list[Step]:
+    """`start`, then a step for each rule that changes the expression, each checked against the
+    step before by `check` (what differs, or None) unless it is None. A disagreement raises."""
+    out = [start]
+    for name, rule in rules:
         expr = rule(out[-1].expr)
         if expr == out[-1].expr:
             continue
         step = Step(expr, name)
-        if point is not None:
-            _check(point, out[-1], step, index, chain, name)
+        err = check(out[-1], step) if check is not None else None
+        if err is not None:
+            label = "J" if chain == "J" else f"dJ/d{chain}"
+            raise DerivationError(f"step '{label}: {name}' does not hold numerically: {err}",
+                                  chain=chain, rule=name)
         out.append(step)
     return out
 

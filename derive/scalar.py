@@ -90,9 +90,9 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
 
     samples = _points()
     loss_steps = _trace(Step(loss.expr, "definition"), LOSS_RULES, samples if check else None,
-                        "J", DerivationError)
+                        "J")
     start = Step(sp.Derivative(loss_steps[-1].expr, x, evaluate=False), "derivative")
-    steps = _trace(start, GRADIENT_RULES, samples if check else None, "x", DerivationError)
+    steps = _trace(start, GRADIENT_RULES, samples if check else None, "x")
     if check:
         err = max_error(_values(steps[-1].expr, samples), _values(sp.diff(loss.expr, x), samples))
         if not err <= RTOL:
@@ -117,22 +117,17 @@ def _values(expr: sp.Expr, samples: list[np.ndarray]) -> list[np.ndarray]:
     return [np.broadcast_to(np.asarray(f(*samples), dtype=float), samples[0].shape)]
 
 
-def _trace(start: Step, rules: list, samples: list[np.ndarray] | None, chain: str,
-           error: type[Exception]) -> list[Step]:
-    from .engine import Step
+def _trace(start: Step, rules: list, samples: list[np.ndarray] | None, chain: str) -> list[Step]:
+    from .engine import trace
 
-    out = [start]
-    for name, rule in rules:
-        expr = rule(out[-1].expr)
-        if expr == out[-1].expr:
-            continue
-        if samples is not None:
-            err = max_error(_values(out[-1].expr, samples), _values(expr, samples))
-            if not err <= RTOL:
-                raise error(f"step '{chain}: {name}' does not hold numerically: max relative "
-                            f"error {err:.3g}", chain=chain, rule=name)  # type: ignore[call-arg]
-        out.append(Step(expr, name, matrix=False))
-    return out
+    if samples is None:
+        return trace(start, rules, None, chain)
+    at = samples
+
+    def check(before: Step, after: Step) -> str | None:
+        err = max_error(_values(before.expr, at), _values(after.expr, at))
+        return None if err <= RTOL else f"max relative error {err:.3g}"
+    return trace(start, rules, check, chain)
 
 
 def step_error(before: Step, after: Step) -> float:

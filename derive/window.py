@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from . import notation as n
-from .engine import Derivation, DerivationError, Gradient, Loss, Step
+from .engine import Derivation, Gradient, Loss, Step, trace
 from .engine import derive as derive_loss
 from .numeric import NumericPoint, compare, max_error
 
@@ -220,24 +220,18 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
         gradients.append(Gradient(obj, (), tuple(steps), case=case))
     sizes = ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
     return Derivation(loss, tuple(loss_steps), tuple(gradients),
-                             checked_at=f"(V, d) = {sizes}, each with a window of {WINDOW} "
-                                        "outside words, one repeated")
+                      checked_at=f"(V, d) = {sizes}, each with a window of {WINDOW} outside "
+                                 "words, one repeated")
 
 
 def _trace(start: Step, rules: list, window: _Window | None, chain: str) -> list[Step]:
-    out = [start]
-    for name, rule in rules:
-        expr = rule(out[-1].expr)
-        if expr == out[-1].expr:
-            continue
-        if window is not None:
-            err = compare(window.values(out[-1].expr), window.values(expr))
-            if err is not None:
-                label = "J" if chain == "J" else f"dJ/d{chain}"
-                raise DerivationError(f"step '{label}: {name}' does not hold numerically: {err}",
-                                      chain=chain, rule=name)
-        out.append(Step(expr, name))
-    return out
+    if window is None:
+        return trace(start, rules, None, chain)
+    at = window
+
+    def check(before: Step, after: Step) -> str | None:
+        return compare(at.values(before.expr), at.values(after.expr))
+    return trace(start, rules, check, chain)
 
 
 def step_error(before: Step, after: Step, pair: Loss) -> float:
