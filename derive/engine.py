@@ -31,6 +31,10 @@ class DerivationError(Exception):
         self.chain, self.rule = chain, rule
 
 
+# Where every step of a derivation is checked, as a report states it.
+CHECKED_AT = "(V, d) = " + ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
+
+
 @dataclass(frozen=True)
 class Step:
     """One line of a derivation: the expression (an entry, or the matrix form) and its rule."""
@@ -95,7 +99,7 @@ class Derivation:
     loss: Loss
     loss_steps: tuple[Step, ...]
     gradients: tuple[Gradient, ...]
-    checked_at: str = "(V, d) = " + ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
+    checked_at: str = CHECKED_AT
 
     def _repr_latex_(self) -> str:
         """Jupyter shows the derivation typeset: every chain, one under the other."""
@@ -217,9 +221,7 @@ def trace(start: Step, rules: list[tuple[str, Callable[[sp.Basic], sp.Basic]]],
         step = Step(expr, name)
         err = check(out[-1], step) if check is not None else None
         if err is not None:
-            label = "J" if chain == "J" else f"dJ/d{chain}"
-            raise DerivationError(f"step '{label}: {name}' does not hold numerically: {err}",
-                                  chain=chain, rule=name)
+            raise _step_failed(chain, name, err)
         out.append(step)
     return out
 
@@ -228,9 +230,13 @@ def _check(point: NumericPoint, before: Step, after: Step, index: tuple[sp.Symbo
            chain: str, rule: str) -> None:
     err = check_equal(point, before, after, index)
     if err is not None:
-        label = "J" if chain == "J" else f"dJ/d{chain}"
-        raise DerivationError(f"step '{label}: {rule}' does not hold numerically: {err}",
-                              chain=chain, rule=rule)
+        raise _step_failed(chain, rule, err)
+
+
+def _step_failed(chain: str, rule: str, err: str) -> DerivationError:
+    label = "J" if chain == "J" else f"dJ/d{chain}"
+    return DerivationError(f"step '{label}: {rule}' does not hold numerically: {err}",
+                           chain=chain, rule=rule)
 
 
 @contextmanager

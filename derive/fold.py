@@ -32,6 +32,13 @@ def matrix_of(base: sp.IndexedBase) -> sp.MatrixSymbol:
     return sp.MatrixSymbol(base.name, shape[0], shape[1] if len(shape) > 1 else 1)
 
 
+def entries_as_matrices(expr: sp.Basic) -> sp.Basic:
+    """Each entry x[i] or A[i, j] as the entry of its MatrixSymbol face, so that a matrix form
+    with scalar factors (σ(u_oᵀv_c) = σ(Σ_i U[i, o] v_c[i])) evaluates from the matrices alone."""
+    return expr.replace(lambda e: isinstance(e, sp.Indexed),
+                        lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+
+
 def _term(term: sp.Expr, row: sp.Symbol, col: sp.Symbol | None) -> sp.MatrixExpr:
     scalar, row_part, col_part, both = sp.S.One, [], [], []
     for f in sp.Mul.make_args(term):

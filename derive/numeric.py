@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from . import notation as n
-from .fold import matrix_of
+from .fold import entries_as_matrices, matrix_of
 from .gradcheck import relative_error
 
 if TYPE_CHECKING:
@@ -88,8 +88,7 @@ class NumericPoint:
                  outside: list[int] | None = None) -> list[np.ndarray]:
         """A matrix form at every point; with a free index (w), stacked over it. `outside`
         gives the outside word o (and so the one-hot y) at each point, in place of the point's."""
-        expr = expr.replace(lambda e: isinstance(e, sp.Indexed),
-                            lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+        expr = entries_as_matrices(expr)
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from . import gradcheck, problems
+from .fold import entries_as_matrices
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
 # pairs, each about V·d), random directions beyond: about half a second on the CI machine.
@@ -182,10 +183,8 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
     columns = [v[:, None], U[o][:, None], U[distinct].T]
     grads = {g.wrt.name: g.result for g in derivation.gradients}
     # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
-    derived = [np.asarray(sp.lambdify(mats, grads[name].replace(
-        lambda e: isinstance(e, sp.Indexed),
-        lambda e: sp.MatrixSymbol(e.base.name, n.d, 1)[e.indices[0], 0]).subs({n.d: d, n.K: K}),
-        "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
+    derived = [np.asarray(sp.lambdify(mats, entries_as_matrices(grads[name]).subs(
+        {n.d: d, n.K: K}), "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
     _, kv, kU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), repeated)
     cases = [
         ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
@@ -215,15 +214,13 @@ def _repeated_checks(problem: problems.Problem, V: int, d: int, seed: int, mode:
     differences of the neg_sampling kernel's loss over those samples."""
     from . import engine, kernels
     from . import notation as n
-    from .fold import matrix_of
 
     rng = np.random.default_rng(seed)
     derivation = engine.derive(problem.make_loss())
     U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
-    expr = grad.result.replace(lambda e: isinstance(e, sp.Indexed),
-                               lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+    expr = entries_as_matrices(grad.result)
     args = [n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o]
     f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
     derived = np.asarray(f(U.T, v[:, None], np.eye(V)[:, [o]],
@@ -299,12 +296,13 @@ def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype,
 def _window_trace_checks(problem: str, derivation: Any) -> list[Check]:
     from . import window
 
+    checker = window.Checker(derivation.loss.pair)
     chains = [("J", "J", derivation.loss_steps)]
     chains += [(f"dJ/d{g.name}", g.name, g.steps) for g in derivation.gradients]
     checks = []
     for label, wrt, steps in chains:
         for before, after in zip(steps, steps[1:], strict=False):
-            err = window.step_error(before, after, derivation.loss.pair)
+            err = checker.error(before, after)
             checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
                                 RTOL_STEP, bool(err <= RTOL_STEP), None))
     return checks

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from . import notation as n
-from .engine import Derivation, Gradient, Loss, Step, trace
+from .engine import CHECKED_AT, Derivation, Gradient, Loss, Step, trace
 from .engine import derive as derive_loss
 from .numeric import NumericPoint, compare, max_error
 
@@ -39,56 +39,44 @@ class PairLoss(sp.Function):
         return n.PAIR_LOSS_TEXT.format(printer._print(self.args[0]))
 
 
-def _window_latex(printer: Any, body: sp.Basic) -> str:
-    inner = printer._print(body)
-    if isinstance(body, (sp.Add, sp.MatAdd)):
-        inner = rf"\left({inner}\right)"
-    return f"{n.WINDOW_LATEX.format(printer._index(n.jw))} {inner}"
+class _Windowed:
+    """Σ_{−m≤j≤m, j≠0} body: what the scalar and the matrix window sums share."""
+
+    args: tuple[Any, ...]
+
+    @property
+    def body(self) -> Any:
+        return self.args[0]
+
+    def _latex(self, printer: Any) -> str:
+        return f"{n.WINDOW_LATEX.format(printer._index(n.jw))} {self._inner(printer, True)}"
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"{n.WINDOW_TEXT.format(printer._index(n.jw))} {self._inner(printer, False)}"
+
+    def _inner(self, printer: Any, latex: bool) -> str:
+        inner = printer._print(self.body)
+        if not isinstance(self.body, (sp.Add, sp.MatAdd)):
+            return inner
+        return rf"\left({inner}\right)" if latex else f"({inner})"
 
 
-def _window_text(printer: Any, body: sp.Basic) -> str:
-    inner = printer._print(body)
-    if isinstance(body, (sp.Add, sp.MatAdd)):
-        inner = f"({inner})"
-    return f"{n.WINDOW_TEXT.format(printer._index(n.jw))} {inner}"
-
-
-class WindowSum(sp.Expr):
-    """Σ_{−m≤j≤m, j≠0} body, for a scalar body in w_{t+j}."""
+class WindowSum(_Windowed, sp.Expr):
+    """The window sum of a scalar body in w_{t+j}."""
 
     def __new__(cls, body: sp.Expr) -> WindowSum:
         return sp.Expr.__new__(cls, sp.sympify(body))
 
-    @property
-    def body(self) -> sp.Expr:
-        return self.args[0]
 
-    def _latex(self, printer: Any) -> str:
-        return _window_latex(printer, self.body)
-
-    def _derive_text(self, printer: Any) -> str:
-        return _window_text(printer, self.body)
-
-
-class MatWindowSum(sp.MatrixExpr):
-    """Σ_{−m≤j≤m, j≠0} body, for a matrix body in w_{t+j}."""
+class MatWindowSum(_Windowed, sp.MatrixExpr):
+    """The window sum of a matrix body in w_{t+j}."""
 
     def __new__(cls, body: sp.MatrixExpr) -> MatWindowSum:
         return sp.Basic.__new__(cls, body)
 
     @property
-    def body(self) -> sp.MatrixExpr:
-        return self.args[0]
-
-    @property
     def shape(self) -> tuple[sp.Expr, sp.Expr]:
         return self.body.shape
-
-    def _latex(self, printer: Any) -> str:
-        return _window_latex(printer, self.body)
-
-    def _derive_text(self, printer: Any) -> str:
-        return _window_text(printer, self.body)
 
 
 class Grad(sp.MatrixExpr):
@@ -203,7 +191,7 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
         raise ValueError(f"{loss.name}: the pair loss {loss.pair.name} must be written with its "
                          "outside word o, which the window sets to each w_{t+j}")
     pair = derive_loss(loss.pair, check=check)
-    window = _Window(loss.pair) if check else None
+    window = Checker(loss.pair) if check else None
     loss_steps = _trace(Step(loss.expr, "definition"), [
         (f"the {loss.pair.name} loss", pair_loss(loss.pair))], window, "J")
     gradients = []
@@ -218,13 +206,12 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
         steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
         case = "w != c" if obj is n.v_w else ""
         gradients.append(Gradient(obj, (), tuple(steps), case=case))
-    sizes = ", ".join(f"({V}, {d})" for V, d in n.CHECK_SIZES)
     return Derivation(loss, tuple(loss_steps), tuple(gradients),
-                      checked_at=f"(V, d) = {sizes}, each with a window of {WINDOW} outside "
-                                 "words, one repeated")
+                      checked_at=f"{CHECKED_AT}, each with a window of {WINDOW} outside words, "
+                                 "one repeated")
 
 
-def _trace(start: Step, rules: list, window: _Window | None, chain: str) -> list[Step]:
+def _trace(start: Step, rules: list, window: Checker | None, chain: str) -> list[Step]:
     if window is None:
         return trace(start, rules, None, chain)
     at = window
@@ -234,12 +221,7 @@ def _trace(start: Step, rules: list, window: _Window | None, chain: str) -> list
     return trace(start, rules, check, chain)
 
 
-def step_error(before: Step, after: Step, pair: Loss) -> float:
-    window = _Window(pair)
-    return max_error(window.values(before.expr), window.values(after.expr))
-
-
-class _Window:
+class Checker:
     """The engine's numeric points, each with a window of outside words (the first repeated
     last, so a word counted twice is checked)."""
 
@@ -251,6 +233,10 @@ class _Window:
             words = rng.integers(p.V, size=WINDOW - 1)
             self.words.append(np.append(words, words[0]))
         self.pair = self.point.expand(pair.expr)
+
+    def error(self, before: Step, after: Step) -> float:
+        """The largest relative error between two steps over every point."""
+        return max_error(self.values(before.expr), self.values(after.expr))
 
     def values(self, expr: sp.Basic) -> list[np.ndarray]:
         """expr at every point: a scalar, or a matrix in the handout's layout."""
@@ -297,4 +283,5 @@ class _Window:
     @staticmethod
     def _shape(x: sp.MatrixExpr, p: Any) -> tuple[int, int]:
         sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
-        return tuple(int(sp.sympify(s).subs(sizes)) for s in x.shape)  # type: ignore[return-value]
+        rows, cols = (int(sp.sympify(s).subs(sizes)) for s in x.shape)
+        return rows, cols

@@ -149,7 +149,7 @@ def test_repeated_samples_sum_every_occurrence(repeated):
 @given(V=st.integers(1, 6), d=st.integers(1, 4), K=st.integers(1, 12),
        seed=st.integers(0, 2**32 - 1))
 def test_repeated_samples_match_a_hand_written_gradient(repeated, V, d, K, seed):
-    from derive.fold import matrix_of
+    from derive.fold import entries_as_matrices
 
     rng = np.random.default_rng(seed)
     Uv, vv, o = rng.normal(size=(d, V)), rng.normal(size=d), int(rng.integers(V))
@@ -159,8 +159,7 @@ def test_repeated_samples_match_a_hand_written_gradient(repeated, V, d, K, seed)
     want[:, o] -= sig(-Uv[:, o] @ vv) * vv
     for s in samples:  # one sample at a time: a repeat adds again
         want[:, s] += sig(Uv[:, s] @ vv) * vv
-    expr = _by(repeated, "U").result.replace(
-        lambda e: isinstance(e, sp.Indexed), lambda e: matrix_of(e.base)[(*e.indices, 0)[:2]])
+    expr = entries_as_matrices(_by(repeated, "U").result)
     f = sp.lambdify([U, v, y, n.counts.matrix, n.o], expr.subs({n.V: V, n.d: d}), "numpy")
     got = f(Uv, vv[:, None], np.eye(V)[:, [o]], np.bincount(samples, minlength=V)[:, None], o)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -69,14 +69,14 @@ def test_a_wrong_pair_gradient_fails_its_step():
                                                         n.U.matrix)), "linearity")
     with pytest.raises(engine.DerivationError, match="does not hold numerically") as exc:
         window._trace(start, [("the naive-softmax gradient", window.pair_gradient(results))],
-                      window._Window(loss.pair), "U")
+                      window.Checker(loss.pair), "U")
     assert exc.value.rule == "the naive-softmax gradient"
 
 
 def test_a_repeated_word_counts_twice():
     """The checked window repeats a word: a rule summing each word once would fail."""
     loss = problems.get("skip-gram").make_loss()
-    checker = window._Window(loss.pair)
+    checker = window.Checker(loss.pair)
     assert all(words[0] == words[-1] for words in checker.words)
     full = checker.values(window.MatWindowSum(window.Grad(window.PairLoss(n.w_t[n.jw]),
                                                          n.v_c.matrix)))
