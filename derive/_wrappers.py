@@ -112,41 +112,80 @@ def naive_softmax_batch(V_c, o, U, *, check_finite=True, out=None):
     return losses.sum(dtype=V_c.dtype), grad_V, grad_U
 
 
-def _sample_indices(negatives, V):
+def _sample_indices(negatives, B, V, what):
     neg = np.asarray(negatives)
-    if neg.dtype.kind not in "iu" or neg.ndim != 1 or neg.size == 0:
-        raise ValueError(f"negatives must be a non-empty 1-D integer array of indices into the "
-                         f"rows of U; got dtype {neg.dtype}, shape {neg.shape}")
+    if neg.dtype.kind not in "iu" or neg.ndim != len(B) + 1 or neg.shape[:-1] != B \
+            or neg.size == 0:
+        raise ValueError(f"negatives must be a non-empty {len(B) + 1}-D integer array of shape "
+                         f"{what}, indices into the rows of U; got dtype {neg.dtype}, "
+                         f"shape {neg.shape}")
     if neg.min() < 0 or neg.max() >= V:
         bad = int(neg[(neg < 0) | (neg >= V)][0])
         raise ValueError(f"negatives must hold indices in range(0, {V}) (the rows of U); got {bad}")
     return neg
 
 
+def _neg_sampling_rows(V_c, o, U, neg, check_finite):
+    """Per-sample losses (B,), grad_V_c (B, d) and grad_U (V, d) for B centre words.
+
+    The derived kernel takes each sample's u_o and d×K matrix U_neg of its samples' vectors;
+    grad_U gathers their gradients back into rows: a word sampled twice (or also o) gets every one
+    of its columns' gradients added, the adjoint of the gather U[negatives].
+    """
+    with np.errstate(invalid="ignore" if check_finite else "warn"):  # NaN is reported below
+        losses, grad_v, grad_uo, grad_neg = _neg_sampling_kernel(
+            V_c[:, :, None], U[o][:, :, None], np.swapaxes(U[neg], 1, 2))
+    if check_finite and not (np.isfinite(losses).all() and np.isfinite(grad_v).all()):
+        raise ValueError("u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds "
+                         "NaN or inf")
+    # Each sample's K + 1 used rows (u_o, then U_neg's columns) and their gradients, as rows.
+    used = np.concatenate([o[:, None], neg], axis=1)
+    grads = np.concatenate([grad_uo, grad_neg], axis=2).swapaxes(1, 2)
+    return losses, grad_v[:, :, 0], _scatter_rows(U.shape, U.dtype, used, grads)
+
+
+def _scatter_rows(shape, dtype, index, rows):
+    """The (V, d) array G with G[index[b, k]] += rows[b, k] for every b, k, repeats adding up.
+
+    np.add.at on the flat view: its 1-D fast path is 1.1–5× quicker than adding whole rows."""
+    V, d = shape
+    G = np.zeros(V * d, dtype)  # C order, so the reshape below is a view of what was added to
+    flat = (index.astype(np.intp).reshape(-1, 1) * d + np.arange(d)).ravel()
+    np.add.at(G, flat, rows.reshape(-1))
+    return G.reshape(V, d)
+
+
 def neg_sampling(v_c, o, U, negatives, *, check_finite=True):
     """Negative-sampling loss and gradients for one centre word.
 
     v_c: (d,); o: int outside-word index; U: (V, d) outside vectors as rows; negatives: (K,)
-    integer indices of the sampled words, repeats allowed. Returns (loss, grad_v_c (d,),
-    grad_U (V, d)). The derived kernel takes u_o and the d×K matrix U_neg of the samples'
-    vectors; grad_U gathers its gradients back into rows: a word sampled twice (or also o) gets
-    every one of its columns' gradients added, the adjoint of the gather U[negatives].
+    integer indices of the sampled words, repeats allowed (each occurrence counts). Returns
+    (loss, grad_v_c (d,), grad_U (V, d)).
     """
     v_c = _array("v_c", v_c, 1, "of shape (d,)")
     U = _array("U", U, 2, "of shape (V, d)")
     v_c, U = _common(v_c, U)
     o = _index(o, U.shape[0])
-    neg = _sample_indices(negatives, U.shape[0])
-    with np.errstate(invalid="ignore" if check_finite else "warn"):  # NaN is reported below
-        loss, grad_v, grad_uo, grad_neg = _neg_sampling_kernel(v_c[:, None], U[o][:, None],
-                                                               U[neg].T)
-    if check_finite and not (np.isfinite(loss) and np.isfinite(grad_v).all()):
-        raise ValueError("u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds "
-                         "NaN or inf")
-    grad_U = np.zeros_like(U)
-    grad_U[o] += grad_uo[:, 0]
-    np.add.at(grad_U, neg, grad_neg.T)
-    return loss.astype(U.dtype), grad_v[:, 0], grad_U
+    neg = _sample_indices(negatives, (), U.shape[0], "(K,)")
+    losses, grad_v, grad_U = _neg_sampling_rows(v_c[None, :], np.array([o]), U, neg[None, :],
+                                                check_finite)
+    return losses[0].astype(U.dtype), grad_v[0], grad_U
+
+
+def neg_sampling_batch(V_c, o, U, negatives, *, check_finite=True):
+    """Negative sampling for B centre words at once.
+
+    V_c: (B, d) centre vectors as rows; o: (B,) integer outside-word indices; U: (V, d);
+    negatives: (B, K) sample indices, one row per centre word, repeats allowed. Returns (loss
+    summed over the batch, grad_V_c (B, d), grad_U (V, d)); grad_U sums every sample's rows.
+    """
+    V_c = _array("V_c", V_c, 2, "of shape (B, d)")
+    U = _array("U", U, 2, "of shape (V, d)")
+    V_c, U = _common(V_c, U)
+    o = _indices(o, V_c.shape[0], U.shape[0])
+    neg = _sample_indices(negatives, V_c.shape[:1], U.shape[0], f"({V_c.shape[0]}, K)")
+    losses, grad_V, grad_U = _neg_sampling_rows(V_c, o, U, neg, check_finite)
+    return losses.sum(dtype=U.dtype), grad_V, grad_U
 
 
 def skipgram(v_c, outside, U, *, negatives=None, check_finite=True):
@@ -163,17 +202,15 @@ def skipgram(v_c, outside, U, *, negatives=None, check_finite=True):
     if outside.ndim != 1 or outside.size == 0:
         raise ValueError(f"outside must be a non-empty 1-D array of word indices; "
                          f"got shape {outside.shape}")
+    # One batch of m copies of v_c: grad_V_c's rows are the m window terms of grad_v_c.
+    V_c = np.broadcast_to(v_c, (outside.size, v_c.size))
     if negatives is None:
-        # One batch of m copies of v_c: grad_V_c's rows are the m window terms of grad_v_c.
-        V_c = np.broadcast_to(v_c, (outside.size, v_c.size))
         loss, grad_V, grad_U = naive_softmax_batch(V_c, outside, U, check_finite=check_finite)
         return loss, grad_V.sum(axis=0), grad_U
     negatives = np.asarray(negatives)
     if negatives.ndim != 2 or negatives.shape[0] != outside.size:
         raise ValueError(f"negatives must have one row of sample indices per outside word, shape "
                          f"({outside.size}, K); got shape {negatives.shape}")
-    loss, grad_v, grad_U = 0, np.zeros_like(v_c), np.zeros_like(U)
-    for o, neg in zip(outside, negatives, strict=True):
-        term = neg_sampling(v_c, int(o), U, neg, check_finite=check_finite)
-        loss, grad_v, grad_U = loss + term[0], grad_v + term[1], grad_U + term[2]
-    return loss, grad_v, grad_U
+    loss, grad_V, grad_U = neg_sampling_batch(V_c, outside, U, negatives,
+                                              check_finite=check_finite)
+    return loss, grad_V.sum(axis=0), grad_U

@@ -1,6 +1,7 @@
 """NumPy kernels generated from the derivations, for users to import.
 
-    from derive.kernels import naive_softmax, naive_softmax_batch, neg_sampling, skipgram
+    from derive.kernels import (naive_softmax, naive_softmax_batch, neg_sampling,
+                                neg_sampling_batch, skipgram)
 
 U is passed as rows, shape (V, d): the handout's d×V matrix transposed (`U_handout.T` is a view, no
 copy). The kernel source is generated once by `derive.codegen` and cached under the user cache dir,
@@ -77,6 +78,8 @@ _ns = _load()
 naive_softmax = _ns["naive_softmax"]
 naive_softmax_batch = _ns["naive_softmax_batch"]
 neg_sampling = _ns["neg_sampling"]
+neg_sampling_batch = _ns["neg_sampling_batch"]
 skipgram = _ns["skipgram"]
 
-__all__ = ["naive_softmax", "naive_softmax_batch", "neg_sampling", "skipgram"]
+__all__ = ["naive_softmax", "naive_softmax_batch", "neg_sampling", "neg_sampling_batch",
+           "skipgram"]

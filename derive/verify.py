@@ -76,7 +76,8 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         if problem.name in SCALAR:
             checks += _scalar_checks(problem, seed, quiet)
         elif problem.name == "neg-sampling":
-            checks += _neg_sampling_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
+            checks += _neg_sampling_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
+                                           quiet)
         elif problem.name == "neg-sampling-repeated":
             checks += _repeated_checks(problem, vocab, dim, seed, mode, quiet)
         elif problem.name == "skip-gram":
@@ -155,10 +156,11 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
-def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype,
+def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np.dtype,
                          seed: int, mode: str, progress: Progress) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
-    kernel (rows of U, repeated samples), each against differences of the kernel's loss."""
+    kernels (rows of U, repeated samples; one word and a batch of B), each against differences
+    of the kernel's loss."""
     from . import engine, kernels
     from . import notation as n
 
@@ -186,6 +188,14 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
     derived = [np.asarray(sp.lambdify(mats, entries_as_matrices(grads[name]).subs(
         {n.d: d, n.K: K}), "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
     _, kv, kU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), repeated)
+    V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
+        rng.integers(V, size=(B, K))  # repeats, and o among a word's samples, allowed
+
+    def batch_loss_at(V_c_: np.ndarray, U_: np.ndarray) -> float:
+        return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
+
+    _, bV, bU = kernels.neg_sampling_batch(V_c.astype(dtype), os, U.astype(dtype),
+                                           batch_negatives)
     cases = [
         ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
          lambda x: loss_at(x, U), v, derived[0][:, 0], np.dtype(np.float64)),
@@ -196,14 +206,17 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, dtype: np.dt
          np.dtype(np.float64)),
         ("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv, dtype),
         ("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
+        ("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV, dtype),
+        ("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU, dtype),
     ]
     directions = gradcheck.Directions(rng)
     checks = []
     for t, fn, wrt, f, x, g, dt in cases:
         progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
-        # One loss evaluation costs about K·d multiply-adds, plus V·d to zero grad_U.
-        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(K, d), (K + V) * d, mode,
-                             directions))
+        # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
+        words = B if fn.endswith("_batch") else 1
+        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(K, d),
+                             (words * K + V) * d, mode, directions))
     progress(f"{problem.name}: trace steps")
     return checks + _trace_checks(problem.name, derivation, seed)
 

@@ -46,7 +46,7 @@ def test_pdfs_hold_the_questions_rubric_and_results(built, tmp_path):
 def test_build_summary_lists_what_was_written(tmp_path, capsys):
     assert main(["build", "-o", str(tmp_path), "--no-pdf"]) == 0
     out = capsys.readouterr().out
-    assert "all 92 verification checks passed (seed 224)" in out
+    assert "all 94 verification checks passed (seed 224)" in out
     for name in ("questions.tex", "solutions.tex", "kernels.py", "verification.json"):
         assert f"{tmp_path / name}  (" in out
     assert not (tmp_path / "questions.pdf").exists()

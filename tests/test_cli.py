@@ -98,6 +98,9 @@ def test_neg_sampling_code_is_its_lambdified_kernel(capsys):
     assert out.startswith("def _neg_sampling_kernel(v_c, u_o, U_neg):")
     assert "numpy.logaddexp" in out and "numpy.tanh" in out and "exp(" not in out.replace(
         "logaddexp(", "")
+    # Batched: each product computed once, on stacks of per-sample matrices.
+    assert out.count("numpy.swapaxes(U_neg, -1, -2) @ v_c") == 1
+    assert out.count("numpy.tanh(0.5 * (U_negT_v_c))") == 1
 
 
 # -- check-steps ----------------------------------------------------------------------------

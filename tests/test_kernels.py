@@ -257,6 +257,58 @@ def test_neg_sampling_nan_is_named():
         kernels.neg_sampling(np.ones(2), 0, U, np.array([2]))
 
 
+@settings(max_examples=40, deadline=None)
+@given(V=st.integers(1, 30), d=st.integers(1, 8), B=st.integers(1, 9), K=st.integers(1, 12),
+       seed=st.integers(0, 2**32 - 1), dtype=st.sampled_from([np.float32, np.float64]))
+def test_neg_sampling_batch_is_the_sum_of_single_words(V, d, B, K, seed, dtype):
+    rng = np.random.default_rng(seed)
+    U, V_c = rng.normal(size=(V, d)), rng.normal(size=(B, d))
+    o, negatives = rng.integers(V, size=B), rng.integers(V, size=(B, K))
+    loss, gV, gU = kernels.neg_sampling_batch(V_c.astype(dtype), o, U.astype(dtype), negatives)
+    refs = [reference.neg_sampling_rows(V_c[b], int(o[b]), U, negatives[b]) for b in range(B)]
+    tol = 1e-10 if dtype is np.float64 else 2e-5
+    assert gV.dtype == gU.dtype == np.asarray(loss).dtype == np.dtype(dtype)
+    assert gV.shape == (B, d) and gU.shape == (V, d)
+    assert np.isclose(loss, sum(r[0] for r in refs), rtol=tol)
+    np.testing.assert_allclose(gV, np.stack([r[1] for r in refs]), rtol=tol, atol=tol)
+    np.testing.assert_allclose(gU, sum(r[2] for r in refs), rtol=tol, atol=tol)
+
+
+def test_neg_sampling_batch_takes_views_and_huge_dot_products():
+    U = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    V_c = np.array([[1e4, 1e4], [-1e4, -1e4], [0.0, 0.0]])
+    negatives = np.array([[1, 2], [2, 2], [0, 1]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        loss, gV, gU = kernels.neg_sampling_batch(np.asfortranarray(V_c), np.array([0, 1, 2]),
+                                                  U.T.copy().T, negatives.T.copy().T)
+    refs = [reference.neg_sampling_rows(V_c[b], b, U, negatives[b]) for b in range(3)]
+    assert np.isfinite(gV).all() and np.isfinite(gU).all()
+    assert loss == pytest.approx(sum(r[0] for r in refs), rel=1e-12)
+    np.testing.assert_allclose(gU, sum(r[2] for r in refs), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("o", "negatives", "message"), [
+    (np.array([0, 1]), np.array([1, 2]), r"^negatives must be a non-empty 2-D integer array of "
+                                         r"shape \(2, K\).*shape \(2,\)$"),
+    (np.array([0, 1]), np.ones((3, 2), int), r"^negatives must .* of shape \(2, K\).*\(3, 2\)$"),
+    (np.array([0, 1]), np.ones((2, 2)), r"^negatives must .*dtype float64"),
+    (np.array([0, 1]), np.array([[1, 4], [0, 0]]), r"^negatives must hold indices in range\(0, 4\) "
+                                                   r".*got 4$"),
+    (np.array([0, -1]), np.ones((2, 2), int), r"^o must hold indices in range\(0, 4\) .*got -1$"),
+    (np.array([0]), np.ones((2, 2), int), r"^o must be an integer array of shape \(2,\)"),
+])
+def test_neg_sampling_batch_bad_input(o, negatives, message):
+    with pytest.raises(ValueError, match=message):
+        kernels.neg_sampling_batch(np.ones((2, 3)), o, np.ones((4, 3)), negatives)
+
+
+def test_neg_sampling_batch_nan_is_named():
+    U = np.ones((4, 2))
+    U[3, 0] = np.inf
+    with pytest.raises(ValueError, match="not finite"):
+        kernels.neg_sampling_batch(np.ones((2, 2)), np.array([0, 1]), U, np.array([[1], [3]]))
+
+
 def test_skipgram_is_the_sum_over_the_window(rng):
     U, v = rng.normal(size=(9, 4)), rng.normal(size=4)
     outside = np.array([3, 1, 3, 8])
