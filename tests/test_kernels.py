@@ -122,6 +122,11 @@ def test_exported_module_imports_only_numpy_and_agrees(tmp_path, rng):
     for a, b in zip(mod.naive_softmax_batch(V_c, o, U), kernels.naive_softmax_batch(V_c, o, U),
                     strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+    negatives = rng.integers(20, size=(len(o), 6))
+    exported = mod.neg_sampling_batch(V_c, o, U, negatives)
+    refs = [reference.neg_sampling_rows(V_c[b], int(o[b]), U, negatives[b]) for b in range(len(o))]
+    assert exported[0] == pytest.approx(sum(r[0] for r in refs), rel=1e-12)
+    np.testing.assert_allclose(exported[2], sum(r[2] for r in refs), rtol=1e-12, atol=1e-15)
 
 
 def test_cached_kernels_load_without_sympy(tmp_path):
