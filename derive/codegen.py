@@ -19,7 +19,7 @@ from sympy.printing.precedence import PRECEDENCE
 from . import notation as n
 from .engine import Derivation
 from .fold import to_matrix
-from .functions import Sigmoid, log_sigmoid_code, sigmoid
+from .functions import Sigmoid, minus_log_sigmoid_code, sigmoid
 from .printing import dot_pair, text, vector_dot
 
 
@@ -289,16 +289,17 @@ def _sigmoid_loss(expr: sp.Expr, printer: NumPyPrinter, names: dict[str, str]) -
     c·Σ_k log σ(a_k), summed over the vector a that the entries a_k fold into."""
     if isinstance(expr, sp.Add):
         return " + ".join(f"({_sigmoid_loss(t, printer, names)})" for t in expr.args)
+    # c·log σ(a) = (−c)·(−log σ(a)), printed as (−c)·logaddexp(0, −a): the loss's usual c = −1
+    # then costs no multiply.
     coeff, rest = expr.as_independent(sp.log, sp.Sum, as_Add=False)
-    scale = "" if coeff == 1 else f"({printer.doprint(coeff)}) * "
+    scale = "" if coeff == -1 else f"({printer.doprint(-coeff)}) * "
     if isinstance(rest, sp.log) and isinstance(rest.args[0], sigmoid):
-        arg = printer.doprint(_named(rest.args[0].args[0], names))
-        return scale + log_sigmoid_code(printer, arg)
+        return scale + minus_log_sigmoid_code(printer, _named(rest.args[0].args[0], names))
     if isinstance(rest, sp.Sum) and len(rest.limits) == 1 and isinstance(rest.function, sp.log) \
             and isinstance(rest.function.args[0], sigmoid):
+        # A column of K entries, one per sample: summing its rows leaves (B, 1, 1).
         vector = _named(to_matrix(rest.function.args[0].args[0], rest.variables[0]), names)
-        code = log_sigmoid_code(printer, printer.doprint(vector))
-        return f"{scale}numpy.sum({code}, axis=(-2, -1), keepdims=True)"
+        return f"{scale}{minus_log_sigmoid_code(printer, vector)}.sum(axis=-2, keepdims=True)"
     raise CodegenError(f"no kernel form for the loss term {expr}")
 
 

@@ -3,7 +3,7 @@
 `sigmoid` is σ of a scalar; SymPy differentiates it by `fdiff`, the one fact of calculus it adds:
 σ′(x) = σ(x)(1 − σ(x)). `Sigmoid` is σ applied entrywise to a matrix expression, the form a matrix
 gradient folds into (σ(U_negᵀv_c) for the K negative samples). Both print to NumPy in the stable
-form σ(x) = (1 + tanh(x/2)) / 2, which never overflows, and log σ(x) prints as −logaddexp(0, −x).
+form σ(x) = (1 + tanh(x/2)) / 2, which never overflows, and −log σ(x) prints as logaddexp(0, −x).
 """
 from __future__ import annotations
 
@@ -61,6 +61,6 @@ class Sigmoid(sp.MatrixExpr):
         return f"σ({printer._print(self.arg)})"
 
 
-def log_sigmoid_code(printer: Any, arg: str) -> str:
-    """log σ(x) = −log(1 + exp(−x)) = −logaddexp(0, −x): finite for every finite x."""
-    return f"(-{printer._module_format('numpy.logaddexp')}(0, -({arg})))"
+def minus_log_sigmoid_code(printer: Any, arg: sp.Expr) -> str:
+    """−log σ(x) = log(1 + exp(−x)) = logaddexp(0, −x): finite for every finite x."""
+    return f"{printer._module_format('numpy.logaddexp')}(0, {printer.doprint(-arg)})"
