@@ -151,9 +151,10 @@ CHECK_STEPS_EPILOG = """examples:
 what it reads: displays ($$…$$, \\[…\\], align, equation, aligned), where a line starting with
 '=' continues the chain before it; prose is skipped. Names as in the handouts: u_w, u_o, v_c, U,
 \\hat{y}, y (bold or plain), U_{j,w}, (v_c)_j, \\sigma, \\exp, \\log, \\sum_{w \\in \\text{Vocab}},
-\\frac{\\partial}{\\partial v_c}, P(O = w \\mid C = c). A first line J(…) = … defines J; a case
-($w = o$) written just before a display holds for it. Labels (1), \\textcircled{2} and notes
-\\text{(chain rule)} are skipped; "Solving ③ = …" starts from what ③ labelled.
+\\frac{\\partial}{\\partial v_c}, P(O = w \\mid C = c), sample counts n_w, \\circ (entrywise).
+A first line J(…) = … defines J; a case ($w = o$) written just before a display holds for it.
+Labels (1), \\textcircled{2} and notes \\text{(chain rule)} are skipped; "Solving ③ = …" starts
+from what ③ labelled.
 
 exit status: 0 every step holds, 1 a step does not, 2 the file cannot be read."""
 

@@ -132,6 +132,27 @@ def test_negative_sampling_notation() -> None:
     assert check_text(text).passed
 
 
+REPEATED = (r"$$\frac{\partial}{\partial U} \left(-\log \sigma(u_o^\top v_c) - \sum_{w \in "
+            r"\text{Vocab}} n_w \log \sigma(-u_w^\top v_c)\right) = {}$$")
+
+
+@pytest.mark.parametrize(("right", "holds"), [
+    (r"\mathbf{v}_c (\mathbf{n} \circ \sigma(U^\top v_c) - \sigma(-u_o^\top v_c) y)^\top", True),
+    (r"v_c (n \odot \sigma(U^\top v_c))^\top - \sigma(-u_o^\top v_c) v_c y^\top", True),
+    # Each word's samples counted once, as if none repeated: wrong where n_w > 1 or n_w = 0.
+    (r"v_c (\sigma(U^\top v_c) - \sigma(-u_o^\top v_c) y)^\top", False),
+    (r"v_c (n \circ \sigma(-U^\top v_c) - \sigma(-u_o^\top v_c) y)^\top", False),
+])
+def test_repeated_samples_are_read_with_their_counts(right: str, holds: bool) -> None:
+    assert check_text(REPEATED.replace("{}", right)).passed is holds
+
+
+def test_a_hadamard_product_needs_equal_shapes() -> None:
+    report = check_text(r"$$n \circ v_c = v_c$$")
+    assert report.verdicts[0].reason == "an entrywise product ∘ of (V,) and (d,): the shapes " \
+                                        "must be equal"
+
+
 def test_shape_errors_are_reported() -> None:
     report = check_text(r"$$\frac{\partial}{\partial v_c} u_o^T v_c = u_o^T$$")
     (verdict,) = report.verdicts

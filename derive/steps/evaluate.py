@@ -25,6 +25,12 @@ class EvalError(Exception):
     """A side that has no value as written: shapes that do not fit, a name never defined."""
 
 
+def counts(V: int) -> Matrix:
+    """n: how many of the negative samples are each word. Constants, as y is: 1, 0, 3, 2, 1, …
+    has a word never sampled, words sampled once and words sampled more than once."""
+    return Matrix(V, 1, lambda r, _: (3 * r + 1) % 4)
+
+
 # The objects whose entries are symbols (ŷ is a function of U and v_c; y a constant).
 VARIABLES = ("U", "v_c", "U_neg", "x")
 
@@ -42,7 +48,8 @@ class World:
             return Matrix(rows, cols, lambda r, c: sp.Symbol(f"{name}_{r}_{c}", real=True))
 
         symbols = {"U": entries("U", d, V), "v_c": entries("v", d, 1),
-                   "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]])}
+                   "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]]),
+                   "n": counts(V)}
         # ŷ = softmax(Uᵀv_c), built once: a Σ_w ŷ_w … reads it V times per evaluation.
         y_hat = softmax(symbols["U"].T * symbols["v_c"])
         return cls({"V": V, "d": d, "K": K}, {**symbols, r"\hat{y}": y_hat})
@@ -177,6 +184,11 @@ def add(values: list[Matrix], env: Env) -> Matrix:
 
 
 def multiply(a: Matrix, b: Matrix, op: str, env: Env) -> Matrix:
+    if op == "∘":
+        if a.shape != b.shape:
+            raise EvalError(f"an entrywise product ∘ of {env.world.shape_text(a)} and "
+                            f"{env.world.shape_text(b)}: the shapes must be equal")
+        return a.multiply_elementwise(b)
     if is_scalar(a):
         return b * a[0]
     if is_scalar(b):
@@ -302,7 +314,7 @@ def ranges(node: N.Node, env: Env | None = None) -> dict[str, str]:
         match n:
             case N.Pick(of=N.Obj(name=name), indices=idx):
                 shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
-                         r"\hat{y}": ("V",)}.get(name, ())
+                         r"\hat{y}": ("V",), "n": ("V",)}.get(name, ())
                 for i, size in zip(idx, shape, strict=False):
                     out.setdefault(i, size)
             case N.Pick(of=N.Column(), indices=idx):

@@ -16,7 +16,7 @@ class Num(Node):
 
 @dataclass(frozen=True)
 class Obj(Node):
-    """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x."""
+    """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x, n (counts)."""
     name: str
 
 

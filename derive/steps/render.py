@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
-_OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x"}
+_OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
+            "n": "n"}
 _FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax"}
 # Wrapped in parentheses as a numerator, denominator or base.
 _PRODUCT = (N.Add, N.Mul, N.Neg, N.Div, N.Sum)
@@ -22,7 +23,7 @@ def text(node: N.Node) -> str:
             return name
         case N.Column(index=i):
             return f"u_{i}"
-        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U"):
+        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n"):
             return f"{text(node.of)}_{''.join(idx) if len(idx) == 1 else ','.join(idx)}"
         case N.Pick(of=of, indices=idx):
             return f"({text(of)})_{','.join(idx)}"

@@ -44,6 +44,8 @@ OPEN = {"(": ")", "[": "]"}
 SIZING = frozenset({"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl",
                     "biggr", "limits", "displaystyle"})
 TRANSPOSE = frozenset({"top", "intercal", "T", "mathsf{T}"})
+# Written products: × and · (scalar or dot product, by the shapes), ∘ (entrywise, Hadamard).
+_PRODUCT_OPS = {"times": "×", "circ": "∘", "odot": "∘"}
 RELATIONS = {"=": "=", "neq": "≠", "ne": "≠", "<": "<", ">": ">", "lt": "<", "gt": ">",
              "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥"}
 # Tokens that end a term: a binary sign, a closing delimiter, a separator or a relation.
@@ -137,9 +139,9 @@ class Parser:
             tok = self.peek()
             if tok is None:
                 break
-            if tok.is_cmd("cdot", "times") or tok.is_char("*"):
+            if tok.is_cmd("cdot", "times", "circ", "odot") or tok.is_char("*"):
                 self.take()
-                ops.append("×" if tok.text == "times" else "·")
+                ops.append(_PRODUCT_OPS.get(tok.text, "·"))
             elif tok.is_char("/"):
                 self.take()
                 factors[-1] = Div(factors[-1], self.factor())
@@ -553,11 +555,11 @@ def resolve(name: str, written: str, tok: Token) -> Node:
         return Obj("v_c")
     if name == "U_neg":
         return Obj("U_neg")
-    if base in ("U", "y", r"\hat{y}") and not atoms:
+    if base in ("U", "y", r"\hat{y}", "n") and not atoms:
         return Obj(base)
     if base == "U" and len(atoms) == 2 and indices:
         return Pick(Obj("U"), tuple(atoms))
-    if base in ("y", r"\hat{y}") and len(atoms) == 1 and indices:
+    if base in ("y", r"\hat{y}", "n") and len(atoms) == 1 and indices:
         return Pick(Obj(base), tuple(atoms))
     if base == vocab.COLUMN_BASE and len(atoms) == 1 and indices:
         return Column(atoms[0])

@@ -30,13 +30,14 @@ GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta",
                    "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
 # Names a message may suggest for a misspelt one.
 KNOWN_NAMES = ("U", "u_o", "u_w", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
-               r"\hat{y}_w", r"\hat{y}_o", "U_neg", "x", r"\alpha", "J", "w", "o", "k", "j")
+               r"\hat{y}_w", r"\hat{y}_o", "U_neg", "n", "n_w", "x", r"\alpha", "J", "w", "o", "k",
+               "j")
 
 
 # Commands the reader knows, for suggesting one when a formula uses another.
 KNOWN_MACROS = ("\\frac", "\\sum", "\\exp", "\\log", "\\sigma", "\\max", "\\partial",
                 "\\hat", "\\mathbf", "\\boldsymbol", "\\left", "\\right", "\\cdot",
-                "\\times", "\\top", "\\text", "\\delta", "\\alpha", "\\nabla", "\\mid",
+                "\\times", "\\circ", "\\top", "\\text", "\\delta", "\\alpha", "\\nabla", "\\mid",
                 "\\in", "\\neq", "\\begin", "\\end", "\\quad", "\\operatorname")
 
 
