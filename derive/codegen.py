@@ -250,6 +250,8 @@ def _named(expr: sp.Basic, names: dict[str, str]) -> sp.Basic:
     printer = _BatchPrinter()
 
     def name(code: str, hint: str) -> str:
+        if code not in names and hint in names.values():
+            hint = f"{hint}_{len(names)}"  # another code already has this name
         return names.setdefault(code, hint)
 
     def dot(s: sp.Sum) -> sp.Symbol:
