@@ -117,8 +117,7 @@ def one_minus_sigmoid(expr: sp.Expr) -> sp.Expr:
     if not expr.has(sigmoid):
         return expr
     paired = expr.replace(lambda e: isinstance(e, sp.Add), _pair_complements)
-    out = paired.replace(is_complement, complement)
-    return out if out != paired else paired
+    return paired.replace(is_complement, complement)
 
 
 def _pair_complements(add: sp.Add) -> sp.Expr:

@@ -146,13 +146,8 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
         cases = [c for c in cases if c[0] != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    directions = gradcheck.Directions(rng)
-    checks = []
-    for t, fn, wrt, f, x, g, dt in cases:
-        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
-        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, n,
-                             V * d * (B if fn.endswith("_batch") else 1), mode, directions))
-    progress(f"{problem.name}: trace steps")
+    checks = _run_cases(problem.name, cases, n,
+                        lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress)
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
@@ -209,15 +204,10 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, B: int, dtyp
         ("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV, dtype),
         ("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU, dtype),
     ]
-    directions = gradcheck.Directions(rng)
-    checks = []
-    for t, fn, wrt, f, x, g, dt in cases:
-        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
-        # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
-        words = B if fn.endswith("_batch") else 1
-        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(K, d),
-                             (words * K + V) * d, mode, directions))
-    progress(f"{problem.name}: trace steps")
+    # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
+    checks = _run_cases(problem.name, cases, max(K, d),
+                        lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
+                        progress)
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
@@ -295,14 +285,9 @@ def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype,
          dtype),
         ("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U, nU, dtype),
     ]
-    directions = gradcheck.Directions(rng)
-    checks = []
-    for t, fn, wrt, f, x, g, dt in cases:
-        progress(f"{problem.name}: {t} {fn} ∂/∂{wrt}")
-        # One loss evaluation costs about V·d multiply-adds an outside word.
-        checks.append(_check(problem.name, t, fn, wrt, f, x, g, dt, max(V, d),
-                             window.WINDOW * V * d, mode, directions))
-    progress(f"{problem.name}: trace steps")
+    # One loss evaluation costs about V·d multiply-adds an outside word.
+    checks = _run_cases(problem.name, cases, max(V, d), lambda _: window.WINDOW * V * d, mode,
+                        rng, progress)
     return checks + _window_trace_checks(problem.name, derivation)
 
 
@@ -379,6 +364,19 @@ def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
     values = [U.T, v[:, None], yhat[:, None], onehot[:, None]]
     f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), modules="numpy")
     return np.asarray(f(*values), dtype=float)
+
+
+def _run_cases(problem: str, cases: list[Any], n: int, cost: Callable[[str], int], mode: str,
+               rng: np.random.Generator, progress: Progress) -> list[Check]:
+    """A check for each case (target, function, wrt, loss, x, gradient, dtype); `cost(function)`
+    is the multiply-adds of one loss evaluation, which decides the mode under auto."""
+    directions = gradcheck.Directions(rng)
+    checks = []
+    for t, fn, wrt, f, x, g, dt in cases:
+        progress(f"{problem}: {t} {fn} ∂/∂{wrt}")
+        checks.append(_check(problem, t, fn, wrt, f, x, g, dt, n, cost(fn), mode, directions))
+    progress(f"{problem}: trace steps")
+    return checks
 
 
 def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
