@@ -10,16 +10,17 @@ Sizes V and d stay symbolic throughout, so the cost does not grow with them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
 from . import notation as n
 from . import rules
 from .fold import to_matrix
-from .numeric import NumericPoint, check_equal
+from .numeric import NumericPoint, check_equal, compare
 
 
 class DerivationError(Exception):
@@ -205,21 +206,22 @@ def _expand_softmax(expr: sp.Expr, softmax: Softmax | None) -> sp.Expr:
 def _trace(start: sp.Expr, steps: list, point: NumericPoint | None, chain: str,
            index: tuple[sp.Symbol, ...] = ()) -> list[Step]:
     first = Step(start, "definition" if not isinstance(start, sp.Derivative) else "derivative")
-    check = (lambda a, b: check_equal(point, a, b, index)) if point is not None else None
-    return trace(first, steps, check, chain)
+    values = (lambda s: point.values(s, index)) if point is not None else None
+    return trace(first, steps, values, chain)
 
 
-def trace(start: Step, rules: list[tuple[str, Callable[[sp.Basic], sp.Basic]]],
-          check: Callable[[Step, Step], str | None] | None, chain: str) -> list[Step]:
-    """`start`, then a step for each rule that changes the expression, each checked against the
-    step before by `check` (what differs, or None) unless it is None. A disagreement raises."""
+def trace(start: Step, rules: Sequence[tuple[str, Callable[[sp.Basic], sp.Basic]]],
+          values: Callable[[Step], list[Any]] | None, chain: str) -> list[Step]:
+    """`start`, then a step for each rule that changes the expression, each compared with the
+    step before at the points where `values` evaluates a step (unchecked when it is None). A
+    disagreement in value or shape raises."""
     out = [start]
     for name, rule in rules:
         expr = rule(out[-1].expr)
         if expr == out[-1].expr:
             continue
         step = Step(expr, name)
-        err = check(out[-1], step) if check is not None else None
+        err = compare(values(out[-1]), values(step)) if values is not None else None
         if err is not None:
             raise _step_failed(chain, name, err)
         out.append(step)

@@ -86,13 +86,13 @@ GRADIENT_RULES = [("power rule", power_rule), ("derivative of each piece", deriv
 
 
 def derive(loss: Loss, *, check: bool = True) -> Derivation:
-    from .engine import Derivation, DerivationError, Gradient, Step
+    from .engine import Derivation, DerivationError, Gradient, Step, trace
 
     samples = _points()
-    loss_steps = _trace(Step(loss.expr, "definition"), LOSS_RULES, samples if check else None,
-                        "J")
+    values = (lambda s: _values(s.expr, samples)) if check else None
+    loss_steps = trace(Step(loss.expr, "definition"), LOSS_RULES, values, "J")
     start = Step(sp.Derivative(loss_steps[-1].expr, x, evaluate=False), "derivative")
-    steps = _trace(start, GRADIENT_RULES, samples if check else None, "x")
+    steps = trace(start, GRADIENT_RULES, values, "x")
     if check:
         err = max_error(_values(steps[-1].expr, samples), _values(sp.diff(loss.expr, x), samples))
         if not err <= RTOL:
@@ -115,19 +115,6 @@ def _points() -> list[np.ndarray]:
 def _values(expr: sp.Expr, samples: list[np.ndarray]) -> list[np.ndarray]:
     f = sp.lambdify([x, n.alpha], expr.doit() if expr.has(sp.Derivative) else expr, "numpy")
     return [np.broadcast_to(np.asarray(f(*samples), dtype=float), samples[0].shape)]
-
-
-def _trace(start: Step, rules: list, samples: list[np.ndarray] | None, chain: str) -> list[Step]:
-    from .engine import trace
-
-    if samples is None:
-        return trace(start, rules, None, chain)
-    at = samples
-
-    def check(before: Step, after: Step) -> str | None:
-        err = max_error(_values(before.expr, at), _values(after.expr, at))
-        return None if err <= RTOL else f"max relative error {err:.3g}"
-    return trace(start, rules, check, chain)
 
 
 def step_error(before: Step, after: Step) -> float:

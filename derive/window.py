@@ -20,7 +20,7 @@ import sympy as sp
 from . import notation as n
 from .engine import CHECKED_AT, Derivation, Gradient, Loss, Step, trace
 from .engine import derive as derive_loss
-from .numeric import NumericPoint, compare, max_error
+from .numeric import NumericPoint, max_error
 
 WINDOW = 4  # outside words in the checked window: m = 2
 SEED = 20261126
@@ -192,33 +192,24 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
                          "outside word o, which the window sets to each w_{t+j}")
     pair = derive_loss(loss.pair, check=check)
     window = Checker(loss.pair) if check else None
-    loss_steps = _trace(Step(loss.expr, "definition"), [
-        (f"the {loss.pair.name} loss", pair_loss(loss.pair))], window, "J")
+    values = (lambda s: window.values(s.expr)) if window is not None else None
+    loss_steps = trace(Step(loss.expr, "definition"), [
+        (f"the {loss.pair.name} loss", pair_loss(loss.pair))], values, "J")
     gradients = []
     results = written_out(pair)
     for obj in loss.wrt:
         start = Step(Grad(loss.expr, obj.matrix), "derivative")
-        steps = _trace(start, [
+        steps = trace(start, [
             ("linearity", linearity),
             (f"the {loss.pair.name} gradient", pair_gradient(results)),
             ("only the centre word's vector occurs in J", other_centre_vector),
-        ], window, obj.name)
+        ], values, obj.name)
         steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
         case = "w != c" if obj is n.v_w else ""
         gradients.append(Gradient(obj, (), tuple(steps), case=case))
     return Derivation(loss, tuple(loss_steps), tuple(gradients),
                       checked_at=f"{CHECKED_AT}, each with a window of {WINDOW} outside words, "
                                  "one repeated")
-
-
-def _trace(start: Step, rules: list, window: Checker | None, chain: str) -> list[Step]:
-    if window is None:
-        return trace(start, rules, None, chain)
-    at = window
-
-    def check(before: Step, after: Step) -> str | None:
-        return compare(at.values(before.expr), at.values(after.expr))
-    return trace(start, rules, check, chain)
 
 
 class Checker:
