@@ -12,6 +12,9 @@ log-sum-exp, so ŷ_o underflowing to 0 still gives a finite loss.
 """
 from __future__ import annotations
 
+import ast
+import textwrap
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.precedence import PRECEDENCE
@@ -27,6 +30,10 @@ class CodegenError(ValueError):
     """A derived expression has a form the kernel printer does not know."""
 
 
+# Rows of U per block in the one-word softmax: 4 MiB, small enough to stay in this machine's
+# 32 MiB L3 between the two products, large enough that OpenBLAS runs each on every core.
+BLOCK_BYTES = 1 << 22
+
 PER_SAMPLE = {n.v_c.name: "V_c", n.y_hat.name: "yhat"}
 
 
@@ -38,7 +45,7 @@ class _Emitter:
             raise CodegenError(f"{derivation.loss.name} has no softmax: see sigmoid_kernel_source")
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
-        delta = sp.MatAdd(n.y_hat.matrix, -n.y.matrix)
+        self.delta = delta = sp.MatAdd(n.y_hat.matrix, -n.y.matrix)
         self.yhat_only_in_delta = not any(
             g.result.replace(lambda e: isinstance(e, sp.MatAdd) and set(e.args) == set(delta.args),
                              lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
@@ -84,7 +91,9 @@ class _Emitter:
             return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
         if isinstance(expr, sp.MatMul):
             coeff, mats = _split(expr)
-            if len(mats) == 2 and mats[0] == n.U.matrix:
+            if _is_product_with_delta(expr, self.delta):
+                code = "Uyhat - U[o]"  # U(ŷ − y) = Uŷ − u_o, Uŷ made with the softmax
+            elif len(mats) == 2 and mats[0] == n.U.matrix:
                 code = f"{self.rows(mats[1])} @ U"
             elif len(mats) == 1:
                 code = self.rows(mats[0])
@@ -110,13 +119,13 @@ class _Emitter:
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.rows(mats[1].arg), self.rows(mats[0])
-            # For one word Σ_b a_b b_bᵀ is an outer product: a broadcast multiply writes it in one
-            # pass, where a rank-1 matmul is slower.
+            # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
+            # copy: twice as fast as a broadcast multiply, and a rank-1 matmul is slower still.
             self.lines += [
-                f"{name} = np.empty((U.shape[0], V_c.shape[1]), dots.dtype) if out_U is None "
+                f"{name} = np.empty((U.shape[0], V_c.shape[1]), yhat.dtype) if out_U is None "
                 "else out_U",
                 "if B == 1:",
-                f"    np.multiply({left}.T, {right}, out={name})",
+                f"    np.einsum('i,j->ij', {left}[0], {right}[0], out={name})",
                 "else:",
                 f"    np.matmul({left}.T, {right}, out={name})",
             ]
@@ -148,12 +157,13 @@ class _Emitter:
                 return "np.full(B, np.vdot(U, U))"
         raise CodegenError(f"no kernel form for the loss term {expr}")
 
-    def logits(self, expr: sp.Expr) -> str:
+    def logits(self, expr: sp.Expr, dots: str) -> str:
+        """The logits as code over `dots`, the array of dot products u_wᵀv_c."""
         if isinstance(expr, sp.Sum) and dot_pair(expr) == (n.w2, n.v_c.indexed):
-            return "dots"
+            return dots
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
-            return f"{self.scalar(coeff)} * {self.logits(rest)}"
+            return f"{self.scalar(coeff)} * {self.logits(rest, dots)}"
         raise CodegenError(f"no kernel form for the logit {expr}")
 
 
@@ -169,25 +179,20 @@ def _split(m: sp.MatMul) -> tuple[sp.Expr, list[sp.MatrixExpr]]:
     return coeff, [a for a in m.args if getattr(a, "is_Matrix", False)]
 
 
-def kernel_source(derivation: Derivation, name: str) -> str:
-    """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`."""
+def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK_BYTES) -> str:
+    """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`.
+
+    `block_bytes` sizes the blocks of U's rows in which one word's softmax is computed."""
     em = _Emitter(derivation)
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    logits = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
-    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "dots = V_c @ U.T",
-                 "dots_o = dots[_b, o]"]
-    em.assign(em.logits(logits), "logits")
-    # The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and
-    # the log-sum-exp, so no other (B, V) array is allocated.
-    em.lines += [
-        "m = logits.max(axis=1, keepdims=True)",
-        "yhat = logits",
-        "yhat -= m",
-        "np.exp(yhat, out=yhat)",
-        "z = yhat.sum(axis=1, keepdims=True)",
-        "yhat /= z",
-        "lse = (m + np.log(z))[:, 0]",
-    ]
+    logit = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
+    product = any(_is_product_with_delta(e, em.delta)
+                  for g in grads.values() for e in sp.preorder_traversal(g))
+    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
+                 *(f"    {line}" for line in _one_word_softmax(em.logits(logit, "dots"), product,
+                                                            block_bytes)),
+                 "else:",
+                 *(f"    {line}" for line in _batch_softmax(em.logits(logit, "dots"), product))]
     loss = em.loss(derivation.loss_steps[-1].expr)
     grad_v = em.rows(grads[n.v_c.name])
     # A NaN or inf in the logits Uᵀv_c always reaches the log-sum-exp or grad_v_c (a −inf logit
@@ -198,13 +203,90 @@ def kernel_source(derivation: Derivation, name: str) -> str:
         "    raise ValueError('the logits U v_c are not all finite: v_c or U holds NaN or inf')",
     ]
     grad_u = em.param_grad_into(grads[n.U.name], "grad_U")
-    params = "".join(f", {sp.pycode(p)}" for p in em.params)
+    names = [sp.pycode(p) for p in em.params]
     body = "\n".join(f"    {line}" for line in
                      [*em.lines, f"return {loss}, {grad_v}, {grad_u}"])
+    shadowed = sorted(set(names) & _assigned(body))
+    if shadowed:
+        raise CodegenError(f"a loss parameter named {shadowed[0]} would be overwritten by the "
+                           "kernel's own variable of that name: rename the symbol")
+    params = "".join(f", {name}" for name in names)
     doc = (f'    """{derivation.loss.name}, derived: dJ/dv_c = {grads[n.v_c.name]}, '
            f'dJ/dU = {grads[n.U.name]} (handout layout)."""')
     return (f"def {name}(V_c, o, U, *, check_finite=True, out_U=None{params}):\n"
             f"{doc}\n{body}\n")
+
+
+def _assigned(body: str) -> set[str]:
+    """The names a kernel body assigns (including loop variables)."""
+    tree = ast.parse(textwrap.dedent(body))
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+
+
+def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]:
+    """Lines leaving dots_o, lse, yhat (1, V) and, if `product`, Uyhat = ŷᵀU for one word.
+
+    One word is bound by memory, not arithmetic: U is read once, a block of rows at a time, each
+    block giving its logits, their exponentials and its share of ŷᵀU while it is still in cache.
+    Each block is shifted by its own maximum; at the end every block is rescaled to the overall
+    one, which is the same log-sum-exp split over blocks.
+    """
+    lines = [
+        f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
+        "starts = range(0, U.shape[0], step)",
+        "yhat = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
+        "m_k = np.empty(len(starts), yhat.dtype)",
+        "z_k = np.empty(len(starts), yhat.dtype)",
+        *(["Uyhat_k = np.empty((len(starts), V_c.shape[1]), yhat.dtype)"] if product else []),
+        "for k, a in enumerate(starts):",
+        "    Ub = U[a:a + step]",
+        "    dots = np.matmul(V_c, Ub.T, out=yhat[:, a:a + step])",
+        f"    logits = {logits}",
+        "    m_k[k] = logits.max()",
+        "    e = np.subtract(logits, m_k[k], out=dots)",
+        "    np.exp(e, out=e)",
+        "    z_k[k] = e.sum()",
+        *(["    np.matmul(e, Ub, out=Uyhat_k[k:k + 1])"] if product else []),
+        "m = m_k.max()",
+        "w = np.exp(m_k - m)",
+        "z = w @ z_k",
+        "w /= z",
+        "for k, a in enumerate(starts):",
+        "    yhat[:, a:a + step] *= w[k]",
+        "lse = np.array([m + np.log(z)])",
+        "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
+    ]
+    return lines + (["Uyhat = (w @ Uyhat_k)[None, :]"] if product else [])
+
+
+def _batch_softmax(logits: str, product: bool) -> list[str]:
+    """Lines leaving dots_o, lse, yhat (B, V) and, if `product`, Uyhat = ŷᵀU for a batch.
+
+    The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and the
+    log-sum-exp, so no other (B, V) array is allocated."""
+    return [
+        "dots = V_c @ U.T",
+        "dots_o = dots[_b, o]",
+        f"logits = {logits}",
+        "m = logits.max(axis=1, keepdims=True)",
+        "yhat = logits",
+        "yhat -= m",
+        "np.exp(yhat, out=yhat)",
+        "z = yhat.sum(axis=1, keepdims=True)",
+        "yhat /= z",
+        "lse = (m + np.log(z))[:, 0]",
+        *(["Uyhat = yhat @ U"] if product else []),
+    ]
+
+
+def _is_product_with_delta(e: sp.Basic, delta: sp.MatAdd) -> bool:
+    """Whether e is c·U(ŷ − y), which the kernels evaluate as c·(Uŷ − u_o)."""
+    if not isinstance(e, sp.MatMul):
+        return False
+    mats = _split(e)[1]
+    return len(mats) == 2 and mats[0] == n.U.matrix and isinstance(mats[1], sp.MatAdd) \
+        and set(mats[1].args) == set(delta.args)
 
 
 # Losses without a softmax (negative sampling): the matrix forms over a batch of B samples, each
@@ -305,8 +387,8 @@ def _sigmoid_loss(expr: sp.Expr, printer: NumPyPrinter, names: dict[str, str]) -
     raise CodegenError(f"no kernel form for the loss term {expr}")
 
 
-def source(derivation: Derivation, name: str) -> str:
+def source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK_BYTES) -> str:
     """The kernel source for any derivation: the softmax printer or the σ one."""
     if derivation.loss.softmax is not None:
-        return kernel_source(derivation, name)
+        return kernel_source(derivation, name, block_bytes=block_bytes)
     return sigmoid_kernel_source(derivation, name)
