@@ -225,7 +225,7 @@ def _assigned(body: str) -> set[str]:
 
 
 def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]:
-    """Lines leaving dots_o, lse, yhat (1, V) and, if `product`, Uyhat = ŷᵀU for one word.
+    """Lines computing one word's dots_o, lse, yhat (1, V) and, if `product`, Uyhat (Uŷ, a row).
 
     One word is bound by memory, not arithmetic: U is read once, a block of rows at a time, each
     block giving its logits, their exponentials and its share of ŷᵀU while it is still in cache.
@@ -233,6 +233,7 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]
     one, which is the same log-sum-exp split over blocks.
     """
     lines = [
+        "# One word: U read once, by blocks of rows; each block's max is rescaled at the end.",
         f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
         "starts = range(0, U.shape[0], step)",
         "yhat = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
@@ -261,11 +262,12 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]
 
 
 def _batch_softmax(logits: str, product: bool) -> list[str]:
-    """Lines leaving dots_o, lse, yhat (B, V) and, if `product`, Uyhat = ŷᵀU for a batch.
+    """Lines computing a batch's dots_o, lse, yhat (B, V) and, if `product`, Uyhat = yhat @ U.
 
     The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and the
     log-sum-exp, so no other (B, V) array is allocated."""
     return [
+        "# A batch: the softmax in place over the (B, V) logits.",
         "dots = V_c @ U.T",
         "dots_o = dots[_b, o]",
         f"logits = {logits}",
