@@ -3,8 +3,9 @@
 Run: python benchmarks/bench_kernels.py [--quick] [--repeat N]
 Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
 shows medians, the ratio to the NumPy reference, and the ratio to the memory floor: the bytes that
-must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, measured here.
-Install the optional baselines with `pip install torch==2.13.0 jax jaxlib`.
+must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, timed in the same
+rotation. Install the optional baselines with `pip install torch==2.13.0 jax jaxlib`; with them in
+the run every call waits 20 ms first, so their spinning thread pools are idle when it starts.
 """
 from __future__ import annotations
 
@@ -66,21 +67,24 @@ def jax_baseline() -> Callable | None:
     return run
 
 
-def alternate(fns: dict[str, Callable], args: tuple, repeat: int) -> dict[str, float]:
+def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float = 0.0
+              ) -> dict[str, float]:
+    """Median time of each fn, called in turn. The order rotates every round, so no call always
+    follows the same one (JAX frees its outputs on a thread of its own, into the next call); and
+    `settle` seconds of sleep before each call let the thread pools of PyTorch and JAX, which spin
+    for a while after their work, go idle instead of taking the cores from the next call."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         fn(*args)  # warm up (and jit)
-    for _ in range(repeat):
-        for name, fn in fns.items():
+    names = list(fns)
+    for r in range(repeat):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn = fns[name]
+            time.sleep(settle)
             t = time.perf_counter()
             fn(*args)
             times[name].append(time.perf_counter() - t)
     return {name: statistics.median(ts) for name, ts in times.items()}
-
-
-def copy_time(U: np.ndarray, repeat: int) -> float:
-    dst = np.empty_like(U)
-    return alternate({"copy": lambda: np.copyto(dst, U)}, (), repeat)["copy"]
 
 
 def main() -> None:
@@ -101,18 +105,21 @@ def main() -> None:
     for dtype in (np.float32, np.float64):
         for V, d in sizes:
             U = rng.normal(size=(V, d)).astype(dtype)
-            # U read and grad_U written: the same bytes np.copyto moves.
-            floor = copy_time(U, args.repeat)
+            dst = np.empty_like(U)
             for B in (1, 64, 512):
                 V_c = rng.normal(size=(B, d)).astype(dtype)
                 o = rng.integers(V, size=B)
-                fns = {"derive": kernels.naive_softmax_batch, "numpy": numpy_reference, **extra}
+                fns = {"derive": kernels.naive_softmax_batch, "numpy": numpy_reference, **extra,
+                       # U read and grad_U written: the bytes np.copyto moves, timed in turn
+                       # with the kernels so that noise hits the floor too.
+                       "floor": lambda V_c, o, U, dst=dst: np.copyto(dst, U)}
                 if B == 1:
                     buf = (np.empty(d, dtype), np.empty_like(U))
                     fns["derive"] = lambda V_c, o, U: kernels.naive_softmax(V_c[0], int(o[0]), U)
                     fns["out="] = lambda V_c, o, U, buf=buf: kernels.naive_softmax(
                         V_c[0], int(o[0]), U, out=buf)
-                t = alternate(fns, (V_c, o, U), args.repeat)
+                t = alternate(fns, (V_c, o, U), args.repeat, settle=0.02 if extra else 0.0)
+                floor = t["floor"]
                 line = (f"{np.dtype(dtype).name:8} {V:>6} {d:>4} {B:>4} {t['derive'] * 1e3:>10.2f} "
                         f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
                         f"{t['derive'] / floor:>7.2f}")
