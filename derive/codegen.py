@@ -186,13 +186,13 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     em = _Emitter(derivation)
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     logit = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
+    logits = em.logits(logit, "dots")
     product = any(_is_product_with_delta(e, em.delta)
                   for g in grads.values() for e in sp.preorder_traversal(g))
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
-                 *(f"    {line}" for line in _one_word_softmax(em.logits(logit, "dots"), product,
-                                                            block_bytes)),
+                 *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes)),
                  "else:",
-                 *(f"    {line}" for line in _batch_softmax(em.logits(logit, "dots"), product))]
+                 *(f"    {line}" for line in _batch_softmax(logits, product))]
     loss = em.loss(derivation.loss_steps[-1].expr)
     grad_v = em.rows(grads[n.v_c.name])
     # A NaN or inf in the logits Uᵀv_c always reaches the log-sum-exp or grad_v_c (a −inf logit
