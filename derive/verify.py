@@ -7,7 +7,7 @@ hide wrong gradients); the seed is reported so a failure replays.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -62,6 +62,7 @@ def _json_check(c: Check) -> dict[str, Any]:
 
 
 Progress = Callable[[str], None]
+StepError = Callable[[Any, Any], float]  # of a step from the one before it
 
 
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
@@ -228,13 +229,12 @@ def _repeated_checks(problem: problems.Problem, V: int, d: int, seed: int, mode:
     f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
     derived = np.asarray(f(U.T, v[:, None], np.eye(V)[:, [o]],
                            np.bincount(samples, minlength=V)[:, None].astype(float), o)).T
-    progress(f"{problem.name}: derived expression ∂/∂U")
-    check = _check(problem.name, "derived expression", "dJ/dU = " + _text(grad.result), "U",
-                   lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,
-                   np.dtype(np.float64), max(V, d), (len(samples) + V) * d, mode,
-                   gradcheck.Directions(rng))
-    progress(f"{problem.name}: trace steps")
-    return [check, *_trace_checks(problem.name, derivation, seed)]
+    case = ("derived expression", "dJ/dU = " + _text(grad.result), "U",
+            lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,
+            np.dtype(np.float64))
+    checks = _run_cases(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode,
+                        rng, progress)
+    return checks + _trace_checks(problem.name, derivation, seed)
 
 
 def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype, seed: int,
@@ -294,16 +294,10 @@ def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype,
 def _window_trace_checks(problem: str, derivation: Any) -> list[Check]:
     from . import window
 
-    checker = window.Checker(derivation.loss.pair)
-    chains = [("J", "J", derivation.loss_steps)]
-    chains += [(f"dJ/d{g.name}", g.name, g.steps) for g in derivation.gradients]
-    checks = []
-    for label, wrt, steps in chains:
-        for before, after in zip(steps, steps[1:], strict=False):
-            err = checker.error(before, after)
-            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
-                                RTOL_STEP, bool(err <= RTOL_STEP), None))
-    return checks
+    error = window.Checker(derivation.loss.pair).error
+    chains = [("J", "J", derivation.loss_steps, error)]
+    chains += [(f"dJ/d{g.name}", g.name, g.steps, error) for g in derivation.gradients]
+    return _step_checks(problem, chains, RTOL_STEP)
 
 
 def _scalar_checks(problem: problems.Problem, seed: int, progress: Progress) -> list[Check]:
@@ -399,15 +393,26 @@ def _trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
     from .numeric import RTOL, NumericPoint, step_error
 
     point = NumericPoint(derivation.loss, seed=seed)
-    chains = [("J", "J", derivation.loss_steps, ())]
-    chains += [(f"dJ/d{g.wrt.name}", g.wrt.name, g.steps, g.index)
+
+    def error(index: tuple) -> StepError:
+        return lambda before, after: step_error(point, before, after, index)
+
+    chains = [("J", "J", derivation.loss_steps, error(()))]
+    chains += [(f"dJ/d{g.wrt.name}", g.wrt.name, g.steps, error(g.index))
                for g in derivation.gradients if not g.case]
+    return _step_checks(problem, chains, RTOL)
+
+
+def _step_checks(problem: str, chains: Sequence[tuple[str, str, Any, StepError]], tol: float
+                 ) -> list[Check]:
+    """A check for every step of each chain (label, wrt, steps, error of a step from the one
+    before it)."""
     checks = []
-    for label, wrt, steps, index in chains:
+    for label, wrt, steps, error in chains:
         for before, after in zip(steps, steps[1:], strict=False):
-            err = step_error(point, before, after, index)
-            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt,
-                                "exact", err, RTOL, bool(err <= RTOL), None))
+            err = error(before, after)
+            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
+                                tol, bool(err <= tol), None))
     return checks
 
 
