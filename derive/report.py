@@ -12,10 +12,9 @@ WIDTH = 72
 
 def gradient_label(grad: Gradient, *, latex: bool = False, of: str = "J") -> str:
     """∂J/∂x; `of` names the loss where J alone would be ambiguous (J_skip-gram sums J's)."""
-    if grad.case and grad.wrt is n.U:
-        name = r"\mathbf{u}_w" if latex else "u_w"
-    else:
-        name = grad.wrt.latex if latex else grad.wrt.name
+    name = grad.name
+    if latex:
+        name = r"\mathbf{u}_w" if name == "u_w" else grad.wrt.latex
     return rf"\frac{{\partial {of}}}{{\partial {name}}}" if latex else f"∂{of}/∂{name}"
 
 
