@@ -8,7 +8,9 @@ and a batch of centre vectors `V_c` as rows (B, d). So a per-sample column vecto
     Σ_b a_b b_bᵀ the (V, d) rows gradient is  B_rows.T @ A_rows.
 
 The softmax prints in its stable form: logits shifted by their row maximum, the loss as a
-log-sum-exp, so ŷ_o underflowing to 0 still gives a finite loss.
+log-sum-exp, so ŷ_o underflowing to 0 still gives a finite loss. The exponentials e = zŷ are not
+divided by their sum z over the (B, V) array: ŷ − y is kept as e − zy, and the 1/z goes into the
+(B, d) factor it is multiplied with, which saves one pass over (B, V).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ class CodegenError(ValueError):
 # 32 MiB L3 between the two products, large enough that OpenBLAS runs each on every core.
 BLOCK_BYTES = 1 << 22
 
-PER_SAMPLE = {n.v_c.name: "V_c", n.y_hat.name: "yhat"}
+PER_SAMPLE = {n.v_c.name: "V_c"}
 
 
 class _Emitter:
@@ -75,17 +77,19 @@ class _Emitter:
             if expr.name in PER_SAMPLE:
                 return PER_SAMPLE[expr.name]
             raise CodegenError(f"{expr} is not a per-sample vector")
+        if expr == n.y_hat.matrix:
+            return self.assign("e / z", "yhat")
+        if isinstance(expr, sp.MatAdd) and self.is_delta(expr):
+            return self.assign(f"{self.scaled_delta()} / z", "delta")
         if isinstance(expr, sp.MatAdd):
             onehot = [t for t in expr.args if _is_minus(t, n.y.matrix)]
             rest = [t for t in expr.args if t not in onehot]
             if len(onehot) == 1:
                 # x − y for one-hot y: subtract 1 at o, without building y.
                 base = self.rows(sp.MatAdd(*rest) if len(rest) > 1 else rest[0])
-                # ŷ used nowhere else may be overwritten: one pass over (B, V) saved.
-                code = base if base == "yhat" and self.yhat_only_in_delta else f"{base}.copy()"
-                if code in self.names:
-                    return self.names[code]
-                name = self.assign(code, "delta")
+                if f"{base}.copy()" in self.names:
+                    return self.names[f"{base}.copy()"]
+                name = self.assign(f"{base}.copy()", "delta")
                 self.lines.append(f"{name}[_b, o] -= 1")
                 return name
             return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
@@ -102,6 +106,24 @@ class _Emitter:
             return self.assign(code if coeff == 1 else f"{self.scalar(coeff)} * {code}", "r")
         raise CodegenError(f"no kernel form for {expr}")
 
+    def is_delta(self, expr: sp.MatrixExpr) -> bool:
+        return isinstance(expr, sp.MatAdd) and set(expr.args) == set(self.delta.args)
+
+    def scaled_delta(self) -> str:
+        """The name of z(ŷ − y) = e − zy, the (B, V) exponentials with z taken off at o."""
+        # ŷ used nowhere else may be overwritten: one pass over (B, V) saved.
+        code = "e" if self.yhat_only_in_delta else "e.copy()"
+        if code not in self.names:
+            name = self.assign(code, "zdelta")
+            self.lines.append(f"{name}[_b, o] -= z[:, 0]")
+        return self.names[code]
+
+    def outer(self, column: sp.MatrixExpr, row: sp.MatrixExpr) -> tuple[str, str]:
+        """(left, right) with left.T @ right the (V, d) rows form of Σ_b row_b column_bᵀ."""
+        if self.is_delta(column):
+            return self.scaled_delta(), f"({self.rows(row)} / z)"
+        return self.rows(column), self.rows(row)
+
     # A d×V gradient of the handout's U → the (V, d) rows array, summed over the batch.
     def param_grad(self, expr: sp.MatrixExpr) -> str:
         if isinstance(expr, sp.MatAdd):
@@ -109,7 +131,8 @@ class _Emitter:
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
         scale = "" if coeff == 1 else f"{self.scalar(coeff)} * "
         if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
-            return f"{scale}({self.rows(mats[1].arg)}.T @ {self.rows(mats[0])})"
+            left, right = self.outer(mats[1].arg, mats[0])
+            return f"{scale}({left}.T @ {right})"
         if mats == [n.U.matrix]:
             return f"{scale}(B * U)"
         raise CodegenError(f"no kernel form for {expr}")
@@ -118,11 +141,11 @@ class _Emitter:
         """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
-            left, right = self.rows(mats[1].arg), self.rows(mats[0])
+            left, right = self.outer(mats[1].arg, mats[0])
             # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
             # copy: twice as fast as a broadcast multiply, and a rank-1 matmul is slower still.
             self.lines += [
-                f"{name} = np.empty((U.shape[0], V_c.shape[1]), yhat.dtype) if out_U is None "
+                f"{name} = np.empty((U.shape[0], V_c.shape[1]), e.dtype) if out_U is None "
                 "else out_U",
                 "if B == 1:",
                 f"    np.einsum('i,j->ij', {left}[0], {right}[0], out={name})",
@@ -225,10 +248,10 @@ def _assigned(body: str) -> set[str]:
 
 
 def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]:
-    """Lines computing one word's dots_o, lse, yhat (1, V) and, if `product`, Uyhat (Uŷ, a row).
+    """Lines computing one word's dots_o, lse, e (1, V), z (1, 1) and, if `product`, Uyhat (Uŷ).
 
     One word is bound by memory, not arithmetic: U is read once, a block of rows at a time, each
-    block giving its logits, their exponentials and its share of ŷᵀU while it is still in cache.
+    block giving its logits, their exponentials and its share of eᵀU while it is still in cache.
     Each block is shifted by its own maximum; at the end every block is rescaled to the overall
     one, which is the same log-sum-exp split over blocks.
     """
@@ -236,49 +259,47 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]
         "# One word: U read once, by blocks of rows; each block's max is rescaled at the end.",
         f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
         "starts = range(0, U.shape[0], step)",
-        "yhat = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
-        "m_k = np.empty(len(starts), yhat.dtype)",
-        "z_k = np.empty(len(starts), yhat.dtype)",
-        *(["Uyhat_k = np.empty((len(starts), V_c.shape[1]), yhat.dtype)"] if product else []),
+        "e = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
+        "m_k = np.empty(len(starts), e.dtype)",
+        "z_k = np.empty(len(starts), e.dtype)",
+        *(["Ue_k = np.empty((len(starts), V_c.shape[1]), e.dtype)"] if product else []),
         "for k, a in enumerate(starts):",
         "    Ub = U[a:a + step]",
-        "    dots = np.matmul(V_c, Ub.T, out=yhat[:, a:a + step])",
+        "    dots = np.matmul(V_c, Ub.T, out=e[:, a:a + step])",
         f"    logits = {logits}",
         "    m_k[k] = logits.max()",
-        "    e = np.subtract(logits, m_k[k], out=dots)",
-        "    np.exp(e, out=e)",
-        "    z_k[k] = e.sum()",
-        *(["    np.matmul(e, Ub, out=Uyhat_k[k:k + 1])"] if product else []),
+        "    e_b = np.subtract(logits, m_k[k], out=dots)",
+        "    np.exp(e_b, out=e_b)",
+        "    z_k[k] = e_b.sum()",
+        *(["    np.matmul(e_b, Ub, out=Ue_k[k:k + 1])"] if product else []),
         "m = m_k.max()",
         "w = np.exp(m_k - m)",
-        "z = w @ z_k",
-        "w /= z",
         "for k, a in enumerate(starts):",
-        "    yhat[:, a:a + step] *= w[k]",
-        "lse = np.array([m + np.log(z)])",
+        "    e[:, a:a + step] *= w[k]",
+        "z = (w @ z_k).reshape(1, 1)",
+        "lse = (m + np.log(z))[:, 0]",
         "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
     ]
-    return lines + (["Uyhat = (w @ Uyhat_k)[None, :]"] if product else [])
+    return lines + (["Uyhat = (w @ Ue_k)[None, :] / z"] if product else [])
 
 
 def _batch_softmax(logits: str, product: bool) -> list[str]:
-    """Lines computing a batch's dots_o, lse, yhat (B, V) and, if `product`, Uyhat = yhat @ U.
+    """Lines computing a batch's dots_o, lse, e (B, V), z (B, 1) and, if `product`, Uyhat (Uŷ).
 
-    The softmax is computed in place over the (B, V) logits: the loss needs only dots_o and the
-    log-sum-exp, so no other (B, V) array is allocated."""
+    The exponentials are computed in place over the (B, V) logits: the loss needs only dots_o and
+    the log-sum-exp, so no other (B, V) array is allocated."""
     return [
-        "# A batch: the softmax in place over the (B, V) logits.",
+        "# A batch: the exponentials in place over the (B, V) logits.",
         "dots = V_c @ U.T",
         "dots_o = dots[_b, o]",
         f"logits = {logits}",
         "m = logits.max(axis=1, keepdims=True)",
-        "yhat = logits",
-        "yhat -= m",
-        "np.exp(yhat, out=yhat)",
-        "z = yhat.sum(axis=1, keepdims=True)",
-        "yhat /= z",
+        "e = logits",
+        "e -= m",
+        "np.exp(e, out=e)",
+        "z = e.sum(axis=1, keepdims=True)",
         "lse = (m + np.log(z))[:, 0]",
-        *(["Uyhat = yhat @ U"] if product else []),
+        *(["Uyhat = e @ U", "Uyhat /= z"] if product else []),
     ]
 
 
