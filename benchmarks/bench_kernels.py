@@ -67,17 +67,22 @@ def jax_baseline() -> Callable | None:
     return run
 
 
-def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float = 0.0
-              ) -> dict[str, float]:
+def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float = 0.0,
+              min_time: float = 0.0, max_rounds: int = 200) -> dict[str, float]:
     """Median time of each fn, called in turn. The order rotates every round, so no call always
     follows the same one (JAX frees its outputs on a thread of its own, into the next call); and
     `settle` seconds of sleep before each call let the thread pools of PyTorch and JAX, which spin
-    for a while after their work, go idle instead of taking the cores from the next call."""
+    for a while after their work, go idle instead of taking the cores from the next call.
+
+    At least `repeat` rounds run, and more (up to `max_rounds`) until every fn has run for
+    `min_time` seconds in all: a few-millisecond call needs many samples for a steady median."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     for fn in fns.values():
         fn(*args)  # warm up (and jit)
     names = list(fns)
-    for r in range(repeat):
+    r = 0
+    while r < repeat or (r < max_rounds and min(map(sum, times.values())) < min_time):
+        r += 1
         for name in names[r % len(names):] + names[:r % len(names)]:
             fn = fns[name]
             time.sleep(settle)
@@ -91,7 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="V=10k, d=100 only")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=7, help="at least this many rounds")
+    parser.add_argument("--min-time", type=float, default=0.5,
+                        help="more rounds (up to 200) until each call has run this many seconds")
     parser.add_argument("--numpy-only", action="store_true",
                         help="skip PyTorch and JAX even when installed")
     args = parser.parse_args()
@@ -118,7 +125,8 @@ def main() -> None:
                     fns["derive"] = lambda V_c, o, U: kernels.naive_softmax(V_c[0], int(o[0]), U)
                     fns["out="] = lambda V_c, o, U, buf=buf: kernels.naive_softmax(
                         V_c[0], int(o[0]), U, out=buf)
-                t = alternate(fns, (V_c, o, U), args.repeat, settle=0.02 if extra else 0.0)
+                t = alternate(fns, (V_c, o, U), args.repeat, settle=0.02 if extra else 0.0,
+                              min_time=args.min_time)
                 floor = t["floor"]
                 line = (f"{np.dtype(dtype).name:8} {V:>6} {d:>4} {B:>4} {t['derive'] * 1e3:>10.2f} "
                         f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
