@@ -73,13 +73,13 @@ class _Emitter:
 
     # Per-sample column vectors → (B, n) rows.
     def rows(self, expr: sp.MatrixExpr) -> str:
+        if expr == n.y_hat.matrix:
+            return self.assign("e / z", "yhat")
         if isinstance(expr, sp.MatrixSymbol):
             if expr.name in PER_SAMPLE:
                 return PER_SAMPLE[expr.name]
             raise CodegenError(f"{expr} is not a per-sample vector")
-        if expr == n.y_hat.matrix:
-            return self.assign("e / z", "yhat")
-        if isinstance(expr, sp.MatAdd) and self.is_delta(expr):
+        if self.is_delta(expr):
             return self.assign(f"{self.scaled_delta()} / z", "delta")
         if isinstance(expr, sp.MatAdd):
             onehot = [t for t in expr.args if _is_minus(t, n.y.matrix)]

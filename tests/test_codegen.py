@@ -3,6 +3,7 @@ other than the course's (a temperature, regularisers) printed into kernels that 
 ones."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -115,3 +116,31 @@ def test_a_parameter_the_kernel_would_overwrite_is_refused():
                        engine.Softmax(lambda x: engine.logit(x) / m))
     with pytest.raises(codegen.CodegenError, match="parameter named m would be overwritten"):
         codegen.source(engine.derive(loss), "kernel")
+
+
+def test_yhat_used_outside_its_delta_is_normalised_and_not_overwritten(rng):
+    # No loss the engine writes has ŷ outside ŷ − y in a gradient, so this one is made by hand:
+    # dJ/dU = v_c ŷᵀ + v_c (ŷ − y)ᵀ needs ŷ itself (e / z) and e − zy on a copy of e, not in place.
+    naive = engine.derive(problems.get("naive-softmax").make_loss())
+    v, yhat = n.v_c.matrix, n.y_hat.matrix
+    gradients = tuple(
+        replace(g, steps=(*g.steps, engine.Step(sp.MatAdd(v * yhat.T, g.result), "by hand",
+                                                matrix=True)))
+        if g.wrt is n.U and not g.case else g for g in naive.gradients)
+    namespace = {"np": np}
+    exec(codegen.source(replace(naive, gradients=gradients), "kernel", block_bytes=48),  # noqa: S102
+         namespace)
+    for B in (1, 4):
+        V_c, o, U = rng.normal(size=(B, 3)), rng.integers(11, size=B), rng.normal(size=(11, 3))
+        refs = [naive_softmax_rows(v_c, int(w), U) for v_c, w in zip(V_c, o, strict=True)]
+        want = sum(r[2] + np.outer(_softmax(U @ v_c), v_c)
+                   for r, v_c in zip(refs, V_c, strict=True))
+        losses, grad_v, grad_U = namespace["kernel"](V_c, o, U)
+        np.testing.assert_allclose(grad_U, want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(grad_v, [r[1] for r in refs], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(losses, [r[0] for r in refs], rtol=1e-12)
+
+
+def _softmax(x):
+    e = np.exp(x - x.max())
+    return e / e.sum()
