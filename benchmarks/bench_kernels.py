@@ -10,6 +10,7 @@ the run every call waits 20 ms first, so their spinning thread pools are idle wh
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -69,8 +70,9 @@ def jax_baseline() -> Callable | None:
 
 def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float = 0.0,
               min_time: float = 0.0, max_rounds: int = 200) -> dict[str, float]:
-    """Median time of each fn, called in turn. The order rotates every round, so no call always
-    follows the same one (JAX frees its outputs on a thread of its own, into the next call); and
+    """Median time of each fn, called in turn. The order is shuffled every round, so no call
+    always follows the same one (JAX frees its outputs on a thread of its own, into the next call;
+    rotating the order would keep the same neighbours, only starting elsewhere); and
     `settle` seconds of sleep before each call let the thread pools of PyTorch and JAX, which spin
     for a while after their work, go idle instead of taking the cores from the next call.
 
@@ -80,10 +82,12 @@ def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float 
     for fn in fns.values():
         fn(*args)  # warm up (and jit)
     names = list(fns)
+    order = random.Random(0)
     r = 0
     while r < repeat or (r < max_rounds and min(map(sum, times.values())) < min_time):
         r += 1
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        order.shuffle(names)
+        for name in names:
             fn = fns[name]
             time.sleep(settle)
             t = time.perf_counter()
