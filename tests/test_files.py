@@ -1,0 +1,36 @@
+"""Atomic writes: the whole file or the old one, with the mode a new file normally gets."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from derive import files
+
+
+@pytest.fixture
+def umask():
+    def set_mask(mask: int) -> None:
+        os.umask(mask)
+    old = os.umask(0o022)
+    yield set_mask
+    os.umask(old)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_written_file_gets_the_mode_the_umask_gives_new_files(tmp_path, umask, mask, mode):
+    umask(mask)
+    path = tmp_path / "out" / "solutions.tex"
+    files.write_atomic(path, "x")
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert path.read_text() == "x"
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path):
+    path = tmp_path / "kernels.py"
+    path.write_text("old")
+    with pytest.raises(TypeError):
+        files.write_atomic(path, 3)  # type: ignore[arg-type]
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["kernels.py"]
