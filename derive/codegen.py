@@ -118,11 +118,11 @@ class _Emitter:
             self.lines.append(f"{name}[_b, o] -= z[:, 0]")
         return self.names[code]
 
-    def outer(self, column: sp.MatrixExpr, row: sp.MatrixExpr) -> tuple[str, str]:
-        """(left, right) with left.T @ right the (V, d) rows form of Σ_b row_b column_bᵀ."""
-        if self.is_delta(column):
-            return self.scaled_delta(), f"({self.rows(row)} / z)"
-        return self.rows(column), self.rows(row)
+    def outer(self, a: sp.MatrixExpr, b: sp.MatrixExpr) -> tuple[str, str]:
+        """(B_rows, A_rows), whose B_rows.T @ A_rows is the (V, d) rows form of Σ_b a_b b_bᵀ."""
+        if self.is_delta(b):
+            return self.scaled_delta(), f"({self.rows(a)} / z)"
+        return self.rows(b), self.rows(a)
 
     # A d×V gradient of the handout's U → the (V, d) rows array, summed over the batch.
     def param_grad(self, expr: sp.MatrixExpr) -> str:
@@ -131,7 +131,7 @@ class _Emitter:
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
         scale = "" if coeff == 1 else f"{self.scalar(coeff)} * "
         if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
-            left, right = self.outer(mats[1].arg, mats[0])
+            left, right = self.outer(mats[0], mats[1].arg)
             return f"{scale}({left}.T @ {right})"
         if mats == [n.U.matrix]:
             return f"{scale}(B * U)"
@@ -141,7 +141,7 @@ class _Emitter:
         """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
-            left, right = self.outer(mats[1].arg, mats[0])
+            left, right = self.outer(mats[0], mats[1].arg)
             # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
             # copy: twice as fast as a broadcast multiply, and a rank-1 matmul is slower still.
             self.lines += [
