@@ -85,7 +85,7 @@ def build(*, pdf: bool | None = None) -> Outputs:
         derivations = handout.derivations()
     except handout.HandoutError as exc:
         raise BuildError(str(exc)) from None
-    report = verify.verify([], seed=BUILD_SEED)
+    report = verify.verify([], seed=BUILD_SEED, derivations=derivations)
     if not report.passed:
         raise BuildError("verification failed; nothing written:\n" + verify.table(report))
     out = handouts(handout.KINDS, pdf=pdf, derivations=derivations)

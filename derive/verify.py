@@ -7,15 +7,18 @@ hide wrong gradients); the seed is reported so a failure replays.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
 
 from . import gradcheck, problems
 from .fold import entries_as_matrices
+
+if TYPE_CHECKING:
+    from .engine import Derivation
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
 # pairs, each about V·d), random directions beyond: about half a second on the CI machine.
@@ -67,25 +70,31 @@ StepError = Callable[[Any, Any], float]  # of a step from the one before it
 
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
            dtype: str = "float64", seed: int = 0, mode: str = "auto",
-           progress: Progress | None = None) -> Report:
+           progress: Progress | None = None,
+           derivations: Mapping[str, Derivation] | None = None) -> Report:
     """Run every check for the named problems (all when empty); `progress` is told what each
-    check is before it runs."""
+    check is before it runs. `derivations` holds problems already derived (derive build passes
+    the handouts'), so that none is derived twice."""
+    from . import engine
+
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
     checks: list[Check] = []
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
+        derivation = (derivations or {}).get(problem.name) or engine.derive(problem.make_loss())
         if problem.name in SCALAR:
-            checks += _scalar_checks(problem, seed, quiet)
+            checks += _scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
-            checks += _neg_sampling_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
-                                           quiet)
+            checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
+                                           np.dtype(dtype), seed, mode, quiet)
         elif problem.name == "neg-sampling-repeated":
-            checks += _repeated_checks(problem, vocab, dim, seed, mode, quiet)
+            checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet)
         elif problem.name == "skip-gram":
-            checks += _skipgram_checks(problem, vocab, dim, np.dtype(dtype), seed, mode, quiet)
+            checks += _skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype), seed,
+                                       mode, quiet)
         else:
-            checks += _problem_checks(problem, vocab, dim, batch, np.dtype(dtype), seed, mode,
-                                      quiet)
+            checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
+                                      seed, mode, quiet)
     return Report(seed, tuple(checks))
 
 
@@ -99,12 +108,11 @@ def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> Non
         raise ValueError(f"--mode must be one of {', '.join(MODES)}; got {mode}")
 
 
-def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np.dtype,
-                    seed: int, mode: str, progress: Progress) -> list[Check]:
-    from . import engine, kernels
+def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
+                    dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
+    from . import kernels
 
     rng = np.random.default_rng(seed)
-    derivation = engine.derive(problem.make_loss())
     U = rng.normal(size=(V, d))
     V_c = rng.normal(size=(B, d))
     o = rng.integers(V, size=B)
@@ -152,18 +160,18 @@ def _problem_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
-def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, B: int, dtype: np.dtype,
-                         seed: int, mode: str, progress: Progress) -> list[Check]:
+def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+                         B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress
+                         ) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
-    from . import engine, kernels
+    from . import kernels
     from . import notation as n
 
     if V < 2:
         raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
     rng = np.random.default_rng(seed)
-    derivation = engine.derive(problem.make_loss())
     U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
     K = min(10, V - 1)
     distinct = rng.choice(np.delete(np.arange(V), o), size=K, replace=False)
@@ -212,15 +220,14 @@ def _neg_sampling_checks(problem: problems.Problem, V: int, d: int, B: int, dtyp
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
-def _repeated_checks(problem: problems.Problem, V: int, d: int, seed: int, mode: str,
-                     progress: Progress) -> list[Check]:
+def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+                     seed: int, mode: str, progress: Progress) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
-    from . import engine, kernels
+    from . import kernels
     from . import notation as n
 
     rng = np.random.default_rng(seed)
-    derivation = engine.derive(problem.make_loss())
     U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
@@ -237,16 +244,15 @@ def _repeated_checks(problem: problems.Problem, V: int, d: int, seed: int, mode:
     return checks + _trace_checks(problem.name, derivation, seed)
 
 
-def _skipgram_checks(problem: problems.Problem, V: int, d: int, dtype: np.dtype, seed: int,
-                     mode: str, progress: Progress) -> list[Check]:
+def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+                     dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last."""
-    from . import engine, kernels, window
+    from . import kernels, window
     from . import notation as n
 
     rng = np.random.default_rng(seed)
-    derivation = engine.derive(problem.make_loss())
     U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
     c = int(rng.integers(V))
     outside = rng.integers(V, size=window.WINDOW)
@@ -300,13 +306,13 @@ def _window_trace_checks(problem: str, derivation: Any) -> list[Check]:
     return _step_checks(problem, chains, RTOL_STEP)
 
 
-def _scalar_checks(problem: problems.Problem, seed: int, progress: Progress) -> list[Check]:
+def _scalar_checks(problem: problems.Problem, derivation: Derivation, seed: int,
+                   progress: Progress) -> list[Check]:
     """dJ/dx, as derived, against central differences of J at random x (away from Leaky ReLU's
     kink at 0) and α; then every step of the trace."""
-    from . import engine, scalar
     from . import notation as n
+    from . import scalar
 
-    derivation = engine.derive(problem.make_loss())
     (grad,) = derivation.gradients
     rng = np.random.default_rng(seed)
     xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)

@@ -3,11 +3,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from derive import cli, kernels, verify
+from derive import cli, engine, kernels, problems, verify
+from derive import notation as n
 from derive.cli import main
 
 
@@ -43,6 +45,19 @@ def test_a_wrong_kernel_fails_and_is_named(monkeypatch):
     failed = [(c.function, c.wrt) for c in report.checks if not c.passed]
     assert failed == [("naive_softmax_batch", "V_c")]
     assert main(["verify", "--seed", "4"]) == 1
+
+
+def test_derivations_passed_in_are_the_ones_checked():
+    # derive build hands verify the handouts' derivations: a wrong one given must be the one caught.
+    naive = engine.derive(problems.get("naive-softmax").make_loss())
+    doubled = tuple(
+        replace(g, steps=(*g.steps, engine.Step(2 * g.result, "doubled", matrix=True)))
+        if g.wrt is n.v_c else g for g in naive.gradients)
+    report = verify.verify(["naive-softmax"], seed=4,
+                           derivations={"naive-softmax": replace(naive, gradients=doubled)})
+    failed = {(c.target, c.wrt) for c in report.checks if not c.passed}
+    assert failed == {("naive-softmax: derived expression", "v_c"), ("naive-softmax: trace", "v_c")}
+    assert verify.verify(["naive-softmax"], seed=4, derivations={"naive-softmax": naive}).passed
 
 
 def test_cli_table_and_exit_codes(capsys):
