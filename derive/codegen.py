@@ -47,10 +47,8 @@ class _Emitter:
             raise CodegenError(f"{derivation.loss.name} has no softmax: see sigmoid_kernel_source")
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
-        self.delta = delta = sp.MatAdd(n.y_hat.matrix, -n.y.matrix)
         self.yhat_only_in_delta = not any(
-            g.result.replace(lambda e: isinstance(e, sp.MatAdd) and set(e.args) == set(delta.args),
-                             lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
+            g.result.replace(_is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
             for g in derivation.gradients if not g.case)
         self.names: dict[str, str] = {}
         loss = derivation.loss_steps[-1].expr
@@ -79,23 +77,13 @@ class _Emitter:
             if expr.name in PER_SAMPLE:
                 return PER_SAMPLE[expr.name]
             raise CodegenError(f"{expr} is not a per-sample vector")
-        if self.is_delta(expr):
+        if _is_delta(expr):
             return self.assign(f"{self.scaled_delta()} / z", "delta")
         if isinstance(expr, sp.MatAdd):
-            onehot = [t for t in expr.args if _is_minus(t, n.y.matrix)]
-            rest = [t for t in expr.args if t not in onehot]
-            if len(onehot) == 1:
-                # x − y for one-hot y: subtract 1 at o, without building y.
-                base = self.rows(sp.MatAdd(*rest) if len(rest) > 1 else rest[0])
-                if f"{base}.copy()" in self.names:
-                    return self.names[f"{base}.copy()"]
-                name = self.assign(f"{base}.copy()", "delta")
-                self.lines.append(f"{name}[_b, o] -= 1")
-                return name
             return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
         if isinstance(expr, sp.MatMul):
             coeff, mats = _split(expr)
-            if _is_product_with_delta(expr, self.delta):
+            if _is_product_with_delta(expr):
                 code = "Uyhat - U[o]"  # U(ŷ − y) = Uŷ − u_o, Uŷ made with the softmax
             elif len(mats) == 2 and mats[0] == n.U.matrix:
                 code = f"{self.rows(mats[1])} @ U"
@@ -105,9 +93,6 @@ class _Emitter:
                 raise CodegenError(f"no kernel form for {expr}")
             return self.assign(code if coeff == 1 else f"{self.scalar(coeff)} * {code}", "r")
         raise CodegenError(f"no kernel form for {expr}")
-
-    def is_delta(self, expr: sp.MatrixExpr) -> bool:
-        return isinstance(expr, sp.MatAdd) and set(expr.args) == set(self.delta.args)
 
     def scaled_delta(self) -> str:
         """The name of z(ŷ − y) = e − zy, the (B, V) exponentials with z taken off at o."""
@@ -120,7 +105,7 @@ class _Emitter:
 
     def outer(self, a: sp.MatrixExpr, b: sp.MatrixExpr) -> tuple[str, str]:
         """(B_rows, A_rows), whose B_rows.T @ A_rows is the (V, d) rows form of Σ_b a_b b_bᵀ."""
-        if self.is_delta(b):
+        if _is_delta(b):
             return self.scaled_delta(), f"({self.rows(a)} / z)"
         return self.rows(b), self.rows(a)
 
@@ -193,10 +178,6 @@ class _Emitter:
 _INDEXES = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
 
 
-def _is_minus(term: sp.MatrixExpr, sym: sp.MatrixSymbol) -> bool:
-    return isinstance(term, sp.MatMul) and term.args == (-1, sym)
-
-
 def _split(m: sp.MatMul) -> tuple[sp.Expr, list[sp.MatrixExpr]]:
     coeff = sp.Mul(*[a for a in m.args if not getattr(a, "is_Matrix", False)])
     return coeff, [a for a in m.args if getattr(a, "is_Matrix", False)]
@@ -210,7 +191,7 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     logit = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
     logits = em.logits(logit, "dots")
-    product = any(_is_product_with_delta(e, em.delta)
+    product = any(_is_product_with_delta(e)
                   for g in grads.values() for e in sp.preorder_traversal(g))
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
                  *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes)),
@@ -303,13 +284,20 @@ def _batch_softmax(logits: str, product: bool) -> list[str]:
     ]
 
 
-def _is_product_with_delta(e: sp.Basic, delta: sp.MatAdd) -> bool:
+_DELTA_TERMS = frozenset({n.y_hat.matrix, -n.y.matrix})
+
+
+def _is_delta(e: sp.Basic) -> bool:
+    """Whether e is ŷ − y, in whatever order SymPy keeps its terms."""
+    return isinstance(e, sp.MatAdd) and set(e.args) == _DELTA_TERMS
+
+
+def _is_product_with_delta(e: sp.Basic) -> bool:
     """Whether e is c·U(ŷ − y), which the kernels evaluate as c·(Uŷ − u_o)."""
     if not isinstance(e, sp.MatMul):
         return False
     mats = _split(e)[1]
-    return len(mats) == 2 and mats[0] == n.U.matrix and isinstance(mats[1], sp.MatAdd) \
-        and set(mats[1].args) == set(delta.args)
+    return len(mats) == 2 and mats[0] == n.U.matrix and _is_delta(mats[1])
 
 
 # Losses without a softmax (negative sampling): the matrix forms over a batch of B samples, each
