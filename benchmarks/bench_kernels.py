@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--numpy-only", action="store_true",
                         help="skip PyTorch and JAX even when installed")
     args = parser.parse_args()
+    if args.repeat < 1 or args.min_time < 0:
+        parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
+                     f"and {args.min_time}")
     rng = np.random.default_rng(0)
     extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline()}
     extra = {k: v for k, v in extra.items() if v is not None}
