@@ -12,19 +12,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import handout, tex
+from . import verify
+from .codegen import cache
+from .errors import BuildError, HandoutError, TexError
 from .files import write_atomic
+from .render import handout, tex
 
 # A fixed seed, so the same sources give the same verification.json, byte for byte.
 BUILD_SEED = 224
-
-
-class BuildError(Exception):
-    """The build stopped; nothing was written. `code` is the CLI's exit status."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -48,16 +43,16 @@ def handouts(kinds: Iterable[str], *, pdf: bool | None = None, templates: Path |
              derivations: dict | None = None) -> Outputs:
     """The .tex of each handout kind, and its PDF when `pdf` (None: when TeX is installed)."""
     if templates is not None and not templates.is_dir():
-        raise BuildError(f"--templates {templates}: no such folder", code=2)
+        raise ValueError(f"--templates {templates}: no such folder")
     engine = tex.find_engine()
     if pdf and not engine.available:
-        raise BuildError("--pdf needs a TeX engine (pdflatex); on Debian/Ubuntu install: "
-                         f"apt-get install {' '.join(tex.DEBIAN_PACKAGES)}", code=2)
+        raise ValueError("--pdf needs a TeX engine (pdflatex); on Debian/Ubuntu install: "
+                         f"apt-get install {' '.join(tex.DEBIAN_PACKAGES)}")
     try:
         ctx = handout.context(derivations or handout.derivations(), title=title, course=course)
         env = handout.environment(templates)
         sources = {kind: handout.render(kind, ctx, env) for kind in kinds}
-    except handout.HandoutError as exc:
+    except HandoutError as exc:
         raise BuildError(str(exc)) from None
     out = Outputs({f"{kind}.tex": src.encode() for kind, src in sources.items()})
     if pdf is False:
@@ -72,24 +67,25 @@ def handouts(kinds: Iterable[str], *, pdf: bool | None = None, templates: Path |
         for kind, future in futures.items():
             try:
                 out.files[f"{kind}.pdf"] = future.result()
-            except tex.TexError as exc:
+            except TexError as exc:
                 raise BuildError(f"TeX failed on {kind}.tex:\n{exc.excerpt}") from None
     return out
 
 
 def build(*, pdf: bool | None = None) -> Outputs:
-    """The main job: derive and verify every problem, export the kernels, typeset both handouts."""
-    from . import kernels, verify
-
+    """The main job: derive and verify every problem, export the kernels, typeset both handouts.
+    Each problem is derived once, and the kernels and checks reuse those derivations."""
     try:
         derivations = handout.derivations()
-    except handout.HandoutError as exc:
+    except HandoutError as exc:
         raise BuildError(str(exc)) from None
+    # Stored in the kernel cache when it is cold, so the checks' kernels are these derivations'.
+    kernels_source = cache.cached_source(derivations)
     report = verify.verify([], seed=BUILD_SEED, derivations=derivations)
     if not report.passed:
         raise BuildError("verification failed; nothing written:\n" + verify.table(report))
     out = handouts(handout.KINDS, pdf=pdf, derivations=derivations)
-    out.files["kernels.py"] = kernels.module_source().encode()
+    out.files["kernels.py"] = kernels_source.encode()
     out.files["verification.json"] = (json.dumps(report.as_json(), indent=2) + "\n").encode()
     checks = len(report.checks)
     problems = "1 problem" if len(derivations) == 1 else f"{len(derivations)} problems"

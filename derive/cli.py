@@ -1,4 +1,10 @@
-"""The `derive` command: a thin shell over the library. Exit 0 ok, 1 a check failed, 2 usage."""
+"""The `derive` command: a thin shell over the library. Exit 0 ok, 1 a check failed, 2 usage.
+
+Each subcommand is one function (`set_defaults(run=…)`) that calls the library and prints what it
+returns; `main` maps exceptions to exit codes in one place: DeriveError (derive could not do it)
+exits 1 with its message, ValueError and OSError (bad arguments or input) exit 2, never a
+traceback. The library loads only when a command runs, so `derive --help` stays fast.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from .problems import PROBLEMS, UnknownProblem, get
+from .errors import DeriveError
+from .problems import PROBLEMS, get
 
 EPILOG = """examples:
   derive build                         the main job: derive, verify, export kernels, typeset
@@ -39,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the problems derive knows",
                    description="List the problems derive knows, one a line.",
                    epilog="example:\n  derive list",
-                   formatter_class=argparse.RawDescriptionHelpFormatter)
+                   formatter_class=argparse.RawDescriptionHelpFormatter).set_defaults(run=_list)
 
     show = sub.add_parser(
         "show", help="show a problem's derivation, step by step",
@@ -53,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="text for reading (default), latex for a handout, json for tools")
     show.add_argument("--code", action="store_true",
                       help="print the NumPy kernel generated from the derivation instead")
+    show.set_defaults(run=_show)
 
     export = sub.add_parser(
         "export", help="write the generated kernels as a standalone NumPy module",
@@ -63,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     export.add_argument("-o", "--output", default="output/kernels.py", metavar="FILE",
                         help="where to write (default: output/kernels.py)")
+    export.set_defaults(run=_export)
 
     verify = sub.add_parser(
         "verify", help="check every gradient against finite differences",
@@ -97,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "skipgram (whichever it defines), with the course's signatures, "
                              "against finite differences and derive's own. This IMPORTS and RUNS "
                              "the file's code: use it only on code you trust.")
+    verify.set_defaults(run=_verify)
 
     build = sub.add_parser(
         "build", help="the main job: derive, verify, export kernels, typeset both handouts",
@@ -111,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("-o", "--output", default="output", metavar="DIR",
                        help="output folder (default: output)")
     _pdf_flags(build)
+    build.set_defaults(run=_build)
 
     hand = sub.add_parser(
         "handout", help="typeset the question and/or solution handout",
@@ -138,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a folder of templates overriding ours (sandboxed)")
     hand.add_argument("--title", default=None, metavar="TEXT", help="the handout title")
     hand.add_argument("--course", default=None, metavar="TEXT", help="the course name")
+    hand.set_defaults(run=_build)
     _check_steps_parser(sub)
     return parser
 
@@ -175,6 +187,7 @@ def _check_steps_parser(sub: Any) -> None:
                      help="shape of a derivative: denominator (the course's: ∂J/∂v_c has the "
                           "shape of v_c; default) or numerator (transposed)")
     cmd.add_argument("--json", action="store_true", help="one JSON object per step")
+    cmd.set_defaults(run=_check_steps)
 
 
 def _check_steps(args: argparse.Namespace) -> int:
@@ -186,11 +199,9 @@ def _check_steps(args: argparse.Namespace) -> int:
         report = steps.check_text(text, aliases=args.alias, layout=args.layout)
     except steps.ReadError as exc:
         where = f"{name}:{exc.line}:{exc.col}: " if exc.line else f"{name}: "
-        print(f"derive check-steps: {where}{exc.message}", file=sys.stderr)
-        return 2
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        print(f"derive check-steps: {name}: {exc}", file=sys.stderr)
-        return 2
+        raise ValueError(f"{where}{exc.message}") from None
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"{name}: {exc}") from None
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -221,50 +232,54 @@ def _pdf_flags(cmd: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "list":
-        for p in PROBLEMS.values():
-            print(f"{p.name:16} {p.summary}")
-        return 0
-    if args.command == "show":
-        return _show(args.problem, args.format, code=args.code)
-    if args.command == "export":
-        return _export(args.output)
-    if args.command == "verify":
-        return _verify(args)
-    if args.command in ("build", "handout"):
-        return _build(args)
-    if args.command == "check-steps":
-        return _check_steps(args)
-    parser.print_help()
-    return 2
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DeriveError as exc:
+        print(f"derive {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"derive {args.command}: {_reason(exc)}", file=sys.stderr)
+        return 2
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, for the one line a usage error prints."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return str(exc)
+
+
+def _list(args: argparse.Namespace) -> int:
+    for p in PROBLEMS.values():
+        print(f"{p.name:16} {p.summary}")
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import build, handout
+    from . import build
+    from .render import handout
 
-    prog = f"derive {args.command}"
     folder = Path(args.output)
     if folder.exists() and not folder.is_dir():
-        print(f"{prog}: {folder} is a file; -o wants a folder", file=sys.stderr)
-        return 2
+        raise ValueError(f"{folder} is a file; -o wants a folder")
+    if args.command == "build":
+        out = build.build(pdf=args.pdf)
+    else:
+        out = build.handouts(
+            args.kinds or handout.KINDS, pdf=args.pdf,
+            templates=Path(args.templates) if args.templates else None,
+            title=handout.DEFAULT_TITLE if args.title is None else args.title,
+            course=handout.DEFAULT_COURSE if args.course is None else args.course)
     try:
-        if args.command == "build":
-            out = build.build(pdf=args.pdf)
-        else:
-            out = build.handouts(
-                args.kinds or handout.KINDS, pdf=args.pdf,
-                templates=Path(args.templates) if args.templates else None,
-                title=handout.DEFAULT_TITLE if args.title is None else args.title,
-                course=handout.DEFAULT_COURSE if args.course is None else args.course)
         written = out.write(folder)
-    except build.BuildError as exc:
-        print(f"{prog}: {exc}", file=sys.stderr)
-        return exc.code
     except OSError as exc:
-        print(f"{prog}: cannot write to {folder}: {exc.strerror}", file=sys.stderr)
-        return 2
+        raise ValueError(f"cannot write to {folder}: {exc.strerror}") from None
     for note in out.notes:
         print(note)
     print("wrote:")
@@ -283,19 +298,15 @@ def _verify(args: argparse.Namespace) -> int:
     from . import verify
 
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
-    try:
-        for name in args.problems:
-            get(name)
-        if args.against is not None:
-            report = _against(args, seed)
-        else:
-            with _progress_line() as progress:
-                report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
-                                       batch=args.batch, dtype=args.dtype, seed=seed,
-                                       mode=args.mode, progress=progress)
-    except ValueError as exc:
-        print(f"derive verify: {exc}", file=sys.stderr)
-        return 2
+    for name in args.problems:
+        get(name)
+    if args.against is not None:
+        report = _against(args, seed)
+    else:
+        with _progress_line() as progress:
+            report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
+                                   batch=args.batch, dtype=args.dtype, seed=seed,
+                                   mode=args.mode, progress=progress)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
@@ -328,7 +339,7 @@ def _progress_line() -> Iterator[Callable[[str], None] | None]:
 def _against(args: argparse.Namespace, seed: int) -> Any:
     from pathlib import Path
 
-    from . import against
+    from .verify import against
 
     if args.problems:
         raise ValueError("give PROBLEM names or --against FILE, not both")
@@ -337,48 +348,38 @@ def _against(args: argparse.Namespace, seed: int) -> Any:
     return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed)
 
 
-def _export(output: str) -> int:
+def _export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import files, kernels
+    from . import files
+    from .codegen import cache
 
-    path = Path(output)
+    path = Path(args.output)
     if path.is_dir():
-        print(f"derive export: {output} is a folder; give a file name such as "
-              f"{path / 'kernels.py'}", file=sys.stderr)
-        return 2
+        raise ValueError(f"{args.output} is a folder; give a file name such as "
+                         f"{path / 'kernels.py'}")
+    source = cache.module_source()
     try:
-        files.write_atomic(path, kernels.module_source())
+        files.write_atomic(path, source)
     except OSError as exc:
-        print(f"derive export: cannot write {output}: {exc.strerror}", file=sys.stderr)
-        return 2
-    print(f"wrote {output}")
+        raise ValueError(f"cannot write {args.output}: {exc.strerror}") from None
+    print(f"wrote {args.output}")
     return 0
 
 
-def _show(name: str, fmt: str, *, code: bool = False) -> int:
-    try:
-        problem = get(name)
-    except UnknownProblem as exc:
-        print(f"derive show: {exc}", file=sys.stderr)
-        return 2
-    from . import engine, report
+def _show(args: argparse.Namespace) -> int:
+    problem = get(args.problem)
+    from . import calculus, codegen
+    from .render import report
 
-    try:
-        derivation = engine.derive(problem.make_loss())
-    except engine.DerivationError as exc:
-        print(f"derive show: {exc}", file=sys.stderr)
-        return 1
-    if code:
-        from . import codegen, kernels
-
-        if name not in kernels.KERNELS:
-            print(f"derive show: {name} has no kernel", file=sys.stderr)
-            return 2
-        sys.stdout.write(codegen.source(derivation, kernels.KERNELS[name]))
-    elif fmt == "json":
+    if args.code and problem.name not in codegen.KERNELS:
+        raise ValueError(f"{problem.name} has no kernel; kernels: {', '.join(codegen.KERNELS)}")
+    derivation = calculus.derive(problem.make_loss())
+    if args.code:
+        sys.stdout.write(codegen.source(derivation, codegen.KERNELS[problem.name]))
+    elif args.format == "json":
         print(json.dumps(report.data(derivation, problem.title), indent=2, ensure_ascii=False))
-    elif fmt == "latex":
+    elif args.format == "latex":
         sys.stdout.write(report.latex(derivation))
     else:
         sys.stdout.write(report.text(derivation, problem.title))

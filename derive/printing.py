@@ -12,7 +12,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
-from .functions import Sigmoid
+from .calculus.functions import Sigmoid
 
 
 def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:

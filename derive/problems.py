@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .engine import Loss
+    from .calculus.records import Loss
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Problem:
 
     def _repr_latex_(self) -> str:
         """Jupyter shows the problem as its derivation, typeset."""
-        from .engine import derive
+        from .calculus import derive
 
         return derive(self.make_loss())._repr_latex_()
 
@@ -31,7 +31,7 @@ class Part:
     """A rubric Part worth `points`: steps of chain `chain`, from the step whose rule is `start`
     (default: where this question's previous Part of the chain stopped, or the chain's start)
     through the step whose rule is `through` (default: the chain's end). Chains are named by
-    `engine.Gradient.key` ("v_c", "U", "u_w (w = o)", …) or "J" for the loss rewrite."""
+    `Gradient.key` ("v_c", "U", "u_w (w = o)", …) or "J" for the loss rewrite."""
 
     chain: str
     points: float
@@ -57,74 +57,75 @@ class Question:
 
 
 def _naive_softmax() -> Loss:
-    from . import engine
+    from . import calculus
 
-    return engine.Loss("naive-softmax", engine.neg_log_softmax(), engine.Softmax(engine.logit))
+    return calculus.Loss("naive-softmax", calculus.neg_log_softmax(),
+                         calculus.Softmax(calculus.logit))
 
 
 def _cross_entropy() -> Loss:
     import sympy as sp
 
-    from . import engine
+    from . import calculus
     from . import notation as n
 
     J = -sp.Sum(n.y.indexed[n.w] * sp.log(n.y_hat.indexed[n.w]), (n.w, 0, n.V - 1))
-    return engine.Loss("cross-entropy", J, engine.Softmax(engine.logit))
+    return calculus.Loss("cross-entropy", J, calculus.Softmax(calculus.logit))
 
 
 def _sigmoid() -> Loss:
-    from . import engine
+    from . import calculus
     from . import notation as n
-    from .functions import sigmoid
+    from .calculus.functions import sigmoid
 
-    return engine.Loss("sigmoid", sigmoid(n.x_scalar), None, wrt=(n.x,), column_cases=False)
+    return calculus.Loss("sigmoid", sigmoid(n.x_scalar), None, wrt=(n.x,), column_cases=False)
 
 
 def _leaky_relu() -> Loss:
     import sympy as sp
 
-    from . import engine
+    from . import calculus
     from . import notation as n
 
-    return engine.Loss("leaky-relu", sp.Max(n.alpha * n.x_scalar, n.x_scalar), None, wrt=(n.x,),
+    return calculus.Loss("leaky-relu", sp.Max(n.alpha * n.x_scalar, n.x_scalar), None, wrt=(n.x,),
                        column_cases=False)
 
 
 def _neg_sampling() -> Loss:
     import sympy as sp
 
-    from . import engine
+    from . import calculus
     from . import notation as n
-    from .functions import sigmoid
+    from .calculus.functions import sigmoid
 
     def dot(u: sp.Indexed) -> sp.Expr:  # uᵀv_c, entry by entry
         return sp.Sum(u * n.v_c.indexed[n.i], (n.i, 0, n.d - 1))
     positive = -sp.log(sigmoid(dot(n.u_o.indexed[n.i])))
     negatives = -sp.Sum(sp.log(sigmoid(-dot(n.U_neg.indexed[n.i, n.k2]))), (n.k2, 0, n.K - 1))
-    return engine.Loss("neg-sampling", positive + negatives, None,
+    return calculus.Loss("neg-sampling", positive + negatives, None,
                        wrt=(n.v_c, n.u_o, n.U_neg), column_cases=False)
 
 
 def _neg_sampling_repeated() -> Loss:
     import sympy as sp
 
-    from . import engine
+    from . import calculus
     from . import notation as n
-    from .functions import sigmoid
+    from .calculus.functions import sigmoid
 
     # The K samples w_1 … w_K, repeats allowed, grouped by word: Σ_s f(w_s) = Σ_w n_w f(w).
-    positive = -sp.log(sigmoid(engine.logit(n.o)))
-    negatives = -sp.Sum(n.counts.indexed[n.w2] * sp.log(sigmoid(-engine.logit(n.w2))),
+    positive = -sp.log(sigmoid(calculus.logit(n.o)))
+    negatives = -sp.Sum(n.counts.indexed[n.w2] * sp.log(sigmoid(-calculus.logit(n.w2))),
                         (n.w2, 0, n.V - 1))
-    return engine.Loss("neg-sampling-repeated", positive + negatives, None, wrt=(n.U,))
+    return calculus.Loss("neg-sampling-repeated", positive + negatives, None, wrt=(n.U,))
 
 
 def _skip_gram() -> Loss:
-    from . import engine
+    from . import calculus
     from . import notation as n
-    from .window import skipgram_loss
+    from .calculus.window import skipgram_loss
 
-    return engine.Loss("skip-gram", skipgram_loss(), None, wrt=(n.v_c, n.U, n.v_w),
+    return calculus.Loss("skip-gram", skipgram_loss(), None, wrt=(n.v_c, n.U, n.v_w),
                        column_cases=False, pair=_naive_softmax())
 
 
@@ -251,7 +252,7 @@ QUESTIONS: tuple[Question, ...] = (
 
 
 class UnknownProblem(ValueError):
-    """A problem name that is not in PROBLEMS."""
+    """A problem name that is not in PROBLEMS: the caller's mistake (exit 2), not derive's."""
 
 
 def get(name: str) -> Problem:

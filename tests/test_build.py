@@ -5,10 +5,10 @@ import subprocess
 
 import pytest
 
-from derive import rules
+from derive.calculus import rules
 from derive.cli import main
 
-from .test_tex import pdf_text, require_tex
+from .render.test_tex import pdf_text, require_tex
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_usage_errors_exit_2(tmp_path, capsys, argv, message):
 
 def test_without_tex_the_tex_files_are_written_and_the_packages_named(tmp_path, monkeypatch,
                                                                       capsys):
-    from derive import tex
+    from derive.render import tex
 
     monkeypatch.setattr(tex, "find_engine", lambda: tex.Engine(None, None))
     assert main(["handout", "-o", str(tmp_path)]) == 0

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from derive import cs224n
-from derive.gradcheck import relative_error
+from derive.verify.gradcheck import relative_error
 
 TOKENS = ["a", "b", "c", "d", "e"]
 WORD2IND = {t: i for i, t in enumerate(TOKENS)}

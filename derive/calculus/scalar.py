@@ -1,0 +1,118 @@
+"""Derivatives of functions of one scalar x (σ, Leaky ReLU), step by step.
+
+The same records as the engine's (Step, Gradient, Derivation), so printing, verification and the
+handouts treat them as they treat a loss. Each rule is a fact about a function, not about a
+problem: σ's definition, the power rule, the derivative of exp, e^{−x}/(1 + e^{−x}) = 1 − σ(x),
+and max(αx, x) for 0 < α < 1 as two pieces. Every step is checked at random x (away from 0, where
+Leaky ReLU has no derivative) and α, and the result against SymPy's own derivative.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .. import notation as n
+from ..errors import DerivationError
+from .check import RTOL, max_error, trace
+from .functions import sigmoid
+from .records import Derivation, Gradient, Loss, Step
+
+x = n.x_scalar
+POINTS = 24
+SEED = 20261125
+
+
+def sigmoid_definition(expr: sp.Expr) -> sp.Expr:
+    """σ(a) = 1 / (1 + exp(−a))."""
+    return expr.replace(lambda e: isinstance(e, sigmoid), lambda e: 1 / (1 + sp.exp(-e.args[0])))
+
+
+def max_as_pieces(expr: sp.Expr) -> sp.Expr:
+    """max(αx, x) = αx if x < 0, else x: for 0 < α < 1, αx > x exactly when x < 0."""
+    def pieces(m: sp.Max) -> sp.Expr:
+        scaled = next((a for a in m.args if a != x), None)
+        if len(m.args) != 2 or x not in m.args or scaled is None or scaled / x != n.alpha:
+            return m
+        return sp.Piecewise((scaled, x < 0), (x, True))
+    return expr.replace(lambda e: isinstance(e, sp.Max), pieces)
+
+
+def power_rule(expr: sp.Expr) -> sp.Expr:
+    """d/dx g^p = p g^{p−1} dg/dx, the derivative of g left to the next rule."""
+    def apply(d: sp.Derivative) -> sp.Expr:
+        g, p = d.expr.args
+        return p * g ** (p - 1) * sp.Derivative(g, x, evaluate=False)
+    return expr.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sp.Pow)
+                        and not e.expr.exp.has(x), apply)
+
+
+def _evaluate_derivatives(expr: sp.Expr, of: type = sp.Basic) -> sp.Expr:
+    """Every unevaluated derivative of an `of` in `expr`, worked out by SymPy."""
+    return expr.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, of),
+                        lambda e: e.doit())
+
+
+def derivative_of_pieces(expr: sp.Expr) -> sp.Expr:
+    """The derivative of a piecewise function is the derivative of each piece (x ≠ 0)."""
+    return _evaluate_derivatives(expr, sp.Piecewise)
+
+
+def derivative_of_exp(expr: sp.Expr) -> sp.Expr:
+    """d/dx (1 + exp(−x)) = −exp(−x): what derivatives remain are evaluated."""
+    return _evaluate_derivatives(expr)
+
+
+def split_logistic(expr: sp.Expr) -> sp.Expr:
+    """e^{−x} / (1 + e^{−x})² = 1/(1 + e^{−x}) · (1 − 1/(1 + e^{−x})), kept unevaluated."""
+    g = 1 + sp.exp(-x)
+    if expr != sp.exp(-x) / g ** 2:
+        return expr
+    return sp.Mul(1 / g, sp.Add(1, -1 / g, evaluate=False), evaluate=False)
+
+
+def recognise_sigmoid(expr: sp.Expr) -> sp.Expr:
+    """1 / (1 + exp(−x)) = σ(x), wherever it stands."""
+    return expr.xreplace({1 / (1 + sp.exp(-x)): sigmoid(x)})
+
+
+LOSS_RULES = [("definition of σ", sigmoid_definition),
+              ("max(αx, x) for 0 < α < 1", max_as_pieces)]
+GRADIENT_RULES = [("power rule", power_rule), ("derivative of each piece", derivative_of_pieces),
+                  ("derivative of exp", derivative_of_exp),
+                  ("rearrange", split_logistic), ("definition of σ", recognise_sigmoid)]
+
+
+def derive(loss: Loss, *, check: bool = True) -> Derivation:
+    """dJ/dx for a loss of the scalar x, with its trace; each step checked unless told not."""
+    samples = _points()
+    values = (lambda s: _values(s.expr, samples)) if check else None
+    loss_steps = trace(Step(loss.expr, "definition"), LOSS_RULES, values, "J")
+    start = Step(sp.Derivative(loss_steps[-1].expr, x, evaluate=False), "derivative")
+    steps = trace(start, GRADIENT_RULES, values, "x")
+    if check:
+        err = max_error(_values(steps[-1].expr, samples), _values(sp.diff(loss.expr, x), samples))
+        if not err <= RTOL:
+            raise DerivationError(f"d{loss.name}/dx = {steps[-1].expr} disagrees with SymPy's "
+                                  f"derivative: max relative error {err:.3g}", chain="x",
+                                  rule=steps[-1].rule)
+    # The last step states the whole result, as a matrix form does for a vector gradient.
+    steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
+    return Derivation(loss, tuple(loss_steps), (Gradient(n.x, (), tuple(steps)),),
+                      checked_at="random x away from 0")
+
+
+def _points() -> list[np.ndarray]:
+    """Random x in ±(0.1, 4), away from Leaky ReLU's kink, and α in (0.05, 0.95)."""
+    rng = np.random.default_rng(SEED)
+    xs = rng.uniform(0.1, 4, POINTS) * rng.choice([-1.0, 1.0], POINTS)
+    return [xs, rng.uniform(0.05, 0.95, POINTS)]
+
+
+def _values(expr: sp.Expr, samples: list[np.ndarray]) -> list[np.ndarray]:
+    f = sp.lambdify([x, n.alpha], expr.doit() if expr.has(sp.Derivative) else expr, "numpy")
+    return [np.broadcast_to(np.asarray(f(*samples), dtype=float), samples[0].shape)]
+
+
+def step_error(before: Step, after: Step) -> float:
+    samples = _points()
+    return max_error(_values(before.expr, samples), _values(after.expr, samples))

@@ -1,0 +1,65 @@
+"""What `derive verify` found: one Check a gradient, function or step, and the whole Report."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Check:
+    target: str
+    function: str
+    wrt: str
+    mode: str
+    max_rel_error: float
+    tolerance: float
+    passed: bool
+    worst_index: tuple[int, ...] | None
+    # The likely cause of a failure, when the difference has a recognisable shape (--against).
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    seed: int
+    checks: tuple[Check, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"passed": self.passed, "seed": self.seed,
+                "checks": [_json_check(c) for c in self.checks]}
+
+
+def _json_check(c: Check) -> dict[str, Any]:
+    out = asdict(c)
+    out["worst_index"] = list(c.worst_index) if c.worst_index is not None else None
+    if not np.isfinite(c.max_rel_error):
+        out["max_rel_error"] = str(c.max_rel_error)
+    return out
+
+
+def table(report: Report) -> str:
+    """The checks as an aligned table, FAIL rows marked, the seed to replay at the end."""
+    head = ("target", "function", "wrt", "mode", "max rel err", "tol", "result", "worst")
+    rows = [head] + [
+        (c.target, c.function, c.wrt, c.mode, f"{c.max_rel_error:.2e}", f"{c.tolerance:.1e}",
+         "pass" if c.passed else "FAIL", "" if c.worst_index is None else str(c.worst_index))
+        for c in report.checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    # One line a gradient: finite differences and derive usually agree on the cause.
+    causes = list(dict.fromkeys(f"  {c.function} {c.wrt}: {c.cause}"
+                                for c in report.checks if not c.passed and c.cause))
+    if causes:
+        lines += ["", "likely causes:", *causes]
+    failed = sum(not c.passed for c in report.checks)
+    verdict = (f"all {len(report.checks)} checks passed" if not failed
+               else f"{failed} of {len(report.checks)} checks FAILED")
+    replay = f"seed {report.seed}; replay with --seed {report.seed}"
+    return "\n".join(lines) + f"\n\n{verdict} ({replay})\n"
