@@ -127,3 +127,21 @@ def test_page_one_renders_to_an_image(built, tmp_path):
                     str(built / "solutions.pdf"), str(tmp_path / "page")], check=True)
     (png,) = tmp_path.glob("page*.png")
     assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 5_000
+
+
+def test_build_derives_each_problem_once(tmp_path, monkeypatch):
+    # With a cold kernel cache, too: the kernels are printed from the handouts' derivations.
+    from derive import problems
+    from derive.calculus import scalar, vector, window
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    counts: dict[str, int] = {}
+    for module in (vector, scalar, window):
+        real = module.derive
+
+        def counted(loss, *args, real=real, **kwargs):
+            counts[loss.name] = counts.get(loss.name, 0) + 1
+            return real(loss, *args, **kwargs)
+        monkeypatch.setattr(module, "derive", counted)
+    assert main(["build", "-o", str(tmp_path / "out"), "--no-pdf"]) == 0
+    assert counts == {name: 1 for name in problems.PROBLEMS}

@@ -162,3 +162,45 @@ def test_help_lists_check_steps(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "derive check-steps my_answer.tex" in capsys.readouterr().out
+
+
+def _unfoldable_problem(monkeypatch):
+    """A problem whose loss derive cannot fold back into matrix form: (−log ŷ_o)²."""
+    from derive import engine, problems
+
+    def make_loss():
+        return engine.Loss("squared", engine.neg_log_softmax() ** 2, engine.Softmax(engine.logit))
+    problem = problems.Problem("squared", "Squared loss", "(−log ŷ_o)²", make_loss)
+    monkeypatch.setitem(problems.PROBLEMS, "squared", problem)
+
+
+def test_a_loss_derive_cannot_fold_exits_1_with_the_reason_and_no_traceback(monkeypatch, capsys):
+    _unfoldable_problem(monkeypatch)
+    assert main(["show", "squared"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("derive show: cannot fold exp(")
+    assert "into a vector" in err and "Traceback" not in err
+
+
+def test_a_project_failure_in_verify_is_exit_1_not_a_usage_error(monkeypatch, capsys):
+    _unfoldable_problem(monkeypatch)
+    assert main(["verify", "squared", "--seed", "1"]) == 1
+    assert capsys.readouterr().err.startswith("derive verify: cannot fold exp(")
+
+
+def test_show_code_does_not_import_the_kernels_module():
+    # Finding one kernel's name must not generate (and run) every kernel.
+    script = ("import sys, io, contextlib; from derive.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+              "    code = main(['show', 'naive-softmax', '--code'])\n"
+              "assert code == 0 and 'def _naive_softmax_kernel(' in out.getvalue()\n"
+              "print(sorted(m for m in sys.modules if m == 'derive.kernels'))\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == "[]"
+
+
+def test_show_code_of_a_problem_without_a_kernel_is_a_usage_error(capsys):
+    assert main(["show", "sigmoid", "--code"]) == 2
+    assert capsys.readouterr().err == ("derive show: sigmoid has no kernel; kernels: "
+                                       "naive-softmax, neg-sampling\n")
