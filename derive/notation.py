@@ -99,3 +99,13 @@ MACROS: dict[str, str] = {
     "uo": COLUMN_LATEX[U.indexed].format("o"), "yhat": y_hat.latex, "y": y.latex,
     "uk": COLUMN_LATEX[U_neg.indexed].format("k"), "Uneg": U_neg.latex, "vw": v_w.latex,
 }
+
+# The shape convention above, as the questions handout states it to students (our prose, with the
+# macros above; a template places it without typing a formula of its own).
+CONVENTIONS_LATEX = (
+    r"Vectors are columns: $\U \in \mathbb{R}^{d \times V}$ holds the outside vectors $\uw$ as its"
+    "\n"
+    r"columns, $\vc \in \mathbb{R}^{d}$ is the centre vector, "
+    r"$\yhat = \operatorname{softmax}(\U^\top \vc)$"
+    "\n"
+    r"and the one-hot $\y$ are in $\mathbb{R}^{V}$, and $o$ is the true outside word.")

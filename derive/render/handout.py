@@ -151,6 +151,7 @@ def context(derivations: dict[str, Derivation], *, title: str = DEFAULT_TITLE,
     return {
         "title": title, "course": course,
         "macros": [TeX(rf"\newcommand{{\{name}}}{{{body}}}") for name, body in n.MACROS.items()],
+        "conventions": TeX(n.CONVENTIONS_LATEX),
         "questions": views,
         "total_points": sum(v.points for v in views),
     }

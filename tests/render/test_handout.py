@@ -155,3 +155,16 @@ def test_scalar_questions_reach_the_derivative_in_sigma_and_in_pieces(all_ctx):
     assert [r.rhs for r in e.results] == [
         r"\begin{cases} \alpha & \text{for}\: x < 0 \\1 & \text{otherwise} \end{cases}"]
     assert r"\max" in e.prompt and problems.LOSS not in e.prompt
+
+
+def test_the_question_and_solution_templates_type_no_formula():
+    # Layout only: math in them is a printed value placed between $…$, never typed.
+    import re
+    from pathlib import Path
+
+    import derive.templates
+
+    folder = Path(derive.templates.__file__).parent
+    for name in ("questions.tex.j2", "solutions.tex.j2", "header.tex.j2"):
+        text = (folder / name).read_text(encoding="utf-8")
+        assert re.sub(r"\$\\VAR\{[^}]*\}\$", "", text).count("$") == 0, name
