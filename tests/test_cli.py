@@ -84,12 +84,44 @@ def test_python_dash_m_and_help_do_not_import_sympy():
     assert run.returncode == 0 and "naive-softmax" in run.stdout
 
 
-@pytest.mark.parametrize("name", ["naive-softmax", "cross-entropy", "sigmoid", "leaky-relu",
-                                  "neg-sampling"])
+# Each problem's gradients: (wrt, case, result as text, the LaTeX of what is differentiated by).
+_SOFTMAX_RESULTS = [("v_c", None, "U(ŷ - y)", r"\mathbf{v}_c"),
+                    ("U", None, "v_c(ŷ - y)ᵀ", r"\mathbf{U}"),
+                    ("u_w", "w = o", "(ŷ_w - 1) v_c", r"\mathbf{u}_w"),
+                    ("u_w", "w != o", "ŷ_w v_c", r"\mathbf{u}_w")]
+SHOWN_RESULTS = {
+    "naive-softmax": _SOFTMAX_RESULTS,
+    "cross-entropy": _SOFTMAX_RESULTS,
+    "sigmoid": [("x", None, "(1 - σ(x))*σ(x)", "x")],
+    "leaky-relu": [("x", None, "{α if x < 0; 1 otherwise}", "x")],
+    "neg-sampling": [("v_c", None, "-σ(-u_oᵀv_c) u_o + U_neg σ(U_negᵀv_c)", r"\mathbf{v}_c"),
+                     ("u_o", None, "-σ(-u_oᵀv_c) v_c", r"\mathbf{u}_o"),
+                     ("U_neg", None, "v_c(σ(U_negᵀv_c))ᵀ", r"\mathbf{U}_{\text{neg}}")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHOWN_RESULTS))
 @pytest.mark.parametrize("fmt", ["text", "latex", "json"])
 def test_every_problem_shows_in_every_format(name, fmt, capsys):
     assert main(["show", name, "--format", fmt]) == 0
-    assert "∂J/∂" in capsys.readouterr().out or fmt != "text"
+    out = capsys.readouterr().out
+    expected = SHOWN_RESULTS[name]
+    if fmt == "text":
+        block = out.split("\nResults\n", 1)[1].split("\n\n", 1)[0]
+        cases = {None: "", "w = o": "   (if w = o)", "w != o": "   (if w ≠ o)"}
+        assert block.splitlines() == [f"  ∂J/∂{wrt} = {text}{cases[case]}"
+                                      for wrt, case, text, _ in expected]
+    elif fmt == "latex":
+        # the loss, then one aligned block per gradient, each ending in its matrix form
+        assert out.count(r"\begin{aligned}") == out.count(r"\end{aligned}") == 1 + len(expected)
+        for _, _, _, tex in expected:
+            assert rf"\frac{{\partial J}}{{\partial {tex}}} &= " in out
+    else:
+        data = json.loads(out)
+        assert data["problem"] == name
+        assert [(g["wrt"], g["case"], g["result"]["text"]) for g in data["gradients"]] == [
+            (wrt, case, text) for wrt, case, text, _ in expected]
+        assert all(g["result"]["latex"] for g in data["gradients"])
 
 
 def test_neg_sampling_code_is_its_lambdified_kernel(capsys):
