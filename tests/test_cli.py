@@ -63,16 +63,14 @@ def test_no_command_prints_help_and_exits_2(capsys):
 
 @pytest.mark.parametrize("argv", [["--help"], ["show", "--help"], ["list", "--help"]])
 def test_help_teaches_with_an_example(argv, capsys):
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match=r"^0$"):  # SystemExit's message is its exit code
         main(argv)
-    assert exc.value.code == 0
     assert "example" in capsys.readouterr().out
 
 
 def test_bad_format_exits_2():
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match=r"^2$"):
         main(["show", "naive-softmax", "--format", "pdf"])
-    assert exc.value.code == 2
 
 
 def test_python_dash_m_and_help_do_not_import_sympy():
@@ -169,9 +167,12 @@ def test_check_steps_reads_stdin_and_prints_json(monkeypatch, capsys):
 @pytest.mark.parametrize(("text", "message"), [
     ("$$uw = 1$$", r"^derive check-steps: .*:1:3: unknown name uw; did you mean u_w\? "
                    r"If uw means u_w in this text, pass --alias 'uw=u_w'$"),
-    (r"$$\input{x} = 1$$", r"\\input is not read"),
-    ("$$" + "(" * 10_000 + "$$", r"nested more than 60 deep"),
-    ("x" * 1_000_000, r"more than 200,000 characters"),
+    (r"$$\input{x} = 1$$", r"^derive check-steps: .*:1:3: \\input is not read: check-steps reads "
+                          r"formulas, it does not define macros or open other files$"),
+    ("$$" + "(" * 10_000 + "$$", r"^derive check-steps: .*:1:63: the formula is nested more than "
+                                 r"60 deep, found '\('$"),
+    ("x" * 1_000_000, r"^derive check-steps: .*bad\.tex: more than 200,000 characters; a "
+                      r"derivation is not this long$"),
 ], ids=["unknown-name", "input", "deep", "1MB"])
 def test_check_steps_unreadable_input_exits_2(tmp_path, capsys, text, message):
     path = tmp_path / "bad.tex"
@@ -179,7 +180,7 @@ def test_check_steps_unreadable_input_exits_2(tmp_path, capsys, text, message):
     assert main(["check-steps", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert re.search(message, captured.err.strip())
+    assert re.match(message, captured.err.strip())
 
 
 def test_check_steps_usage_errors_exit_2(tmp_path, capsys):
@@ -191,6 +192,6 @@ def test_check_steps_usage_errors_exit_2(tmp_path, capsys):
 
 
 def test_help_lists_check_steps(capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match=r"^0$"):
         main(["--help"])
     assert "derive check-steps my_answer.tex" in capsys.readouterr().out
