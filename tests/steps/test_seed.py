@@ -101,5 +101,7 @@ def test_our_solutions_handout_round_trips(tmp_path: Path) -> None:
 def test_a_window_sum_is_refused_with_a_clear_message() -> None:
     ctx = handout.context(handout.derivations(["skip-gram"]))
     tex = handout.render("solutions", ctx, handout.environment())
-    with pytest.raises(ReadError, match="context window .* not read yet"):
+    with pytest.raises(ReadError, match=r"^line \d+, column \d+: sums over a context window "
+                                        r"\(\\sum_\{-m \\le j \\le m\}, skip-gram\) are not "
+                                        r"read yet: check-steps reads the loss of one word pair$"):
         check_text(tex)
