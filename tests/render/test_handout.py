@@ -80,7 +80,7 @@ def test_user_strings_are_escaped_by_the_environment():
 
 def test_a_missing_variable_is_an_error_naming_it(tmp_path, ctx):
     (tmp_path / "questions.tex.j2").write_text("\\VAR{missing_thing}\n")
-    with pytest.raises(HandoutError, match=r"^template questions.tex.j2: .*missing_thing"):
+    with pytest.raises(HandoutError, match=r"^template questions.tex.j2, line 1: .*missing_thing"):
         handout.render("questions", ctx, handout.environment(tmp_path))
 
 
@@ -93,7 +93,7 @@ def test_a_template_syntax_error_names_file_and_line(tmp_path, ctx):
 def test_user_templates_cannot_reach_python(tmp_path, ctx):
     (tmp_path / "questions.tex.j2").write_text(
         "\\VAR{title.__class__.__mro__[1].__subclasses__()}\n")
-    with pytest.raises(HandoutError, match=r"^template questions.tex.j2: .*unsafe"):
+    with pytest.raises(HandoutError, match=r"^template questions.tex.j2, line 1: .*unsafe"):
         handout.render("questions", ctx, handout.environment(tmp_path))
 
 
