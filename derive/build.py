@@ -72,6 +72,8 @@ def handouts(kinds: Iterable[str], *, pdf: bool | None = None, templates: Path |
     typed = _read_answers(answers, [q.label for q in chosen]) if answers else {}
     title = title if title is not None else (course_spec and course_spec.title) or None
     course = course if course is not None else (course_spec and course_spec.course) or None
+    handout.check_title("title", title or handout.DEFAULT_TITLE)
+    handout.check_title("course", course or handout.DEFAULT_COURSE)
     try:
         if derivations is None:
             names = sorted({q.problem for q in chosen if isinstance(q, handout.Question)},

@@ -234,8 +234,9 @@ QUESTIONS: tuple[Question, ...] = (
         r"more than once. Write $n_w$ for the number of samples that are the word $w$ (so "
         r"$\sum_w n_w = K$), and $\mathbf{n}$ for the vector of these counts. Grouping the "
         r"samples by word, the loss is $J_{\text{neg-sample}}(\vc, o, \U) = " + LOSS + r"$. "
-        r"Compute its partial derivative with respect to $\U$, and with respect to each outside "
-        r"vector $\uw$: for $w = o$, and for a sampled word $w \neq o$.",
+        r"Compute its partial derivative with respect to $\U$ (entry $\U_{j,k}$ belongs to the "
+        r"word $k$, with count $n_k$), and with respect to each outside vector $\uw$: for "
+        r"$w = o$, and for a sampled word $w \neq o$.",
         (Part("U", 1.0, "1 − σ(x) = σ(−x)"), Part("U", 0.5), Part("u_w (w = o)", 0.5),
          Part("u_w (w != o)", 1.0)),
         remark=r"A word sampled $n_w$ times gets $n_w$ times the gradient of one sample: the "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import sympy as sp
 from jinja2.sandbox import SandboxedEnvironment
 
 from .. import calculus
@@ -24,7 +25,7 @@ from ..calculus.records import Derivation, Loss
 from ..errors import DerivationError, HandoutError
 from ..printing import latex
 from ..problems import LOSS, PROBLEMS, QUESTIONS, REF, Question
-from .report import Row, chains
+from .report import Row, chains, rule_text
 from .tex import TeX, escape
 
 KINDS = ("questions", "solutions")
@@ -88,6 +89,18 @@ def check_templates(folder: Path) -> None:
                          f"the templates are {', '.join(TEMPLATE_NAMES)}")
 
 
+def check_title(field: str, text: str) -> None:
+    """A title or course name the header can print: at most MAX_TITLE characters, each one the
+    fonts have (a ValueError naming it otherwise)."""
+    if len(text) > MAX_TITLE:
+        raise ValueError(f"the {field} is {len(text):,} characters long; at most {MAX_TITLE} "
+                         f"(it starts {text[:40]!r})")
+    try:
+        escape(text)
+    except ValueError as exc:
+        raise ValueError(f"the {field} {text[:60]!r}: {exc}") from None
+
+
 def _finalize(value: Any) -> str:
     if isinstance(value, TeX):
         return value
@@ -115,10 +128,19 @@ def question_views(derivations: dict[str, Derivation],
         parts = _parts(q, rows)
         results = tuple(r for p in parts for r in p.rows if r.matrix)
         # The loss a prompt states is printed from the derivation, never typed into the prompt.
-        prompt = q.prompt.replace(LOSS, latex(derivations[q.problem].loss.expr))
+        prompt = q.prompt.replace(LOSS, latex(_unprimed(derivations[q.problem].loss.expr)))
         views.append(QuestionView(q.label, q.title, TeX(_refs(prompt, labels)), q.points, parts,
                                   results, TeX(_refs(q.remark, labels))))
     return views
+
+
+def _unprimed(expr: sp.Expr) -> sp.Expr:
+    """The loss as a prompt states it: summed over k, the letter of the prose's u_k, where the
+    derivation needs k' (beside a free k)."""
+    for dummy, twin in n.UNPRIMED.items():
+        if twin not in expr.free_symbols:
+            expr = expr.xreplace({dummy: twin})
+    return expr
 
 
 def _refs(prose: str, labels: dict[str, str]) -> str:
@@ -133,7 +155,7 @@ def _refs(prose: str, labels: dict[str, str]) -> str:
 
 def _tex_row(row: Row) -> Row:
     """Our printed LaTeX is placed as it is; the rule name stays text, escaped like any string."""
-    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=row.rule.replace("!=", "≠"),
+    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=rule_text(row.rule),
                         case=TeX(row.case))
 
 
@@ -184,14 +206,8 @@ def context(derivations: dict[str, Derivation], *, title: str = DEFAULT_TITLE,
             one_per_page: bool = False) -> dict[str, Any]:
     """What every template receives (the README lists it). `answers` and `marks` are by
     question label: the LaTeX placed in its box and the note beside it."""
-    for field, text in (("title", title), ("course", course)):
-        if len(text) > MAX_TITLE:
-            raise ValueError(f"the {field} is {len(text):,} characters long; at most {MAX_TITLE} "
-                             f"(it starts {text[:40]!r})")
-        try:
-            escape(text)
-        except ValueError as exc:
-            raise ValueError(f"the {field} {text[:60]!r}: {exc}") from None
+    check_title("title", title)
+    check_title("course", course)
     views = [dataclasses.replace(v, answer=(answers or {}).get(v.label, TeX("")),
                                  marks=(marks or {}).get(v.label, TeX("")))
              for v in question_views(derivations, questions)]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..problems import QUESTIONS, Part, Question
+from .handout import check_title
 from .tex import escape
 
 if TYPE_CHECKING:
@@ -100,6 +101,12 @@ def parse(text: str, folder: Path, *, name: str = "spec") -> Spec:
                              f"a spec has {', '.join(TOP_KEYS)}")
     title = _text(data, "title", name, lines.top("title"))
     course = _text(data, "course", name, lines.top("course"))
+    for key, value in (("title", title), ("course", course)):
+        if value is not None:
+            try:
+                check_title(key, value)
+            except ValueError as exc:
+                raise ValueError(f"{name}, line {lines.top(key)}: {exc}") from None
     entries = data.get("questions", [])
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{name}: no [[questions]]; each names an id from "
