@@ -110,7 +110,8 @@ def _greek(ch: str) -> str | None:
 
 def _accented(ch: str) -> str | None:
     """ǎ as \\v{a}: a base letter T1 has, under accents T1 can place."""
-    base, *marks = unicodedata.normalize("NFD", ch)
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
     if not marks or not (base.isascii() and base.isalpha()) or any(m not in _ACCENTS
                                                                    for m in marks):
         return None
