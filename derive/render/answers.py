@@ -170,7 +170,7 @@ def table(checked: dict[str, Checked]) -> str:
 def marks(c: Checked) -> TeX:
     """The margin note beside an answer's box: each checked step's line and verdict."""
     if c.report is None:
-        return TeX(r"\checkmark?\ not read")
+        return TeX("not read")
     symbol = {"holds": r"$\checkmark$", "fails": r"$\times$", "layout": r"$\times$ (layout)",
               "unchecked": r"$\cdot$", "definition": r"$:=$"}
     return TeX(r"\\".join(f"l.\\,{v.step.line} {symbol[v.status]}" for v in c.report.verdicts))

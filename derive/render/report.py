@@ -128,7 +128,7 @@ def latex(derivation: Derivation) -> str:
     for key, rows in chains(derivation).items():
         lines = [rf"{r.lhs} &= {r.rhs} && \text{{({escape(rule_text(r.rule))})}}" for r in rows]
         body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
-        blocks.append(f"% {key}\n\\[\n{body}\n\\]")
+        blocks.append(f"% {rule_text(key)}\n\\[\n{body}\n\\]")
     return LATEX_DOCUMENT + "\n\n".join(blocks) + "\n\\end{document}\n"
 
 

@@ -168,3 +168,44 @@ def test_the_question_and_solution_templates_type_no_formula():
     for name in ("questions.tex.j2", "solutions.tex.j2", "header.tex.j2"):
         text = (folder / name).read_text(encoding="utf-8")
         assert re.sub(r"\$\\VAR\{[^}]*\}\$", "", text).count("$") == 0, name
+
+
+def test_an_error_in_an_included_template_names_that_file_and_line(tmp_path, ctx):
+    (tmp_path / "header.tex.j2").write_text("ok\n\n\n\\VAR{subtitel}\n")
+    with pytest.raises(HandoutError,
+                       match=r"^template header.tex.j2, line 4: 'subtitel' is undefined$"):
+        handout.render("questions", ctx, handout.environment(tmp_path))
+
+
+def test_an_override_with_a_name_we_do_not_use_is_an_error_listing_ours(tmp_path):
+    (tmp_path / "question.tex.j2").write_text("x")
+    (tmp_path / "header.tex.j2").write_text("x")
+    with pytest.raises(ValueError, match=r"^--templates .*: question.tex.j2 is not a name we use; "
+                                         r"the templates are questions.tex.j2, solutions.tex.j2, "
+                                         r"preamble.tex.j2, header.tex.j2$"):
+        handout.check_templates(tmp_path)
+    (tmp_path / "question.tex.j2").unlink()
+    handout.check_templates(tmp_path)  # our names only: fine
+
+
+def test_points_scaled_by_a_spec_print_to_two_decimals():
+    assert [handout.points_text(p) for p in (1, 0.5, 4 / 3, 2.5, 0.6666666)] == [
+        "1 pt", "0.5 pts", "1.33 pts", "2.5 pts", "0.67 pts"]
+
+
+def test_prose_names_another_question_by_its_label_here_or_its_title():
+    views = {v.label: v for v in handout.question_views(handout.derivations(["skip-gram"]))}
+    assert "the gradient of (g) for its own outside word" in views["i"].remark
+    from derive.render import spec
+
+    alone = [spec.scaled(spec.BY_ID["skip-gram"], "a", None)]
+    (view,) = handout.question_views(handout.derivations(["skip-gram"]), alone)
+    assert "the gradient of the question ``Negative sampling'' for" in view.remark
+
+
+def test_a_prompt_sums_over_the_letter_its_prose_uses():
+    views = {v.label: v for v in handout.question_views(
+        handout.derivations(["neg-sampling", "neg-sampling-repeated"]))}
+    assert r"- \sum_{k=1}^{K} \log{\left(\sigma\left(- \mathbf{u}_{k}^\top" in views["g"].prompt
+    assert r"- \sum_{w \in \text{Vocab}} n_{w} \log{" in views["h"].prompt
+    assert "k'" not in views["g"].prompt and "w'" not in views["h"].prompt
