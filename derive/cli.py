@@ -160,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     hand.add_argument("--course", default=None, metavar="TEXT", help="the course name")
     _spec_flag(hand)
     hand.add_argument("--one-per-page", action="store_true",
-                      help="each question on its own page(s): question k starts page k "
+                      help="each question on its own page(s) after a cover page: question k "
+                           "starts page k + 1 "
                            "(for grading tools that assign pages to questions)")
     hand.add_argument("--answers", metavar="FILE", default=None,
                       help="typeset a student's answers, \\begin{answer}{b} … \\end{answer} "

@@ -50,14 +50,15 @@ def test_every_prompt_shares_its_page_with_its_box(derived, tmp_path):
         assert 0 <= after.find("Your answer") < min(others, default=len(after)), heading
 
 
-def test_one_per_page_puts_question_k_on_page_k(derived, tmp_path):
+def test_one_per_page_puts_question_k_on_page_k_plus_1(derived, tmp_path):
     require_tex()
     texts = pages(handouts(["questions"], derivations=derived, pdf=True, one_per_page=True)
                   .files["questions.pdf"], tmp_path)
-    assert len(texts) == len(QUESTIONS)
+    assert len(texts) == 1 + len(QUESTIONS)
+    assert "Written questions" in texts[0] and "Your answer" not in texts[0]  # the cover
     for k, q in enumerate(QUESTIONS, start=1):
-        assert page_of(f"({q.label}) {q.title.replace(chr(39), '’')}", texts) == k
-        assert texts[k - 1].count("Your answer") == 1
+        assert page_of(f"({q.label}) {q.title.replace(chr(39), '’')}", texts) == k + 1
+        assert texts[k].count("Your answer") == 1
 
 
 def _logistic(path, wrt):
