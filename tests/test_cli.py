@@ -115,7 +115,7 @@ def test_python_dash_m_and_help_do_not_import_sympy():
 _SOFTMAX_RESULTS = [("v_c", None, "U(ŷ - y)", r"\mathbf{v}_c"),
                     ("U", None, "v_c(ŷ - y)ᵀ", r"\mathbf{U}"),
                     ("u_w", "w = o", "(ŷ_w - 1) v_c", r"\mathbf{u}_w"),
-                    ("u_w", "w != o", "ŷ_w v_c", r"\mathbf{u}_w")]
+                    ("u_w", "w ≠ o", "ŷ_w v_c", r"\mathbf{u}_w")]
 SHOWN_RESULTS = {
     "naive-softmax": _SOFTMAX_RESULTS,
     "cross-entropy": _SOFTMAX_RESULTS,
@@ -135,7 +135,7 @@ def test_every_problem_shows_in_every_format(name, fmt, capsys):
     expected = SHOWN_RESULTS[name]
     if fmt == "text":
         block = out.split("\nResults\n", 1)[1].split("\n\n", 1)[0]
-        cases = {None: "", "w = o": "   (if w = o)", "w != o": "   (if w ≠ o)"}
+        cases = {None: "", "w = o": "   (if w = o)", "w ≠ o": "   (if w ≠ o)"}
         assert block.splitlines() == [f"  ∂J/∂{wrt} = {text}{cases[case]}"
                                       for wrt, case, text, _ in expected]
     elif fmt == "latex":
