@@ -85,7 +85,12 @@ def receive(stream: IO[bytes]) -> Any:
 def _plain(value: Any) -> Any:
     """Arrays, numbers and tuples of them as NumPy values; anything else by its type name, so an
     odd return value is judged by the parent instead of failing to pickle."""
-    if isinstance(value, tuple | list):
+    if isinstance(value, list):  # a list of numbers is an array; [loss, grad, grad] a tuple
+        try:
+            return np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return tuple(_plain(v) for v in value)
+    if isinstance(value, tuple):
         return tuple(_plain(v) for v in value)
     try:
         arr = np.array(value)
