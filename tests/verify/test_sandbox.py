@@ -99,7 +99,8 @@ def test_differences_are_made_in_the_child(box):
 
 
 @pytest.mark.parametrize(("source", "message"), [
-    ("import nosuchmodule\n", "raised ModuleNotFoundError: No module named 'nosuchmodule' at line 1"),
+    ("import nosuchmodule\n",
+     "raised ModuleNotFoundError: No module named 'nosuchmodule' at line 1"),
     ("import os\nos._exit(0)\n", "ended the process while importing: exit status 0"),
 ])
 def test_a_file_that_cannot_be_imported_is_unusable(tmp_path, source, message):
