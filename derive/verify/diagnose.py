@@ -171,7 +171,8 @@ def sampling_causes(user: np.ndarray, v: np.ndarray, o: int, U: np.ndarray,
     if len(once) < len(negatives):
         candidates.insert(0, (grad(once), (
             f"a sample drawn twice is counted once (rows {repeated} are drawn more than once): "
-            "`grad[samples] += …` with repeated indices adds once; use np.add.at or a loop")))
+            "`grad[k] = …` in a loop, or `grad[samples] += …` with repeated indices, keeps one "
+            "draw; add every draw (`+=` in a loop, or np.add.at)")))
     if not centre:
         for picked in (negatives, once):  # np.add.at / a loop, or a fancy-index +=
             at_samples = ref - alone + _rows_of(alone[o], picked, U.shape)
