@@ -22,7 +22,7 @@ from . import skipgram_checks
 from .judge import Judge, Stop, check_loss, check_sigmoid, verdict
 from .point import Point
 from .report import Check, Report
-from .sandbox import Sandbox, Unusable
+from .sandbox import MEMORY, Sandbox, Unusable
 
 FUNCTIONS = ("sigmoid", "naiveSoftmaxLossAndGradient", "negSamplingLossAndGradient", "skipgram")
 # `derive verify --against FILE PROBLEM`: the course function for each problem that has one.
@@ -53,7 +53,8 @@ def check_seeds(path: Path, seeds: Sequence[int], *, vocab: int = 20, dim: int =
         raise ValueError(f"unknown function {unknown[0]}; choose from {', '.join(FUNCTIONS)}")
     stubs = unfinished(path)
     reports = []
-    with Sandbox(path) as box:
+    # Room for the student's code: 1 GiB, or twenty copies of U when that is more.
+    with Sandbox(path, memory=max(MEMORY, 20 * 8 * vocab * dim)) as box:
         if not any(name in box.functions for name in FUNCTIONS):
             raise Unusable(f"{path} defines none of {', '.join(FUNCTIONS)}: nothing to check")
         for seed in seeds:

@@ -102,7 +102,10 @@ class Sandbox:
             return Outcome("ok", frame)
         if frame[0] == "exit":
             return Outcome("exit", error=str(frame[1]), line=frame[2])
-        return Outcome("raised", error=f"{frame[1]}: {frame[2]}".rstrip(": "), line=frame[3])
+        error = f"{frame[1]}: {frame[2]}".rstrip(": ")
+        if frame[1] == "MemoryError":
+            error += f" (more than the {self.memory >> 20} MiB allowed)"
+        return Outcome("raised", error=error, line=frame[3])
 
     def call(self, name: str, *args: Any, seed: int, **kwargs: Any) -> Outcome:
         return self._send(Call(name, args, seed, kwargs), self.timeout)

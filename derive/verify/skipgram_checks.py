@@ -52,6 +52,8 @@ def check(j: Judge, name: str) -> list[Check]:
         elif derive_ok.get(used) and not all(c.passed for c in checks):
             checks = [_blame(c, used) for c in checks]
         out += checks
+        if checks[0].verdict in ("timeout", "died"):
+            break  # every other run would wait, or restart the child, for the same end
     if notes and out:
         out[0] = _with_note(out[0], "; ".join(dict.fromkeys(notes)))
     return out
