@@ -147,8 +147,11 @@ def _differences(run: Any, args: list[Any], at: int, h: float) -> np.ndarray:
     out = np.empty_like(x)
 
     def loss(y: np.ndarray) -> float:
-        args[at] = y.copy()
-        return float(np.asarray(run(*args)[0], dtype=np.float64).reshape(()))
+        # Fresh copies every call: code that changes its inputs in place (`U -= …`,
+        # `v.shape = (d, 1)`) must not change the next call's.
+        fresh = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        fresh[at] = y.copy()
+        return float(np.asarray(run(*fresh)[0], dtype=np.float64).reshape(()))
 
     for idx in np.ndindex(x.shape):
         old = x[idx]
@@ -198,8 +201,10 @@ def _import(path: Path) -> tuple[Any, tuple[Any, ...]]:
         return None, ("unusable", f"{path} raised SystemExit: {exc.code}{_at(exc, path)} "
                                   "when imported")
     except BaseException as exc:  # noqa: BLE001
+        hint = ("; check it where its own imports are found (the assignment folder, next to "
+                "utils/)" if isinstance(exc, ImportError) else "")
         return None, ("unusable", f"{path} raised {type(exc).__name__}: {exc}{_at(exc, path)} "
-                                  "when imported")
+                                  f"when imported{hint}")
     names = tuple(n for n in vars(module) if callable(getattr(module, n)))
     return module, ("ready", names)
 

@@ -102,7 +102,8 @@ def test_differences_are_made_in_the_child(box):
 
 @pytest.mark.parametrize(("source", "message"), [
     ("import nosuchmodule\n",
-     "raised ModuleNotFoundError: No module named 'nosuchmodule' at line 1"),
+     "raised ModuleNotFoundError: No module named 'nosuchmodule' at line 1 when imported; "
+     "check it where its own imports are found"),
     ("import os\nos._exit(0)\n", "ended the process while importing: exit status 0"),
 ])
 def test_a_file_that_cannot_be_imported_is_unusable(tmp_path, source, message):
@@ -110,3 +111,13 @@ def test_a_file_that_cannot_be_imported_is_unusable(tmp_path, source, message):
     path.write_text(source)
     with pytest.raises(Unusable, match=r"student\.py .*" + message.replace("(", r"\(")):
         Sandbox(path)
+
+
+def test_inputs_changed_in_place_do_not_leak_into_the_next_difference(tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text("import numpy as np\n\ndef loss(x, U):\n    U *= 2\n"
+                    "    return float(x @ U @ x), None\n")
+    with Sandbox(path) as box:
+        x, U = np.array([1.0, 2.0]), np.eye(2)
+        out = box.differences("loss", x, U, at=0, h=1e-5, seed=0, calls=4)
+    assert np.allclose(out.value, 2 * (2 * U) @ x, rtol=1e-8)  # U doubled once, not each call
