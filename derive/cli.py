@@ -108,9 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--against", metavar="FILE", default=None,
                         help="check your own word2vec.py instead: its sigmoid, "
                              "naiveSoftmaxLossAndGradient, negSamplingLossAndGradient and "
-                             "skipgram (whichever it defines), with the course's signatures, "
-                             "against finite differences and derive's own. This IMPORTS and RUNS "
-                             "the file's code: use it only on code you trust.")
+                             "skipgram, with the course's signatures, against finite "
+                             "differences and derive's own; a verdict for each (PROBLEM names, "
+                             "e.g. naive-softmax, or --function pick some). This RUNS the file's "
+                             "code, in a child process with a time and memory limit per call.")
+    verify.add_argument("--function", metavar="NAME", action="append", default=None,
+                        help="with --against: check only this function (repeatable)")
     verify.set_defaults(run=_verify)
 
     build = sub.add_parser(
@@ -346,6 +349,8 @@ def _verify(args: argparse.Namespace) -> int:
         get(name)
     if args.against is not None:
         report = _against(args, seed)
+    elif args.function:
+        raise ValueError("--function needs --against FILE")
     else:
         with _progress_line() as progress:
             report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
@@ -385,11 +390,16 @@ def _against(args: argparse.Namespace, seed: int) -> Any:
 
     from .verify import against
 
-    if args.problems:
-        raise ValueError("give PROBLEM names or --against FILE, not both")
+    names = list(args.function or [])
+    for problem in args.problems:
+        if problem not in against.BY_PROBLEM:
+            raise ValueError(f"{problem} has no function in the course's word2vec.py; with "
+                             f"--against give one of {', '.join(against.BY_PROBLEM)}")
+        names.append(against.BY_PROBLEM[problem])
     if args.vocab < 3 or args.dim < 2:
         raise ValueError("--against needs --vocab of at least 3 and --dim of at least 2")
-    return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed)
+    return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed,
+                              functions=tuple(dict.fromkeys(names)) or against.FUNCTIONS)
 
 
 def _export(args: argparse.Namespace) -> int:
