@@ -75,6 +75,31 @@ x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
+# Objects a user declares (b ∈ ℝ^V, W ∈ ℝ^{V×d}, …), by name: the printers name them as declared.
+DECLARED: dict[str, Obj] = {}
+
+
+def size(name: str) -> sp.Symbol:
+    """A size letter (V, d, K, n, …): a positive integer, the same symbol wherever it is named."""
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | None = None,
+            text: str | None = None) -> Obj:
+    """A vector (cols = 1) or matrix of any declared size, e.g. declare("b", V) for b ∈ ℝ^V or
+    declare("W", V, d) for W ∈ ℝ^{V×d}. A name the handout already has gives its object."""
+    known = next((o for o in OBJECTS if o.name == name), None)
+    if known is not None and known.matrix.shape == (rows, cols):
+        return known
+    obj = _obj(name, text or name, latex or name, sp.sympify(rows), cols)
+    DECLARED[name] = obj
+    return obj
+
+
+def lookup(name: str) -> Obj | None:
+    """The handout's or a declared object of this name."""
+    return next((o for o in OBJECTS if o.name == name), None) or DECLARED.get(name)
+
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}
 ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}", w_t: "w_{{t+{}}}",

@@ -72,6 +72,9 @@ class TextPrinter(_Handout, StrPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return f"{vectors[0].text}ᵀ{vectors[1].text}"
+        if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
+            inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
+            return f"Σ_{self._index(s.limits[-1][0])} {inner}"
         var = s.variables[0]
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
@@ -95,7 +98,7 @@ class TextPrinter(_Handout, StrPrinter):
         return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        obj = n.lookup(m.name)
         return obj.text if obj else m.name
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
@@ -134,6 +137,9 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return rf"{vectors[0].latex}^\top {vectors[1].latex}"
+        if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
+            inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
+            return f"{self._under(s.limits[-1])} {inner}"
         var, lo, hi = s.limits[0]
         if hi == n.V - 1:
             under = rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"
@@ -144,10 +150,16 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             body = rf"\left({body}\right)"
         return f"{under} {body}"
 
+    def _under(self, limit: tuple[sp.Expr, sp.Expr, sp.Expr]) -> str:
+        var, lo, hi = limit
+        if hi == n.V - 1:
+            return rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"
+        return rf"\sum_{{{self._index(var)}={self._print(lo + 1)}}}^{{{self._print(hi + 1)}}}"
+
     def _print_Indexed(self, e: sp.Indexed) -> str:
         if e.base in n.ENTRY_LATEX:
             return n.ENTRY_LATEX[e.base].format(self._index(e.indices[0]))
-        obj = n.BY_INDEXED.get(e.base)
+        obj = n.BY_INDEXED.get(e.base) or n.DECLARED.get(e.base.name)
         name = obj.latex if obj else self._print(e.base.label)
         if "_" in name:  # (v_c)_j, not v_{c j}
             name = rf"\left({name}\right)"
@@ -158,7 +170,7 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         return self._do_exponent(rf"\exp\left({self._print(e.args[0])}\right)", exp)
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        obj = n.lookup(m.name)
         return obj.latex if obj else super()._print_MatrixSymbol(m)
 
     def _print_Transpose(self, t: sp.Transpose) -> str:

@@ -1,0 +1,194 @@
+"""The general engine: a loss of declared vectors and matrices of any size, differentiated by any
+of them, every step a fact of the table (facts.py), checked numerically, folded into matrix form
+where the table of patterns (matrixform.py) allows, and honestly left in entry form where not.
+
+For each variable X the loss is differentiated by:
+  1. rewrite J from its definitions (the one-hot y, the softmax, log of a quotient, log of exp);
+  2. push ∂/∂X[idx] down the expression one layer per step, each step naming its facts, until
+     every ∂ is gone; then contract the Kronecker deltas the derivative of an entry leaves;
+  3. recognise the softmax ŷ and the one-hot y wherever they stand, and collect like terms;
+  4. fold the entry into matrix form, or say there is none and keep the entry form;
+  5. check every step against the one before at sizes away from degenerate ones, and the result
+     against SymPy's own elementwise derivative of the loss. A disagreement raises; a value that
+     cannot be computed (NaN) is reported as a check not made, never passed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .. import notation as n
+from ..errors import DerivationError
+from . import algebra, facts, rules
+from .check import compare, step_failed
+from .matrixform import NoMatrixForm, fold
+from .records import Derivation, Gradient, Loss, Step
+from .sample import Points
+
+INDEX_NAMES = ("j", "k", "l", "p", "q", "r")
+MAX_STEPS = 40
+MATRIX_FORM = "matrix form"
+ENTRY_FORM = "no matrix form: entry form"
+
+
+def derive(loss: Loss, *, check: bool = True) -> Derivation:
+    points = Points(loss) if check else None
+    J = loss.expr
+    loss_steps = _run([Step(J, "definition")], [
+        ("one-hot vector", rules.one_hot_entries(n.y.indexed)),
+        ("softmax definition", lambda e: _expand_softmax(e, loss)),
+        ("log of a quotient", rules.log_of_quotient),
+        ("log of exp", rules.log_of_exp),
+        ("linearity of Σ", algebra.split_sums),
+    ], points, (), (), "J")
+    gradients = tuple(_gradient(loss, loss_steps[-1].expr, obj, points) for obj in loss.wrt)
+    return Derivation(loss, tuple(loss_steps), gradients,
+                      checked_at="sizes " + _sizes_text(points) if points else "unchecked")
+
+
+def _sizes_text(points: Points) -> str:
+    return ", ".join("(" + ", ".join(f"{s} = {p.sizes[s]}" for s in points.sizes) + ")"
+                     for p in points.points)
+
+
+def free_indices(J: sp.Expr, obj: n.Obj) -> tuple[sp.Symbol, ...]:
+    """One index per axis of obj, named j, k, … but never a name the loss already uses."""
+    taken = {str(s) for s in J.atoms(sp.Symbol)}
+    names = [x for x in INDEX_NAMES if x not in taken]
+    return tuple(sp.Symbol(x, integer=True, nonnegative=True)
+                 for x in names[:len(obj.indexed.shape)])
+
+
+def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Gradient:
+    free = free_indices(J, obj)
+    shape = tuple(obj.indexed.shape)
+    entry = obj.indexed[free]
+    steps = [Step(facts.d(J, entry), "derivative")]
+    while steps[-1].expr.has(sp.Derivative):
+        if len(steps) > MAX_STEPS:
+            raise DerivationError(f"dJ/d{obj.name}: no end after {MAX_STEPS} steps",
+                                  chain=obj.name, rule=steps[-1].rule)
+        expr, used = facts.differentiate(steps[-1].expr)
+        _add(steps, Step(expr, ", ".join(used)), points, free, shape, obj.name)
+    softmax = [("softmax definition", _recognise_softmax(loss)),
+               ("ŷ sums to 1", algebra.sums_to_one(loss.softmax.base))
+               ] if loss.softmax is not None else []
+    steps = _run(steps, [
+        ("contract the deltas", rules.contract_deltas),
+        ("rearrange", _rearrange),
+        *softmax,
+        ("linearity of Σ", algebra.split_sums),
+        ("one-hot vector", _one_hot(loss)),
+        ("collect like terms", _collect),
+    ], points, free, shape, obj.name)
+    sizes = dict(zip(free, shape, strict=True))
+    try:
+        final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
+    except NoMatrixForm as exc:
+        final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
+    if final.matrix:
+        _add(steps, final, points, free, shape, obj.name)
+    else:
+        steps.append(final)
+    grad = Gradient(obj, free, tuple(steps))
+    if points is not None:
+        reference = sp.diff(points.expand(loss.expr), entry)
+        want = points.entries(reference, free, shape)
+        err = compare(want, _values(points, final, free, shape))
+        if err is not None:
+            raise DerivationError(f"dJ/d{obj.name} = {final.expr} disagrees with the elementwise "
+                                  f"derivative of {loss.name}: {err}", chain=obj.name,
+                                  rule=final.rule)
+    return grad
+
+
+def _values(points: Points, step: Step, free: tuple[sp.Symbol, ...],
+            shape: tuple[sp.Expr, ...]) -> list:
+    key = (step, free)
+    if key not in points.cache:
+        points.cache[key] = _evaluate(points, step, free, shape)
+    return points.cache[key]
+
+
+def _evaluate(points: Points, step: Step, free: tuple[sp.Symbol, ...],
+              shape: tuple[sp.Expr, ...]) -> list:
+    if step.matrix:
+        return points.matrices(step.expr, shape)
+    return points.entries(step.expr, free, shape)
+
+
+def _add(steps: list[Step], step: Step, points: Points | None, free: tuple[sp.Symbol, ...],
+         shape: tuple[sp.Expr, ...], chain: str) -> None:
+    if points is not None:
+        before = _values(points, steps[-1], free, shape)
+        after = _values(points, step, free, shape)
+        if any(np.isnan(v).any() for v in (*before, *after)):
+            raise DerivationError(f"step 'dJ/d{chain}: {step.rule}' could not be checked: a "
+                                  "value is not a number at the check points", chain=chain,
+                                  rule=step.rule)
+        err = compare(before, after)
+        if err is not None:
+            raise step_failed(chain, step.rule, err)
+    steps.append(step)
+
+
+def _run(steps: list[Step], named: list, points: Points | None, free: tuple[sp.Symbol, ...],
+         shape: tuple[sp.Expr, ...], chain: str) -> list[Step]:
+    for name, rule in named:
+        expr = rule(steps[-1].expr)
+        if expr != steps[-1].expr:
+            _add(steps, Step(expr, name), points, free, shape, chain)
+    return steps
+
+
+def _expand_softmax(expr: sp.Expr, loss: Loss) -> sp.Expr:
+    softmax = loss.softmax
+    if softmax is None:
+        return expr
+    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
+                        lambda e: softmax.entry(e.indices[0]))
+
+
+def _recognise_softmax(loss: Loss) -> rules.Rule:
+    """exp(a_x) / Σ_w′ exp(a_w′) = ŷ_x wherever it stands, exp(a) exp(−a) cancelled."""
+    assert loss.softmax is not None
+    recognise = rules.softmax_definition(loss.softmax.base)
+    return lambda e: algebra.cancel_exp(recognise(e))
+
+
+def _rearrange(expr: sp.Expr) -> sp.Expr:
+    """Products multiplied out over sums of terms, constants taken into or out of Σ."""
+    return rules.rearrange(sp.expand(expr, power_exp=False, power_base=False, log=False))
+
+
+def _one_hot(loss: Loss) -> rules.Rule:
+    """δ(x, o) = y_x; the column A[:, o] = A y and the row A[o, :] = Aᵀ y for every declared
+    matrix A whose axis runs over the vocabulary."""
+    y = n.y.indexed
+    matrices = tuple(obj.indexed for obj in loss.objects if len(obj.indexed.shape) == 2)
+
+    def as_column(e: sp.Indexed) -> sp.Expr:
+        at = e.indices.index(n.o)
+        idx = list(e.indices)
+        idx[at] = n.w
+        return sp.Sum(e.base[tuple(idx)] * y[n.w], (n.w, 0, n.V - 1))
+
+    def rule(expr: sp.Expr) -> sp.Expr:
+        expr = expr.replace(lambda e: isinstance(e, sp.KroneckerDelta) and n.o in e.args,
+                            lambda e: y[e.args[0] if e.args[1] == n.o else e.args[1]])
+        expr = expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
+            and e.base.shape[e.indices.index(n.o)] == n.V, as_column)
+        return expr
+    return rule
+
+
+def _collect(expr: sp.Expr) -> sp.Expr:
+    """Like terms collected: sums over one range merged, common factors taken out."""
+    def by_entries(e: sp.Expr) -> sp.Expr:
+        entries = sorted(e.atoms(sp.Indexed), key=sp.default_sort_key)
+        return sp.collect(e, entries) if entries else e
+    merged = sp.factor_terms(rules.merge_sums(expr))
+    merged = merged.replace(lambda e: isinstance(e, sp.Sum),
+                            lambda e: sp.Sum(by_entries(e.function), *e.limits))
+    return by_entries(merged)

@@ -1,0 +1,152 @@
+"""Fold an entry of a gradient back into matrix form, by the index patterns of the table below
+(free indices r, c; a summed index s):
+
+    x[r]                      x                  A[r, c], A[c, r]      A, Aᵀ
+    Σ_s A[r, s] g(s)          A g                Σ_s A[s, r] g(s)      Aᵀ g
+    Σ_s A[r, s] B[s, c]       A B                Σ_s f(r, s)           F 𝟏
+    f(r) g(r)                 f ∘ g              f(r) g(c)             f gᵀ
+    a(r) M[r, c]              diag(a) M          δ(r, c)               I
+    c, free of r              c 𝟏                φ(g(r))               φ(g), φ entrywise
+
+A term with no pattern has no matrix form: `fold` raises NoMatrixForm, and the engine gives the
+entry form instead, saying so.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+from .fold import matrix_of
+from .functions import Sigmoid, sigmoid
+from .matrices import Diag, Entrywise, Ones
+
+
+class NoMatrixForm(Exception):
+    """No pattern of the table folds this expression."""
+
+
+Sizes = dict[sp.Symbol, sp.Expr]
+
+
+def fold(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixExpr:
+    """The matrix (or vector) whose entry at the free indices is expr."""
+    terms = [_term(t, free, sizes) for t in sp.Add.make_args(expr)]
+    return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
+
+
+def _deps(f: sp.Expr, free: tuple[sp.Symbol, ...]) -> set[sp.Symbol]:
+    return f.free_symbols & set(free)
+
+
+def _scaled(scalar: sp.Expr, *factors: sp.MatrixExpr) -> sp.MatrixExpr:
+    # MatMul's `*` would evaluate (ŷ − y)ᵀ into ŷᵀ − yᵀ; keep the form a reader expects.
+    factors = tuple(f for f in factors if f is not None)
+    if scalar == 1 and len(factors) == 1:
+        return factors[0]
+    return sp.MatMul(*([] if scalar == 1 else [scalar]), *factors)
+
+
+def _term(term: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixExpr:
+    scalar, parts = term.as_independent(*free, as_Add=False)
+    factors = [f for f in sp.Mul.make_args(parts) if f != 1]
+    if len(free) == 1:
+        (r,) = free
+        if not factors:
+            return _scaled(scalar, Ones(sizes[r]))
+        return _scaled(scalar, _hadamard([_vector(f, r, sizes) for f in factors]))
+    r, c = free
+    rows = [f for f in factors if _deps(f, free) == {r}]
+    cols = [f for f in factors if _deps(f, free) == {c}]
+    both = [f for f in factors if _deps(f, free) == {r, c}]
+    left = _hadamard([_vector(f, r, sizes) for f in rows]) if rows else None
+    right = _hadamard([_vector(f, c, sizes) for f in cols]) if cols else None
+    if not both:
+        return _scaled(scalar, left if left is not None else Ones(sizes[r]),
+                       sp.Transpose(right if right is not None else Ones(sizes[c])))
+    middle = _hadamard([_matrix(f, r, c, sizes) for f in both])
+    return _scaled(scalar, Diag(left) if left is not None else None, middle,
+                   Diag(right) if right is not None else None)
+
+
+def _hadamard(vectors: list[sp.MatrixExpr]) -> sp.MatrixExpr:
+    return vectors[0] if len(vectors) == 1 else sp.HadamardProduct(*vectors)
+
+
+def _bound_sizes(s: sp.Sum, sizes: Sizes) -> Sizes:
+    out = dict(sizes)
+    for var, lo, hi in s.limits:
+        if lo != 0:
+            raise NoMatrixForm(f"a sum from {lo}: no matrix form")
+        out[var] = hi + 1
+    return out
+
+
+def _vector(f: sp.Expr, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
+    """The vector whose entry r is f."""
+    if isinstance(f, sp.Indexed) and f.indices == (r,):
+        return matrix_of(f.base)
+    if isinstance(f, (sp.Add, sp.Mul)):
+        return fold(f, (r,), sizes)
+    if isinstance(f, sp.Pow) and not f.exp.has(r):
+        return Entrywise.of(sp.Pow(_T, f.exp), _T, _vector(f.base, r, sizes))
+    if isinstance(f, sigmoid):
+        return Sigmoid(_vector(f.args[0], r, sizes))
+    if isinstance(f, sp.Function) and len(f.args) == 1:
+        return Entrywise.of(f.func(_T), _T, _vector(f.args[0], r, sizes))
+    if isinstance(f, sp.Sum):
+        return _sum_vector(f, r, sizes)
+    raise NoMatrixForm(f"no pattern folds {f} into a vector over {r}")
+
+
+_T = sp.Dummy("t")
+
+
+def _sum_vector(f: sp.Sum, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
+    """Σ_s g(r, s) = (G h)_r, G the factors in r and s, h those in s alone; the outer sum
+    first when there are several."""
+    inner = _bound_sizes(f, sizes)
+    s = f.limits[-1][0]
+    summand = sp.Sum(f.function, *f.limits[:-1]) if len(f.limits) > 1 else f.function
+    scalar, parts = summand.as_independent(r, s, as_Add=False)
+    factors = sp.Mul.make_args(parts)
+    with_r = [g for g in factors if r in g.free_symbols]
+    with_s = [g for g in factors if r not in g.free_symbols]
+    if not with_r:
+        raise NoMatrixForm(f"{f} does not depend on {r}")
+    if not any(s in g.free_symbols for g in with_r):
+        raise NoMatrixForm(f"{f}: a factor free of the summed index")
+    left = _term(sp.Mul(*with_r), (r, s), inner)
+    right = fold(sp.Mul(*with_s), (s,), inner) if with_s else Ones(inner[s])
+    lefts = left.args if isinstance(left, sp.MatMul) else (left,)
+    return _scaled(scalar, *lefts, right)
+
+
+def _matrix(f: sp.Expr, r: sp.Symbol, c: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
+    """The matrix whose entry (r, c) is f."""
+    if isinstance(f, sp.Indexed) and len(f.indices) == 2:
+        if f.indices == (r, c):
+            return matrix_of(f.base)
+        if f.indices == (c, r):
+            return sp.Transpose(matrix_of(f.base))
+    if isinstance(f, sp.KroneckerDelta) and set(f.args) == {r, c}:
+        return sp.Identity(sizes[r])
+    if isinstance(f, (sp.Add, sp.Mul)):
+        return fold(f, (r, c), sizes)
+    if isinstance(f, sp.Pow) and not f.exp.has(r, c):
+        return Entrywise.of(sp.Pow(_T, f.exp), _T, _matrix(f.base, r, c, sizes))
+    if isinstance(f, sp.Function) and len(f.args) == 1:
+        return Entrywise.of(f.func(_T), _T, _matrix(f.args[0], r, c, sizes))
+    if isinstance(f, sp.Sum) and len(f.limits) == 1:
+        s = f.variables[0]
+        inner = _bound_sizes(f, sizes)
+        scalar, parts = f.function.as_independent(r, c, s, as_Add=False)
+        factors = sp.Mul.make_args(parts)
+        lefts = [g for g in factors if r in g.free_symbols]
+        rights = [g for g in factors if c in g.free_symbols]
+        mids = [g for g in factors if g not in lefts and g not in rights]
+        if set(lefts) & set(rights) or not lefts or not rights:
+            raise NoMatrixForm(f"no pattern folds {f} into a matrix over ({r}, {c})")
+        left = _term(sp.Mul(*lefts), (r, s), inner)
+        right = _term(sp.Mul(*rights), (s, c), inner)
+        mid = [Diag(fold(sp.Mul(*mids), (s,), inner))] if mids else []
+        return _scaled(scalar, left, *mid, right)
+    raise NoMatrixForm(f"no pattern folds {f} into a matrix over ({r}, {c})")
