@@ -91,14 +91,23 @@ def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | N
     known = next((o for o in OBJECTS if o.name == name), None)
     if known is not None and known.matrix.shape == (rows, cols):
         return known
-    obj = _obj(name, text or name, latex or name, sp.sympify(rows), cols)
+    rows = sp.sympify(rows)
+    shape = (rows,) if cols == 1 else (rows, cols)
+    # Declared entries are real, so |x| and max differentiate as a reader expects.
+    obj = Obj(name, text or name, latex or name, sp.IndexedBase(name, shape=shape, real=True),
+              sp.MatrixSymbol(name, rows, cols))
     DECLARED[name] = obj
     return obj
 
 
-def lookup(name: str) -> Obj | None:
-    """The handout's or a declared object of this name."""
-    return next((o for o in OBJECTS if o.name == name), None) or DECLARED.get(name)
+def lookup(name: str, shape: tuple[sp.Expr, ...] | None = None) -> Obj | None:
+    """The declared or the handout's object of this name (and matrix shape, when given: a vector
+    x declared by a loss and the handout's scalar x are told apart by it)."""
+    declared = DECLARED.get(name)
+    if declared is not None and shape in (None, declared.matrix.shape):
+        return declared
+    return next((o for o in OBJECTS if o.name == name), None)
+
 
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}

@@ -98,7 +98,7 @@ class TextPrinter(_Handout, StrPrinter):
         return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = n.lookup(m.name)
+        obj = n.lookup(m.name, m.shape)
         return obj.text if obj else m.name
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
@@ -170,7 +170,7 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         return self._do_exponent(rf"\exp\left({self._print(e.args[0])}\right)", exp)
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = n.lookup(m.name)
+        obj = n.lookup(m.name, m.shape)
         return obj.latex if obj else super()._print_MatrixSymbol(m)
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
