@@ -41,6 +41,11 @@ PRODUCT = "product rule"
 POWER = "power rule"
 MAX = "derivative of max (a step function)"
 ENTRY = "derivative of an entry"
+SOFTMAX = "derivative of softmax"
+
+# ŷ = softmax(z), as the differentiator needs it: the IndexedBase of ŷ, the logit z_x as a
+# function of the index x, and a summation index free for Σ_w′.
+Definition = tuple[sp.IndexedBase, Callable[[sp.Expr], sp.Expr]]
 
 
 def d(expr: sp.Expr, wrt: sp.Indexed) -> sp.Expr:
@@ -48,9 +53,11 @@ def d(expr: sp.Expr, wrt: sp.Indexed) -> sp.Expr:
     return sp.Derivative(expr, wrt, evaluate=False)
 
 
-def differentiate(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
+def differentiate(expr: sp.Expr, softmax: Definition | None = None
+                  ) -> tuple[sp.Expr, list[str]]:
     """Every ∂ in expr pushed one function down (linearity at once, as often as it applies), with
-    the names of the facts used."""
+    the names of the facts used. With `softmax`, ŷ_x = softmax(z)_x is differentiated by
+    ∂ŷ_x = ŷ_x (∂z_x − Σ_w′ ŷ_w′ ∂z_w′)."""
     used: list[str] = []
 
     def note(name: str) -> None:
@@ -58,25 +65,36 @@ def differentiate(expr: sp.Expr) -> tuple[sp.Expr, list[str]]:
             used.append(name)
 
     def push(der: sp.Derivative) -> sp.Expr:
-        return _push(der.expr, der.variables[0], note)
+        return _push(der.expr, der.variables[0], note, softmax)
     out = expr.replace(lambda e: isinstance(e, sp.Derivative), push)
     return out, used
 
 
-def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None]) -> sp.Expr:
-    if not f.has(x.base):
+def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None],
+          softmax: Definition | None = None) -> sp.Expr:
+    if softmax is not None and isinstance(f, sp.Indexed) and f.base == softmax[0]:
+        base, logit = softmax
+        (at,) = f.indices
+        taken = {str(s) for s in f.free_symbols | x.free_symbols}
+        var = next(sp.Symbol(name, integer=True, nonnegative=True)
+                   for name in ("w2", "w3", "w4", "w5") if name not in taken)
+        note(SOFTMAX)
+        return f * (d(logit(at), x)
+                    - sp.Sum(base[var] * d(logit(var), x), (var, 0, base.shape[0] - 1)))
+    bases = (x.base,) if softmax is None else (x.base, softmax[0])
+    if not f.has(*bases):
         return sp.S.Zero
     if isinstance(f, sp.Add):
         note(LINEARITY)
-        return sp.Add(*(_push(t, x, note) for t in f.args))
+        return sp.Add(*(_push(t, x, note, softmax) for t in f.args))
     if isinstance(f, sp.Sum):
         note(LINEARITY)
-        return sp.Sum(_push(f.function, x, note), *f.limits)
+        return sp.Sum(_push(f.function, x, note, softmax), *f.limits)
     if isinstance(f, sp.Mul):
-        const, rest = f.as_independent(x.base, as_Add=False)
+        const, rest = f.as_independent(*bases, as_Add=False)
         if const != 1:
             note(LINEARITY)
-            return const * _push(rest, x, note)
+            return const * _push(rest, x, note, softmax)
         note(PRODUCT)
         factors = rest.args
         return sp.Add(*(sp.Mul(*factors[:k], d(g, x), *factors[k + 1:])
@@ -88,7 +106,7 @@ def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None]) -> sp.Expr:
         return sp.Mul(*(sp.KroneckerDelta(a, b) for a, b in zip(f.indices, x.indices, strict=True)))
     if isinstance(f, sp.Pow):
         base, p = f.args
-        if p.has(x.base):
+        if p.has(*bases):
             raise DerivationError(f"no fact differentiates {f}: an exponent depends on {x}")
         note(POWER)
         return p * base ** (p - 1) * d(base, x)
@@ -96,9 +114,9 @@ def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None]) -> sp.Expr:
         note(MAX)
         if len(f.args) != 2:
             raise DerivationError(f"no fact differentiates {f}: more than two arguments")
-        a, b = sorted(f.args, key=lambda t: t.has(x.base))  # a constant argument first
+        a, b = sorted(f.args, key=lambda t: t.has(*bases))  # a constant argument first
         step = sp.Heaviside(b - a) if isinstance(f, sp.Max) else sp.Heaviside(a - b)
-        if not a.has(x.base):  # max(0, g): step(g) ∂g
+        if not a.has(*bases):  # max(0, g): step(g) ∂g
             return step * d(b, x)
         return step * d(b, x) + (1 - step) * d(a, x)
     fact = BY_HEAD.get(type(f))

@@ -36,9 +36,6 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
     J = loss.expr
     loss_steps = _run([Step(J, "definition")], [
         ("one-hot vector", rules.one_hot_entries(n.y.indexed)),
-        ("softmax definition", lambda e: _expand_softmax(e, loss)),
-        ("log of a quotient", rules.log_of_quotient),
-        ("log of exp", rules.log_of_exp),
         ("linearity of Σ", algebra.split_sums),
     ], points, (), (), "J")
     gradients = tuple(_gradient(loss, loss_steps[-1].expr, obj, points) for obj in loss.wrt)
@@ -64,21 +61,22 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
     shape = tuple(obj.indexed.shape)
     entry = obj.indexed[free]
     steps = [Step(facts.d(J, entry), "derivative")]
+    definition = (loss.softmax.base, loss.softmax.logit) if loss.softmax is not None else None
     while steps[-1].expr.has(sp.Derivative):
         if len(steps) > MAX_STEPS:
             raise DerivationError(f"dJ/d{obj.name}: no end after {MAX_STEPS} steps",
                                   chain=obj.name, rule=steps[-1].rule)
-        expr, used = facts.differentiate(steps[-1].expr)
+        expr, used = facts.differentiate(steps[-1].expr, definition)
         _add(steps, Step(expr, ", ".join(used)), points, free, shape, obj.name)
-    softmax = [("softmax definition", _recognise_softmax(loss)),
-               ("ŷ sums to 1", algebra.sums_to_one(loss.softmax.base))
+    softmax = [("ŷ sums to 1", lambda e: algebra.sums_to_one(loss.softmax.base)(  # type: ignore
+                   algebra.separate_sums(e)))
                ] if loss.softmax is not None else []
     steps = _run(steps, [
-        ("contract the deltas", rules.contract_deltas),
+        ("contract the deltas", algebra.contract_deltas),
         ("rearrange", _rearrange),
-        *softmax,
         ("linearity of Σ", algebra.split_sums),
-        ("one-hot vector", _one_hot(loss)),
+        *softmax,
+        ("one-hot vector", _one_hot(loss, free)),
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
     sizes = dict(zip(free, shape, strict=True))
@@ -141,45 +139,32 @@ def _run(steps: list[Step], named: list, points: Points | None, free: tuple[sp.S
     return steps
 
 
-def _expand_softmax(expr: sp.Expr, loss: Loss) -> sp.Expr:
-    softmax = loss.softmax
-    if softmax is None:
-        return expr
-    return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
-                        lambda e: softmax.entry(e.indices[0]))
-
-
-def _recognise_softmax(loss: Loss) -> rules.Rule:
-    """exp(a_x) / Σ_w′ exp(a_w′) = ŷ_x wherever it stands, exp(a) exp(−a) cancelled."""
-    assert loss.softmax is not None
-    recognise = rules.softmax_definition(loss.softmax.base)
-    return lambda e: algebra.cancel_exp(recognise(e))
-
-
 def _rearrange(expr: sp.Expr) -> sp.Expr:
     """Products multiplied out over sums of terms, constants taken into or out of Σ."""
     return rules.rearrange(sp.expand(expr, power_exp=False, power_base=False, log=False))
 
 
-def _one_hot(loss: Loss) -> rules.Rule:
-    """δ(x, o) = y_x; the column A[:, o] = A y and the row A[o, :] = Aᵀ y for every declared
-    matrix A whose axis runs over the vocabulary."""
+def _one_hot(loss: Loss, free: tuple[sp.Symbol, ...]) -> rules.Rule:
+    """δ(x, o) = y_x; and, where a free index runs along it, the column A[:, o] = A y or the row
+    A[o, :] = Aᵀ y of a declared matrix A whose axis runs over the vocabulary (inside a scalar
+    such as u_oᵀv_c the column stays as it is)."""
     y = n.y.indexed
     matrices = tuple(obj.indexed for obj in loss.objects if len(obj.indexed.shape) == 2)
-
-    def as_column(e: sp.Indexed) -> sp.Expr:
-        at = e.indices.index(n.o)
-        idx = list(e.indices)
-        idx[at] = n.w
-        return sp.Sum(e.base[tuple(idx)] * y[n.w], (n.w, 0, n.V - 1))
 
     def rule(expr: sp.Expr) -> sp.Expr:
         expr = expr.replace(lambda e: isinstance(e, sp.KroneckerDelta) and n.o in e.args,
                             lambda e: y[e.args[0] if e.args[1] == n.o else e.args[1]])
-        expr = expr.replace(
+        taken = {str(s) for s in expr.atoms(sp.Symbol)}
+        var = next(sp.Symbol(x, integer=True, nonnegative=True)
+                   for x in ("w", "w2", "w3", "w4", "w5", "w6") if x not in taken)
+
+        def as_column(e: sp.Indexed) -> sp.Expr:
+            idx = [var if x == n.o else x for x in e.indices]
+            return sp.Sum(e.base[tuple(idx)] * y[var], (var, 0, n.V - 1))
+        return expr.replace(
             lambda e: isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
-            and e.base.shape[e.indices.index(n.o)] == n.V, as_column)
-        return expr
+            and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & set(free)),
+            as_column)
     return rule
 
 
@@ -188,7 +173,7 @@ def _collect(expr: sp.Expr) -> sp.Expr:
     def by_entries(e: sp.Expr) -> sp.Expr:
         entries = sorted(e.atoms(sp.Indexed), key=sp.default_sort_key)
         return sp.collect(e, entries) if entries else e
-    merged = sp.factor_terms(rules.merge_sums(expr))
+    merged = sp.factor_terms(algebra.merge_sums(algebra.canonical_indices(expr)))
     merged = merged.replace(lambda e: isinstance(e, sp.Sum),
                             lambda e: sp.Sum(by_entries(e.function), *e.limits))
     return by_entries(merged)

@@ -59,7 +59,7 @@ class Entrywise(sp.MatrixExpr):
     def _printed(self, printer: Any, latex: bool) -> str:
         body, var = self._body()
         inner = printer._print(self.arg)
-        if isinstance(body, sp.Function) and body.args == (var,) and body.func in _NAMES:
+        if isinstance(body, sp.Function) and body.args[:1] == (var,) and body.func in _NAMES:
             name = _NAMES[body.func][0 if latex else 1]
             return rf"{name}\left({inner}\right)" if latex else f"{name}({inner})"
         if isinstance(body, sp.Pow) and body.base == var and body.exp.is_Number:

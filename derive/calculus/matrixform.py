@@ -29,8 +29,19 @@ Sizes = dict[sp.Symbol, sp.Expr]
 
 def fold(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixExpr:
     """The matrix (or vector) whose entry at the free indices is expr."""
-    terms = [_term(t, free, sizes) for t in sp.Add.make_args(expr)]
+    terms = _like_terms([_term(t, free, sizes) for t in sp.Add.make_args(expr)])
     return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
+
+
+def _like_terms(terms: list[sp.MatrixExpr]) -> list[sp.MatrixExpr]:
+    """c A + c′ A = (c + c′) A: matrix terms that differ only in their scalar collected."""
+    coeffs: dict[sp.MatrixExpr, sp.Expr] = {}
+    for t in terms:
+        c, mat = sp.S.One, t
+        if isinstance(t, sp.MatMul) and not isinstance(t.args[0], sp.MatrixExpr):
+            c, mat = t.args[0], _scaled(sp.S.One, *t.args[1:])
+        coeffs[mat] = coeffs.get(mat, sp.S.Zero) + c
+    return [_scaled(c, mat) for mat, c in coeffs.items() if c != 0]
 
 
 def _deps(f: sp.Expr, free: tuple[sp.Symbol, ...]) -> set[sp.Symbol]:
@@ -39,7 +50,17 @@ def _deps(f: sp.Expr, free: tuple[sp.Symbol, ...]) -> set[sp.Symbol]:
 
 def _scaled(scalar: sp.Expr, *factors: sp.MatrixExpr) -> sp.MatrixExpr:
     # MatMul's `*` would evaluate (ŷ − y)ᵀ into ŷᵀ − yᵀ; keep the form a reader expects.
-    factors = tuple(f for f in factors if f is not None)
+    flat: list[sp.Basic] = []
+    for f in factors:
+        if isinstance(f, sp.MatMul):  # A (B c) = A B c
+            inner, *rest = f.args
+            if isinstance(inner, sp.MatrixExpr):
+                flat.extend(f.args)
+            else:
+                scalar, flat = scalar * inner, [*flat, *rest]
+        elif f is not None:
+            flat.append(f)
+    factors = tuple(flat)
     if scalar == 1 and len(factors) == 1:
         return factors[0]
     return sp.MatMul(*([] if scalar == 1 else [scalar]), *factors)
@@ -90,8 +111,8 @@ def _vector(f: sp.Expr, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
         return Entrywise.of(sp.Pow(_T, f.exp), _T, _vector(f.base, r, sizes))
     if isinstance(f, sigmoid):
         return Sigmoid(_vector(f.args[0], r, sizes))
-    if isinstance(f, sp.Function) and len(f.args) == 1:
-        return Entrywise.of(f.func(_T), _T, _vector(f.args[0], r, sizes))
+    if isinstance(f, sp.Function) and (len(f.args) == 1 or isinstance(f, sp.Heaviside)):
+        return Entrywise.of(f.func(_T, *f.args[1:]), _T, _vector(f.args[0], r, sizes))
     if isinstance(f, sp.Sum):
         return _sum_vector(f, r, sizes)
     raise NoMatrixForm(f"no pattern folds {f} into a vector over {r}")
@@ -105,7 +126,7 @@ def _sum_vector(f: sp.Sum, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
     first when there are several."""
     inner = _bound_sizes(f, sizes)
     s = f.limits[-1][0]
-    summand = sp.Sum(f.function, *f.limits[:-1]) if len(f.limits) > 1 else f.function
+    summand = _pulled(sp.Sum(f.function, *f.limits[:-1])) if len(f.limits) > 1 else f.function
     scalar, parts = summand.as_independent(r, s, as_Add=False)
     factors = sp.Mul.make_args(parts)
     with_r = [g for g in factors if r in g.free_symbols]
@@ -118,6 +139,12 @@ def _sum_vector(f: sp.Sum, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
     right = fold(sp.Mul(*with_s), (s,), inner) if with_s else Ones(inner[s])
     lefts = left.args if isinstance(left, sp.MatMul) else (left,)
     return _scaled(scalar, *lefts, right)
+
+
+def _pulled(s: sp.Sum) -> sp.Expr:
+    """Σ_s c g(s) = c Σ_s g(s): the factors free of the summed indices taken out."""
+    c, rest = s.function.as_independent(*s.variables, as_Add=False)
+    return c * sp.Sum(rest, *s.limits)
 
 
 def _matrix(f: sp.Expr, r: sp.Symbol, c: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
@@ -133,12 +160,14 @@ def _matrix(f: sp.Expr, r: sp.Symbol, c: sp.Symbol, sizes: Sizes) -> sp.MatrixEx
         return fold(f, (r, c), sizes)
     if isinstance(f, sp.Pow) and not f.exp.has(r, c):
         return Entrywise.of(sp.Pow(_T, f.exp), _T, _matrix(f.base, r, c, sizes))
-    if isinstance(f, sp.Function) and len(f.args) == 1:
-        return Entrywise.of(f.func(_T), _T, _matrix(f.args[0], r, c, sizes))
-    if isinstance(f, sp.Sum) and len(f.limits) == 1:
-        s = f.variables[0]
+    if isinstance(f, sp.Function) and (len(f.args) == 1 or isinstance(f, sp.Heaviside)):
+        return Entrywise.of(f.func(_T, *f.args[1:]), _T, _matrix(f.args[0], r, c, sizes))
+    if isinstance(f, sp.Sum):
+        s = f.limits[-1][0]
         inner = _bound_sizes(f, sizes)
-        scalar, parts = f.function.as_independent(r, c, s, as_Add=False)
+        summand = _pulled(sp.Sum(f.function, *f.limits[:-1])) if len(f.limits) > 1 \
+            else f.function
+        scalar, parts = summand.as_independent(r, c, s, as_Add=False)
         factors = sp.Mul.make_args(parts)
         lefts = [g for g in factors if r in g.free_symbols]
         rights = [g for g in factors if c in g.free_symbols]
