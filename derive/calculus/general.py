@@ -90,7 +90,7 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         steps.append(final)
     grad = Gradient(obj, free, tuple(steps))
     if points is not None:
-        reference = sp.diff(points.expand(loss.expr), entry)
+        reference = sp.diff(points.expand(loss.expr, softmax=True), entry)
         want = points.entries(reference, free, shape)
         err = compare(want, _values(points, final, free, shape))
         if err is not None:

@@ -50,7 +50,7 @@ class Points:
         self.bases = [obj.indexed for obj in loss.objects]
         labels = {b.label for b in self.bases}
         known = set(self.sizes) | set(self.indices) | labels
-        self.constants = sorted((s for s in self.expand(loss.expr).free_symbols
+        self.constants = sorted((s for s in self.expand(loss.expr, softmax=True).free_symbols
                                  if isinstance(s, sp.Symbol) and s not in known), key=str)
         self.cache: dict[Any, list[np.ndarray]] = {}
         self.points = []
@@ -63,17 +63,23 @@ class Points:
             constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
             self.points.append(Point(sizes, arrays, indices, constants))
 
-    def expand(self, expr: sp.Expr) -> sp.Expr:
-        """ŷ and y replaced by what they stand for, and any derivative left evaluated."""
+    def expand(self, expr: sp.Expr, *, softmax: bool = False) -> sp.Expr:
+        """y replaced by what it stands for, and any derivative left evaluated by SymPy's own
+        diff (ŷ spelled out inside it, so SymPy sees what ŷ depends on). Elsewhere ŷ stays an
+        entry, its value computed once per point, unless `softmax` asks for it spelled out."""
         expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == n.y.indexed,
                             lambda e: sp.KroneckerDelta(e.indices[0], n.o))
-        softmax = self.loss.softmax
-        if softmax is not None:
-            expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
-                                lambda e: softmax.entry(e.indices[0]))
         # SymPy's own diff, not doit: doit would also try to evaluate every sum symbolically.
-        return expr.replace(lambda e: isinstance(e, sp.Derivative),
-                            lambda e: sp.diff(e.expr, *e.variables))
+        expr = expr.replace(lambda e: isinstance(e, sp.Derivative),
+                            lambda e: sp.diff(self._spelled(e.expr), *e.variables))
+        return self._spelled(expr) if softmax else expr
+
+    def _spelled(self, expr: sp.Expr) -> sp.Expr:
+        softmax = self.loss.softmax
+        if softmax is None or not expr.has(softmax.base):
+            return expr
+        return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
+                            lambda e: softmax.entry(e.indices[0]))
 
     def _args(self, p: Point) -> list[Any]:
         return [*p.arrays.values(), *(p.sizes[s] for s in self.sizes),
@@ -82,13 +88,14 @@ class Points:
     def entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
                 free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
         """expr at every point, as an array over the free indices."""
-        args = [*self.bases, *self.sizes, *self.indices, *self.constants, *free]
+        yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
+        args = [*self.bases, *self.sizes, *self.indices, *self.constants, *yhat, *free]
         f = sp.lambdify(args, self.expand(expr), modules="numpy", docstring_limit=0)
         out = []
-        for p in self.points:
+        for p, values in zip(self.points, self.softmax_values(), strict=True):
             shape = [int(sp.sympify(s).subs(p.sizes)) for s in free_sizes]
             grid = np.empty(shape)
-            fixed = self._args(p)
+            fixed = [*self._args(p), *([values.reshape(-1)] if yhat else [])]
             for idx in itertools.product(*(range(s) for s in shape)):
                 grid[idx] = f(*fixed, *idx)
             out.append(grid)
@@ -110,18 +117,25 @@ class Points:
             V = p.sizes.get(n.V, 1)
             o = p.indices.get(n.o, 0)
             onehot = np.eye(V)[:, [o]]
-            yhat = [self._softmax(p)] if softmax is not None else []
+            yhat = [self.softmax_values()[self.points.index(p)]] if softmax is not None else []
             value = np.asarray(f(*arrays, *yhat, onehot, *(p.sizes[s] for s in self.sizes),
                                  *(p.indices[x] for x in self.indices), *p.constants),
                                dtype=float)
             out.append(np.broadcast_to(value, (*shape, 1)[:2]).reshape(shape))
         return out
 
-    def _softmax(self, p: Point) -> np.ndarray:
-        assert self.loss.softmax is not None
-        t = sp.Symbol("t", integer=True)
-        entry = self.expand(self.loss.softmax.entry(t))
-        f = sp.lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t], entry,
-                        modules="numpy", docstring_limit=0)
-        V = p.sizes[n.V]
-        return np.array([[f(*self._args(p), x)] for x in range(V)])
+    def softmax_values(self) -> list[np.ndarray]:
+        """ŷ at each point, a column (NaN where the loss has no softmax)."""
+        if "softmax" in self.cache:
+            return self.cache["softmax"]
+        if self.loss.softmax is None:
+            out = [np.full((p.sizes.get(n.V, 1), 1), np.nan) for p in self.points]
+        else:
+            t = sp.Symbol("t", integer=True)
+            entry = self.expand(self.loss.softmax.entry(t))
+            f = sp.lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t],
+                            entry, modules="numpy", docstring_limit=0)
+            out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])
+                   for p in self.points]
+        self.cache["softmax"] = out
+        return out
