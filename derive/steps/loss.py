@@ -187,8 +187,19 @@ def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:
     written, _ = p.written_name()
     if p.peek() is not None and not p.at("("):
         raise p.error("expected a single name before \\in, = or >")
-    latex = " ".join(t.shown() for t in tokens)
-    return vocab.normalise(written), latex
+    return vocab.normalise(written), _latex(tokens)
+
+
+def _latex(tokens: list[Token]) -> str:
+    """The tokens as LaTeX again: a space only where a command meets a letter."""
+    out = ""
+    for prev, tok in zip([None, *tokens], tokens, strict=False):
+        shown = tok.shown()
+        if prev is not None and prev.kind == "cmd" and prev.text[-1:].isalpha() and \
+                shown[:1].isalpha():
+            out += " "
+        out += shown
+    return out
 
 
 def _declaration(scope: Scope, part: list[Token]) -> None:
