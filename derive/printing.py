@@ -37,10 +37,18 @@ def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
     var = s.variables[0]
     factors = sp.Mul.make_args(s.function)
     if len(factors) != 2 or not all(isinstance(f, sp.Indexed) and f.indices == (var,)
-                                    and f.base in n.BY_INDEXED for f in factors):
+                                    and _object(f.base) is not None for f in factors):
         return None
-    a, b = sorted((n.BY_INDEXED[f.base] for f in factors), key=lambda o: o is n.v_c)
+    a, b = sorted((_object(f.base) for f in factors), key=lambda o: o is n.v_c)  # type: ignore
     return a, b
+
+
+def _object(base: sp.IndexedBase) -> n.Obj | None:
+    """The handout's or a declared vector whose entries `base` holds."""
+    if base in n.BY_INDEXED:
+        return n.BY_INDEXED[base]
+    declared = n.DECLARED.get(base.name)
+    return declared if declared is not None and declared.indexed == base else None
 
 
 def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
@@ -112,12 +120,14 @@ class TextPrinter(_Handout, StrPrinter):
         return f"δ({self._index(e.args[0])}, {self._index(e.args[1])})"
 
     def _print_HadamardProduct(self, h: sp.HadamardProduct) -> str:
-        return " ∘ ".join(self._print(a) for a in h.args)
+        return " ∘ ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a)
+                          for a in h.args)
 
     def _print_MatMul(self, m: sp.MatMul) -> str:
         out, prev = "", None
         for a in m.args:
-            part = f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.Add)) else self._print(a)
+            part = f"({self._print(a)})" if isinstance(
+                a, (sp.MatAdd, sp.Add, sp.HadamardProduct)) else self._print(a)
             if a == -1:
                 part = "-"
             elif out and out != "-" and (not isinstance(prev, sp.MatrixExpr)

@@ -55,11 +55,14 @@ def softmax(logits: sp.MatrixExpr) -> Softmax:
 def indexed(expr: sp.Expr) -> sp.Expr:
     """Matrix elements as entries of their objects; dummies named as a reader names them."""
     def element(e: MatrixElement) -> sp.Expr:
-        obj = n.lookup(e.parent.name)
-        if obj is None:
-            raise ValueError(f"{e.parent.name} is not a declared object")
+        # The object is known from the matrix symbol alone (name and shape), as declare made
+        # it: never from whatever a later declaration of the same name holds.
+        rows, cols = e.parent.shape
+        handout = next((o for o in n.OBJECTS if o.matrix == e.parent), None)
+        base = handout.indexed if handout is not None else sp.IndexedBase(
+            e.parent.name, shape=(rows,) if cols == 1 else (rows, cols), real=True)
         a, b = e.indices
-        return obj.indexed[a] if len(obj.indexed.shape) == 1 else obj.indexed[a, b]
+        return base[a] if cols == 1 else base[a, b]
     expr = expr.replace(lambda e: isinstance(e, MatrixElement), element)
     return _rename(expr)
 

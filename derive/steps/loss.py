@@ -14,6 +14,7 @@ turns them into the engine's Loss); nothing is ever evaluated as code.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import syntax
@@ -102,7 +103,8 @@ class LossParser(syntax.Parser):
             if atoms not in (["F"], ["2"]):
                 raise ReadError("a norm is ‖x‖, ‖x‖_2 or ‖X‖_F", tok.line, tok.col)
             return node
-        return super().subscript_pick(node, tok)
+        # (U_negᵀ v_c)_k: an entry of any vector or matrix formula
+        return Pick(node, tuple(self.index(a, tok) for a in self.subscript_atoms()))
 
     def name(self) -> Node:
         written, tok = self.written_name()
@@ -173,7 +175,7 @@ def read_scope(text: str) -> Scope:
     for part, _display in parts:
         _declaration(scope, part)
     for part, display in parts:
-        if display and any(t.is_char("=") for t in part):
+        if display and _top(part, lambda t: t.is_char("=")) is not None:
             _definition(scope, part)
     if not scope.definitions or scope.definitions[-1].name != "J":
         where = parts[-1][0][0] if parts else Token("char", "", 1, 1)
@@ -202,8 +204,21 @@ def _latex(tokens: list[Token]) -> str:
     return out
 
 
+def _top(part: list[Token], match: Callable[[Token], bool]) -> int | None:
+    """The position of the first token outside every group that `match`es."""
+    depth = 0
+    for k, tok in enumerate(part):
+        if tok.is_char("{", "(", "[") or tok.is_cmd("{", "left"):
+            depth += 1
+        elif tok.is_char("}", ")", "]") or tok.is_cmd("}", "right"):
+            depth -= 1
+        elif depth == 0 and match(tok):
+            return k
+    return None
+
+
 def _declaration(scope: Scope, part: list[Token]) -> None:
-    at = next((k for k, t in enumerate(part) if t.is_cmd("in")), None)
+    at = _top(part, lambda t: t.is_cmd("in"))
     if at is not None and at > 0:
         name, latex = _name_of(part[:at], scope)
         right = part[at + 1:]
@@ -217,7 +232,7 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
                 raise ReadError("an index runs over {1, …, V}", right[0].line, right[0].col)
             scope.declared[name] = Declared(name, "index", (letters[-1],), latex)
         return
-    gt = next((k for k, t in enumerate(part) if t.is_char(">") or t.is_cmd("gt")), None)
+    gt = _top(part, lambda t: t.is_char(">") or t.is_cmd("gt"))
     if gt is not None and gt > 0 and [t.text for t in part[gt + 1:]] == ["0"]:
         name, latex = _name_of(part[:gt], scope)
         scope.declared[name] = Declared(name, "constant", (), latex)
@@ -242,7 +257,8 @@ def _real_shape(right: list[Token]) -> tuple[str, ...]:
 
 
 def _definition(scope: Scope, part: list[Token]) -> None:
-    at = next(k for k, t in enumerate(part) if t.is_char("="))
+    at = _top(part, lambda t: t.is_char("="))
+    assert at is not None
     left = part[:at]
     # J(v_c, o, U) = …: the arguments only name the loss's inputs.
     paren = next((k for k, t in enumerate(left) if t.is_char("(") or t.is_cmd("left")), None)

@@ -50,7 +50,7 @@ U_neg = n.declare("U_neg", d, K, latex=r"\mathbf{U}_{\text{neg}}")
 u_o = n.declare("u_o", d, latex=r"\mathbf{u}_o")
 
 lam, mu, eps, gamma, beta, tau, target = sp.symbols(
-    "lambda mu epsilon gamma beta tau target", positive=True)
+    "lambda mu epsilon gamma beta tau theta", positive=True)
 o = n.o
 yhat = n.y_hat.indexed
 y = n.y.indexed
@@ -191,8 +191,9 @@ def _softmax_cases() -> None:
 
     def g_l2b(A: Arrays) -> np.ndarray:
         return gb(A) + 2 * A["lambda"] * A["b"]
-    case("bias-l2", make("bias-l2", nl + lam * dot(b, b), (U, v_c, b), (b,), biased),
-         lambda A: -np.log(yh(A, True)[A["o"]]) + A["lambda"] * A["b"] @ A["b"], {"b": g_l2b})
+    case("bias-l2", make("bias-l2", nl + lam * dot(b, b), (U, v_c, b), (U, v_c, b), biased),
+         lambda A: -np.log(yh(A, True)[A["o"]]) + A["lambda"] * A["b"] @ A["b"],
+         {"b": g_l2b, "v_c": lambda A: A["U"] @ gb(A), "U": lambda A: np.outer(A["v_c"], gb(A))})
 
     # CBOW: the centre is the average of the m context vectors, the columns of C.
     def hbar(A: Arrays) -> np.ndarray:
@@ -240,19 +241,24 @@ def _other_cases() -> None:
          lambda A: max(0.0, 1 - uv(A)),
          {"u": lambda A: -float(1 - uv(A) > 0) * A["v"],
           "v": lambda A: -float(1 - uv(A) > 0) * A["u"]})
-    case("squared-hinge", make("squared-hinge", sp.Max(0, 1 - dot(u, v)) ** 2, (u, v), (u,)),
+    case("squared-hinge", make("squared-hinge", sp.Max(0, 1 - dot(u, v)) ** 2, (u, v), (u, v)),
          lambda A: max(0.0, 1 - uv(A)) ** 2,
-         {"u": lambda A: -2 * max(0.0, 1 - uv(A)) * A["v"]})
+         {"u": lambda A: -2 * max(0.0, 1 - uv(A)) * A["v"],
+          "v": lambda A: -2 * max(0.0, 1 - uv(A)) * A["u"]})
 
     def cos_u(A: Arrays) -> np.ndarray:
         nu, nv = np.linalg.norm(A["u"]), np.linalg.norm(A["v"])
         return A["v"] / (nu * nv) - uv(A) * A["u"] / (nu ** 3 * nv)
     J = dot(u, v) / (sp.sqrt(dot(u, u)) * sp.sqrt(dot(v, v)))
-    case("cosine-similarity", make("cosine-similarity", J, (u, v), (u,)),
-         lambda A: uv(A) / (np.linalg.norm(A["u"]) * np.linalg.norm(A["v"])), {"u": cos_u})
+    def cos_v(A: Arrays) -> np.ndarray:
+        nu, nv = np.linalg.norm(A["u"]), np.linalg.norm(A["v"])
+        return A["u"] / (nu * nv) - uv(A) * A["v"] / (nu * nv ** 3)
+    case("cosine-similarity", make("cosine-similarity", J, (u, v), (u, v)),
+         lambda A: uv(A) / (np.linalg.norm(A["u"]) * np.linalg.norm(A["v"])),
+         {"u": cos_u, "v": cos_v})
 
     def glove_e(A: Arrays) -> float:
-        return uv(A) + A["b"][A["o"]] + A["c"][A["o"]] - A["target"]
+        return uv(A) + A["b"][A["o"]] + A["c"][A["o"]] - A["theta"]
     J = lam * (dot(u, v) + b.indexed[o] + c.indexed[o] - target) ** 2
     case("glove", make("glove", J, (u, v, b, c), (u, v, b, c)),
          lambda A: A["lambda"] * glove_e(A) ** 2,
@@ -265,10 +271,11 @@ def _other_cases() -> None:
         return float(A["u"] @ A["x"])
     s = dot(u, x)
     J = -tau * sp.log(sigmoid(s)) - (1 - tau) * sp.log(1 - sigmoid(s))
-    case("binary-logistic", make("binary-logistic", J, (u, x), (u,)),
+    case("binary-logistic", make("binary-logistic", J, (u, x), (u, x)),
          lambda A: (-A["tau"] * np.log(np_sigmoid(ux(A)))
                     - (1 - A["tau"]) * np.log(1 - np_sigmoid(ux(A)))),
-         {"u": lambda A: (np_sigmoid(ux(A)) - A["tau"]) * A["x"]})
+         {"u": lambda A: (np_sigmoid(ux(A)) - A["tau"]) * A["x"],
+          "x": lambda A: (np_sigmoid(ux(A)) - A["tau"]) * A["u"]})
 
     def neg(A: Arrays) -> np.ndarray:
         return np_sigmoid(A["U_neg"].T @ A["v_c"])
@@ -314,16 +321,18 @@ def _other_cases() -> None:
          lambda A: -(onehot(A, A["U"].shape[1]) * np.log(np_sigmoid(scores(A)))
                      + (1 - onehot(A, A["U"].shape[1])) * np.log(np_sigmoid(-scores(A)))).sum(),
          {"v_c": lambda A: A["U"] @ g_bce(A), "U": lambda A: np.outer(A["v_c"], g_bce(A))})
-    case("exponential", make("exponential", sp.exp(-dot(u, v)), (u, v), (u,)),
-         lambda A: np.exp(-uv(A)), {"u": lambda A: -np.exp(-uv(A)) * A["v"]})
+    case("exponential", make("exponential", sp.exp(-dot(u, v)), (u, v), (u, v)),
+         lambda A: np.exp(-uv(A)), {"u": lambda A: -np.exp(-uv(A)) * A["v"],
+                                    "v": lambda A: -np.exp(-uv(A)) * A["u"]})
     i = n.i
     l1 = sp.Sum(sp.Abs(x.indexed[i]), (i, 0, d - 1))
     case("l1", make("l1", l1, (x,), (x,)), lambda A: np.abs(A["x"]).sum(),
          {"x": lambda A: np.sign(A["x"])})
     J = (dot(u, x) - tau) ** 2 / 2 + lam * sp.Sum(sp.Abs(u.indexed[i]), (i, 0, d - 1))
-    case("elastic", make("elastic", J, (u, x), (u,)),
+    case("elastic", make("elastic", J, (u, x), (u, x)),
          lambda A: 0.5 * (ux(A) - A["tau"]) ** 2 + A["lambda"] * np.abs(A["u"]).sum(),
-         {"u": lambda A: (ux(A) - A["tau"]) * A["x"] + A["lambda"] * np.sign(A["u"])})
+         {"u": lambda A: (ux(A) - A["tau"]) * A["x"] + A["lambda"] * np.sign(A["u"]),
+          "x": lambda A: (ux(A) - A["tau"]) * A["u"]})
 
 
 _other_cases()
