@@ -136,7 +136,8 @@ def canonical_indices(expr: sp.Expr) -> sp.Expr:
     names = ("i", "i2", "i3", "w", "w2", "w3", "k2", "s", "s2")
 
     def rename(sm: sp.Sum) -> sp.Expr:
-        body, limits = sm.function, []
+        body = sm.function
+        limits: list[tuple[sp.Expr, sp.Expr, sp.Expr]] = []
         for var, lo, hi in sm.limits:
             used = {str(x) for x in body.atoms(sp.Symbol)} | {str(lim[0]) for lim in limits}
             prefer = "w" if hi == sp.Symbol("V", integer=True, positive=True) - 1 else (
