@@ -166,3 +166,12 @@ def separate_sums(expr: sp.Expr) -> sp.Expr:
                 return sp.Sum(sp.Mul(*alone), (var, lo, hi)) * sp.Sum(sp.Mul(*rest), *remaining)
         return sm
     return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) > 1, separate)
+
+
+def sigmoid_of_negative(expr: sp.Expr) -> sp.Expr:
+    """σ(−x) = 1 − σ(x), multiplied out: so 1 − σ(−x) reads σ(x), as a handout writes it."""
+    from .functions import sigmoid
+
+    out = expr.replace(lambda e: isinstance(e, sigmoid) and e.args[0].could_extract_minus_sign(),
+                       lambda e: 1 - sigmoid(-e.args[0]))
+    return sp.expand(out, power_exp=False, power_base=False, log=False) if out != expr else expr

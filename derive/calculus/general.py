@@ -76,6 +76,7 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("rearrange", _rearrange),
         ("linearity of Σ", algebra.split_sums),
         *softmax,
+        ("σ(−x) = 1 − σ(x)", algebra.sigmoid_of_negative),
         ("one-hot vector", _one_hot(loss, free)),
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
