@@ -60,7 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "forms it ends in. Each step is checked numerically before it is printed.",
         epilog="examples:\n  derive show naive-softmax\n  derive show naive-softmax --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    show.add_argument("problem", metavar="PROBLEM", help="a name from `derive list`")
+    show.add_argument("problem", metavar="PROBLEM",
+                      help="a name from `derive list`, or a loss file (LOSS.tex)")
+    show.add_argument("--wrt", default=None, metavar="X,Y",
+                      help="a loss file's variables to differentiate by (default: every declared "
+                           "vector and matrix the loss depends on)")
     show.add_argument("--format", choices=("text", "latex", "json"), default="text",
                       help="text for reading (default), latex for a handout, json for tools")
     show.add_argument("--code", action="store_true",
@@ -344,6 +348,11 @@ def _verify(args: argparse.Namespace) -> int:
 
     from . import verify
 
+    files = [p for p in args.problems if is_loss_file(p) and p not in PROBLEMS]
+    if files:
+        if len(files) != len(args.problems):
+            raise ValueError("give either problem names or loss files, not both")
+        return _verify_losses(args)
     seed = args.seed if args.seed is not None else secrets.randbelow(2**31)
     for name in args.problems:
         get(name)
@@ -421,7 +430,95 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def is_loss_file(arg: str) -> bool:
+    """A positional argument that ends in .tex or names a file is a loss file."""
+    import os
+
+    return arg.endswith(".tex") or os.path.isfile(arg)
+
+
+def _loss_derivation(path: str, wrt: str | None = None) -> tuple[Any, Any]:
+    """The loss file at `path`, read, and its derivation (every step checked)."""
+    import dataclasses
+    from pathlib import Path
+
+    from . import calculus
+    from .steps import vocabulary
+    from .steps.lossmath import read_loss
+
+    try:
+        lf = read_loss(_read_text(path), Path(path).stem)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    loss = lf.loss
+    if wrt:
+        names = [vocabulary.normalise(x.strip()) for x in wrt.split(",") if x.strip()]
+        by_name = {o.name: o for o in loss.objects}
+        missing = [x for x in names if x not in by_name]
+        if missing:
+            raise ValueError(f"--wrt {', '.join(missing)}: not a declared vector or matrix of "
+                             f"{path} (declared: {', '.join(by_name)})")
+        loss = dataclasses.replace(loss, wrt=tuple(by_name[x] for x in names))
+    return lf, calculus.derive(loss)
+
+
+def _loss_json(lf: Any, derivation: Any, title: str) -> dict[str, Any]:
+    from . import printing
+    from .render import report
+
+    data = report.data(derivation, title)
+    data["inputs"] = [{"name": d.name.lstrip("\\"), "kind": d.kind, "shape": list(d.shape)}
+                      for d in lf.inputs]
+    data["results"] = [{"wrt": g.key, "latex": printing.latex(g.result),
+                        "text": printing.text(g.result), "matrix_form": g.steps[-1].matrix}
+                       for g in derivation.gradients]
+    return data
+
+
+def _show_loss(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .render import report
+
+    if args.code:
+        raise ValueError("--code is for the built-in problems' kernels, not a loss file")
+    lf, derivation = _loss_derivation(args.problem, args.wrt)
+    title = Path(args.problem).name
+    if args.format == "json":
+        print(json.dumps(_loss_json(lf, derivation, title), indent=2, ensure_ascii=False))
+    elif args.format == "latex":
+        sys.stdout.write(report.latex(derivation))
+    else:
+        sys.stdout.write(report.text(derivation, title))
+    return 0
+
+
+def _verify_losses(args: argparse.Namespace) -> int:
+    """Each loss file derived with every step checked and each result against SymPy's own
+    elementwise derivative; a failed check raises (exit 1)."""
+    from . import printing
+
+    out = []
+    for path in args.problems:
+        _lf, derivation = _loss_derivation(path)
+        for g in derivation.gradients:
+            form = "matrix form" if g.steps[-1].matrix else "entry form (no matrix form)"
+            out.append({"loss": path, "wrt": g.key, "result": printing.text(g.result),
+                        "form": form, "checked_at": derivation.checked_at, "passed": True})
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        for r in out:
+            print(f"✓ {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
+                  f"checked at {r['checked_at']}]")
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
+    if is_loss_file(args.problem) and args.problem not in PROBLEMS:
+        return _show_loss(args)
+    if args.wrt is not None:
+        raise ValueError("--wrt is for a loss file")
     problem = get(args.problem)
     from . import calculus, codegen
     from .render import report

@@ -77,6 +77,40 @@ x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
 BY_INDEXED = {obj.indexed: obj for obj in OBJECTS}
 
+# Objects a user declares (b ∈ ℝ^V, W ∈ ℝ^{V×d}, …), by name: the printers name them as declared.
+DECLARED: dict[str, Obj] = {}
+
+
+def size(name: str) -> sp.Symbol:
+    """A size letter (V, d, K, n, …): a positive integer, the same symbol wherever it is named."""
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | None = None,
+            text: str | None = None) -> Obj:
+    """A vector (cols = 1) or matrix of any declared size, e.g. declare("b", V) for b ∈ ℝ^V or
+    declare("W", V, d) for W ∈ ℝ^{V×d}. A name the handout already has gives its object."""
+    known = next((o for o in OBJECTS if o.name == name), None)
+    if known is not None and known.matrix.shape == (rows, cols):
+        return known
+    rows = sp.sympify(rows)
+    shape = (rows,) if cols == 1 else (rows, cols)
+    # Declared entries are real, so |x| and max differentiate as a reader expects.
+    obj = Obj(name, text or name, latex or name, sp.IndexedBase(name, shape=shape, real=True),
+              sp.MatrixSymbol(name, rows, cols))
+    DECLARED[name] = obj
+    return obj
+
+
+def lookup(name: str, shape: tuple[sp.Expr, ...] | None = None) -> Obj | None:
+    """The declared or the handout's object of this name (and matrix shape, when given: a vector
+    x declared by a loss and the handout's scalar x are told apart by it)."""
+    declared = DECLARED.get(name)
+    if declared is not None and shape in (None, declared.matrix.shape):
+        return declared
+    return next((o for o in OBJECTS if o.name == name), None)
+
+
 # The column u_w of U, and how each appears as an entry (ŷ_w, y_w) or column (u_w) in LaTeX.
 COLUMN_LATEX = {U.indexed: r"\mathbf{{u}}_{{{}}}", U_neg.indexed: r"\mathbf{{u}}_{{{}}}"}
 ENTRY_LATEX = {y_hat.indexed: r"\hat{{y}}_{{{}}}", y.indexed: "y_{{{}}}", w_t: "w_{{t+{}}}",

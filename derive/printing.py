@@ -37,10 +37,19 @@ def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
     var = s.variables[0]
     factors = sp.Mul.make_args(s.function)
     if len(factors) != 2 or not all(isinstance(f, sp.Indexed) and f.indices == (var,)
-                                    and f.base in n.BY_INDEXED for f in factors):
+                                    and _object(f.base) is not None for f in factors):
         return None
-    a, b = sorted((n.BY_INDEXED[f.base] for f in factors), key=lambda o: o is n.v_c)
+    objs = [o for o in (_object(f.base) for f in factors) if o is not None]
+    a, b = sorted(objs, key=lambda o: o is n.v_c)
     return a, b
+
+
+def _object(base: sp.IndexedBase) -> n.Obj | None:
+    """The handout's or a declared vector whose entries `base` holds."""
+    if base in n.BY_INDEXED:
+        return n.BY_INDEXED[base]
+    declared = n.DECLARED.get(base.name)
+    return declared if declared is not None and declared.indexed == base else None
 
 
 def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
@@ -89,6 +98,9 @@ class TextPrinter(_Handout, StrPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return f"{vectors[0].text}ᵀ{vectors[1].text}"
+        if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
+            inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
+            return f"Σ_{self._index(s.limits[-1][0])} {inner}"
         var = s.variables[0]
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
@@ -112,7 +124,7 @@ class TextPrinter(_Handout, StrPrinter):
         return f"{e.base.name}[{', '.join(self._index(x) for x in e.indices)}]"
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        obj = n.lookup(m.name, m.shape)
         return obj.text if obj else m.name
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
@@ -126,12 +138,14 @@ class TextPrinter(_Handout, StrPrinter):
         return f"δ({self._index(e.args[0])}, {self._index(e.args[1])})"
 
     def _print_HadamardProduct(self, h: sp.HadamardProduct) -> str:
-        return " ∘ ".join(self._print(a) for a in h.args)
+        return " ∘ ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a)
+                          for a in h.args)
 
     def _print_MatMul(self, m: sp.MatMul) -> str:
         out, prev = "", None
         for a in m.args:
-            part = f"({self._print(a)})" if isinstance(a, (sp.MatAdd, sp.Add)) else self._print(a)
+            part = f"({self._print(a)})" if isinstance(
+                a, (sp.MatAdd, sp.Add, sp.HadamardProduct)) else self._print(a)
             if a == -1:
                 part = "-"
             elif out and out != "-" and (not isinstance(prev, sp.MatrixExpr)
@@ -151,6 +165,9 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return rf"{vectors[0].latex}^\top {vectors[1].latex}"
+        if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
+            inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
+            return f"{self._under(s.limits[-1])} {inner}"
         var, lo, hi = s.limits[0]
         if hi == n.V - 1:
             under = rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"
@@ -161,10 +178,16 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             body = rf"\left({body}\right)"
         return f"{under} {body}"
 
+    def _under(self, limit: tuple[sp.Expr, sp.Expr, sp.Expr]) -> str:
+        var, lo, hi = limit
+        if hi == n.V - 1:
+            return rf"\sum_{{{self._index(var)} \in {n.VOCAB_LATEX}}}"
+        return rf"\sum_{{{self._index(var)}={self._print(lo + 1)}}}^{{{self._print(hi + 1)}}}"
+
     def _print_Indexed(self, e: sp.Indexed) -> str:
         if e.base in n.ENTRY_LATEX:
             return n.ENTRY_LATEX[e.base].format(self._index(e.indices[0]))
-        obj = n.BY_INDEXED.get(e.base)
+        obj = n.BY_INDEXED.get(e.base) or n.DECLARED.get(e.base.name)
         name = obj.latex if obj else self._print(e.base.label)
         if "_" in name:  # (v_c)_j, not v_{c j}
             name = rf"\left({name}\right)"
@@ -185,7 +208,7 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         return self._do_exponent(rf"\exp\left({self._print(e.args[0])}\right)", exp)
 
     def _print_MatrixSymbol(self, m: sp.MatrixSymbol) -> str:
-        obj = next((o for o in n.OBJECTS if o.name == m.name), None)
+        obj = n.lookup(m.name, m.shape)
         return obj.latex if obj else super()._print_MatrixSymbol(m)
 
     def _print_Transpose(self, t: sp.Transpose) -> str:

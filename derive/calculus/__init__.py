@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from .. import notation as n
 from ..errors import DerivationError, FoldError
-from . import scalar, vector, window
+from . import general, scalar, vector, window
 from .records import CHECKED_AT, Derivation, Gradient, Loss, Softmax, Step
 from .vector import logit, neg_log_softmax, norm_sq
 
@@ -25,6 +25,8 @@ __all__ = ["CHECKED_AT", "Derivation", "DerivationError", "FoldError", "Gradient
 def derive(loss: Loss, *, check: bool = True, known: Iterable[Derivation] = ()) -> Derivation:
     """Every gradient of `loss`, with its trace; each step checked numerically unless told not.
     `known` are derivations already made, which a window loss reuses for its pair loss."""
+    if loss.objects:
+        return general.derive(loss, check=check)
     if loss.wrt == (n.x,):
         return scalar.derive(loss, check=check)
     if loss.pair is not None:

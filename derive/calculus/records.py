@@ -73,6 +73,10 @@ class Loss:
     column_cases: bool = True
     # The loss of one (centre, outside) pair, when this loss sums it over a context window.
     pair: Loss | None = None
+    # The objects a general loss declares (b ∈ ℝ^V, W ∈ ℝ^{V×d}, …): when given, the general
+    # engine derives it, by any of them; and each index it names (o) with the size it runs over.
+    objects: tuple[n.Obj, ...] = ()
+    ranges: tuple[tuple[sp.Symbol, sp.Expr], ...] = ((n.o, n.V),)
 
 
 @dataclass(frozen=True)

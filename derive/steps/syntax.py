@@ -55,6 +55,9 @@ _END_CMDS = frozenset({"right", "\\", "mid", "end", "neq", "ne", "le", "leq", "g
 
 
 class Parser:
+    # The sizes a sum may run to (a loss file declares its own).
+    sizes: tuple[str, ...] = vocab.SIZES
+
     def __init__(self, tokens: list[Token], aliases: vocab.Aliases, *, end: Token | None = None):
         self.tokens, self.aliases, self.pos, self.nesting = tokens, aliases, 0, 0
         self.end = end or (tokens[-1] if tokens else Token("char", "", 0, 0))
@@ -351,7 +354,7 @@ class Parser:
             raise self.error("expected the index of the sum, as in \\sum_{w}", tok)
         if upper is not None:
             text = "".join(t.text for t in upper)
-            if text not in vocab.SIZES:
+            if text not in self.sizes:
                 raise ReadError(f"a sum runs to V, d or K, not {text}", tok.line, tok.col)
             size = text
         return self.rest_of_term(lambda body: Sum(index, size, body, exclude))

@@ -1,0 +1,183 @@
+"""The general engine: a loss of declared vectors and matrices of any size, differentiated by any
+of them, every step a fact of the table (facts.py), checked numerically, folded into matrix form
+where the table of patterns (matrixform.py) allows, and honestly left in entry form where not.
+
+For each variable X the loss is differentiated by:
+  1. rewrite J from its definitions (the one-hot y, the softmax, log of a quotient, log of exp);
+  2. push ∂/∂X[idx] down the expression one layer per step, each step naming its facts, until
+     every ∂ is gone; then contract the Kronecker deltas the derivative of an entry leaves;
+  3. recognise the softmax ŷ and the one-hot y wherever they stand, and collect like terms;
+  4. fold the entry into matrix form, or say there is none and keep the entry form;
+  5. check every step against the one before at sizes away from degenerate ones, and the result
+     against SymPy's own elementwise derivative of the loss. A disagreement raises; a value that
+     cannot be computed (NaN) is reported as a check not made, never passed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from .. import notation as n
+from ..errors import DerivationError
+from . import algebra, facts, rules
+from .check import compare, step_failed
+from .matrixform import NoMatrixForm, fold
+from .records import Derivation, Gradient, Loss, Step
+from .sample import Points
+
+INDEX_NAMES = ("j", "k", "l", "p", "q", "r")
+MAX_STEPS = 40
+MATRIX_FORM = "matrix form"
+ENTRY_FORM = "no matrix form: entry form"
+
+
+def derive(loss: Loss, *, check: bool = True) -> Derivation:
+    points = Points(loss) if check else None
+    J = loss.expr
+    loss_steps = _run([Step(J, "definition")], [
+        ("one-hot vector", rules.one_hot_entries(n.y.indexed)),
+        ("linearity of Σ", algebra.split_sums),
+    ], points, (), (), "J")
+    gradients = tuple(_gradient(loss, loss_steps[-1].expr, obj, points) for obj in loss.wrt)
+    return Derivation(loss, tuple(loss_steps), gradients,
+                      checked_at="sizes " + _sizes_text(points) if points else "unchecked")
+
+
+def _sizes_text(points: Points) -> str:
+    return ", ".join("(" + ", ".join(f"{s} = {p.sizes[s]}" for s in points.sizes) + ")"
+                     for p in points.points)
+
+
+def free_indices(J: sp.Expr, obj: n.Obj) -> tuple[sp.Symbol, ...]:
+    """One index per axis of obj, named j, k, … but never a name the loss already uses."""
+    taken = {str(s) for s in J.atoms(sp.Symbol)}
+    names = [x for x in INDEX_NAMES if x not in taken]
+    return tuple(sp.Symbol(x, integer=True, nonnegative=True)
+                 for x in names[:len(obj.indexed.shape)])
+
+
+def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Gradient:
+    free = free_indices(J, obj)
+    shape = tuple(obj.indexed.shape)
+    entry = obj.indexed[free]
+    steps = [Step(facts.d(J, entry), "derivative")]
+    definition = (loss.softmax.base, loss.softmax.logit) if loss.softmax is not None else None
+    while steps[-1].expr.has(sp.Derivative):
+        if len(steps) > MAX_STEPS:
+            raise DerivationError(f"dJ/d{obj.name}: no end after {MAX_STEPS} steps",
+                                  chain=obj.name, rule=steps[-1].rule)
+        expr, used = facts.differentiate(steps[-1].expr, definition)
+        _add(steps, Step(expr, ", ".join(used)), points, free, shape, obj.name)
+    softmax = [("ŷ sums to 1", lambda e: algebra.sums_to_one(loss.softmax.base)(  # type: ignore
+                   algebra.separate_sums(e)))
+               ] if loss.softmax is not None else []
+    steps = _run(steps, [
+        ("contract the deltas", algebra.contract_deltas),
+        ("rearrange", _rearrange),
+        ("linearity of Σ", algebra.split_sums),
+        *softmax,
+        ("σ(−x) = 1 − σ(x)", algebra.sigmoid_of_negative),
+        ("one-hot vector", _one_hot(loss, free)),
+        ("collect like terms", _collect),
+    ], points, free, shape, obj.name)
+    sizes = dict(zip(free, shape, strict=True))
+    try:
+        final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
+    except NoMatrixForm as exc:
+        final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
+    if final.matrix:
+        _add(steps, final, points, free, shape, obj.name)
+    else:
+        steps.append(final)
+    grad = Gradient(obj, free, tuple(steps))
+    if points is not None:
+        # The first step, ∂J/∂X[idx] unevaluated, is evaluated by SymPy's own diff of the loss
+        # with ŷ spelled out: the elementwise derivative every result is checked against (of the
+        # loss as written, when the rewrite of J changed it).
+        start = steps[0] if J == loss.expr else Step(facts.d(loss.expr, entry), "derivative")
+        want = _values(points, start, free, shape)
+        err = compare(want, _values(points, final, free, shape))
+        if err is not None:
+            raise DerivationError(f"dJ/d{obj.name} = {final.expr} disagrees with the elementwise "
+                                  f"derivative of {loss.name}: {err}", chain=obj.name,
+                                  rule=final.rule)
+    return grad
+
+
+def _values(points: Points, step: Step, free: tuple[sp.Symbol, ...],
+            shape: tuple[sp.Expr, ...]) -> list:
+    key = (step, free)
+    if key not in points.cache:
+        points.cache[key] = _evaluate(points, step, free, shape)
+    return points.cache[key]
+
+
+def _evaluate(points: Points, step: Step, free: tuple[sp.Symbol, ...],
+              shape: tuple[sp.Expr, ...]) -> list:
+    if step.matrix:
+        return points.matrices(step.expr, shape)
+    return points.entries(step.expr, free, shape)
+
+
+def _add(steps: list[Step], step: Step, points: Points | None, free: tuple[sp.Symbol, ...],
+         shape: tuple[sp.Expr, ...], chain: str) -> None:
+    if points is not None:
+        before = _values(points, steps[-1], free, shape)
+        after = _values(points, step, free, shape)
+        if any(np.isnan(v).any() for v in (*before, *after)):
+            raise DerivationError(f"step 'dJ/d{chain}: {step.rule}' could not be checked: a "
+                                  "value is not a number at the check points", chain=chain,
+                                  rule=step.rule)
+        err = compare(before, after)
+        if err is not None:
+            raise step_failed(chain, step.rule, err)
+    steps.append(step)
+
+
+def _run(steps: list[Step], named: list, points: Points | None, free: tuple[sp.Symbol, ...],
+         shape: tuple[sp.Expr, ...], chain: str) -> list[Step]:
+    for name, rule in named:
+        expr = rule(steps[-1].expr)
+        if expr != steps[-1].expr:
+            _add(steps, Step(expr, name), points, free, shape, chain)
+    return steps
+
+
+def _rearrange(expr: sp.Expr) -> sp.Expr:
+    """Products multiplied out over sums of terms, constants taken into or out of Σ."""
+    return rules.rearrange(sp.expand(expr, power_exp=False, power_base=False, log=False))
+
+
+def _one_hot(loss: Loss, free: tuple[sp.Symbol, ...]) -> rules.Rule:
+    """δ(x, o) = y_x; and, where a free index runs along it, the column A[:, o] = A y or the row
+    A[o, :] = Aᵀ y of a declared matrix A whose axis runs over the vocabulary (inside a scalar
+    such as u_oᵀv_c the column stays as it is)."""
+    y = n.y.indexed
+    matrices = tuple(obj.indexed for obj in loss.objects if len(obj.indexed.shape) == 2)
+
+    def rule(expr: sp.Expr) -> sp.Expr:
+        expr = expr.replace(lambda e: isinstance(e, sp.KroneckerDelta) and n.o in e.args,
+                            lambda e: y[e.args[0] if e.args[1] == n.o else e.args[1]])
+        taken = {str(s) for s in expr.atoms(sp.Symbol)}
+        var = next(sp.Symbol(x, integer=True, nonnegative=True)
+                   for x in ("w", "w2", "w3", "w4", "w5", "w6") if x not in taken)
+
+        def as_column(e: sp.Indexed) -> sp.Expr:
+            idx = [var if x == n.o else x for x in e.indices]
+            return sp.Sum(e.base[tuple(idx)] * y[var], (var, 0, n.V - 1))
+        return expr.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
+            and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & set(free)),
+            as_column)
+    return rule
+
+
+def _collect(expr: sp.Expr) -> sp.Expr:
+    """Like terms collected: sums over one range merged, common factors taken out."""
+    def by_entries(e: sp.Expr) -> sp.Expr:
+        entries = sorted(e.atoms(sp.Indexed), key=sp.default_sort_key)
+        return sp.collect(e, entries) if entries else e
+    merged = sp.factor_terms(algebra.merge_sums(algebra.canonical_indices(expr)))
+    merged = merged.replace(lambda e: isinstance(e, sp.Sum),
+                            lambda e: sp.Sum(by_entries(e.function), *e.limits))
+    return by_entries(merged)

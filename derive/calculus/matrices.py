@@ -1,0 +1,129 @@
+"""Matrix expressions a general fold needs beyond SymPy's own: a function applied entrywise, the
+ones vector 𝟏 and diag(a).
+
+Each prints to LaTeX, to the text printer and to NumPy (so a matrix form is checked by evaluating
+it, as every other matrix form is).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from .functions import sigmoid
+
+# How an entrywise function is written in LaTeX and text, by its SymPy head.
+_NAMES: dict[Any, tuple[str, str]] = {
+    sp.exp: (r"\exp", "exp"), sp.log: (r"\log", "log"), sigmoid: (r"\sigma", "σ"),
+    sp.tanh: (r"\tanh", "tanh"), sp.Heaviside: (r"\mathbb{1}_{>0}", "step"),
+    sp.sign: (r"\operatorname{sign}", "sign"),
+}
+_ARG = sp.Dummy("t")
+
+
+class Entrywise(sp.MatrixExpr):
+    """f applied to every entry of a matrix expression: Entrywise(Lambda(t, f(t)), A)."""
+
+    def __new__(cls, function: sp.Lambda, arg: sp.MatrixExpr) -> Entrywise:
+        return sp.Basic.__new__(cls, function, arg)
+
+    @classmethod
+    def of(cls, body: sp.Expr, var: sp.Symbol, arg: sp.MatrixExpr) -> Entrywise:
+        return cls(sp.Lambda(_ARG, body.xreplace({var: _ARG})), arg)
+
+    @property
+    def function(self) -> sp.Lambda:
+        return self.args[0]
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return self.arg.shape
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return self.function(self.arg._entry(i, j, **kwargs))
+
+    def _body(self) -> sp.Expr:
+        var = self.function.variables[0]
+        return self.function.expr, var
+
+    def _numpycode(self, printer: Any) -> str:
+        body, var = self._body()
+        marker = sp.Symbol("ENTRYWISE_ARGUMENT")
+        code = printer._print(body.xreplace({var: marker}))
+        return code.replace("ENTRYWISE_ARGUMENT", f"({printer._print(self.arg)})")
+
+    def _printed(self, printer: Any, latex: bool) -> str:
+        body, var = self._body()
+        inner = printer._print(self.arg)
+        if isinstance(body, sp.Function) and body.args[:1] == (var,) and body.func in _NAMES:
+            name = _NAMES[body.func][0 if latex else 1]
+            return rf"{name}\left({inner}\right)" if latex else f"{name}({inner})"
+        if isinstance(body, sp.Pow) and body.base == var and body.exp.is_Number:
+            power = printer._print(body.exp)
+            if latex:
+                return rf"\left({inner}\right)^{{\circ {power}}}"
+            return f"({inner})^∘{power}"
+        marker = sp.Symbol("x")
+        shown = printer._print(body.xreplace({var: marker}))
+        return (rf"\left[{shown}\right]_{{x = {inner}}}" if latex
+                else f"[{shown}]_(x = {inner})")
+
+    def _latex(self, printer: Any) -> str:
+        return self._printed(printer, True)
+
+    def _derive_text(self, printer: Any) -> str:
+        return self._printed(printer, False)
+
+
+class Ones(sp.MatrixExpr):
+    """𝟏, the vector of n ones."""
+
+    def __new__(cls, size: sp.Expr) -> Ones:
+        return sp.Basic.__new__(cls, sp.sympify(size))
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return (self.args[0], sp.S.One)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return sp.S.One
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{printer._module_format('numpy.ones')}(({printer._print(self.args[0])}, 1))"
+
+    def _latex(self, printer: Any) -> str:
+        return r"\mathbf{1}"
+
+    def _derive_text(self, printer: Any) -> str:
+        return "𝟏"
+
+
+class Diag(sp.MatrixExpr):
+    """diag(a), the square matrix with the vector a on its diagonal."""
+
+    def __new__(cls, arg: sp.MatrixExpr) -> Diag:
+        return sp.Basic.__new__(cls, arg)
+
+    @property
+    def arg(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return (self.arg.shape[0], self.arg.shape[0])
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return sp.KroneckerDelta(i, j) * self.arg._entry(i, 0, **kwargs)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{printer._module_format('numpy.diagflat')}({printer._print(self.arg)})"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\operatorname{{diag}}\left({printer._print(self.arg)}\right)"
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"diag({printer._print(self.arg)})"

@@ -1,0 +1,150 @@
+"""Numeric points for a loss of declared objects of any size: concrete sizes, random entries, and
+the value of an entry or a matrix form there.
+
+Sizes are chosen away from degenerate cases: every size at least 3 (V = 1 makes ŷ_o = 1 and
+log(1 − ŷ_o) infinite) and no two sizes equal at a point, so a result right only up to a transpose
+cannot pass. Two points, with the sizes permuted between them.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .. import notation as n
+from . import complexstep
+from .fold import entries_as_matrices, matrix_of
+from .records import Loss
+
+SIZE_VALUES = ((5, 3, 4, 6, 7, 8), (4, 6, 3, 5, 8, 7))
+SEED = 20261201
+
+
+@dataclass(frozen=True)
+class Point:
+    sizes: dict[sp.Symbol, int]
+    arrays: dict[sp.IndexedBase, np.ndarray]
+    indices: dict[sp.Symbol, int]
+    constants: list[float]
+
+
+def sizes_of(loss: Loss) -> list[sp.Symbol]:
+    shapes = [s for obj in loss.objects for s in obj.indexed.shape]
+    shapes += [size for _, size in loss.ranges]
+    return sorted({s for e in shapes for s in sp.sympify(e).free_symbols}, key=str)
+
+
+class Points:
+    """Random values for every declared object of a loss, at each check size."""
+
+    def __init__(self, loss: Loss, *, seed: int = SEED) -> None:
+        rng = np.random.default_rng(seed)
+        self.loss = loss
+        self.sizes = sizes_of(loss)
+        if len(self.sizes) > len(SIZE_VALUES[0]):
+            raise ValueError(f"at most {len(SIZE_VALUES[0])} size letters are supported")
+        self.ranges = dict(loss.ranges)
+        self.indices = sorted(self.ranges, key=str)
+        self.bases = [obj.indexed for obj in loss.objects]
+        labels = {b.label for b in self.bases}
+        known = set(self.sizes) | set(self.indices) | labels
+        self.constants = sorted((s for s in self.expand(loss.expr, softmax=True).free_symbols
+                                 if isinstance(s, sp.Symbol) and s not in known), key=str)
+        self.cache: dict[Any, list[np.ndarray]] = {}
+        self.points = []
+        for values in SIZE_VALUES:
+            sizes = dict(zip(self.sizes, values, strict=False))
+            arrays = {b: rng.normal(size=tuple(int(sp.sympify(s).subs(sizes)) for s in b.shape))
+                      for b in self.bases}
+            indices = {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
+                       for x in self.indices}
+            constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
+            self.points.append(Point(sizes, arrays, indices, constants))
+
+    def expand(self, expr: sp.Expr, *, softmax: bool = False) -> sp.Expr:
+        """y replaced by what it stands for, and any derivative left evaluated by SymPy's own
+        diff (ŷ spelled out inside it, so SymPy sees what ŷ depends on). Elsewhere ŷ stays an
+        entry, its value computed once per point, unless `softmax` asks for it spelled out."""
+        expr = self._one_hot(expr)
+        # SymPy's own diff, not doit: doit would also try to evaluate every sum symbolically.
+        expr = expr.replace(lambda e: isinstance(e, sp.Derivative),
+                            lambda e: sp.diff(self._spelled(e.expr), *e.variables))
+        return self._spelled(expr) if softmax else expr
+
+    @staticmethod
+    def _one_hot(expr: sp.Expr) -> sp.Expr:
+        return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == n.y.indexed,
+                            lambda e: sp.KroneckerDelta(e.indices[0], n.o))
+
+    def _spelled(self, expr: sp.Expr) -> sp.Expr:
+        softmax = self.loss.softmax
+        if softmax is None or not expr.has(softmax.base):
+            return expr
+        return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
+                            lambda e: softmax.entry(e.indices[0]))
+
+    def _args(self, p: Point) -> list[Any]:
+        return [*p.arrays.values(), *(p.sizes[s] for s in self.sizes),
+                *(p.indices[x] for x in self.indices), *p.constants]
+
+    def entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
+                free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
+        """expr at every point, as an array over the free indices."""
+        yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
+        args = [*self.bases, *self.sizes, *self.indices, *self.constants, *yhat, *free]
+        at = complexstep.At()
+        if expr.has(sp.Derivative):
+            expr = complexstep.numeric(self._one_hot(expr), self, at)
+        f = sp.lambdify(args, self.expand(expr), modules="numpy", docstring_limit=0)
+        out = []
+        for p, values in zip(self.points, self.softmax_values(), strict=True):
+            at.point = p
+            shape = [int(sp.sympify(s).subs(p.sizes)) for s in free_sizes]
+            grid = np.empty(shape)
+            fixed = [*self._args(p), *([values.reshape(-1)] if yhat else [])]
+            for idx in itertools.product(*(range(s) for s in shape)):
+                grid[idx] = f(*fixed, *idx)
+            out.append(grid)
+        return out
+
+    def matrices(self, expr: sp.MatrixExpr, free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
+        """A matrix form at every point, shaped as `entries` shapes the same gradient."""
+        expr = entries_as_matrices(expr)
+        mats = [matrix_of(b) for b in self.bases]
+        softmax = self.loss.softmax
+        extra = [matrix_of(softmax.base)] if softmax is not None else []
+        args = [*mats, *extra, matrix_of(n.y.indexed), *self.sizes, *self.indices,
+                *self.constants]
+        f = sp.lambdify(args, expr, modules="numpy", docstring_limit=0)
+        out = []
+        for p in self.points:
+            shape = tuple(int(sp.sympify(s).subs(p.sizes)) for s in free_sizes)
+            arrays = [a.reshape(a.shape[0], -1) if a.ndim else a for a in p.arrays.values()]
+            V = p.sizes.get(n.V, 1)
+            o = p.indices.get(n.o, 0)
+            onehot = np.eye(V)[:, [o]]
+            yhat = [self.softmax_values()[self.points.index(p)]] if softmax is not None else []
+            value = np.asarray(f(*arrays, *yhat, onehot, *(p.sizes[s] for s in self.sizes),
+                                 *(p.indices[x] for x in self.indices), *p.constants),
+                               dtype=float)
+            out.append(np.broadcast_to(value, (*shape, 1)[:2]).reshape(shape))
+        return out
+
+    def softmax_values(self) -> list[np.ndarray]:
+        """ŷ at each point, a column (NaN where the loss has no softmax)."""
+        if "softmax" in self.cache:
+            return self.cache["softmax"]
+        if self.loss.softmax is None:
+            out = [np.full((p.sizes.get(n.V, 1), 1), np.nan) for p in self.points]
+        else:
+            t = sp.Symbol("t", integer=True)
+            entry = self.expand(self.loss.softmax.entry(t))
+            f = sp.lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t],
+                            entry, modules="numpy", docstring_limit=0)
+            out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])
+                   for p in self.points]
+        self.cache["softmax"] = out
+        return out

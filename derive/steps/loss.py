@@ -1,0 +1,276 @@
+"""Loss files: a loss written as a small LaTeX file, read by the step checker's own grammar.
+
+    Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$
+    and $\\mathbf{b} \\in \\mathbb{R}^{V}$; $o \\in \\{1, \\dots, V\\}$ is the outside word,
+    $\\mathbf{y}$ its one-hot vector, and $\\lambda > 0$.
+    $$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{v}_c + \\mathbf{b})$$
+    $$J = -\\log \\hat{y}_o + \\frac{\\lambda}{2} \\|\\mathbf{v}_c\\|^2$$
+
+Each $…$, $$…$$ or \\[…\\] is a declaration (X ∈ ℝ^{m×n}, ℝ^m, ℝ; o ∈ {1, …, V}; λ > 0), a
+definition (name = formula; the last one of J is the loss) or a mention, which is skipped. The
+formulas are read by syntax.Parser with names resolved against the declarations (lossmath.py
+turns them into the engine's Loss); nothing is ever evaluated as code.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import syntax
+from . import vocabulary as vocab
+from .lexer import ReadError, Token, tokenize
+from .nodes import Column, Const, Node, Obj, Pick, Ref, Size
+
+# The built-in problems that are loss files, shipped with the package.
+SHIPPED = Path(__file__).parent / "losses"
+_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Ones(Node):
+    """𝟏, the ones vector: its length is read from where it stands."""
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One input of a loss: name (v_c, lambda, U_neg), kind, shape (size letters) and LaTeX."""
+
+    name: str
+    kind: str  # matrix, vector, scalar, index, constant
+    shape: tuple[str, ...]
+    latex: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    formula: Node
+    token: Token
+
+
+@dataclass
+class Scope:
+    """What a loss file declares and defines, in order."""
+
+    declared: dict[str, Declared] = field(default_factory=dict)
+    definitions: list[Definition] = field(default_factory=list)
+
+    def sizes(self) -> tuple[str, ...]:
+        out = {s for d in self.declared.values() if d.kind != "constant" for s in d.shape}
+        return tuple(sorted(out | set(vocab.SIZES)))
+
+    def defined(self, name: str) -> Definition | None:
+        return next((d for d in reversed(self.definitions) if d.name == name), None)
+
+
+class LossParser(syntax.Parser):
+    """syntax.Parser with names resolved against a loss file's declarations."""
+
+    def __init__(self, tokens: list[Token], scope: Scope, *, end: Token | None = None) -> None:
+        super().__init__(tokens, vocab.Aliases(), end=end)
+        self.scope = scope
+        self.sizes = scope.sizes()
+
+    def sub(self, tokens: list[Token]) -> LossParser:
+        p = LossParser(tokens, self.scope, end=self.peek() or self.end)
+        p.nesting = self.nesting
+        return p
+
+    def index(self, atom: str, tok: Token) -> str:
+        declared = self.scope.declared.get(atom)
+        if (declared is not None and declared.kind == "index") or re.fullmatch(r"[a-z]'*", atom):
+            return atom
+        raise vocab.unknown(atom, tok.line, tok.col, what="index")
+
+    def command(self, tok: Token) -> Node:
+        if tok.is_cmd("mathbf", "mathbb", "bm", "boldsymbol"):
+            nxt, after = self.peek(1), self.peek(2)
+            if nxt is not None and nxt.is_char("{") and after is not None and after.text == "1":
+                self.take()
+                self.group_tokens()
+                return Ones()
+        if tok.is_cmd("tanh"):
+            self.take()
+            return syntax.Func("tanh", self.argument())
+        if tok.is_cmd("sqrt"):
+            self.take()
+            return syntax.Pow(self.sub(self.group_tokens()).side(), syntax.Div(
+                syntax.Num("1"), syntax.Num("2")))
+        return super().command(tok)
+
+    def subscript_pick(self, node: Node, tok: Token) -> Node:
+        if isinstance(node, syntax.Func) and node.name == "norm":
+            atoms = self.subscript_atoms()  # ‖X‖_F, ‖x‖_2: the same sum of squares
+            if atoms not in (["F"], ["2"]):
+                raise ReadError("a norm is ‖x‖, ‖x‖_2 or ‖X‖_F", tok.line, tok.col)
+            return node
+        # (U_negᵀ v_c)_k: an entry of any vector or matrix formula
+        return Pick(node, tuple(self.index(a, tok) for a in self.subscript_atoms()))
+
+    def name(self) -> Node:
+        written, tok = self.written_name()
+        return resolve(self.scope, vocab.normalise(written), tok)
+
+
+def resolve(scope: Scope, name: str, tok: Token) -> Node:
+    """The declared object, entry, column, constant or size a normalised name denotes."""
+    declared = scope.declared.get(name)
+    if declared is not None:
+        if declared.kind == "constant":
+            return Const(name)
+        if declared.kind == "index":
+            raise ReadError(f"{name} is an index, not a value", tok.line, tok.col)
+        return Obj(name)
+    if scope.defined(name) is not None or name in ("y", "J", "e"):
+        return Ref(name) if name in ("J", "e") else Obj(name)
+    if name in scope.sizes():
+        return Size(name)
+    base, _, sub = name.partition("_")
+    atoms = sub.split(",") if sub else []
+    if atoms and all(re.fullmatch(r"[a-z]'*|\d+", a) for a in atoms):
+        if base in scope.declared or scope.defined(base) is not None or base == "y":
+            return Pick(Obj(base), tuple(atoms))
+        # u_w is a column of U; u_k, with k over the K samples, of U_neg when U_neg is declared.
+        matrices = [d for d in scope.declared.values() if d.kind == "matrix" and (
+            d.name == base.upper() or d.name.startswith(base.upper() + "_"))]
+        if len(matrices) > 1:
+            wanted = {"k": "K"}.get(atoms[0][0], "V")
+            matrices = [d for d in matrices if d.shape[1] == wanted] or matrices[:1]
+        if matrices and len(atoms) == 1:
+            return Column(f"{matrices[0].name}:{atoms[0]}")
+    raise ReadError(f"{name} is not declared: declare it, as in $\\mathbf{{{name}}} \\in "
+                    "\\mathbb{R}^{d}$, or define it with a display", tok.line, tok.col)
+
+
+def segments(text: str) -> list[tuple[list[Token], bool]]:
+    """Every math segment's tokens, and whether it is a display."""
+    out = []
+    for m in _MATH.finditer(text):
+        group = "d1" if m.group("d1") is not None else "d2" if m.group("d2") is not None else "i"
+        start = m.start(group)
+        line = text.count("\n", 0, start) + 1
+        col = start - (text.rfind("\n", 0, start) + 1) + 1
+        tokens = tokenize(m.group(group), line, col)
+        while tokens and tokens[-1].is_char(".", ",", ";"):
+            tokens.pop()
+        out.append((tokens, group != "i"))
+    return out
+
+
+def split_top(tokens: list[Token], *, at: tuple[str, ...] = (",", ";")) -> list[list[Token]]:
+    """tokens split at top-level commas (not inside {…}, (…), \\{…\\})."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for tok in tokens:
+        if tok.is_char("{", "(", "[") or tok.is_cmd("{", "left"):
+            depth += 1
+        elif tok.is_char("}", ")", "]") or tok.is_cmd("}", "right"):
+            depth -= 1
+        if depth == 0 and (tok.is_char(*at) or tok.is_cmd("quad", "qquad")):
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def read_scope(text: str) -> Scope:
+    """Declarations first (they may follow their use in prose), then definitions in order."""
+    scope = Scope()
+    parts = [(part, display) for tokens, display in segments(text) for part in split_top(tokens)]
+    for part, _display in parts:
+        _declaration(scope, part)
+    for part, display in parts:
+        if display and _top(part, lambda t: t.is_char("=")) is not None:
+            _definition(scope, part)
+    if not scope.definitions or scope.definitions[-1].name != "J":
+        where = parts[-1][0][0] if parts else Token("char", "", 1, 1)
+        raise ReadError("no loss: the last display must define J, as in $$J = -\\log "
+                        "\\hat{y}_o$$", where.line, where.col)
+    return scope
+
+
+def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:
+    p = LossParser(tokens, scope)
+    written, _ = p.written_name()
+    if p.peek() is not None and not p.at("("):
+        raise p.error("expected a single name before \\in, = or >")
+    return vocab.normalise(written), _latex(tokens)
+
+
+def _latex(tokens: list[Token]) -> str:
+    """The tokens as LaTeX again: a space only where a command meets a letter."""
+    out = ""
+    for prev, tok in zip([None, *tokens], tokens, strict=False):
+        shown = tok.shown()
+        if prev is not None and prev.kind == "cmd" and prev.text[-1:].isalpha() and \
+                shown[:1].isalpha():
+            out += " "
+        out += shown
+    return out
+
+
+def _top(part: list[Token], match: Callable[[Token], bool]) -> int | None:
+    """The position of the first token outside every group that `match`es."""
+    depth = 0
+    for k, tok in enumerate(part):
+        if tok.is_char("{", "(", "[") or tok.is_cmd("{", "left"):
+            depth += 1
+        elif tok.is_char("}", ")", "]") or tok.is_cmd("}", "right"):
+            depth -= 1
+        elif depth == 0 and match(tok):
+            return k
+    return None
+
+
+def _declaration(scope: Scope, part: list[Token]) -> None:
+    at = _top(part, lambda t: t.is_cmd("in"))
+    if at is not None and at > 0:
+        name, latex = _name_of(part[:at], scope)
+        right = part[at + 1:]
+        if right and right[0].is_cmd("mathbb"):
+            sizes = _real_shape(right)
+            kind = ("scalar", "vector", "matrix")[len(sizes)]
+            scope.declared[name] = Declared(name, kind, sizes, latex)
+        elif right and right[0].is_cmd("{"):
+            letters = [t.text for t in right if t.kind == "letter"]
+            if not letters:
+                raise ReadError("an index runs over {1, …, V}", right[0].line, right[0].col)
+            scope.declared[name] = Declared(name, "index", (letters[-1],), latex)
+        return
+    gt = _top(part, lambda t: t.is_char(">") or t.is_cmd("gt"))
+    if gt is not None and gt > 0 and [t.text for t in part[gt + 1:]] == ["0"]:
+        name, latex = _name_of(part[:gt], scope)
+        scope.declared[name] = Declared(name, "constant", (), latex)
+
+
+def _real_shape(right: list[Token]) -> tuple[str, ...]:
+    """ℝ, ℝ^{m}, ℝ^{m × n}: the size letters."""
+    if len(right) < 4 or [t.text for t in right[1:4]] != ["{", "R", "}"]:
+        raise ReadError("expected \\mathbb{R}, \\mathbb{R}^{m} or \\mathbb{R}^{m \\times n}",
+                        right[0].line, right[0].col)
+    rest = right[4:]
+    if not rest:
+        return ()
+    if not rest[0].is_char("^"):
+        raise ReadError("expected ^ after \\mathbb{R}", rest[0].line, rest[0].col)
+    body = [t for t in rest[1:] if not t.is_char("{", "}")]
+    sizes = [t.text for t in body if not t.is_cmd("times")]
+    if not 1 <= len(sizes) <= 2 or not all(re.fullmatch(r"[A-Za-z]", s) for s in sizes):
+        tok = rest[0]
+        raise ReadError("a shape is m or m \\times n, each a size letter", tok.line, tok.col)
+    return tuple(sizes)
+
+
+def _definition(scope: Scope, part: list[Token]) -> None:
+    at = _top(part, lambda t: t.is_char("="))
+    assert at is not None
+    left = part[:at]
+    # J(v_c, o, U) = …: the arguments only name the loss's inputs.
+    paren = next((k for k, t in enumerate(left) if t.is_char("(") or t.is_cmd("left")), None)
+    name, _ = _name_of(left[:paren] if paren else left, scope)
+    if not part[at + 1:]:
+        raise ReadError(f"nothing after {name} =", part[at].line, part[at].col)
+    formula = LossParser(part[at + 1:], scope).side()
+    scope.definitions.append(Definition(name, formula, part[0]))

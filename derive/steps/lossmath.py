@@ -1,0 +1,237 @@
+"""A loss file's formulas as the engine's Loss: every node read into a tensor (its shape and its
+entry at any indices), products and transposes by their shapes, the loss J as one scalar in
+index form. The softmax a file defines (ŷ = softmax(z)) becomes the Loss's Softmax.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from .. import notation as n
+from ..calculus import Loss, Softmax
+from ..calculus.functions import sigmoid
+from ..calculus.lower import _rename
+from . import nodes as N
+from .lexer import ReadError, Token
+from .loss import Declared, Ones, Scope, read_scope
+
+Entry = Callable[[sp.Expr, sp.Expr], sp.Expr]
+FUNCS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "exp": sp.exp, "log": sp.log, "sigma": sigmoid, "tanh": sp.tanh, "abs": sp.Abs}
+DEFAULT_RANGE = {"w": "V", "o": "V", "i": "d", "j": "d", "k": "K"}
+
+
+@dataclass(frozen=True)
+class Tensor:
+    rows: Any  # None: a ones vector whose length comes from where it stands
+    cols: Any
+    at: Entry
+
+    @property
+    def scalar(self) -> bool:
+        return self.rows == 1 and self.cols == 1
+
+
+def scalar(value: sp.Expr) -> Tensor:
+    return Tensor(sp.S.One, sp.S.One, lambda r, c: value)
+
+
+@dataclass(frozen=True)
+class LossFile:
+    loss: Loss
+    inputs: tuple[Declared, ...]
+
+
+class Reader:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.objects: dict[str, n.Obj] = {}
+        for d in scope.declared.values():
+            if d.kind in ("vector", "matrix"):
+                self.objects[d.name] = n.declare(d.name, *(n.size(s) for s in d.shape),
+                                                 latex=d.latex)
+        self.softmax: Softmax | None = None
+        self.token = Token("char", "", 1, 1)
+
+    def fail(self, message: str) -> ReadError:
+        return ReadError(message, self.token.line, self.token.col)
+
+    # -- the loss -----------------------------------------------------------------------
+    def loss(self, name: str) -> LossFile:
+        soft = next((d for d in self.scope.definitions
+                     if isinstance(d.formula, N.Func) and d.formula.name == "softmax"), None)
+        if soft is not None:
+            self.token = soft.token
+            assert isinstance(soft.formula, N.Func)
+            z = self.tensor(soft.formula.arg, {})
+            if z.rows != n.V or z.cols != 1:
+                raise self.fail("softmax is taken of a V-vector of logits")
+            at = z.at
+            self.softmax = Softmax(lambda x: _rename(at(x, 0)))
+        J = self.scope.defined("J")
+        assert J is not None
+        self.token = J.token
+        value = self.tensor(J.formula, {})
+        if not value.scalar:
+            raise self.fail("J must be a scalar")
+        expr = _rename(value.at(0, 0))
+        logit = self.softmax.logit(n.w) if self.softmax is not None else sp.S.Zero
+        uses = {b.name for b in (expr.atoms(sp.IndexedBase) | logit.atoms(sp.IndexedBase))}
+        wrt = tuple(o for o in self.objects.values() if o.indexed.name in uses)
+        ranges = tuple((sp.Symbol(d.name, integer=True, nonnegative=True), n.size(d.shape[0]))
+                       for d in self.scope.declared.values() if d.kind == "index")
+        loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
+                    ranges=ranges or ((n.o, n.V),), column_cases=False)
+        return LossFile(loss, tuple(self.scope.declared.values()))
+
+    # -- formulas -----------------------------------------------------------------------
+    def tensor(self, node: N.Node, env: dict[str, sp.Symbol]) -> Tensor:
+        match node:
+            case N.Num(value=v):
+                return scalar(sp.Rational(v))
+            case N.Const(name=name):
+                return scalar(sp.Symbol(name.lstrip("\\"), positive=True))
+            case N.Size(name=name):
+                return scalar(n.size(name))
+            case Ones():
+                return Tensor(None, sp.S.One, lambda r, c: sp.S.One)
+            case N.Obj(name=name):
+                return self.object(name)
+            case N.Pick(of=of, indices=idx):
+                t = self.tensor(of, env)
+                at = [self.index(a, env) for a in idx]
+                if len(at) == 1 and t.cols == 1:
+                    return scalar(t.at(at[0], 0))
+                if len(at) == 2:
+                    return scalar(t.at(at[0], at[1]))
+                raise self.fail("an entry takes one index of a vector or two of a matrix")
+            case N.Column(index=spec):
+                matrix, atom = spec.split(":")
+                M, x = self.objects[matrix], self.index(atom, env)
+                return Tensor(M.matrix.shape[0], sp.S.One, lambda r, c: M.indexed[r, x])
+            case N.Ref(name=name):
+                raise self.fail(f"{name} cannot be used in a loss here")
+            case N.Neg(a=a):
+                t = self.tensor(a, env)
+                return Tensor(t.rows, t.cols, lambda r, c: -t.at(r, c))
+            case N.Add(terms=terms):
+                return self.add([self.tensor(t, env) for t in terms])
+            case N.Mul(factors=fs, ops=ops):
+                out = self.tensor(fs[0], env)
+                for op, f in zip(ops, fs[1:], strict=True):
+                    out = self.product(out, self.tensor(f, env), op)
+                return out
+            case N.Div(num=a, den=b):
+                top, bottom = self.tensor(a, env), self.tensor(b, env)
+                if not bottom.scalar:
+                    raise self.fail("only a scalar divides")
+                return Tensor(top.rows, top.cols, lambda r, c: top.at(r, c) / bottom.at(0, 0))
+            case N.Pow(base=N.Func(name="norm", arg=a), exp=N.Num(value="2")):
+                return self.squares(self.tensor(a, env))
+            case N.Pow(base=b, exp=e):
+                base, power = self.tensor(b, env), self.tensor(e, env)
+                if not (base.scalar and power.scalar):
+                    raise self.fail("a power is of a scalar (‖x‖² for a vector)")
+                return scalar(base.at(0, 0) ** power.at(0, 0))
+            case N.Transpose(a=a):
+                t = self.tensor(a, env)
+                return Tensor(t.cols, t.rows if t.rows is not None else None,
+                              lambda r, c: t.at(c, r))
+            case N.Func(name="norm", arg=a):
+                return scalar(sp.sqrt(self.squares(self.tensor(a, env)).at(0, 0)))
+            case N.Func(name=name, arg=a) if name in FUNCS:
+                t, func = self.tensor(a, env), FUNCS[name]
+                return Tensor(t.rows, t.cols, lambda r, c: func(t.at(r, c)))
+            case N.Max(args=args):
+                ts = [self.tensor(a, env) for a in args]
+                if not all(t.scalar for t in ts):
+                    raise self.fail("max is of scalars, as in \\max(0, 1 - x)")
+                return scalar(sp.Max(*(t.at(0, 0) for t in ts)))
+            case N.Sum(index=index, size=size, body=body, exclude=exclude):
+                return self.summation(index, size, body, exclude, env)
+        raise self.fail(f"{type(node).__name__} is not read in a loss")
+
+    def object(self, name: str) -> Tensor:
+        if name in self.objects:
+            obj = self.objects[name]
+            rows, cols = obj.matrix.shape
+            if cols == 1:
+                return Tensor(rows, sp.S.One, lambda r, c: obj.indexed[r])
+            return Tensor(rows, cols, lambda r, c: obj.indexed[r, c])
+        if name == "y":
+            return Tensor(n.V, sp.S.One, lambda r, c: n.y.indexed[r])
+        definition = self.scope.defined(name)
+        if definition is None:
+            raise self.fail(f"{name} is not declared")
+        if isinstance(definition.formula, N.Func) and definition.formula.name == "softmax":
+            return Tensor(n.V, sp.S.One, lambda r, c: n.y_hat.indexed[r])
+        return self.tensor(definition.formula, {})
+
+    def index(self, atom: str, env: dict[str, sp.Symbol]) -> sp.Expr:
+        if atom in env:
+            return env[atom]
+        declared = self.scope.declared.get(atom)
+        if declared is not None and declared.kind == "index":
+            return sp.Symbol(atom, integer=True, nonnegative=True)
+        raise self.fail(f"index {atom} is neither declared nor bound by a sum")
+
+    def summation(self, index: str, size: str | None, body: N.Node, exclude: str | None,
+                  env: dict[str, sp.Symbol]) -> Tensor:
+        size = size or DEFAULT_RANGE.get(index[0])
+        if size is None or n.size(size) not in {n.size(s) for s in self.scope.sizes()}:
+            raise self.fail(f"the sum over {index} needs its range, as in "
+                            f"\\sum_{{{index}=1}}^{{V}}")
+        var = sp.Dummy(index.replace("'", "2"), integer=True, nonnegative=True)
+        t = self.tensor(body, {**env, index: var})
+        if not t.scalar:
+            raise self.fail("a sum here is of scalars")
+        term = t.at(0, 0)
+        if exclude is not None:
+            term = term * (1 - sp.KroneckerDelta(var, self.index(exclude, env)))
+        return scalar(sp.Sum(term, (var, 0, n.size(size) - 1)))
+
+    def squares(self, t: Tensor) -> Tensor:
+        if t.rows is None:
+            raise self.fail("the norm of 𝟏 needs its length")
+        r, c = sp.Dummy("r", integer=True), sp.Dummy("c", integer=True)
+        body = t.at(r, c) ** 2
+        if t.cols == 1:
+            return scalar(sp.Sum(t.at(r, 0) ** 2, (r, 0, t.rows - 1)))
+        return scalar(sp.Sum(body, (r, 0, t.rows - 1), (c, 0, t.cols - 1)))
+
+    def add(self, terms: list[Tensor]) -> Tensor:
+        shapes = {(t.rows, t.cols) for t in terms if t.rows is not None}
+        if len(shapes) > 1:
+            raise self.fail("the terms of a sum have different shapes")
+        rows, cols = shapes.pop() if shapes else (None, sp.S.One)
+        return Tensor(rows, cols, lambda r, c: sp.Add(*(t.at(r, c) for t in terms)))
+
+    def product(self, a: Tensor, b: Tensor, op: str) -> Tensor:
+        if op == "∘":
+            rows = a.rows if a.rows is not None else b.rows
+            return Tensor(rows, a.cols, lambda r, c: a.at(r, c) * b.at(r, c))
+        if a.scalar or b.scalar:
+            s, m = (a, b) if a.scalar else (b, a)
+            return Tensor(m.rows, m.cols, lambda r, c: s.at(0, 0) * m.at(r, c))
+        if a.rows is not None and b.rows is not None and a.cols != b.rows:
+            if op == "·" and a.cols == 1 and b.cols == 1 and a.rows == b.rows:  # a · b = aᵀb
+                at = a.at
+                a = Tensor(a.cols, a.rows, lambda r, c: at(c, r))
+            else:
+                raise self.fail(f"a product of a {a.rows}×{a.cols} and a {b.rows}×{b.cols}")
+        inner = a.cols if a.cols is not None and a.rows is not None else b.rows
+        if inner is None:
+            raise self.fail("a product of two ones vectors needs a length")
+        s = sp.Dummy("s", integer=True, nonnegative=True)
+        rows = a.rows if a.rows is not None else sp.S.One
+        cols = b.cols if b.cols is not None else sp.S.One
+        return Tensor(rows, cols,
+                      lambda r, c: sp.Sum(a.at(r, s) * b.at(s, c), (s, 0, inner - 1)))
+
+
+def read_loss(text: str, name: str) -> LossFile:
+    """The Loss a loss file states; a ReadError (with line and column) if it cannot be read."""
+    return Reader(read_scope(text)).loss(name)
