@@ -439,27 +439,17 @@ def is_loss_file(arg: str) -> bool:
 
 def _loss_derivation(path: str, wrt: str | None = None) -> tuple[Any, Any]:
     """The loss file at `path`, read, and its derivation (every step checked)."""
-    import dataclasses
     from pathlib import Path
 
     from . import calculus
-    from .steps import vocabulary
-    from .steps.lossmath import read_loss
+    from .steps.lossmath import read_loss, with_wrt
 
     try:
         lf = read_loss(_read_text(path), Path(path).stem)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    loss = lf.loss
-    if wrt:
-        names = [vocabulary.normalise(x.strip()) for x in wrt.split(",") if x.strip()]
-        by_name = {o.name: o for o in loss.objects}
-        missing = [x for x in names if x not in by_name]
-        if missing:
-            raise ValueError(f"--wrt {', '.join(missing)}: not a declared vector or matrix of "
-                             f"{path} (declared: {', '.join(by_name)})")
-        loss = dataclasses.replace(loss, wrt=tuple(by_name[x] for x in names))
-    return lf, calculus.derive(loss)
+    lf = with_wrt(lf, (wrt or "").split(","), where=f"--wrt for {path}")
+    return lf, calculus.derive(lf.loss)
 
 
 def _loss_json(lf: Any, derivation: Any, title: str) -> dict[str, Any]:

@@ -65,10 +65,15 @@ class Spec:
 
 
 def load_loss(path: Path, wrt: tuple[str, ...]) -> Loss:
-    """The loss a loss file states. The reader of loss files is another issue's (#19); until it
-    lands, a spec that uses one is refused before anything is derived or written."""
-    raise ValueError(f"{path}: loss files are not supported yet by this build of derive; "
-                     "use questions with an id from `derive list --questions`")
+    """The loss a loss file states, differentiated by `wrt` (every declared vector and matrix
+    when empty); an unreadable file is a ValueError naming it, with line and column."""
+    from ..steps.lossmath import read_loss, with_wrt
+
+    try:
+        lf = read_loss(path.read_text(encoding="utf-8"), path.stem)
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and ReadError are ValueErrors
+        raise ValueError(f"{path}: {exc}") from None
+    return with_wrt(lf, wrt, where=f"{path}: wrt").loss
 
 
 def loss_question(q: LossQuestion, derivation: Derivation) -> Question:

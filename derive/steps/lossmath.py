@@ -4,8 +4,8 @@ index form. The softmax a file defines (ŷ = softmax(z)) becomes the Loss's Soft
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -235,3 +235,19 @@ class Reader:
 def read_loss(text: str, name: str) -> LossFile:
     """The Loss a loss file states; a ReadError (with line and column) if it cannot be read."""
     return Reader(read_scope(text)).loss(name)
+
+
+def with_wrt(lf: LossFile, wrt: Sequence[str], *, where: str) -> LossFile:
+    """The loss file differentiated by `wrt` (names as typed: `v_c`, `\\mathbf{b}`) instead of
+    every declared vector and matrix; an unknown name is a ValueError listing the declared ones."""
+    if not wrt:
+        return lf
+    from .vocabulary import normalise
+
+    names = [normalise(x.strip()) for x in wrt if x.strip()]
+    by_name = {o.name: o for o in lf.loss.objects}
+    missing = [x for x in names if x not in by_name]
+    if missing:
+        raise ValueError(f"{where}: {', '.join(missing)}: not a declared vector or matrix "
+                         f"(declared: {', '.join(by_name)})")
+    return replace(lf, loss=replace(lf.loss, wrt=tuple(by_name[x] for x in names)))

@@ -6,15 +6,11 @@ import subprocess
 import unicodedata
 
 import pytest
-import sympy as sp
 
-from derive import calculus
-from derive import notation as n
 from derive.build import Answers, handouts
-from derive.calculus.functions import sigmoid
 from derive.cli import main
 from derive.problems import QUESTIONS
-from derive.render import handout, spec
+from derive.render import handout
 
 from .test_tex import require_tex
 
@@ -61,10 +57,9 @@ def test_one_per_page_puts_question_k_on_page_k_plus_1(derived, tmp_path):
         assert texts[k].count("Your answer") == 1
 
 
-def _logistic(path, wrt):
-    """Stands in for a loss file until loss files are read (#19): J = -log σ(u_oᵀv_c)."""
-    J = -sp.log(sigmoid(sp.Sum(n.u_o.indexed[n.i] * n.v_c.indexed[n.i], (n.i, 0, n.d - 1))))
-    return calculus.Loss("logistic", J, None, wrt=(n.v_c,), column_cases=False)
+LOGISTIC = r"""Let $\mathbf{u}_o \in \mathbb{R}^{d}$ and $\mathbf{v}_c \in \mathbb{R}^{d}$.
+$$J = -\log \sigma(\mathbf{u}_o^\top \mathbf{v}_c)$$
+"""
 
 
 COURSE = '''title = "Série 2 : dérivées, θ et ∂ ≤ ü"
@@ -86,11 +81,10 @@ points = 4
 '''
 
 
-def test_a_course_spec_builds_both_handouts(derived, tmp_path, monkeypatch):
+def test_a_course_spec_builds_both_handouts(derived, tmp_path):
     require_tex()
     (tmp_path / "course.toml").write_text(COURSE)
-    (tmp_path / "logistic.tex").write_text("% read by the loss-file reader (#19)\n")
-    monkeypatch.setattr(spec, "load_loss", _logistic)
+    (tmp_path / "logistic.tex").write_text(LOGISTIC)
     out = handouts(handout.KINDS, derivations=derived, pdf=True, spec=tmp_path / "course.toml")
     questions = " ".join(pages(out.files["questions.pdf"], tmp_path))
     solutions = " ".join(pages(out.files["solutions.pdf"], tmp_path))
@@ -110,12 +104,13 @@ def test_a_course_spec_builds_both_handouts(derived, tmp_path, monkeypatch):
     assert "✓ + 4 pts [PART 1]" in solutions  # the loss file's one chain
 
 
-def test_a_spec_without_loss_files_refuses_them_today(tmp_path, capsys):
+def test_a_spec_whose_loss_file_cannot_be_read_is_exit_2_and_writes_nothing(tmp_path, capsys):
     (tmp_path / "course.toml").write_text(COURSE)
-    (tmp_path / "logistic.tex").write_text("")
+    (tmp_path / "logistic.tex").write_text(LOGISTIC.replace(r"\mathbf{v}_c)$$", "$$"))
     assert main(["handout", "--spec", str(tmp_path / "course.toml"), "-o",
                  str(tmp_path / "out")]) == 2
-    assert "loss files are not supported yet" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith(f"derive handout: {tmp_path / 'logistic.tex'}: line 2, column ")
     assert not (tmp_path / "out").exists()
 
 

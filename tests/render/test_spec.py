@@ -87,6 +87,27 @@ def test_a_loss_question_reads_its_keys(tmp_path):
         spec.parse(LOSS.replace('wrt = ["v_c"]', 'wrt = ["v_c"]\nid = "x"'), tmp_path)
 
 
-def test_loss_files_are_refused_until_their_reader_lands(tmp_path):
-    with pytest.raises(ValueError, match=r"l2.tex: loss files are not supported yet"):
-        spec.load_loss(tmp_path / "l2.tex", ("v_c",))
+L2 = r"""Let $\mathbf{U} \in \mathbb{R}^{d \times V}$ and $\mathbf{v}_c \in \mathbb{R}^{d}$;
+$o \in \{1, \dots, V\}$ is the outside word, and $\lambda > 0$.
+$$\hat{\mathbf{y}} = \operatorname{softmax}(\mathbf{U}^\top \mathbf{v}_c)$$
+$$J = -\log \hat{y}_o + \frac{\lambda}{2} \|\mathbf{v}_c\|^2$$
+"""
+
+
+def test_a_loss_question_reads_its_loss_file_with_its_wrt(tmp_path):
+    (tmp_path / "l2.tex").write_text(L2)
+    loss = spec.load_loss(tmp_path / "l2.tex", ("v_c",))
+    assert loss.name == "l2" and [o.name for o in loss.wrt] == ["v_c"]
+    assert [o.name for o in spec.load_loss(tmp_path / "l2.tex", ()).wrt] == ["U", "v_c"]
+
+
+@pytest.mark.parametrize(("text", "wrt", "message"), [
+    (None, (), r"^.*/l2.tex: \[Errno 2\] No such file"),
+    (L2, ("b",), r"^.*/l2.tex: wrt: b: not a declared vector or matrix \(declared: U, v_c\)$"),
+    (L2.replace(r"\|^2", r"\|^"), (), r"^.*/l2.tex: line 4, column \d+: the formula ends too early$"),
+])
+def test_an_unusable_loss_file_is_a_usage_error_naming_it(tmp_path, text, wrt, message):
+    if text is not None:
+        (tmp_path / "l2.tex").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        spec.load_loss(tmp_path / "l2.tex", wrt)
