@@ -5,7 +5,7 @@ from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
 _OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
             "n": "n"}
-_FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax"}
+_FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax", "dsigma": "σ'"}
 # Wrapped in parentheses as a numerator, denominator or base.
 _PRODUCT = (N.Add, N.Mul, N.Neg, N.Div, N.Sum)
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -60,7 +60,7 @@ def text(node: N.Node) -> str:
         case N.Max(args=args):
             return f"max({', '.join(text(a) for a in args)})"
         case N.Sum(index=i, body=body, exclude=ex):
-            under = f"{i}≠{ex}" if ex else i
+            under = (f"{i}={ex[1:]}" if ex.startswith("=") else f"{i}≠{ex}") if ex else i
             return f"Σ_{under} {_wrap(body, (N.Add,))}"
         case N.Deriv(body=body, var=var, operator=True):
             return f"∂/∂{text(var)} {_wrap(body, (N.Add, N.Mul, N.Neg, N.Sum))}"

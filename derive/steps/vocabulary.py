@@ -19,12 +19,30 @@ CONSTANTS = frozenset({r"\alpha"})  # notation.alpha
 # Sizes, usable as the upper bound of a sum.
 SIZES = ("V", "d", "K")
 # Index letters and the size each runs over unless its use says otherwise (U_{j,k}: k ∈ V).
-INDEX_LETTERS = {"w": "V", "o": "V", "k": "K", "i": "d", "j": "d"}
+# s counts the K negative samples w_1 … w_K (u_{w_s} is read as the column u_s of U_neg).
+INDEX_LETTERS = {"w": "V", "o": "V", "k": "K", "i": "d", "j": "d", "s": "K"}
+# Any other lowercase letter is an index where a Σ binds it (Σ_{x ∈ V} u_x): over V unless
+# the sum says otherwise. These never are: c is the centre word, e Euler's number, d a size or
+# a differential.
+NEVER_INDEX = frozenset({"c", "e", "d"})
+# The problems whose loss a J with this subscript is (letters only, lower case): J_{naive-softmax}.
+LOSS_NAMES = {"naivesoftmax": "naive-softmax", "softmax": "naive-softmax",
+              "negsample": "neg-sampling", "negsampling": "neg-sampling",
+              "negativesampling": "neg-sampling", "ns": "neg-sampling",
+              "crossentropy": "cross-entropy", "ce": "cross-entropy"}
+# Problems without negative samples: there Σ_k runs over the vocabulary.
+VOCABULARY_PROBLEMS = frozenset({"naive-softmax", "cross-entropy"})
+# Functions students write without a backslash (or in \text, \mathrm, \operatorname).
+WORD_FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "softmax": "softmax",
+                  "sigmoid": "sigma", "sigma": "sigma"}
 # \text{...} words that open a condition (… \text{for } w = o) and that mean "in every other case".
 CONDITION_WORDS = frozenset({"if", "for", "when", "where"})
-OTHERWISE_WORDS = frozenset({"otherwise", "else", "elsewhere"})
+OTHERWISE_WORDS = frozenset({"otherwise", "else", "elsewhere", "o.w.", "ow", "o.w"})
+# \text{for all } w: a quantifier over what the formula leaves free, not a condition to check.
+QUANTIFIER_WORDS = ("for all", "for every", "for each", "for any", "forall")
 # Font and accent commands: the first is ignored, the second is part of the name.
-FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal"})
+FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal", "pmb",
+                   "textbf", "mathbb", "boldmath", "mathsf", "bold", "symbf"})
 ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
 GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
                    "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
@@ -41,13 +59,22 @@ KNOWN_MACROS = ("\\frac", "\\sum", "\\exp", "\\log", "\\sigma", "\\max", "\\part
                 "\\in", "\\neq", "\\begin", "\\end", "\\quad", "\\operatorname")
 
 
-def is_index(atom: str) -> bool:
-    """`w`, `w'`, `k''`, `o`, `j`: an index letter with any number of primes."""
+def is_index(atom: str, bound: frozenset[str] | set[str] = frozenset()) -> bool:
+    """`w`, `w'`, `k''`, `o`, `j`: an index letter with any number of primes — or any letter a
+    Σ around it binds (`bound`)."""
+    if atom in bound:
+        return True
     return bool(re.fullmatch(r"[a-z]'*", atom)) and atom[0] in INDEX_LETTERS
 
 
 def default_range(index: str) -> str:
-    return INDEX_LETTERS[index[0]]
+    return INDEX_LETTERS.get(index[0], "V")
+
+
+def loss_problem(subscript: str) -> str | None:
+    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax."""
+    key = re.sub(r"\\(?:text|mathrm|textrm|operatorname|mathit)|[^A-Za-z]", "", subscript).lower()
+    return LOSS_NAMES.get(key)
 
 
 @dataclass(frozen=True)
