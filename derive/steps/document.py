@@ -121,8 +121,8 @@ def _refuse_forbidden(text: str, start: int, end: int,
     m = pattern.search(text, start, end)
     if m is not None:
         line, col = where(m.start())
-        raise ReadError(f"\\{m.group(1)} is not read: check-steps reads formulas, it does not "
-                        "define macros or open other files", line, col)
+        raise ReadError(f"\\{m.group(1)} is not read: check-steps reads formulas; it does not "
+                        "open other files, run commands or change how TeX reads", line, col)
 
 
 # -- rows ---------------------------------------------------------------------------------

@@ -126,18 +126,39 @@ def normalise(written: str) -> str:
 
 
 def unknown(written: str, line: int, col: int, *, what: str = "name") -> ReadError:
-    """The error for a name we do not know, with the closest known one and the --alias to use."""
-    known = KNOWN_MACROS if what == "macro" else KNOWN_NAMES
-    same_base = [k for k in known if k.split("_")[0] == written.split("_")[0]]
-    # 0 is read as o (u_0 → u_o); among equally close names, the first listed wins.
+    """The error for a name we do not know, with the closest known one and the --alias to use —
+    only when it is a plausible reading: the same kind of thing (a vector for a vector, an
+    index for an index), close in spelling, and not the name itself."""
+    if what == "macro":
+        close = _closest(written, [m for m in KNOWN_MACROS if m != written], 0.75)
+        hint = f"; did you mean {close}?" if close else ""
+        return ReadError(f"unknown macro {written}{hint} (a macro the file defines with "
+                         "\\newcommand or \\def is read)", line, col)
+    known = KNOWN_NAMES if what == "name" else tuple(INDEX_LETTERS)
+    base, _, sub = written.partition("_")
+    if re.fullmatch(r"[1-9][0-9]*", sub):
+        return ReadError(f"unknown {what} {written} (a numbered column is not read; an index "
+                         "such as u_w is)", line, col)
+
+    def core(name: str) -> str:  # \dot{y} and \hat{y} are both a y
+        return re.sub(r"\\[a-z]+\{([^{}]*)\}", r"\1", name.split("_")[0])
+    # W is not U, \omega is not U_neg: a suggestion keeps the base letter, and a subscripted
+    # name is suggested only for a subscripted one
+    same = [k for k in known if core(k) == core(base) and ("_" in k or not sub)]
     spelt = written.replace("0", "o")
-    scored = [(difflib.SequenceMatcher(None, spelt, k).ratio(), -n, k)
-              for n, k in enumerate(same_base or known)]
-    close = [max(scored)[2]] if scored and max(scored)[0] >= 0.3 else []
+    close = _closest(spelt, same, 0.5) if same else None
+    if close is None and "_" not in written and len(written) >= 2:
+        close = _closest(spelt, known, 0.75)  # uw → u_w, yhat → \hat{y}
     hint = ""
-    if close and what == "macro":
-        hint = f"; did you mean {close[0]}? Macros defined in the file are not read"
-    elif close:
-        hint = (f"; did you mean {close[0]}? If {written} means {close[0]} in this text, pass "
-                f"--alias '{written}={close[0]}'")
+    if close and close != written:
+        hint = (f"; did you mean {close}? If {written} means {close} in this text, pass "
+                f"--alias '{written}={close}'")
     return ReadError(f"unknown {what} {written}{hint}", line, col)
+
+
+def _closest(written: str, known: tuple[str, ...] | list[str], cutoff: float) -> str | None:
+    """The known spelling closest to `written` (the first listed among equals), if close."""
+    scored = [(difflib.SequenceMatcher(None, written, k).ratio(), -n, k)
+              for n, k in enumerate(known)]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] >= cutoff else None
