@@ -54,7 +54,11 @@ def decide(step: Step, *, layout: str = "denominator", seed: int = 0,
         return Verdict(step, step.kind, step.note)
     if step.left is None or step.right is None:
         return Verdict(step, "unchecked", "a side is missing")
-    verdict = _decide(step, step.left, step.right, layout, seed, memo)
+    try:
+        verdict = _decide(step, step.left, step.right, layout, seed, memo)
+    except (ArithmeticError, TypeError, ValueError, KeyError, RecursionError) as exc:
+        # a value we could not work out is a step not checked — never a pass, never a crash
+        return Verdict(step, "unchecked", f"could not be evaluated ({type(exc).__name__})")
     if step.via_head and step.left is not None:
         note = (f"compared with the first side of its chain (line {step.left.line}): the side "
                 "before it could not be read")

@@ -214,7 +214,7 @@ def clean(tokens: list[Token]) -> Row:
                 _label(row, _text(tokens[i + 1:end]), started)
                 i = end
                 continue
-            if t.kind == "cmd" and t.text in _TEXT:
+            if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = _group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()
                 if started and words.startswith(vocab.QUANTIFIER_WORDS):
@@ -274,6 +274,17 @@ def clean(tokens: list[Token]) -> Row:
             len(row.sides[-1]) > 1 and row.sides[-1][-2].is_cmd("right", "left")):
         row.sides[-1].pop()
     return row
+
+
+def _is_formula_text(tokens: list[Token], i: int) -> bool:
+    """\\text{exp}(…), \\mathrm{y}_o, J_\\mathrm{neg-sample}: a \\text that is part of the formula
+    (a function, a one-letter name, a subscript), never an annotation to set aside — dropping
+    it would change what the formula says."""
+    if i and tokens[i - 1].is_char("_", "^"):
+        return True
+    end = _group_end(tokens, i + 1)
+    word = _text(tokens[i + 1:end]).strip("{} ")
+    return word in vocab.WORD_FUNCTIONS or bool(re.fullmatch(r"[A-Za-z]", word))
 
 
 def _label(row: Row, text: str, started: bool) -> None:

@@ -16,7 +16,8 @@ MAX_TOKENS = 20_000
 MAX_DEFINITIONS = 500
 
 # The CS224N LaTeX template's shorthands (bold vectors and matrices), read as what they typeset.
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# \bm and \bf are LaTeX's own (bold math, bold font): never shadowed.
+_LETTERS = "abcdeghijklnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 TEMPLATE = {f"b{c}": f"\\mathbf{{{c}}}" for c in _LETTERS}
 TEMPLATE |= {"R": "\\mathbb{R}", "softmax": "\\operatorname{softmax}", "argmax":
              "\\operatorname{argmax}", "yhat": "\\hat{\\mathbf{y}}", "bhy": "\\hat{\\mathbf{y}}",

@@ -17,7 +17,7 @@ from .macros import Macros, template
 from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
 from .source import plain_text
-from .syntax import Parser, condition, parse_side
+from .syntax import Parser, _free_letters, condition, parse_side
 
 Loader = Callable[[str], Node]
 Parsed = Side | ReadError | None
@@ -197,7 +197,12 @@ class Reader:
                 f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
                 "loss of with --problem NAME, or write J_{naive-softmax}"), col=rel.col)
         truth = self.truth if self.truth is not None and self.truth is not left else None
-        return Step(rel.line, left, right, "step", relation, self.chain_conditions + cond,
+        used = _free_letters(left.node) | _free_letters(right.node) | {"o"}
+        # a case of an index the step does not use says nothing about it (a section's w ≠ o
+        # over a line about σ'(x)): not shown, not applied
+        conditions = tuple(c for c in self.chain_conditions + cond
+                           if not isinstance(c, IndexRel) or {c.a, c.b} <= used)
+        return Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
 
     def _bindable(self, name: str) -> bool:

@@ -281,12 +281,12 @@ class Parser:
         if name in SIZING:
             self.take()
             return self.primary()
-        if name in ("text", "textrm", "mathrm", "operatorname", "textit", "mathit") \
-                and self._word_function() is not None:
+        word = self._word_function() if name in (
+            "text", "textrm", "mathrm", "operatorname", "textit", "mathit") else None
+        if word is not None:
             self.take()
-            word = self._word_function()
             self.group_tokens()
-            return self.function_of(str(word), tok)
+            return self.function_of(word, tok)
         if name == "Sigma":
             self.take()
             return self.summation(tok)
