@@ -40,6 +40,7 @@ class Reader:
         self.headings = headings
         self.section_case: Node | None = None
         self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
+        self.names: frozenset[str] = frozenset()  # intermediates: θ = Uᵀv_c
 
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
         return self.macros.expand(tokenize(content, line, col))
@@ -66,6 +67,7 @@ class Reader:
             # prose is not checked: an inline formula names a case or defines a loss
             self.pending_case = self._case(tokens)
             self._inline_definition(tokens)
+            self._intermediate(tokens)
             return
         case, self.pending_case = self.pending_case or self.section_case, None
         for n, row in enumerate(rows(tokens)):
@@ -74,6 +76,8 @@ class Reader:
             except ReadError as exc:
                 self._unread(exc)
                 self.last = exc
+                continue
+            if self._intermediate(row, row[0].line if row else None):
                 continue
             self.row(cleaned, case, first=n == 0)
 
@@ -100,6 +104,30 @@ class Reader:
                 self._define(head.name, Parser(row.sides[1], self.aliases).side())
         except ReadError:
             return
+
+    def _intermediate(self, tokens: list[Token], step_line: int | None = None) -> bool:
+        """"Let θ = Uᵀv_c", "z = …": a one-letter name the handout does not know, defined as
+        a formula we can read, stands for that formula from here on."""
+        try:
+            row = clean(tokens)
+        except ReadError:
+            return False
+        if len(row.relations) != 1 or not all(row.sides):
+            return False
+        name = _new_name(row.sides[0], self.aliases, self.names)
+        if name is None:
+            return False
+        try:
+            value = Parser(row.sides[1], self.aliases, names=self.names).side()
+        except ReadError:
+            return False
+        self.names |= {name}
+        self.definitions[name] = value
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(Ref(name), step_line),
+                                   Side(value, step_line), "definition",
+                                   definitions=dict(self.definitions)))
+        return True
 
     def _note_loss(self, tokens: list[Token]) -> None:
         """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
@@ -227,7 +255,7 @@ class Reader:
     def _parse(self, tokens: list[Token]) -> Parsed:
         if not tokens:
             return None
-        parser = Parser(tokens, self.aliases)
+        parser = Parser(tokens, self.aliases, names=self.names)
         try:
             node = parser.side()
         except ReadError as exc:
@@ -251,6 +279,27 @@ def _k_over_vocabulary(node: Node) -> Node:
     if not children(node):
         return node
     return _rebuild(node, _k_over_vocabulary)
+
+
+def _new_name(tokens: list[Token], aliases: vocab.Aliases,
+              known: frozenset[str]) -> str | None:
+    """The name `tokens` spell, when it is one letter (or Greek letter) we do not know."""
+    parser = Parser(tokens, aliases)
+    try:
+        written, _, transposed = parser.written_name_t()
+    except ReadError:
+        return None
+    if transposed or parser.peek() is not None or "_" in written or written in known:
+        return None
+    if not (len(written) == 1 or written.lstrip("\\") in vocab.GREEK):
+        return None
+    if written in ("J", "e", "P", "p") or vocab.is_index(written) or written in vocab.SIZES:
+        return None
+    try:
+        Parser(tokens, aliases).side()
+    except ReadError:
+        return aliases.name(written)
+    return None  # a name the handout already has (U, y, x, \alpha, …)
 
 
 def _side(parsed: Parsed) -> Side | None:

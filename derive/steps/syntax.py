@@ -61,8 +61,10 @@ _WITH_ARGUMENT = frozenset({"text", "mathrm", "textrm", "mathbf", "boldsymbol", 
 
 
 class Parser:
-    def __init__(self, tokens: list[Token], aliases: vocab.Aliases, *, end: Token | None = None):
+    def __init__(self, tokens: list[Token], aliases: vocab.Aliases, *, end: Token | None = None,
+                 names: frozenset[str] = frozenset()):
         tokens = tidy(tokens)
+        self.names = names  # intermediates the text defined: "let θ = Uᵀv_c"
         self.tokens, self.aliases, self.pos, self.nesting = tokens, aliases, 0, 0
         self.end = end or (tokens[-1] if tokens else Token("char", "", 0, 0))
         # cases stated in a subscript (∂J/∂u_{w ≠ o}), for the step; letters a Σ binds here
@@ -127,7 +129,7 @@ class Parser:
         return "".join(t.shown() if t.kind == "cmd" else t.text for t in self.group_tokens())
 
     def sub(self, tokens: list[Token]) -> Parser:
-        p = Parser(tokens, self.aliases, end=self.peek() or self.end)
+        p = Parser(tokens, self.aliases, end=self.peek() or self.end, names=self.names)
         p.nesting, p.conditions, p.bound = self.nesting, self.conditions, self.bound
         return p
 
@@ -747,7 +749,14 @@ class Parser:
 
     def _named(self, written: str, tok: Token) -> Node:
         try:
-            node = resolve(self.aliases.name(written), written, tok, frozenset(self.bound))
+            name = self.aliases.name(written)
+            stem, _, sub = name.partition("_")
+            if name in self.names:
+                return Ref(name)
+            if stem in self.names and sub and all(vocab.is_index(a, self.bound)
+                                                  for a in sub.split(",")):
+                return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
+            node = resolve(name, written, tok, frozenset(self.bound))
         except ReadError:
             run = written
             while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:

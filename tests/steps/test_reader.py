@@ -99,10 +99,23 @@ def test_environments(env: str) -> None:
     assert statuses(r"$$\begin{align} \hat{y}_o &= 2\hat{y}_o \end{align}$$") == ["fails"]
 
 
-def test_an_intermediate_in_the_prose_is_not_a_step() -> None:
-    # "Let θ = Uᵀv_c" names the scores; it is not a claim, and θ is not read as anything else
-    assert statuses(r"Let $\theta = U^\top v_c$ be the scores. $$\hat{y}_o = \hat{y}_o$$") == [
-        "holds"]
+def test_an_intermediate_defined_in_prose_or_display_stands_for_its_formula() -> None:
+    text = (r"Let $\theta = U^\top v_c$ be the scores. "
+            r"$$\hat{y}_o = \frac{\exp(\theta_o)}{\sum_w \exp(\theta_w)}$$" "\n"
+            r"$$z = u_o^\top v_c$$" "\n" r"$$\sigma(z) = \sigma(v_c^\top u_o)$$" "\n"
+            r"$$\sigma(z) = \sigma(-z)$$")
+    report = check_text(text)
+    assert [v.status for v in report.verdicts] == ["holds", "definition", "holds", "fails"]
+    assert "θ_o" in report.table()
+    # a name the handout has is not redefined: y = 2 is a claim about y, and false
+    assert statuses(r"Let $y = 2 \hat{y}$. $$y_o = 2\hat{y}_o$$") == ["fails"]
+
+
+def test_aliases_in_latex_spelling() -> None:
+    text = r"$$\mathbf{u}_{\text{out}} = U y$$"
+    assert statuses(text, aliases=[r"\mathbf{u}_{\text{out}}=u_o"]) == ["holds"]
+    assert statuses(r"$$\boldsymbol{\omega}_o = \hat{y}_o$$",
+                    aliases=[r"\boldsymbol{\omega}=\hat{y}"]) == ["holds"]
 
 
 def test_inline_answers_are_read_when_they_state_a_derivative() -> None:
