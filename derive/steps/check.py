@@ -15,6 +15,7 @@ from .evaluate import (
     Env,
     EvalError,
     Matrix,
+    NotChecked,
     World,
     assignments,
     evaluate,
@@ -101,6 +102,8 @@ def _decide(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
                     if verdict.status != "holds":
                         return verdict
                     worst = max(worst, verdict.max_rel_error or 0.0)
+            except NotChecked as exc:
+                return Verdict(step, "unchecked", str(exc))
             except EvalError as exc:
                 return Verdict(step, "fails", str(exc))
             compared += 1

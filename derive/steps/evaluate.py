@@ -26,6 +26,11 @@ class EvalError(Exception):
     """A side that has no value as written: shapes that do not fit, a name never defined."""
 
 
+class NotChecked(EvalError):
+    """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
+    not checked — neither a pass nor a failure."""
+
+
 def counts(V: int) -> Matrix:
     """n: how many of the negative samples are each word. Constants, as y is: 1, 0, 3, 2, 1, …
     has a word never sampled, words sampled once and words sampled more than once."""
@@ -325,8 +330,8 @@ def derivative(f: Matrix, x: Matrix, env: Env) -> Matrix:
         # denominator layout: rows follow x, columns follow f (entry (i, j) is ∂f_j/∂x_i)
         jac = Matrix(len(x), len(f), lambda i, j: sp.diff(f[j], x[i]))
         return jac.T if env.layout == "numerator" else jac
-    raise EvalError(f"the derivative of {env.world.shape_text(f)} with respect to "
-                    f"{env.world.shape_text(x)} is not defined here")
+    raise NotChecked(f"the derivative of {env.world.shape_text(f)} with respect to "
+                     f"{env.world.shape_text(x)} is not worked out here")
 
 
 def holds(cond: N.Node, env: Env) -> bool | sp.Basic:

@@ -228,8 +228,9 @@ class Reader:
         used = _free_letters(left.node) | _free_letters(right.node) | {"o"}
         # a case of an index the step does not use says nothing about it (a section's w ≠ o
         # over a line about σ'(x)): not shown, not applied
-        conditions = tuple(c for c in self.chain_conditions + cond
-                           if not isinstance(c, IndexRel) or {c.a, c.b} <= used)
+        conditions = tuple(dict.fromkeys(  # each once, in order
+            c for c in self.chain_conditions + cond
+            if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
         return Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
 
