@@ -30,7 +30,7 @@ def test_a_written_file_gets_the_mode_the_umask_gives_new_files(tmp_path, umask,
 def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path):
     path = tmp_path / "kernels.py"
     path.write_text("old")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^a bytes-like object is required, not 'int'$"):
         files.write_atomic(path, 3)  # type: ignore[arg-type]
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["kernels.py"]

@@ -94,9 +94,9 @@ v3 = np.ones(3)
     (lambda: kernels.naive_softmax(v3, 0, np.r_[V5[:4], [[np.nan, 1, 1]]]), r"^the logits .* NaN or inf$"),
     (lambda: kernels.naive_softmax(np.array([np.inf, 0, 0]), 0, V5), r"^the logits .* NaN or inf$"),
     (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0, 5]), V5), r"^o must hold indices in range\(0, 5\) .*got 5$"),
-    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0, -2]), V5), r"got -2$"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0, -2]), V5), r"^o must hold indices in range\(0, 5\) .*got -2$"),
     (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0.0, 1.0]), V5), r"^o must be an integer array of shape \(2,\)"),
-    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0]), V5), r"shape \(1,\)$"),
+    (lambda: kernels.naive_softmax_batch(np.ones((2, 3)), np.array([0]), V5), r"^o must be an integer array of shape \(2,\), .*got dtype int64, shape \(1,\)$"),
 ])
 def test_bad_input_gets_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
@@ -183,7 +183,7 @@ def test_out_buffers_receive_the_gradients(rng, B):
 @pytest.mark.parametrize(("out", "message"), [
     ([None, None], r"^out must be a tuple of 2 arrays or None .*got list$"),
     ((None, np.empty((5, 2))), r"^out buffer for grad_U must be .* float64 array of shape \(5, 3\); got shape \(5, 2\), dtype float64$"),
-    ((None, np.empty((5, 3), dtype=np.float32)), r"got shape \(5, 3\), dtype float32$"),
+    ((None, np.empty((5, 3), dtype=np.float32)), r"^out buffer for grad_U must be .*; got shape \(5, 3\), dtype float32$"),
     ((None, np.empty((3, 5)).T), r"^out buffer for grad_U must be a writeable C-contiguous"),
 ])
 def test_bad_out_buffers(out, message):
@@ -259,7 +259,7 @@ def test_neg_sampling_bad_negatives(negatives, message):
 def test_neg_sampling_nan_is_named():
     U = np.ones((4, 2))
     U[2, 1] = np.nan
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match=r"^u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds NaN or inf$"):
         kernels.neg_sampling(np.ones(2), 0, U, np.array([2]))
 
 
@@ -311,7 +311,7 @@ def test_neg_sampling_batch_bad_input(o, negatives, message):
 def test_neg_sampling_batch_nan_is_named():
     U = np.ones((4, 2))
     U[3, 0] = np.inf
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match=r"^u_oᵀv_c or U_negᵀv_c is not finite: v_c or a used row of U holds NaN or inf$"):
         kernels.neg_sampling_batch(np.ones((2, 2)), np.array([0, 1]), U, np.array([[1], [3]]))
 
 

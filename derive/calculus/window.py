@@ -216,11 +216,11 @@ def derive(loss: Loss, *, check: bool = True, pair: Derivation | None = None) ->
 
 class Checker:
     """The engine's numeric points, each with a window of outside words (the first repeated
-    last, so a word counted twice is checked)."""
+    last, so a word counted twice is checked); the derivation checks at SEED, verify at its own."""
 
-    def __init__(self, pair: Loss) -> None:
-        self.point = NumericPoint(pair, seed=SEED)
-        rng = np.random.default_rng(SEED)
+    def __init__(self, pair: Loss, *, seed: int = SEED) -> None:
+        self.point = NumericPoint(pair, seed=seed)
+        rng = np.random.default_rng(seed)
         self.words = []
         for p in self.point.points:
             words = rng.integers(p.V, size=WINDOW - 1)

@@ -22,7 +22,6 @@ import sympy as sp
 from .. import notation as n
 from ..calculus.records import Derivation
 from ..errors import CodegenError
-from ..printing import dot_pair
 
 # Rows of U per block in the one-word softmax: 4 MiB, small enough to stay in this machine's
 # 32 MiB L3 between the two products, large enough that OpenBLAS runs each on every core.
@@ -110,7 +109,7 @@ class _Emitter:
         if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
             return f"{scale}({left}.T @ {right})"
-        if mats == [n.U.matrix]:
+        if mats == [n.U.matrix]:  # exactly c·U (from c/2·‖U‖²), in each of the B losses
             return f"{scale}(B * U)"
         raise CodegenError(f"no kernel form for {expr}")
 
@@ -146,24 +145,23 @@ class _Emitter:
             if coeff != 1:
                 return f"{self.scalar(coeff)} * ({self.loss(rest)})"
         if isinstance(expr, sp.log) and expr.args[0] == self.normaliser:
-            return "lse"
-        if isinstance(expr, sp.Sum):
-            pair = dot_pair(expr)
-            if pair is not None and pair[0] == n.o and pair[1] == n.v_c.indexed:
-                return "dots_o"
-            if expr.function == n.v_c.indexed[expr.variables[0]] ** 2:
-                return "np.einsum('bi,bi->b', V_c, V_c)"
-            if len(expr.limits) == 2 and isinstance(expr.function, sp.Pow):
-                return "np.full(B, np.vdot(U, U))"
+            return "lse"  # log Σ_w exp(logit_w), the log-sum-exp of the printed logits
+        if _is_column_dot(expr, n.o):
+            return "dots_o"
+        if _is_norm_sq(expr, n.v_c.indexed):  # ‖v_c‖², one per sample
+            return "np.einsum('bi,bi->b', V_c, V_c)"
+        if _is_norm_sq(expr, n.U.indexed):  # ‖U‖²_F, the same in each of the B losses
+            return "np.full(B, np.vdot(U, U))"
         raise CodegenError(f"no kernel form for the loss term {expr}")
 
     def logits(self, expr: sp.Expr, dots: str) -> str:
         """The logits as code over `dots`, the array of dot products u_wᵀv_c."""
-        if isinstance(expr, sp.Sum) and dot_pair(expr) == (n.w2, n.v_c.indexed):
+        if _is_column_dot(expr, n.w2):
             return dots
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
-            return f"{self.scalar(coeff)} * {self.logits(rest, dots)}"
+            if coeff != 1:
+                return f"{self.scalar(coeff)} * {self.logits(rest, dots)}"
         raise CodegenError(f"no kernel form for the logit {expr}")
 
 
@@ -285,8 +283,38 @@ def _is_delta(e: sp.Basic) -> bool:
 
 
 def _is_product_with_delta(e: sp.Basic) -> bool:
-    """Whether e is c·U(ŷ − y), which the kernels evaluate as c·(Uŷ − u_o)."""
+    """Whether e is c·U(ŷ − y) — U, then ŷ − y, as its only matrix factors — which the kernels
+    evaluate as c·(Uŷ − u_o): Uy = u_o for the one-hot y of the outside word o."""
     if not isinstance(e, sp.MatMul):
         return False
     mats = _split(e)[1]
     return len(mats) == 2 and mats[0] == n.U.matrix and _is_delta(mats[1])
+
+
+def _is_norm_sq(e: sp.Basic, base: sp.IndexedBase) -> bool:
+    """Whether e is a sum of the squared entries of `base` over its whole shape: ‖base‖² (the
+    Frobenius norm for a matrix), each index of base[…]² summed once over 0 … size − 1."""
+    if not isinstance(e, sp.Sum) or not isinstance(e.function, sp.Pow) or e.function.exp != 2:
+        return False
+    entry = e.function.base
+    if not isinstance(entry, sp.Indexed) or entry.base != base:
+        return False
+    return _over_axes(e, entry.indices, base.shape)
+
+
+def _is_column_dot(e: sp.Basic, column: sp.Expr) -> bool:
+    """Whether e is u_xᵀv_c = Σ_i U[i, x] v_c[i] for x = `column`, i over all d rows of U."""
+    if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+        return False
+    i = e.variables[0]
+    return (i != column and e.function == n.U.indexed[i, column] * n.v_c.indexed[i]
+            and _over_axes(e, (i,), n.U.indexed.shape[:1]))
+
+
+def _over_axes(s: sp.Sum, indices: tuple[sp.Expr, ...], shape: tuple[sp.Expr, ...]) -> bool:
+    """Whether the sum s runs exactly the distinct variables `indices`, each over the whole axis
+    of `shape` it indexes: (indices[a], 0, shape[a] − 1) for every axis a, in any order."""
+    limits = {var: (lower, upper) for var, lower, upper in s.limits}
+    return (len(indices) == len(shape) == len(s.limits) == len(limits)
+            and set(indices) == set(limits)
+            and all(limits[var] == (0, size - 1) for var, size in zip(indices, shape, strict=True)))

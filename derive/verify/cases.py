@@ -259,12 +259,12 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     # One loss evaluation costs about V·d multiply-adds an outside word.
     checks = _run_cases(problem.name, cases, max(V, d), lambda _: window.WINDOW * V * d, mode,
                         rng, progress)
-    return checks + _window_trace_checks(problem.name, derivation)
+    return checks + _window_trace_checks(problem.name, derivation, seed)
 
 
-def _window_trace_checks(problem: str, derivation: Any) -> list[Check]:
-
-    error = window.Checker(derivation.loss.pair).error
+def _window_trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
+    """Every step of a window derivation, at the run's points (not the derivation's own)."""
+    error = window.Checker(derivation.loss.pair, seed=seed).error
     chains = [("J", "J", derivation.loss_steps, error)]
     chains += [(f"dJ/d{g.name}", g.name, g.steps, error) for g in derivation.gradients]
     return _step_checks(problem, chains, RTOL_STEP)
@@ -291,7 +291,7 @@ def _scalar_checks(problem: problems.Problem, derivation: Derivation, seed: int,
                     (int(errors.argmax()),))]
     for label, steps in (("J", derivation.loss_steps), ("dJ/dx", grad.steps)):
         for before, after in zip(steps, steps[1:], strict=False):
-            step_err = scalar.step_error(before, after)
+            step_err = scalar.step_error(before, after, seed=seed)
             checks.append(Check(f"{problem.name}: trace", f"{label}: {after.rule}", "x", "exact",
                                 step_err, RTOL_STEP, bool(step_err <= RTOL_STEP), None))
     return checks

@@ -10,6 +10,7 @@ from derive import engine, printing
 from derive import notation as n
 from derive.calculus import rules, vector
 from derive.calculus.check import NumericPoint, check_equal
+from derive.calculus.records import Gradient, Step
 
 from ..reference import evaluate_matrix_form as _numeric
 from ..reference import naive_softmax
@@ -77,13 +78,74 @@ def test_a_wrong_rule_is_caught_and_named(monkeypatch):
         engine.derive(problems.get("naive-softmax").make_loss())
 
 
-def test_a_wrong_fold_is_caught_against_sympys_own_derivative(monkeypatch):
+def test_a_wrong_fold_is_caught_by_its_step_check(monkeypatch):
     from derive import problems
 
     real = vector.to_matrix
     monkeypatch.setattr(vector, "to_matrix", lambda e, *idx: real(-e, *idx))
     with pytest.raises(engine.DerivationError, match=r"^step 'dJ/dv_c: matrix form' does not hold"):
         engine.derive(problems.get("naive-softmax").make_loss())
+
+
+def test_a_wrong_fold_is_caught_against_sympys_own_derivative(monkeypatch):
+    from derive import problems
+
+    # The matrix form passes its own step check here, so only SymPy's derivative can catch it.
+    real = vector.to_matrix
+    monkeypatch.setattr(vector, "to_matrix", lambda e, *idx: real(-e, *idx))
+    monkeypatch.setattr(vector, "_check", lambda *args: None)
+    with pytest.raises(engine.DerivationError,
+                       match=r"^dJ/dv_c = -\(U\*\(-y \+ yhat\)\) disagrees with the elementwise "
+                             r"derivative of naive-softmax: max relative error 2$") as exc:
+        engine.derive(problems.get("naive-softmax").make_loss())
+    assert (exc.value.chain, exc.value.rule) == ("v_c", "matrix form")
+
+
+def _with_result(grad, result, case=None):
+    """`grad` with its matrix form replaced by `result` (and its case by `case`)."""
+    last = grad.steps[-1]
+    steps = (*grad.steps[:-1], Step(result, last.rule, matrix=last.matrix))
+    return Gradient(grad.wrt, grad.index, steps, grad.case if case is None else case)
+
+
+def test_sympy_diff_check_passes_the_right_gradient_and_not_a_wrong_one(naive):
+    point = NumericPoint(naive.loss)
+    grad = _by(naive, "v_c")
+    point.check_against_sympy_diff(naive.loss, grad)  # the right one does not raise
+    point.check_against_sympy_diff(naive.loss, _by(naive, "U"))
+    with pytest.raises(engine.DerivationError,
+                       match=r"^dJ/dv_c = 2\*U\*\(-y \+ yhat\) disagrees with the elementwise "
+                             r"derivative of naive-softmax: max relative error \d"):
+        point.check_against_sympy_diff(naive.loss, _with_result(grad, 2 * U * (yhat - y)))
+
+
+def test_a_wrong_column_case_is_caught_against_the_full_gradient(monkeypatch):
+    from derive import problems
+
+    # Only a column case has w free, so only its fold is made wrong.
+    real = vector.to_matrix
+    monkeypatch.setattr(vector, "to_matrix",
+                        lambda e, *idx: real(-e if n.w in e.free_symbols else e, *idx))
+    with pytest.raises(engine.DerivationError,
+                       match=r"^dJ/du_w \(w = o\) = \(1 - yhat\[w\]\)\*v_c disagrees with column "
+                             r"\d+ of dJ/dU: max relative error \d") as exc:
+        engine.derive(problems.get("naive-softmax").make_loss())
+    assert (exc.value.chain, exc.value.rule) == ("u_w (w = o)", "matrix form")
+
+
+def test_column_case_check_passes_the_right_cases_and_not_swapped_ones(naive):
+    point = NumericPoint(naive.loss)
+    full, hit, miss = _by(naive, "U"), _by(naive, "U", "w = o"), _by(naive, "U", "w != o")
+    point.check_case(full, hit)  # the right ones do not raise
+    point.check_case(full, miss)
+    with pytest.raises(engine.DerivationError,
+                       match=r"^dJ/du_w \(w = o\) = yhat\[w\]\*v_c disagrees with column \d+ of "
+                             r"dJ/dU: max relative error \d"):
+        point.check_case(full, _with_result(hit, miss.result))
+    with pytest.raises(engine.DerivationError,
+                       match=r"^dJ/du_w \(w != o\) = \(yhat\[w\] - 1\)\*v_c disagrees with column "
+                             r"\d+ of dJ/dU: max relative error \d"):
+        point.check_case(full, _with_result(miss, hit.result))
 
 
 LAM, T, MU = sp.symbols("lambda T mu", positive=True)

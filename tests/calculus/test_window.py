@@ -71,7 +71,9 @@ def test_a_wrong_pair_gradient_fails_its_step():
     start = engine.Step(window.MatWindowSum(window.Grad(window.PairLoss(n.w_t[n.jw]),
                                                         n.U.matrix)), "linearity")
     checker = window.Checker(loss.pair)
-    with pytest.raises(engine.DerivationError, match="does not hold numerically") as exc:
+    with pytest.raises(engine.DerivationError,
+                       match=r"^step 'dJ/dU: the naive-softmax gradient' does not hold "
+                             r"numerically: max relative error 0.5$") as exc:
         trace(start, [("the naive-softmax gradient", window.pair_gradient(results))],
                      lambda s: checker.values(s.expr), "U")
     assert exc.value.rule == "the naive-softmax gradient"
@@ -99,7 +101,9 @@ def test_a_repeated_word_counts_twice():
 def test_a_pair_loss_without_an_outside_word_is_refused():
     loss = problems.get("skip-gram").make_loss()
     neg = problems.get("neg-sampling").make_loss()  # written in u_o, not in o
-    with pytest.raises(ValueError, match="outside word o"):
+    with pytest.raises(ValueError, match=r"^skip-gram: the pair loss neg-sampling must be written "
+                                         r"with its outside word o, which the window sets to each "
+                                         r"w_\{t\+j\}$"):
         engine.derive(dataclasses.replace(loss, pair=neg))
 
 

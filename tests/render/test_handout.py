@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from derive import problems
@@ -64,9 +68,33 @@ def test_questions_have_boxes_and_no_answers(ctx):
     assert r"\question{c}{Gradient with respect to an outside vector}{3 pts}" in src
 
 
-def test_rendering_is_deterministic(ctx):
-    env = handout.environment()
-    assert handout.render("solutions", ctx, env) == handout.render("solutions", ctx, env)
+# Both handouts for every problem, written to the file argv[1] as one stream of bytes.
+_RENDER_ALL = """
+import sys
+from derive.render import handout
+ctx = handout.context(handout.derivations(None))
+env = handout.environment()
+with open(sys.argv[1], "wb") as f:
+    for kind in ("questions", "solutions"):
+        f.write(handout.render(kind, ctx, env).encode() + b"\\0")
+"""
+
+
+def test_rendering_is_the_same_bytes_under_any_hash_seed(tmp_path):
+    # Separate processes, run side by side: str hashes, and so set order, differ between them.
+    seeds = ("0", "12345")
+    outs = [tmp_path / f"seed-{seed}" for seed in seeds]
+    runs = [subprocess.Popen([sys.executable, "-c", _RENDER_ALL, str(out)], stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+            for seed, out in zip(seeds, outs, strict=True)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+    first, second = (out.read_bytes() for out in outs)
+    questions, solutions, rest = first.split(b"\0")
+    assert rest == b"" and questions.count(b"\n\\answerbox{") == len(problems.QUESTIONS)
+    assert rb"\frac{\partial J}{\partial \mathbf{v}_c}" in solutions
+    assert first == second
 
 
 def test_user_strings_are_escaped_by_the_environment():

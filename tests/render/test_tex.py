@@ -101,7 +101,8 @@ def _cwd(pid: str) -> str:
 
 def test_a_tex_error_shows_the_log_lines_that_say_why():
     engine = require_tex()
-    with pytest.raises(tex.TexError) as info:
+    with pytest.raises(tex.TexError,
+                       match=r"^TeX failed\n\./doc\.tex:1: Undefined control sequence\.\n") as info:
         tex.compile_pdf(document(r"\undefinedmacro"), engine=engine)
     assert "Undefined control sequence" in info.value.excerpt
 

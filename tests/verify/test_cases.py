@@ -117,3 +117,57 @@ def test_progress_line_only_on_a_terminal_after_a_second(monkeypatch, capsys):
 def test_no_progress_line_when_stderr_is_not_a_terminal(capsys):
     assert main(["verify", "--seed", "5"]) == 0
     assert capsys.readouterr().err == ""
+
+
+# verify's trace checks take the run's seed: they rerun each step at points other than the ones
+# the derivation itself was checked at, so a step wrong only away from those points still fails.
+
+def test_window_and_scalar_trace_points_follow_the_seed():
+    from derive.calculus import scalar, window
+
+    pair = problems.get("skip-gram").make_loss().pair
+    words = [window.Checker(pair, seed=s).words for s in (1, 2)]
+    assert any((a != b).any() for a, b in zip(*words, strict=True))
+    default = window.Checker(pair)
+    assert all((a == b).all() for a, b in zip(default.words,
+                                              window.Checker(pair, seed=window.SEED).words,
+                                              strict=True))
+    assert not np.array_equal(scalar._points(1)[0], scalar._points(2)[0])
+    assert np.array_equal(scalar._points()[0], scalar._points(scalar.SEED)[0])
+
+
+def test_verify_hands_its_seed_to_the_window_trace_checker(monkeypatch):
+    from derive.calculus import window
+
+    real, seeds = window.Checker, []
+
+    def recording(pair, **kw):
+        seeds.append(kw.get("seed"))
+        return real(pair, **kw)
+
+    skipgram = engine.derive(problems.get("skip-gram").make_loss())
+    monkeypatch.setattr(window, "Checker", recording)
+    report = verify.verify(["skip-gram"], vocab=4, dim=2, seed=5,
+                           derivations={"skip-gram": skipgram})
+    assert seeds == [5]
+    assert report.passed and any(c.target == "skip-gram: trace" for c in report.checks)
+
+
+def test_a_step_wrong_only_away_from_the_derivations_points_fails_verify(monkeypatch):
+    from sympy.utilities.lambdify import implemented_function
+
+    from derive.calculus import scalar
+
+    # 0 at the x the derivation checks its steps at, 1 anywhere else.
+    own = scalar._points()[0]
+    off_own = implemented_function("off_own", lambda x: (~np.isin(x, own)).astype(float))
+    wrong = ("wrong away from the derivation's points", lambda e: e + off_own(n.x_scalar))
+    monkeypatch.setattr(scalar, "GRADIENT_RULES", [*scalar.GRADIENT_RULES, wrong])
+    sigmoid = engine.derive(problems.get("sigmoid").make_loss())  # its own checks pass it
+    before, after = sigmoid.gradients[0].steps[-2:]
+    assert after.rule == wrong[0] and after.expr == before.expr + off_own(n.x_scalar)
+    assert scalar.step_error(before, after) == 0.0
+    assert scalar.step_error(before, after, seed=5) > 0.5  # off by 1 where |dJ/dx| < 1
+    report = verify.verify(["sigmoid"], seed=5, derivations={"sigmoid": sigmoid})
+    failed = {(c.target, c.function) for c in report.checks if not c.passed}
+    assert ("sigmoid: trace", f"dJ/dx: {wrong[0]}") in failed
