@@ -43,10 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("list", help="list the problems derive knows",
-                   description="List the problems derive knows, one a line.",
-                   epilog="example:\n  derive list",
-                   formatter_class=argparse.RawDescriptionHelpFormatter).set_defaults(run=_list)
+    lister = sub.add_parser(
+        "list", help="list the problems derive knows",
+        description="List the problems derive knows, one a line; --questions lists the "
+                    "handout's questions instead, id first (the ids a course spec uses).",
+        epilog="examples:\n  derive list\n  derive list --questions",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    lister.add_argument("--questions", action="store_true",
+                        help="the handout's questions: id, points, problem, title")
+    lister.set_defaults(run=_list)
 
     show = sub.add_parser(
         "show", help="show a problem's derivation, step by step",
@@ -103,9 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--against", metavar="FILE", default=None,
                         help="check your own word2vec.py instead: its sigmoid, "
                              "naiveSoftmaxLossAndGradient, negSamplingLossAndGradient and "
-                             "skipgram (whichever it defines), with the course's signatures, "
-                             "against finite differences and derive's own. This IMPORTS and RUNS "
-                             "the file's code: use it only on code you trust.")
+                             "skipgram, with the course's signatures, against finite "
+                             "differences and derive's own; a verdict for each (PROBLEM names, "
+                             "e.g. naive-softmax, or --function pick some). This RUNS the file's "
+                             "code, in a child process with a time and memory limit per call.")
+    verify.add_argument("--function", metavar="NAME", action="append", default=None,
+                        help="with --against: check only this function (repeatable)")
     verify.set_defaults(run=_verify)
 
     build = sub.add_parser(
@@ -116,11 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "solutions.pdf when a TeX engine is installed. Nothing is written unless "
                     "everything succeeds; files are replaced atomically. "
                     "Exit 0 built, 1 a check or TeX failed, 2 a usage error.",
-        epilog="examples:\n  derive build\n  derive build -o handouts --no-pdf",
+        epilog="examples:\n  derive build\n  derive build -o handouts --no-pdf"
+               "\n  derive build --spec course.toml",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("-o", "--output", default="output", metavar="DIR",
                        help="output folder (default: output)")
     _pdf_flags(build)
+    _spec_flag(build)
     build.set_defaults(run=_build)
 
     hand = sub.add_parser(
@@ -133,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "rendered in a sandbox. TeX runs without shell escape, reading only its "
                     "own folder.",
         epilog="examples:\n  derive handout\n  derive handout --solutions --no-pdf -o tex"
-               "\n  derive handout --title 'Problem set 2' --course 'NLP (Fall)'",
+               "\n  derive handout --title 'Problem set 2' --course 'NLP (Fall)'"
+               "\n  derive handout --spec course.toml --one-per-page"
+               "\n  derive handout --questions --answers answers.tex --check --mark",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     which = hand.add_mutually_exclusive_group()
     which.add_argument("--questions", dest="kinds", action="store_const", const=("questions",),
@@ -149,6 +161,20 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a folder of templates overriding ours (sandboxed)")
     hand.add_argument("--title", default=None, metavar="TEXT", help="the handout title")
     hand.add_argument("--course", default=None, metavar="TEXT", help="the course name")
+    _spec_flag(hand)
+    hand.add_argument("--one-per-page", action="store_true",
+                      help="each question on its own page(s) after a cover page: question k "
+                           "starts page k + 1 "
+                           "(for grading tools that assign pages to questions)")
+    hand.add_argument("--answers", metavar="FILE", default=None,
+                      help="typeset a student's answers, \\begin{answer}{b} … \\end{answer} "
+                           "blocks, in their questions' boxes (untrusted: file access, macro "
+                           "definitions and catcode changes are refused, exit 2)")
+    hand.add_argument("--check", action="store_true",
+                      help="with --answers: check every step of every answer (check-steps) and "
+                           "print the verdicts; exit 1 when one fails, the handout still written")
+    hand.add_argument("--mark", action="store_true",
+                      help="with --check: also print each step's verdict beside its box")
     hand.set_defaults(run=_build)
     _check_steps_parser(sub)
     return parser
@@ -252,6 +278,13 @@ def _read_text(path: str) -> str:
     return text
 
 
+def _spec_flag(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--spec", metavar="FILE", default=None,
+                     help="a course spec (TOML): title, course and [[questions]], each an id "
+                          "from `derive list --questions` with its points, in the handout's "
+                          "order (README: Course specs)")
+
+
 def _pdf_flags(cmd: argparse.ArgumentParser) -> None:
     group = cmd.add_mutually_exclusive_group()
     group.add_argument("--pdf", dest="pdf", action="store_const", const=True, default=None,
@@ -285,6 +318,14 @@ def _reason(exc: Exception) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
+    if args.questions:
+        from .problems import QUESTIONS
+
+        width = max(len(q.id) for q in QUESTIONS)
+        for q in QUESTIONS:
+            points = f"{q.points:g} pt" + ("" if q.points == 1 else "s")
+            print(f"{q.id:{width}}  {points:8}  {q.problem}: {q.title}")
+        return 0
     for p in PROBLEMS.values():
         print(f"{p.name:16} {p.summary}")
     return 0
@@ -299,14 +340,19 @@ def _build(args: argparse.Namespace) -> int:
     folder = Path(args.output)
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{folder} is a file; -o wants a folder")
+    spec = Path(args.spec) if args.spec else None
     if args.command == "build":
-        out = build.build(pdf=args.pdf)
+        out = build.build(pdf=args.pdf, spec=spec)
     else:
+        if (args.check or args.mark) and not args.answers:
+            raise ValueError("--check and --mark need --answers FILE")
+        answers = (build.Answers(Path(args.answers), check=args.check or args.mark,
+                                 mark=args.mark) if args.answers else None)
         out = build.handouts(
             args.kinds or handout.KINDS, pdf=args.pdf,
             templates=Path(args.templates) if args.templates else None,
-            title=handout.DEFAULT_TITLE if args.title is None else args.title,
-            course=handout.DEFAULT_COURSE if args.course is None else args.course)
+            title=args.title, course=args.course, spec=spec, answers=answers,
+            one_per_page=args.one_per_page)
     try:
         written = out.write(folder)
     except OSError as exc:
@@ -316,7 +362,8 @@ def _build(args: argparse.Namespace) -> int:
     print("wrote:")
     for path in written:
         print(f"  {path}  ({_size(path.stat().st_size)})")
-    return 0
+    sys.stdout.write(out.report)
+    return 1 if out.failed else 0
 
 
 def _size(n: int) -> str:
@@ -333,6 +380,8 @@ def _verify(args: argparse.Namespace) -> int:
         get(name)
     if args.against is not None:
         report = _against(args, seed)
+    elif args.function:
+        raise ValueError("--function needs --against FILE")
     else:
         with _progress_line() as progress:
             report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
@@ -372,11 +421,16 @@ def _against(args: argparse.Namespace, seed: int) -> Any:
 
     from .verify import against
 
-    if args.problems:
-        raise ValueError("give PROBLEM names or --against FILE, not both")
+    names = list(args.function or [])
+    for problem in args.problems:
+        if problem not in against.BY_PROBLEM:
+            raise ValueError(f"{problem} has no function in the course's word2vec.py; with "
+                             f"--against give one of {', '.join(against.BY_PROBLEM)}")
+        names.append(against.BY_PROBLEM[problem])
     if args.vocab < 3 or args.dim < 2:
         raise ValueError("--against needs --vocab of at least 3 and --dim of at least 2")
-    return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed)
+    return against.check_file(Path(args.against), vocab=args.vocab, dim=args.dim, seed=seed,
+                              functions=tuple(dict.fromkeys(names)) or against.FUNCTIONS)
 
 
 def _export(args: argparse.Namespace) -> int:

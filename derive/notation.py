@@ -70,6 +70,8 @@ ONE_HOT_TEXT = "y_({})"
 # A scalar argument (the σ and Leaky ReLU questions) and the Leaky ReLU slope α, 0 < α < 1.
 x_scalar = sp.Symbol("x", real=True)
 alpha = sp.Symbol("alpha", positive=True)
+# Constants of a loss, as against its variables: printed before them (αx, as the rule states it).
+PARAMETERS = (alpha,)
 x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
@@ -85,6 +87,9 @@ ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}",
 
 VOCAB_LATEX = r"\text{Vocab}"
 INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'", jw: "j"}
+# A primed summation index and its unprimed twin: a loss stated on its own, where the twin is not
+# free, sums over the letter its prose uses (Σ_k over the samples u_k, not Σ_k').
+UNPRIMED = {w2: w, k2: kk}
 
 # The size each index runs over, and the index of a matrix's columns by its column count.
 INDEX_SIZE = {i: d, j: d, w: V, w2: V, k: V, o: V, kk: K, k2: K}

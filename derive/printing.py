@@ -48,6 +48,20 @@ def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
     return sorted(terms, key=lambda t: t.could_extract_minus_sign())
 
 
+def _coefficients_first(m: sp.Mul) -> sp.Mul:
+    """αx as a rule states it, not SymPy's xα: a parameter of the loss (n.PARAMETERS) before the
+    other factors."""
+    params = [a for a in m.args if a in n.PARAMETERS]
+    if not params or m.args[:len(params)] == tuple(params):
+        return m
+    return sp.Mul(*params, *(a for a in m.args if a not in n.PARAMETERS), evaluate=False)
+
+
+def _larger_first(args: tuple[sp.Basic, ...]) -> list[sp.Basic]:
+    # max(αx, x), the order the Leaky ReLU's rule and the course write it in
+    return sorted(args, key=lambda a: (-sp.count_ops(a), str(a)))
+
+
 class _Handout:
     """What both printers share: the seed's term order and index names."""
 
@@ -55,6 +69,9 @@ class _Handout:
 
     def _as_ordered_terms(self, expr: sp.Basic, order: str | None = None) -> list[sp.Basic]:
         return _positive_first(super()._as_ordered_terms(expr, order))  # type: ignore[misc]
+
+    def _print_Mul(self, m: sp.Mul, *args: object) -> str:
+        return super()._print_Mul(_coefficients_first(m), *args)  # type: ignore[misc]
 
     def _index(self, x: sp.Expr) -> str:
         name = n.INDEX_LATEX.get(x)
@@ -79,7 +96,7 @@ class TextPrinter(_Handout, StrPrinter):
         return "α" if s == n.alpha else super()._print_Symbol(s)
 
     def _print_Max(self, m: sp.Max) -> str:
-        return f"max({', '.join(self._print(a) for a in sorted(m.args, key=str, reverse=True))})"
+        return f"max({', '.join(self._print(a) for a in _larger_first(m.args))})"
 
     def _print_Piecewise(self, p: sp.Piecewise) -> str:
         cases = [f"{self._print(e)} if {self._print(c)}" if c is not sp.true
@@ -152,6 +169,16 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         if "_" in name:  # (v_c)_j, not v_{c j}
             name = rf"\left({name}\right)"
         return f"{name}_{{{','.join(self._index(x) for x in e.indices)}}}"
+
+    def _print_Max(self, m: sp.Max, exp: str | None = None) -> str:
+        tex = rf"\max\left({', '.join(self._print(a) for a in _larger_first(m.args))}\right)"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
+
+    def _print_log(self, e: sp.Expr, exp: str | None = None) -> str:
+        # \log \hat{y}_o, as the seed writes it: no parentheses around one symbol
+        if exp is None and isinstance(e.args[0], (sp.Symbol, sp.Indexed)):
+            return rf"\log {self._print(e.args[0])}"
+        return super()._print_log(e, exp)  # type: ignore[misc]
 
     def _print_exp(self, e: sp.Expr, exp: str | None = None) -> str:
         # \exp(x), as the handout writes it, rather than e^{x}

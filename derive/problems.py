@@ -50,6 +50,7 @@ class Question:
     prompt: str
     parts: tuple[Part, ...]
     remark: str = ""  # our LaTeX prose after the solution's results (trusted, like prompt)
+    id: str = ""  # how a course spec names it (`derive list --questions`); "" for a spec's own
 
     @property
     def points(self) -> float:
@@ -158,6 +159,9 @@ PROBLEMS: dict[str, Problem] = {
 
 # Where a prompt states its problem's loss: replaced by the loss as the derivation prints it.
 LOSS = "<<loss>>"
+# Where prose names another question: replaced by its label in the handout at hand, "(g)", or by its
+# title when a course spec leaves it out, so a reordered handout never points at the wrong one.
+REF = "<<ref:{}>>"
 
 # The written questions, in handout order (CS224N A2, "Understanding word2vec"). Rubric points
 # follow the graded seed: Parts end where the derivation reaches a recognisable milestone.
@@ -167,13 +171,15 @@ QUESTIONS: tuple[Question, ...] = (
         r"Let $\y$ be the one-hot vector of the true outside word $o$ and $\yhat$ the softmax "
         r"prediction. Show that the cross-entropy between them, $J = " + LOSS + r"$, is the "
         r"naive-softmax loss $-\log \hat{y}_o$.",
-        (Part("J", 1.0, "one-hot vector"),)),
+        (Part("J", 1.0, "one-hot vector"),),
+        id="cross-entropy"),
     Question(
         "b", "naive-softmax", "Gradient with respect to the centre vector",
         r"Compute the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect "
         r"to $\vc$. Write your answer in terms of $\y$, $\yhat$ and $\U$, as a vector.",
         (Part("J", 0.5), Part("v_c", 0.5, "chain rule"), Part("v_c", 0.5, "derivative of exp"),
-         Part("v_c", 1.0, "softmax definition"), Part("v_c", 0.5))),
+         Part("v_c", 1.0, "softmax definition"), Part("v_c", 0.5)),
+        id="naive-softmax-vc"),
     Question(
         "c", "naive-softmax", "Gradient with respect to an outside vector",
         r"Compute the partial derivatives of $J_{\text{naive-softmax}}(\vc, o, \U)$ with "
@@ -182,22 +188,26 @@ QUESTIONS: tuple[Question, ...] = (
         r"$\y$, $\yhat$ and $\vc$.",
         (Part("U", 0.5, "chain rule"), Part("U", 0.5, "derivative of exp"),
          Part("U", 0.5, "softmax definition"), Part("u_w (w = o)", 1.0),
-         Part("u_w (w != o)", 0.5))),
+         Part("u_w (w != o)", 0.5)),
+        id="naive-softmax-uw"),
     Question(
         "d", "naive-softmax", "Gradient with respect to the outside matrix",
         r"Write the partial derivative of $J_{\text{naive-softmax}}(\vc, o, \U)$ with respect to "
         r"$\U$ in terms of $\vc$, $\y$ and $\yhat$.",
-        (Part("U", 1.0, start="one-hot vector"),)),
+        (Part("U", 1.0, start="one-hot vector"),),
+        id="naive-softmax-u-matrix"),
     Question(
         "e", "leaky-relu", "The Leaky ReLU's derivative",
         r"The Leaky ReLU of a scalar $x$ with slope $0 < \alpha < 1$ is $f(x) = " + LOSS
         + r"$. Compute its derivative with respect to $x$, for $x \neq 0$ (at $0$ it has none).",
-        (Part("J", 0.5), Part("x", 0.5))),
+        (Part("J", 0.5), Part("x", 0.5)),
+        id="leaky-relu"),
     Question(
         "f", "sigmoid", "The sigmoid's derivative",
         r"Compute the derivative of the sigmoid $" + LOSS + r"$ with respect to a scalar $x$, "
         r"and write it in terms of $\sigma(x)$ alone.",
-        (Part("J", 0.5), Part("x", 1.0, "derivative of exp"), Part("x", 1.0))),
+        (Part("J", 0.5), Part("x", 1.0, "derivative of exp"), Part("x", 1.0)),
+        id="sigmoid"),
     Question(
         "g", "neg-sampling", "Negative sampling",
         r"Negative sampling replaces the softmax over the whole vocabulary by $K$ words drawn at "
@@ -216,20 +226,23 @@ QUESTIONS: tuple[Question, ...] = (
         r"every column of its gradient, $O(Vd)$. With $K = 10$ and $V = 50\,000$ that is a factor "
         r"of $V / (K + 1) \approx 4500$ in operations. When a word is sampled "
         r"more than once, its row of the gradient with respect to $\U$ sums the columns of every "
-        r"occurrence."),
+        r"occurrence.",
+        id="neg-sampling"),
     Question(
         "h", "neg-sampling-repeated", "Negative sampling with repeated samples",
         r"Now drop the assumption that the $K$ negative samples are distinct: a word may be drawn "
         r"more than once. Write $n_w$ for the number of samples that are the word $w$ (so "
         r"$\sum_w n_w = K$), and $\mathbf{n}$ for the vector of these counts. Grouping the "
         r"samples by word, the loss is $J_{\text{neg-sample}}(\vc, o, \U) = " + LOSS + r"$. "
-        r"Compute its partial derivative with respect to $\U$, and with respect to each outside "
-        r"vector $\uw$: for $w = o$, and for a sampled word $w \neq o$.",
+        r"Compute its partial derivative with respect to $\U$ (entry $\U_{j,k}$ belongs to the "
+        r"word $k$, with count $n_k$), and with respect to each outside vector $\uw$: for "
+        r"$w = o$, and for a sampled word $w \neq o$.",
         (Part("U", 1.0, "1 − σ(x) = σ(−x)"), Part("U", 0.5), Part("u_w (w = o)", 0.5),
          Part("u_w (w != o)", 1.0)),
         remark=r"A word sampled $n_w$ times gets $n_w$ times the gradient of one sample: the "
         r"gradient sums over every occurrence, as the kernel's \texttt{np.add.at} does. Words "
-        r"never sampled ($n_w = 0$, $w \neq o$) get none."),
+        r"never sampled ($n_w = 0$, $w \neq o$) get none.",
+        id="neg-sampling-repeated"),
     Question(
         "i", "skip-gram", "Skip-gram over a context window",
         r"Suppose the centre word is $c = w_t$ and the context window is $[w_{t-m}, \dots, "
@@ -244,10 +257,12 @@ QUESTIONS: tuple[Question, ...] = (
         (Part("U", 1.0, "linearity"), Part("v_c", 1.0, "linearity"), Part("v_w (w != c)", 1.0),
          Part("U", 0.5), Part("v_c", 0.5)),
         remark=r"The derivative of a sum is the sum of the derivatives, whichever loss $J$ is. For "
-        r"negative sampling, each term is the gradient of (g) for its own outside word and "
-        r"samples: column $w_{t+j}$ of $\partial J / \partial \U$ gets "
-        r"$\partial J / \partial \uo$ and each sampled column its $\partial J / \partial \uk$, "
-        r"summed over every occurrence. A word that appears twice in the window counts twice."),
+        r"negative sampling, each term is the gradient of " + REF.format("neg-sampling")
+        + r" for its own outside word and samples: column $w_{t+j}$ of "
+        r"$\partial J / \partial \U$ gets $\partial J / \partial \uo$ and each sampled column "
+        r"its $\partial J / \partial \uk$, summed over every occurrence. A word that appears "
+        r"twice in the window counts twice.",
+        id="skip-gram"),
 )
 
 

@@ -17,6 +17,33 @@ def test_list_names_naive_softmax(capsys):
     assert capsys.readouterr().out.startswith("naive-softmax ")
 
 
+def test_list_questions_puts_the_id_first_one_a_line(capsys):
+    assert main(["list", "--questions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 9
+    assert lines[1].split() == ["naive-softmax-vc", "3", "pts", "naive-softmax:", "Gradient",
+                                "with", "respect", "to", "the", "centre", "vector"]
+    assert [line.split()[0] for line in lines][-1] == "skip-gram"
+
+
+@pytest.mark.parametrize("name", ["naive-softmax", "leaky-relu", "neg-sampling-repeated"])
+def test_show_latex_compiles_as_it_is(name, capsys, tmp_path):
+    from derive.render import tex
+
+    from .render.test_tex import pdf_text, require_tex
+
+    engine = require_tex()
+    assert main(["show", name, "--format", "latex"]) == 0
+    pdf = tex.compile_pdf(capsys.readouterr().out, engine=engine)
+    assert "(definition)" in pdf_text(pdf, tmp_path)
+
+
+def test_show_text_writes_not_equal_as_a_sign(capsys):
+    assert main(["show", "naive-softmax"]) == 0
+    out = capsys.readouterr().out
+    assert "[one-hot vector (w ≠ o)]" in out and "!=" not in out
+
+
 def test_show_prints_the_derivation_and_results(capsys):
     assert main(["show", "naive-softmax"]) == 0
     out = capsys.readouterr().out
@@ -33,7 +60,7 @@ def test_show_json(capsys):
     results = {(g["wrt"], g["case"]): g["result"]["latex"] for g in data["gradients"]}
     assert results[("v_c", None)] == r"\mathbf{U} \left(\hat{\mathbf{y}} - \mathbf{y}\right)"
     assert results[("U", None)] == r"\mathbf{v}_c \left(\hat{\mathbf{y}} - \mathbf{y}\right)^\top"
-    assert results[("u_w", "w != o")] == r"\hat{y}_{w} \mathbf{v}_c"
+    assert results[("u_w", "w ≠ o")] == r"\hat{y}_{w} \mathbf{v}_c"
     assert [s["rule"] for s in data["loss"]][:2] == ["definition", "softmax definition"]
 
 
@@ -41,8 +68,10 @@ def test_show_latex_is_aligned_blocks(capsys):
     assert main(["show", "naive-softmax", "--format", "latex"]) == 0
     out = capsys.readouterr().out
     assert out.count(r"\begin{aligned}") == 5
-    assert (r"J_{\text{naive-softmax}} &= - \log{\left(\hat{y}_{o} \right)} "
+    assert (r"J_{\text{naive-softmax}} &= - \log \hat{y}_{o} "
             r"&& \text{(definition)}") in out
+    assert r"\text{(one-hot vector (w \texorpdfstring{\ensuremath{\neq}}{≠} o))}" in out
+    assert "!=" not in out
     # an entry chain ends in a new statement: the whole gradient in matrix form
     assert (r"\frac{\partial J}{\partial \mathbf{v}_c} &= \mathbf{U} \left(\hat{\mathbf{y}} - "
             r"\mathbf{y}\right) && \text{(matrix form)}") in out
@@ -86,7 +115,7 @@ def test_python_dash_m_and_help_do_not_import_sympy():
 _SOFTMAX_RESULTS = [("v_c", None, "U(ŷ - y)", r"\mathbf{v}_c"),
                     ("U", None, "v_c(ŷ - y)ᵀ", r"\mathbf{U}"),
                     ("u_w", "w = o", "(ŷ_w - 1) v_c", r"\mathbf{u}_w"),
-                    ("u_w", "w != o", "ŷ_w v_c", r"\mathbf{u}_w")]
+                    ("u_w", "w ≠ o", "ŷ_w v_c", r"\mathbf{u}_w")]
 SHOWN_RESULTS = {
     "naive-softmax": _SOFTMAX_RESULTS,
     "cross-entropy": _SOFTMAX_RESULTS,
@@ -106,7 +135,7 @@ def test_every_problem_shows_in_every_format(name, fmt, capsys):
     expected = SHOWN_RESULTS[name]
     if fmt == "text":
         block = out.split("\nResults\n", 1)[1].split("\n\n", 1)[0]
-        cases = {None: "", "w = o": "   (if w = o)", "w != o": "   (if w ≠ o)"}
+        cases = {None: "", "w = o": "   (if w = o)", "w ≠ o": "   (if w ≠ o)"}
         assert block.splitlines() == [f"  ∂J/∂{wrt} = {text}{cases[case]}"
                                       for wrt, case, text, _ in expected]
     elif fmt == "latex":

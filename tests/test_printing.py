@@ -22,6 +22,12 @@ U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
     (n.v_c.indexed[n.j], r"\left(\mathbf{v}_c\right)_{j}", "v_c[j]"),
     (n.U.indexed[n.j, n.o], r"\mathbf{U}_{j,o}", "U[j, o]"),
     (sp.KroneckerDelta(n.k, n.o), r"\delta_{k o}", "δ(k, o)"),
+    # max(αx, x) and αx as the Leaky ReLU's rule states them, not SymPy's max(x, xα)
+    (sp.Max(n.alpha * n.x_scalar, n.x_scalar), r"\max\left(\alpha x, x\right)", "max(α*x, x)"),
+    (n.x_scalar * n.alpha, r"\alpha x", "α*x"),
+    # \log \hat{y}_o as the seed prints it: parentheses only around more than one symbol
+    (-sp.log(n.y_hat.indexed[n.o]), r"- \log \hat{y}_{o}", "-log(ŷ_o)"),
+    (sp.log(2 * n.y_hat.indexed[n.o]), r"\log{\left(2 \hat{y}_{o} \right)}", "log(2*ŷ_o)"),
 ])
 def test_notation_prints_as_the_handout(expr, latex, text):
     assert printing.latex(expr) == latex

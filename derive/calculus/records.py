@@ -87,8 +87,9 @@ class Derivation:
 
         The one import against the pipeline's direction, and inside this hook only: the records
         are a leaf that render reads, and Jupyter asks the record itself how it looks."""
-        from ..render.report import chains
+        from ..render.report import chains, rule_text
 
-        blocks = [" \\\\\n".join(rf"{r.lhs} &= {r.rhs} && \text{{({r.rule})}}" for r in rows)
+        blocks = [" \\\\\n".join(rf"{r.lhs} &= {r.rhs} && \text{{({rule_text(r.rule)})}}"
+                                for r in rows)
                   for rows in chains(self).values()]
         return "$$\\begin{aligned}\n" + " \\\\[1em]\n".join(blocks) + "\n\\end{aligned}$$"

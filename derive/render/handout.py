@@ -9,24 +9,30 @@ environment itself (`finalize`), so a title can only ever print as text; our own
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import sympy as sp
 from jinja2.sandbox import SandboxedEnvironment
 
 from .. import calculus
 from .. import notation as n
-from ..calculus.records import Derivation
+from ..calculus.records import Derivation, Loss
 from ..errors import DerivationError, HandoutError
 from ..printing import latex
-from ..problems import LOSS, PROBLEMS, QUESTIONS, Question
-from .report import Row, chains
+from ..problems import LOSS, PROBLEMS, QUESTIONS, REF, Question
+from .report import Row, chains, rule_text
 from .tex import TeX, escape
 
 KINDS = ("questions", "solutions")
+# The templates we render: a folder of overrides may hold these and nothing else.
+TEMPLATE_NAMES = ("questions.tex.j2", "solutions.tex.j2", "preamble.tex.j2", "header.tex.j2")
+# Longer titles and course names are refused: a title is a line of the header, not a document.
+MAX_TITLE = 200
 DEFAULT_TITLE = "Assignment 2: Understanding word2vec"
 DEFAULT_COURSE = "CS224N: Natural Language Processing with Deep Learning"
 
@@ -48,6 +54,8 @@ class QuestionView:
     parts: tuple[PartView, ...]
     results: tuple[Row, ...]
     remark: TeX
+    answer: TeX = TeX("")  # the student's typeset answer (answers.py), placed in the box
+    marks: TeX = TeX("")  # check-steps' verdicts beside the box, with --check --mark
 
 
 def environment(templates: Path | None = None) -> jinja2.Environment:
@@ -68,6 +76,31 @@ def environment(templates: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def check_templates(folder: Path) -> None:
+    """A folder of overrides holds only files named as ours: a misspelt name would otherwise be
+    ignored without a word, and the handout built from our template instead."""
+    if not folder.is_dir():
+        raise ValueError(f"--templates {folder}: no such folder")
+    unused = sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")
+                    and p.name not in TEMPLATE_NAMES and p.name != "__pycache__")
+    if unused:
+        raise ValueError(f"--templates {folder}: {', '.join(unused)} "
+                         f"{'is not a name' if len(unused) == 1 else 'are not names'} we use; "
+                         f"the templates are {', '.join(TEMPLATE_NAMES)}")
+
+
+def check_title(field: str, text: str) -> None:
+    """A title or course name the header can print: at most MAX_TITLE characters, each one the
+    fonts have (a ValueError naming it otherwise)."""
+    if len(text) > MAX_TITLE:
+        raise ValueError(f"the {field} is {len(text):,} characters long; at most {MAX_TITLE} "
+                         f"(it starts {text[:40]!r})")
+    try:
+        escape(text)
+    except ValueError as exc:
+        raise ValueError(f"the {field} {text[:60]!r}: {exc}") from None
+
+
 def _finalize(value: Any) -> str:
     if isinstance(value, TeX):
         return value
@@ -77,11 +110,15 @@ def _finalize(value: Any) -> str:
 
 
 def points_text(points: float) -> str:
+    # Points a spec scaled (4/3 of 0.5) print to two decimals; the rubric's own as they are.
+    points = round(points, 2)
     return f"{points:g} pt" if points == 1 else f"{points:g} pts"
 
 
 def question_views(derivations: dict[str, Derivation],
                    questions: Iterable[Question] = QUESTIONS) -> list[QuestionView]:
+    questions = list(questions)
+    labels = {q.id: f"({q.label})" for q in questions if q.id}
     views = []
     for q in questions:
         if q.problem not in derivations:
@@ -91,15 +128,34 @@ def question_views(derivations: dict[str, Derivation],
         parts = _parts(q, rows)
         results = tuple(r for p in parts for r in p.rows if r.matrix)
         # The loss a prompt states is printed from the derivation, never typed into the prompt.
-        prompt = q.prompt.replace(LOSS, latex(derivations[q.problem].loss.expr))
-        views.append(QuestionView(q.label, q.title, TeX(prompt), q.points, parts, results,
-                                  TeX(q.remark)))
+        prompt = q.prompt.replace(LOSS, latex(_unprimed(derivations[q.problem].loss.expr)))
+        views.append(QuestionView(q.label, q.title, TeX(_refs(prompt, labels)), q.points, parts,
+                                  results, TeX(_refs(q.remark, labels))))
     return views
+
+
+def _unprimed(expr: sp.Expr) -> sp.Expr:
+    """The loss as a prompt states it: summed over k, the letter of the prose's u_k, where the
+    derivation needs k' (beside a free k)."""
+    for dummy, twin in n.UNPRIMED.items():
+        if twin not in expr.free_symbols:
+            expr = expr.xreplace({dummy: twin})
+    return expr
+
+
+def _refs(prose: str, labels: dict[str, str]) -> str:
+    """Prose naming another question (problems.REF): its label here, or its title when the
+    handout at hand leaves it out."""
+    for q in QUESTIONS:
+        ref = REF.format(q.id)
+        if ref in prose:
+            prose = prose.replace(ref, labels.get(q.id, f"the question ``{escape(q.title)}''"))
+    return prose
 
 
 def _tex_row(row: Row) -> Row:
     """Our printed LaTeX is placed as it is; the rule name stays text, escaped like any string."""
-    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=row.rule.replace("!=", "≠"),
+    return row._replace(lhs=TeX(row.lhs), rhs=TeX(row.rhs), rule=rule_text(row.rule),
                         case=TeX(row.case))
 
 
@@ -145,15 +201,23 @@ def locate(name: str, chain: str, rule: str, derivation: Derivation,
 
 
 def context(derivations: dict[str, Derivation], *, title: str = DEFAULT_TITLE,
-            course: str = DEFAULT_COURSE) -> dict[str, Any]:
-    """What every template receives (the README lists it)."""
-    views = question_views(derivations)
+            course: str = DEFAULT_COURSE, questions: Iterable[Question] = QUESTIONS,
+            answers: Mapping[str, TeX] | None = None, marks: Mapping[str, TeX] | None = None,
+            one_per_page: bool = False) -> dict[str, Any]:
+    """What every template receives (the README lists it). `answers` and `marks` are by
+    question label: the LaTeX placed in its box and the note beside it."""
+    check_title("title", title)
+    check_title("course", course)
+    views = [dataclasses.replace(v, answer=(answers or {}).get(v.label, TeX("")),
+                                 marks=(marks or {}).get(v.label, TeX("")))
+             for v in question_views(derivations, questions)]
     return {
         "title": title, "course": course,
         "macros": [TeX(rf"\newcommand{{\{name}}}{{{body}}}") for name, body in n.MACROS.items()],
         "conventions": TeX(n.CONVENTIONS_LATEX),
         "questions": views,
         "total_points": sum(v.points for v in views),
+        "one_per_page": one_per_page,
     }
 
 
@@ -163,14 +227,35 @@ def render(kind: str, ctx: dict[str, Any], env: jinja2.Environment) -> str:
     try:
         return env.get_template(name).render(ctx, kind=kind)
     except jinja2.TemplateSyntaxError as exc:
-        raise HandoutError(f"template {exc.filename or exc.name}, line {exc.lineno}: "
+        raise HandoutError(f"template {exc.name or exc.filename}, line {exc.lineno}: "
                            f"{exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise HandoutError(f"template {exc.name} not found") from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
-        raise HandoutError(f"template {name}: {exc}") from None
     except jinja2.TemplateError as exc:
-        raise HandoutError(f"template {name}: {exc}") from None
+        raise HandoutError(f"template {_where(exc, name)}: {exc}") from None
+
+
+def _where(exc: BaseException, name: str) -> str:
+    """The template and line an error was raised in: Jinja2 rewrites the traceback so that a
+    template's frames carry its file and line, so an error in an included header.tex.j2 is
+    reported there rather than against the questions.tex.j2 that included it."""
+    where = name
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{Path(filename).name}, line {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def derive_loss(loss: Loss, *, known: Iterable[Derivation] = ()) -> Derivation:
+    """A spec's loss-file question, derived and verified as our own problems are."""
+    try:
+        return calculus.derive(loss, known=known)
+    except DerivationError as exc:
+        raise HandoutError(f"{loss.name}: a step does not verify; no handout written. {exc}") \
+            from None
 
 
 def derivations(names: Iterable[str] | None = None) -> dict[str, Derivation]:

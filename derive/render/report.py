@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 from .. import notation as n
 from .. import printing
 from ..calculus.records import Derivation, Gradient, Step
+from .tex import escape
 
 WIDTH = 72
 
@@ -33,11 +34,16 @@ def case_latex(grad: Gradient) -> str:
     return grad.case.replace("!=", r"\neq")
 
 
+def rule_text(rule: str) -> str:
+    """A rule's name as printed: "one-hot vector (w ≠ o)", never the code's !=."""
+    return rule.replace("!=", "≠")
+
+
 def _step_lines(steps: tuple[Step, ...]) -> list[str]:
     lines = []
     for step in steps:
         body = printing.text(step.expr)
-        lines.append(f"  = {body}".ljust(WIDTH) + f"  [{step.rule}]")
+        lines.append(f"  = {body}".ljust(WIDTH) + f"  [{rule_text(step.rule)}]")
     return lines
 
 
@@ -102,27 +108,41 @@ def chains(derivation: Derivation) -> dict[str, list[Row]]:
     return out
 
 
+# `derive show --format latex` is a document that compiles as it is (pdflatex grads.tex); its
+# aligned blocks can also be pasted into one's own document (amsmath, amssymb).
+LATEX_DOCUMENT = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{lmodern}
+\usepackage[landscape,margin=1.5cm]{geometry}
+\usepackage{amsmath,amssymb}
+\providecommand{\texorpdfstring}[2]{#1}
+\begin{document}
+"""
+
+
 def latex(derivation: Derivation) -> str:
-    """Each chain as an aligned block, the rule of each step as its \\text{} justification."""
+    """Each chain as an aligned block, the rule of each step as its \\text{} justification,
+    in a document of its own."""
     blocks = []
     for key, rows in chains(derivation).items():
-        lines = [rf"{r.lhs} &= {r.rhs} && \text{{({r.rule})}}" for r in rows]
+        lines = [rf"{r.lhs} &= {r.rhs} && \text{{({escape(rule_text(r.rule))})}}" for r in rows]
         body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
-        blocks.append(f"% {key}\n{body}")
-    return "\n\n".join(blocks) + "\n"
+        blocks.append(f"% {rule_text(key)}\n\\[\n{body}\n\\]")
+    return LATEX_DOCUMENT + "\n\n".join(blocks) + "\n\\end{document}\n"
 
 
 def data(derivation: Derivation, title: str) -> dict[str, Any]:
     def steps(seq: tuple[Step, ...]) -> list[dict[str, str]]:
-        return [{"rule": s.rule, "text": printing.text(s.expr), "latex": printing.latex(s.expr)}
-                for s in seq]
+        return [{"rule": rule_text(s.rule), "text": printing.text(s.expr),
+                 "latex": printing.latex(s.expr)} for s in seq]
 
     return {
         "problem": derivation.loss.name,
         "title": title,
         "loss": steps(derivation.loss_steps),
         "gradients": [
-            {"wrt": g.name, "case": g.case or None,
+            {"wrt": g.name, "case": case_text(g) or None,
              "result": {"text": printing.text(g.result), "latex": printing.latex(g.result)},
              "steps": steps(g.steps)}
             for g in derivation.gradients

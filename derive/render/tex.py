@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +28,42 @@ _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
     "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-    "≠": r"\ensuremath{\neq}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
-    "…": r"\ldots{}", "σ": r"\ensuremath{\sigma}", "α": r"\ensuremath{\alpha}",
-    "−": r"\ensuremath{-}",
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
+    "…": r"\ldots{}", "−": r"\ensuremath{-}", "•": r"\textbullet{}", "†": r"\dag{}",
+    "‡": r"\ddag{}", "€": r"\texteuro{}", "™": r"\texttrademark{}", "‰": r"\textperthousand{}",
+    "‹": r"\guilsinglleft{}", "›": r"\guilsinglright{}", "„": r"\quotedblbase{}",
+    "‚": r"\quotesinglbase{}",
 }
+# Symbols typeset as mathematics (amssymb); the PDF's title and bookmarks keep the character.
+MATH = {
+    "≠": r"\neq", "∂": r"\partial", "≤": r"\leq", "≥": r"\geq", "≈": r"\approx",
+    "≡": r"\equiv", "∞": r"\infty", "∈": r"\in", "∉": r"\notin", "∑": r"\sum", "∏": r"\prod",
+    "∫": r"\int", "→": r"\to", "←": r"\leftarrow", "↔": r"\leftrightarrow",
+    "⇒": r"\Rightarrow", "⇔": r"\Leftrightarrow", "∇": r"\nabla", "∀": r"\forall",
+    "∃": r"\exists", "∅": r"\emptyset", "∩": r"\cap", "∪": r"\cup", "⊂": r"\subset",
+    "⊆": r"\subseteq", "∼": r"\sim", "∝": r"\propto", "⊤": r"\top", "∘": r"\circ",
+    "′": r"\prime", "⋅": r"\cdot", "√": r"\surd", "∥": r"\parallel", "‖": r"\|",
+    "⊙": r"\odot", "⊗": r"\otimes", "⊕": r"\oplus", "≪": r"\ll", "≫": r"\gg",
+    "∧": r"\wedge", "∨": r"\vee", "∗": r"\ast", "ℓ": r"\ell", "⟨": r"\langle",
+    "⟩": r"\rangle", "⌊": r"\lfloor", "⌋": r"\rfloor", "⌈": r"\lceil", "⌉": r"\rceil",
+    "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℤ": r"\mathbb{Z}", "ℚ": r"\mathbb{Q}",
+    "ℂ": r"\mathbb{C}", "ᵀ": r"^{\top}", "ϑ": r"\vartheta", "ϕ": r"\phi", "φ": r"\varphi",
+    "ε": r"\varepsilon", "ϵ": r"\epsilon", "ϱ": r"\varrho", "ϖ": r"\varpi", "ς": r"\varsigma",
+    "ο": "o",
+}
+# Greek letters LaTeX names (by their Unicode names): the small ones, and the capitals whose
+# glyphs differ from Latin ones.
+_GREEK_CAPITALS = ("Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi",
+                   "Psi", "Omega")
+# Accents T1 fonts build on any letter, by combining character: NFD(ǎ) = a + U+030C → \v{a}.
+_ACCENTS = {
+    "\u0300": "`", "\u0301": "'", "\u0302": "^", "\u0303": "~", "\u0304": "=", "\u0306": "u",
+    "\u0307": ".", "\u0308": '"', "\u030a": "r", "\u030b": "H", "\u030c": "v", "\u0323": "d",
+    "\u0327": "c", "\u0328": "k", "\u0331": "b",
+}
+# Below U+0180, the characters inputenc has no T1 definition for (t1enc.dfu, ts1enc.dfu): TeX
+# would stop at them.
+_NOT_IN_T1 = frozenset("ĦħĸĿŀŉŦŧſ")
 
 
 class TeX(str):
@@ -40,19 +73,52 @@ class TeX(str):
 
 
 def escape(text: str) -> TeX:
-    """`text` as LaTeX that prints it literally. Characters T1 fonts lack become '?', so a title
-    can never stop the build."""
-    out = []
-    for ch in text:
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in "\n\r\t":
-            out.append(" ")
-        elif ch.isprintable() and ord(ch) < 0x180:
-            out.append(ch)
-        else:
-            out.append("?")
-    return TeX("".join(out))
+    """`text` as LaTeX that prints it literally: é and ü as typed (inputenc, T1), θ, ∂ and ≤ as
+    mathematics. A character the handout's fonts cannot print is a ValueError naming it, so a
+    title never prints "?" nor stops TeX."""
+    return TeX("".join(_char(ch) for ch in unicodedata.normalize("NFC", text)))
+
+
+def _char(ch: str) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if ch in "\n\r\t":
+        return " "
+    if ch.isprintable() and ord(ch) < 0x180 and ch not in _NOT_IN_T1:
+        return ch
+    math = MATH.get(ch) or _greek(ch)
+    if math is not None:
+        return rf"\texorpdfstring{{\ensuremath{{{math}}}}}{{{ch}}}"
+    accented = _accented(ch)
+    if accented is not None:
+        return accented
+    name = unicodedata.name(ch, "unnamed")
+    raise ValueError(f"character {ch!r} (U+{ord(ch):04X} {name}) has no glyph in the handout's "
+                     "fonts (Latin Modern, T1); write it another way")
+
+
+def _greek(ch: str) -> str | None:
+    name = unicodedata.name(ch, "")
+    small = name.startswith("GREEK SMALL LETTER ") and " " not in name[19:]
+    capital = name.startswith("GREEK CAPITAL LETTER ") and name[21:].title() in _GREEK_CAPITALS
+    if small and name[19:] not in ("OMICRON", "FINAL SIGMA"):
+        return "\\" + name[19:].lower()
+    if capital:
+        return "\\" + name[21:].title()
+    return None
+
+
+def _accented(ch: str) -> str | None:
+    """ǎ as \\v{a}: a base letter T1 has, under accents T1 can place."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    base, marks = decomposed[0], decomposed[1:]
+    if not marks or not (base.isascii() and base.isalpha()) or any(m not in _ACCENTS
+                                                                   for m in marks):
+        return None
+    out = base
+    for mark in marks:
+        out = f"\\{_ACCENTS[mark]}{{{out}}}"
+    return out
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,9 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     expr = entries_as_matrices(grad.result)
     args = [n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o]
     f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
-    derived = np.asarray(f(U.T, v[:, None], np.eye(V)[:, [o]],
+    onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
+    onehot[o] = 1.0
+    derived = np.asarray(f(U.T, v[:, None], onehot,
                            np.bincount(samples, minlength=V)[:, None].astype(float), o)).T
     case = ("derived expression", "dJ/dU = " + _text(grad.result), "U",
             lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,

@@ -41,6 +41,8 @@ def _scaled(user: np.ndarray, ref: np.ndarray) -> str | None:
     c = float(np.vdot(user, ref)) / norm
     if not close(user, c * ref):
         return None
+    if np.isclose(c, 1, rtol=1e-3):
+        return None  # "scaled by 1" names nothing: the difference is elsewhere
     if np.isclose(c, -1, rtol=RTOL):
         return "sign flipped: this is minus the gradient"
     return f"scaled by {c:.3g}: a constant factor is wrong"
@@ -124,13 +126,72 @@ def derived_terms(problem: str, U: np.ndarray, v: np.ndarray, o: int
             continue
         expanded = grad.result.expand()
         parts = expanded.args if isinstance(expanded, sp.MatAdd) else (expanded,)
-        whole = printing.text(grad.result)
-        out[grad.wrt.name] = [
-            (f"{printing.text(t)} of {whole}", _rows_layout(evaluate(t, U, v, o)))
-            for t in parts]
+        values = [evaluate(t, U, v, o) for t in parts]
+        # A d×V gradient is printed transposed, as the (V, d) rows the student's code holds.
+        rows = values[0].shape[1] != 1
+
+        def show(t: sp.Expr, rows: bool = rows) -> str:
+            return printing.text(sp.Transpose(t).doit() if rows else t)
+        whole = show(grad.result) + (" (as (V, d) rows)" if rows else "")
+        out[grad.wrt.name] = [(f"{show(t)} of {whole}", _rows_layout(value))
+                              for t, value in zip(parts, values, strict=True)]
     return out
 
 
 def _rows_layout(value: np.ndarray) -> np.ndarray:
     """A handout column vector → (d,); a d×V matrix → the course's (V, d) rows."""
     return value[:, 0] if value.shape[1] == 1 else value.T
+
+
+def sampling_causes(user: np.ndarray, v: np.ndarray, o: int, U: np.ndarray,
+                    negatives: list[int], centre: bool) -> str | None:
+    """Negative sampling's usual slips, each as the derived kernel (`derive.kernels`) run on
+    altered samples: the samples' term is the gradient minus its value with no samples, the u_o
+    term the value with no samples. `centre`: the gradient is gradCenterVec, else (V, d) rows."""
+    from .. import kernels
+
+    def grad(samples: list[int]) -> np.ndarray:
+        # No samples: one sample at an extra zero row, whose term u_k σ(·) is zero in
+        # gradCenterVec and lands in that row, dropped, of gradOutsideVecs (kernels take K ≥ 1).
+        rows = U if samples else np.vstack([U, np.zeros((1, U.shape[1]))])
+        picked = np.array(samples or [U.shape[0]], dtype=np.intp)
+        out = kernels.neg_sampling(v, o, rows, picked)
+        return out[1] if centre else out[2][:U.shape[0]]
+
+    ref, alone = grad(negatives), grad([])
+    samples = ref - alone
+    once = sorted(set(negatives))
+    repeated = sorted(k for k in once if negatives.count(k) > 1)
+    candidates = [
+        (ref - 2 * samples, "the samples' term has the wrong sign"),
+        (alone, "the samples' term is missing: only u_o's part is there"),
+        (samples, "the u_o term is missing: only the samples' part is there"),
+        (ref - 2 * alone, "the u_o term has the wrong sign"),
+    ]
+    if len(once) < len(negatives):
+        candidates.insert(0, (grad(once), (
+            f"a sample drawn twice is counted once (rows {repeated} are drawn more than once): "
+            "`grad[k] = …` in a loop, or `grad[samples] += …` with repeated indices, keeps one "
+            "draw; add every draw (`+=` in a loop, or np.add.at)")))
+    if not centre:
+        for picked in (negatives, once):  # np.add.at / a loop, or a fancy-index +=
+            at_samples = ref - alone + _rows_of(alone[o], picked, U.shape)
+            candidates.append((at_samples, "u_o's gradient is added at the sample rows "
+                                           f"instead of at row o = {o}"))
+        into_o = alone + np.where(np.arange(U.shape[0])[:, None] == o, samples.sum(0), 0)
+        candidates.append((into_o, f"the samples' gradients are added at row o = {o} instead of "
+                                   "at their own rows"))
+    for candidate, cause in candidates:
+        if close(user, candidate):
+            return cause
+    if not centre:
+        bad = sorted(r for r in range(user.shape[0]) if not close(user[r], ref[r]))
+        if bad and set(bad) <= set(once):
+            return f"only rows {bad}, sampled words, are wrong: the samples' update"
+    return None
+
+
+def _rows_of(row: np.ndarray, indices: list[int], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape)
+    np.add.at(out, indices, row)
+    return out

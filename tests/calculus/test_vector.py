@@ -190,6 +190,7 @@ def test_derivations_render_in_jupyter(naive):
     assert (r"\frac{\partial J}{\partial \mathbf{v}_c} &= \mathbf{U} \left(\hat{\mathbf{y}} - "
             r"\mathbf{y}\right) && \text{(matrix form)}") in tex
     assert tex.count(r"\text{(matrix form)}") == 4
+    assert r"\text{(one-hot vector (w ≠ o))}" in tex and "!=" not in tex
 
 
 # Negative sampling with repeated samples, grouped by word: n_w samples are the word w.

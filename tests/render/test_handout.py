@@ -57,7 +57,7 @@ def test_solutions_print_each_step_with_its_justification(ctx):
             r"\sum_{w' \in \text{Vocab}} \exp\left(\mathbf{u}_{w'}^\top \mathbf{v}_c\right) "
             r"\right)}\right) - \mathbf{U}_{j,o} && \why{linearity} \\") in src
     assert r"\rubric{1 pt}{4}" in src
-    assert r"\why{one-hot vector (w \ensuremath{\neq} o)}" in src
+    assert r"\why{one-hot vector (w \texorpdfstring{\ensuremath{\neq}}{≠} o)}" in src
     assert r"\newcommand{\vc}{\mathbf{v}_c}" in src
 
 
@@ -108,7 +108,7 @@ def test_user_strings_are_escaped_by_the_environment():
 
 def test_a_missing_variable_is_an_error_naming_it(tmp_path, ctx):
     (tmp_path / "questions.tex.j2").write_text("\\VAR{missing_thing}\n")
-    with pytest.raises(HandoutError, match=r"^template questions.tex.j2: .*missing_thing"):
+    with pytest.raises(HandoutError, match=r"^template questions.tex.j2, line 1: .*missing_thing"):
         handout.render("questions", ctx, handout.environment(tmp_path))
 
 
@@ -121,7 +121,7 @@ def test_a_template_syntax_error_names_file_and_line(tmp_path, ctx):
 def test_user_templates_cannot_reach_python(tmp_path, ctx):
     (tmp_path / "questions.tex.j2").write_text(
         "\\VAR{title.__class__.__mro__[1].__subclasses__()}\n")
-    with pytest.raises(HandoutError, match=r"^template questions.tex.j2: .*unsafe"):
+    with pytest.raises(HandoutError, match=r"^template questions.tex.j2, line 1: .*unsafe"):
         handout.render("questions", ctx, handout.environment(tmp_path))
 
 
@@ -154,8 +154,8 @@ def all_ctx():
 def test_cross_entropy_question_reaches_the_naive_softmax_loss(all_ctx):
     (part,) = question(all_ctx, "a").parts
     assert [(r.rule, r.rhs) for r in part.rows] == [
-        ("definition", r"- \sum_{w \in \text{Vocab}} y_{w} \log{\left(\hat{y}_{w} \right)}"),
-        ("one-hot vector", r"- \log{\left(\hat{y}_{o} \right)}")]
+        ("definition", r"- \sum_{w \in \text{Vocab}} y_{w} \log \hat{y}_{w}"),
+        ("one-hot vector", r"- \log \hat{y}_{o}")]
 
 
 def test_neg_sampling_question_states_its_printed_loss_and_results(all_ctx):
@@ -196,3 +196,44 @@ def test_the_question_and_solution_templates_type_no_formula():
     for name in ("questions.tex.j2", "solutions.tex.j2", "header.tex.j2"):
         text = (folder / name).read_text(encoding="utf-8")
         assert re.sub(r"\$\\VAR\{[^}]*\}\$", "", text).count("$") == 0, name
+
+
+def test_an_error_in_an_included_template_names_that_file_and_line(tmp_path, ctx):
+    (tmp_path / "header.tex.j2").write_text("ok\n\n\n\\VAR{subtitel}\n")
+    with pytest.raises(HandoutError,
+                       match=r"^template header.tex.j2, line 4: 'subtitel' is undefined$"):
+        handout.render("questions", ctx, handout.environment(tmp_path))
+
+
+def test_an_override_with_a_name_we_do_not_use_is_an_error_listing_ours(tmp_path):
+    (tmp_path / "question.tex.j2").write_text("x")
+    (tmp_path / "header.tex.j2").write_text("x")
+    with pytest.raises(ValueError, match=r"^--templates .*: question.tex.j2 is not a name we use; "
+                                         r"the templates are questions.tex.j2, solutions.tex.j2, "
+                                         r"preamble.tex.j2, header.tex.j2$"):
+        handout.check_templates(tmp_path)
+    (tmp_path / "question.tex.j2").unlink()
+    handout.check_templates(tmp_path)  # our names only: fine
+
+
+def test_points_scaled_by_a_spec_print_to_two_decimals():
+    assert [handout.points_text(p) for p in (1, 0.5, 4 / 3, 2.5, 0.6666666)] == [
+        "1 pt", "0.5 pts", "1.33 pts", "2.5 pts", "0.67 pts"]
+
+
+def test_prose_names_another_question_by_its_label_here_or_its_title():
+    views = {v.label: v for v in handout.question_views(handout.derivations(["skip-gram"]))}
+    assert "the gradient of (g) for its own outside word" in views["i"].remark
+    from derive.render import spec
+
+    alone = [spec.scaled(spec.BY_ID["skip-gram"], "a", None)]
+    (view,) = handout.question_views(handout.derivations(["skip-gram"]), alone)
+    assert "the gradient of the question ``Negative sampling'' for" in view.remark
+
+
+def test_a_prompt_sums_over_the_letter_its_prose_uses():
+    views = {v.label: v for v in handout.question_views(
+        handout.derivations(["neg-sampling", "neg-sampling-repeated"]))}
+    assert r"- \sum_{k=1}^{K} \log{\left(\sigma\left(- \mathbf{u}_{k}^\top" in views["g"].prompt
+    assert r"- \sum_{w \in \text{Vocab}} n_{w} \log{" in views["h"].prompt
+    assert "k'" not in views["g"].prompt and "w'" not in views["h"].prompt

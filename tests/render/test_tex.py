@@ -41,12 +41,38 @@ def document(body: str) -> str:
     ("~^", r"\textasciitilde{}\textasciicircum{}"),
     (r"\input{/etc/passwd}", r"\textbackslash{}input\{/etc/passwd\}"),
     ("NLP — Fall", "NLP --- Fall"),
-    ("w ≠ o", r"w \ensuremath{\neq} o"),
+    ("w ≠ o", r"w \texorpdfstring{\ensuremath{\neq}}{≠} o"),
     ("line\nbreak", "line break"),
-    ("emoji 🙂", "emoji ?"),
+    ("Problème für", "Problème für"),
+    ("θ ∂ ≤", r"\texorpdfstring{\ensuremath{\theta}}{θ} \texorpdfstring{\ensuremath{\partial}}{∂} "
+     r"\texorpdfstring{\ensuremath{\leq}}{≤}"),
+    ("Ω ε", r"\texorpdfstring{\ensuremath{\Omega}}{Ω} "
+     r"\texorpdfstring{\ensuremath{\varepsilon}}{ε}"),
+    ("ǎ ṡ", r"\v{a} \.{s}"),
+    ("e\u0301", "é"),  # NFD input is composed first
 ])
 def test_escape_makes_every_special_literal(text, latex):
     assert tex.escape(text) == latex
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("emoji 🙂", r"'🙂' \(U\+1F642 SLIGHTLY SMILING FACE\)"),
+    ("Ħ", r"'Ħ' \(U\+0126 LATIN CAPITAL LETTER H WITH STROKE\)"),
+    ("中文", r"'中' \(U\+4E2D CJK UNIFIED IDEOGRAPH-4E2D\)"),
+])
+def test_a_character_the_fonts_lack_is_an_error_naming_it(text, shown):
+    with pytest.raises(ValueError, match=rf"^character {shown} has no glyph in the handout's"):
+        tex.escape(text)
+
+
+def test_unicode_prints_as_typed(tmp_path):
+    engine = require_tex()
+    typed = "Problème für θ, ∂f ≤ ε, Ω ∈ S, ǎ"  # ≠ is \\not=, which pdftotext splits
+    pdf = tex.compile_pdf(document(tex.escape(typed))
+                          .replace(r"\begin{document}", r"\usepackage{amssymb}"
+                                   r"\providecommand{\texorpdfstring}[2]{#1}\begin{document}"),
+                          engine=engine)
+    assert pdf_text(pdf, tmp_path) == typed
 
 
 HOSTILE = r"& % $ # _ { } ~ ^ \ \input{/etc/passwd} \write18{touch pwned} \def\x{y}"
