@@ -186,19 +186,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 CHECK_STEPS_EPILOG = """examples:
   derive check-steps answer.tex
+  derive check-steps answers.ipynb --problem naive-softmax
   derive check-steps scan.md --alias uw=u_w --alias u_0=u_o --alias '\\dot{y}=\\hat{y}'
   derive check-steps answer.tex --layout numerator --json
   cat answer.tex | derive check-steps -
 
-what it reads: displays ($$…$$, \\[…\\], align, equation, aligned), where a line starting with
-'=' continues the chain before it; prose is skipped. Names as in the handouts: u_w, u_o, v_c, U,
-\\hat{y}, y (bold or plain), U_{j,w}, (v_c)_j, \\sigma, \\exp, \\log, \\sum_{w \\in \\text{Vocab}},
-\\frac{\\partial}{\\partial v_c}, P(O = w \\mid C = c), sample counts n_w, \\circ (entrywise).
-A first line J(…) = … defines J; a case ($w = o$) written just before a display holds for it.
-Labels (1), \\textcircled{2} and notes \\text{(chain rule)} are skipped; "Solving ③ = …" starts
-from what ③ labelled.
+what it reads: displays ($$…$$, \\[…\\], align, equation, eqnarray, gather, multline, aligned,
+split), a $…$ in the prose that states a derivative, Markdown (blockquotes too) and a notebook's
+Markdown cells. Names as in the handouts, bold or plain, Unicode or LaTeX: u_w, u_o, v_c, U,
+\\hat{y}, y, U_{j,w}, (v_c)_j, \\sigma, σ'(x), exp/log (with or without a backslash),
+\\sum_{x \\in V} (any letter), \\sum_{k=1}^K, u_{w_s}, \\frac{\\partial}{\\partial v_c}, ∂J/∂U,
+\\frac{d}{dx}, P(O = w | C = c), P(o|c), ∂J/∂u_{w ≠ o}, n_w, \\circ. Spacing and sizing (\\, \\quad
+\\big( \\left. \\tag{…}) are skipped anywhere. Macros are expanded: the course template's (\\bu,
+\\bv, \\bU, …) and the file's \\newcommand, \\def, \\DeclareMathOperator, with limits.
+A first line J(…) = … defines J; a J the file does not define is the loss of --problem NAME, or of
+the problem a J_{naive-softmax} / J_{neg-sample} in the text names. A case ($w = o$) written
+just before a display, or in a Markdown heading, holds for it. Labels (1), \\textcircled{2} and
+notes \\text{(chain rule)} are skipped; "Solving ③ = …" starts from what ③ labelled.
 
-exit status: 0 every step holds, 1 a step does not, 2 the file cannot be read."""
+how it judges: a formula it cannot read is reported "not read" (line, column, reason) and the
+other steps are still judged; a side after an unread one is compared with the first side of its
+chain. A line after ∂J/∂x is compared with the true gradient too: "this is the right gradient;
+the step before it is not an equality".
+
+exit status: 0 every step was judged and holds; 1 a step does not hold; 3 nothing failed, but a
+step could not be read or checked, or no step was found (not a pass); 2 the input cannot be used
+(not UTF-8, too long, \\input, \\write18, …). With --json an error is a JSON object too."""
 
 
 def _check_steps_parser(sub: Any) -> None:
@@ -216,6 +229,10 @@ def _check_steps_parser(sub: Any) -> None:
     cmd.add_argument("--layout", choices=("denominator", "numerator"), default="denominator",
                      help="shape of a derivative: denominator (the course's: ∂J/∂v_c has the "
                           "shape of v_c; default) or numerator (transposed)")
+    cmd.add_argument("--problem", metavar="NAME", default=None,
+                     help="the problem whose loss a J the file does not define is (derive list "
+                          "shows the names); default: from J_{naive-softmax}, J_{neg-sample}, … "
+                          "in the text")
     cmd.add_argument("--json", action="store_true", help="one JSON object per step")
     cmd.set_defaults(run=_check_steps)
 
@@ -226,26 +243,40 @@ def _check_steps(args: argparse.Namespace) -> int:
     name = "standard input" if args.file == "-" else args.file
     try:
         text = _read_text(args.file)
-        report = steps.check_text(text, aliases=args.alias, layout=args.layout)
+        report = steps.check_text(text, aliases=args.alias, layout=args.layout,
+                                  problem=args.problem)
     except steps.ReadError as exc:
         where = f"{name}:{exc.line}:{exc.col}: " if exc.line else f"{name}: "
-        raise ValueError(f"{where}{exc.message}") from None
+        return _unusable(args, f"{where}{exc.message}", exc.line, exc.col)
     except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-        raise ValueError(f"{name}: {exc}") from None
+        return _unusable(args, f"{name}: {_reason(exc)}")
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(report.table())
-    return 0 if report.passed else 1
+    return report.exit_status
+
+
+def _unusable(args: argparse.Namespace, message: str, line: int = 0, col: int = 0) -> int:
+    """Input check-steps cannot use: exit 2, the reason on stderr (and as JSON with --json)."""
+    if args.json:
+        print(json.dumps({"error": message, "line": line or None, "column": col or None,
+                          "exit_status": 2}, ensure_ascii=False))
+    print(f"derive check-steps: {message}", file=sys.stderr)
+    return 2
 
 
 def _read_text(path: str) -> str:
     """The file's text; a file too large to be a derivation is refused before it is read."""
     from .steps.lexer import MAX_CHARS
 
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
-    with stream:
-        text = stream.read(MAX_CHARS + 1)
+    if path == "-":  # bytes, decoded strictly: text that is not UTF-8 is refused, not guessed
+        raw = getattr(sys.stdin, "buffer", None)
+        text = (raw.read(4 * MAX_CHARS + 4).decode("utf-8") if raw is not None
+                else sys.stdin.read(MAX_CHARS + 1))[:MAX_CHARS + 1]
+    else:
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read(MAX_CHARS + 1)
     if len(text) > MAX_CHARS:
         raise ValueError(f"more than {MAX_CHARS:,} characters; a derivation is not this long")
     return text
@@ -448,7 +479,7 @@ def _loss_derivation(path: str, wrt: str | None = None) -> tuple[Any, Any]:
         lf = read_loss(_read_text(path), Path(path).stem)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
-    lf = with_wrt(lf, (wrt or "").split(","), where=f"--wrt for {path}")
+    lf = with_wrt(lf, (wrt or "").split(","), what="--wrt", of=f" of {path}")
     return lf, calculus.derive(lf.loss)
 
 

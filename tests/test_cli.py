@@ -175,7 +175,7 @@ def test_check_steps_on_the_seed_exits_1_and_names_the_wrong_steps(capsys):
     wrong = [line for line in out.splitlines() if " ✗ " in line]
     assert [w.split()[1] for w in wrong] == ["113", "137", "137", "141", "141"]
     assert "line 137  ✗  ∂/∂u_w (Σ_w' exp(u_w'ᵀ v_c)) ≠ Σ_w' exp(u_w'ᵀ v_c) ∂/∂u_w exp(" in out
-    assert out.rstrip().endswith("5 of 37 steps do not hold")
+    assert out.rstrip().endswith("5 of 38 steps do not hold; 3 could not be read or checked")
 
 
 def test_check_steps_exits_0_when_every_step_holds(tmp_path, capsys):
@@ -189,27 +189,69 @@ def test_check_steps_reads_stdin_and_prints_json(monkeypatch, capsys):
     monkeypatch.setattr("sys.stdin", io.StringIO(r"$$\hat{y}_o = 2\hat{y}_o$$"))
     assert main(["check-steps", "-", "--json"]) == 1
     (row,) = json.loads(capsys.readouterr().out)
-    assert set(row) == {"line", "left", "right", "verdict", "reason", "max_rel_error"}
+    assert set(row) == {"line", "column", "left", "right", "verdict", "reason", "max_rel_error"}
     assert row["verdict"] == "fails"
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("$$uw = 1$$", r"^derive check-steps: .*:1:3: unknown name uw; did you mean u_w\? "
-                   r"If uw means u_w in this text, pass --alias 'uw=u_w'$"),
-    (r"$$\input{x} = 1$$", r"^derive check-steps: .*:1:3: \\input is not read: check-steps reads "
-                          r"formulas, it does not define macros or open other files$"),
-    ("$$" + "(" * 10_000 + "$$", r"^derive check-steps: .*:1:63: the formula is nested more than "
-                                 r"60 deep, found '\('$"),
+    (r"$$\input{x} = 1$$", r"^derive check-steps: .*:1:3: \\input is not read: check-steps "
+                          r"reads formulas; it does not open other files, run commands or "
+                          r"change how TeX reads$"),
     ("x" * 1_000_000, r"^derive check-steps: .*bad\.tex: more than 200,000 characters; a "
                       r"derivation is not this long$"),
-], ids=["unknown-name", "input", "deep", "1MB"])
-def test_check_steps_unreadable_input_exits_2(tmp_path, capsys, text, message):
+], ids=["input", "1MB"])
+def test_check_steps_unusable_input_exits_2(tmp_path, capsys, text, message):
     path = tmp_path / "bad.tex"
     path.write_text(text, "utf-8")
     assert main(["check-steps", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert re.match(message, captured.err.strip())
+    assert re.search(message, captured.err.strip())
+    assert main(["check-steps", str(path), "--json"]) == 2
+    error = json.loads(capsys.readouterr().out)
+    assert error["exit_status"] == 2
+    assert re.search(message.replace("^derive check-steps: ", "^"), error["error"])
+
+
+def test_check_steps_refuses_text_that_is_not_utf8(tmp_path, capsys):
+    path = tmp_path / "latin1.tex"
+    path.write_bytes("$$\\hat{y}_o = ŷ$$".encode("latin-1", "replace") + b"\xff")
+    assert main(["check-steps", str(path)]) == 2
+    assert "can't decode" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("$$uw = 1$$", r"line 1    \?  not read, column 3: (the side before cannot be read: )?"
+                   r"unknown name uw; did you mean u_w\? "
+                   r"If uw means u_w in this text, pass --alias 'uw=u_w'"),
+    ("$$" + "(" * 100 + "x" + ")" * 100 + " = x$$", r"nested more than 60 deep"),
+], ids=["unknown-name", "deep"])
+def test_check_steps_unreadable_formula_exits_3(tmp_path, capsys, text, message):
+    path = tmp_path / "bad.tex"
+    path.write_text(text, "utf-8")
+    assert main(["check-steps", str(path)]) == 3
+    out = capsys.readouterr().out
+    assert re.search(message, out)
+    assert out.rstrip().endswith("this is not a pass")
+
+
+def test_check_steps_with_no_step_exits_3_not_0(tmp_path, capsys):
+    path = tmp_path / "prose.md"
+    path.write_text("The gradient is $U(\\hat{y} - y)$, as shown in class.", "utf-8")
+    assert main(["check-steps", str(path)]) == 3
+    assert "no step to check" in capsys.readouterr().out
+
+
+def test_check_steps_binds_j_to_the_named_problem(tmp_path, capsys):
+    path = tmp_path / "answer.md"
+    path.write_text("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$", "utf-8")
+    assert main(["check-steps", str(path)]) == 3  # which J? not said: not read, not passed
+    assert "J is not defined in the file" in capsys.readouterr().out
+    assert main(["check-steps", str(path), "--problem", "naive-softmax"]) == 0
+    assert main(["check-steps", str(path), "--problem", "neg-sampling"]) == 1
+    capsys.readouterr()
+    assert main(["check-steps", str(path), "--problem", "nope"]) == 2
+    assert "unknown problem 'nope'" in capsys.readouterr().err
 
 
 def test_check_steps_usage_errors_exit_2(tmp_path, capsys):

@@ -28,6 +28,8 @@ TEX_FORBIDDEN = frozenset({
     "sfcode", "uppercase", "lowercase", "includegraphics", "IfFileExists", "InputIfFileExists",
     "documentclass", "verb", "lstinputlisting", "verbatiminput", "includeonly", "end@answer",
     "pagebreak", "newpage", "clearpage", "cleardoublepage",
+    # check-steps reads these as data and expands them itself; TeX would define with them
+    "def", "newcommand", "renewcommand", "providecommand", "DeclareMathOperator",
 })
 # Engine extensions that read files or run code: pdfTeX's \pdf…, LuaTeX's \directlua, \lua…
 TEX_FORBIDDEN_PREFIXES = ("pdf", "lua", "directlua", "latelua")
@@ -136,7 +138,8 @@ class Checked:
     @property
     def failed(self) -> bool:
         # An answer check-steps cannot read was not verified: never reported as a pass.
-        return self.report is None or not self.report.passed
+        # exit_status 0: every step judged and holding (an unread step is not verified)
+        return self.report is None or self.report.exit_status != 0
 
 
 def check(answers: dict[str, Answer]) -> dict[str, Checked]:

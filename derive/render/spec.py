@@ -73,7 +73,7 @@ def load_loss(path: Path, wrt: tuple[str, ...]) -> Loss:
         lf = read_loss(path.read_text(encoding="utf-8"), path.stem)
     except (OSError, ValueError) as exc:  # UnicodeDecodeError and ReadError are ValueErrors
         raise ValueError(f"{path}: {exc}") from None
-    return with_wrt(lf, wrt, where=f"{path}: wrt").loss
+    return with_wrt(lf, wrt, what=f"{path}: wrt").loss
 
 
 def loss_question(q: LossQuestion, derivation: Derivation) -> Question:

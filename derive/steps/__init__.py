@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import render
-from .document import read
 from .lexer import ReadError
+from .reader import read
 from .vocabulary import Aliases
 
 if TYPE_CHECKING:
@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Aliases", "ReadError", "StepReport", "check_text"]
 
-MARKS = {"holds": "✓", "fails": "✗", "layout": "✗", "definition": "≔", "unchecked": "·"}
+MARKS = {"holds": "✓", "fails": "✗", "layout": "✗", "definition": "≔", "unchecked": "·",
+         "unread": "?"}
+
+# Exit status of `derive check-steps`: every step judged and holding; a step fails; nothing
+# failed but a step could not be read or checked, or there was no step at all.
+EXIT_HOLDS, EXIT_FAILS, EXIT_INCOMPLETE = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,21 @@ class StepReport:
     def checked(self) -> int:
         return sum(v.status in ("holds", "fails", "layout") for v in self.verdicts)
 
+    @property
+    def unread(self) -> int:
+        return sum(v.status in ("unread", "unchecked") for v in self.verdicts)
+
+    @property
+    def exit_status(self) -> int:
+        """0 only when there were steps, every one was judged, and every one holds."""
+        if not self.passed:
+            return EXIT_FAILS
+        if self.unread or not self.checked:
+            return EXIT_INCOMPLETE
+        return EXIT_HOLDS
+
     def as_json(self) -> list[dict[str, object]]:
-        return [{"line": v.step.line,
+        return [{"line": v.step.line, "column": v.step.col or None,
                  "left": render.text(v.step.left.node) if v.step.left else None,
                  "right": render.text(v.step.right.node) if v.step.right else None,
                  "verdict": v.status, "reason": v.reason,
@@ -48,13 +66,22 @@ class StepReport:
         failed = sum(v.failed for v in self.verdicts)
         summary = (f"all {self.checked} steps hold" if not failed else
                    f"{failed} of {self.checked} steps do not hold")
+        if self.unread:
+            summary += (f"; {self.unread} could not be read or checked, so this is not a "
+                        "pass" if not failed else f"; {self.unread} could not be read or checked")
         if not self.checked:
             summary = "no step to check: no '=' between two formulas was found"
+            if self.unread:
+                summary = (f"no step could be checked: {self.unread} could not be read "
+                           "(see above); this is not a pass")
         return "\n".join(lines + [summary]) + "\n"
 
 
 def _line(v: Verdict) -> str:
     step = v.step
+    if v.status == "unread":
+        col = f", column {step.col}" if step.col else ""
+        return f"line {step.line:<4} ?  not read{col}: {v.reason}"
     left = render.text(step.left.node) if step.left else "…"
     right = render.text(step.right.node) if step.right else "…"
     rel = step.relation if v.status != "fails" else ("≠" if step.relation == "=" else "⇏")
@@ -66,13 +93,24 @@ def _line(v: Verdict) -> str:
 
 
 def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
-               layout: str = "denominator", seed: int = 0) -> StepReport:
-    """Every step of the derivation in `text`, decided. Raises ReadError (a ValueError, with
-    line and column) when the text cannot be read."""
+               layout: str = "denominator", seed: int = 0,
+               problem: str | None = None) -> StepReport:
+    """Every step of the derivation in `text`, decided. A formula that cannot be read is an
+    "unread" step (line, column, reason); ReadError (a ValueError) is raised only for input that
+    cannot be used at all — too long, or a forbidden command such as \\input. `problem` names
+    the built-in problem whose loss a J the text does not define is."""
     if layout not in ("denominator", "numerator"):
         raise ValueError(f"layout must be denominator or numerator, not {layout!r}")
     table = aliases if isinstance(aliases, Aliases) else Aliases.parse(list(aliases))
-    steps = read(text, table)
+    if problem is not None:
+        from ..problems import get
+
+        get(problem)  # an unknown name is the caller's mistake, with the known ones listed
+    from .losses import loss_node
+
+    steps = read(text, table, problem=problem, losses=loss_node)
     from .check import decide  # SymPy loads only once the text has been read
 
-    return StepReport(tuple(decide(s, layout=layout, seed=seed) for s in steps))
+    memo: dict[object, object] = {}  # values shared by the steps of this text only
+    return StepReport(tuple(decide(s, layout=layout, seed=seed, memo=memo)  # type: ignore[arg-type]
+                            for s in steps))

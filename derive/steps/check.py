@@ -15,6 +15,7 @@ from .evaluate import (
     Env,
     EvalError,
     Matrix,
+    NotChecked,
     World,
     assignments,
     evaluate,
@@ -23,7 +24,7 @@ from .evaluate import (
     point,
     ranges,
 )
-from .nodes import Add, Node
+from .nodes import Add, Node, Num
 
 # (V, d, K): all different, so a shape names its sizes unambiguously, and V ≠ d so that a
 # transposed result cannot pass by accident.
@@ -38,7 +39,7 @@ SCALE_FLOOR = 1e-12
 @dataclass(frozen=True)
 class Verdict:
     step: Step
-    status: str  # "holds", "fails", "layout", "definition", "unchecked"
+    status: str  # "holds", "fails", "layout", "definition", "unchecked", "unread"
     reason: str = ""
     max_rel_error: float | None = None
 
@@ -47,28 +48,65 @@ class Verdict:
         return self.status in ("fails", "layout")
 
 
-def decide(step: Step, *, layout: str = "denominator", seed: int = 0) -> Verdict:
+def decide(step: Step, *, layout: str = "denominator", seed: int = 0,
+           memo: dict[object, Matrix] | None = None) -> Verdict:
+    memo = {} if memo is None else memo
     if step.kind != "step":
         return Verdict(step, step.kind, step.note)
     if step.left is None or step.right is None:
         return Verdict(step, "unchecked", "a side is missing")
+    try:
+        verdict = _decide(step, step.left, step.right, layout, seed, memo)
+    except (ArithmeticError, TypeError, ValueError, KeyError, RecursionError) as exc:
+        # a value we could not work out is a step not checked — never a pass, never a crash
+        return Verdict(step, "unchecked", f"could not be evaluated ({type(exc).__name__})")
+    if step.via_head and step.left is not None:
+        note = (f"compared with the first side of its chain (line {step.left.line}): the side "
+                "before it could not be read")
+        return Verdict(step, verdict.status, "; ".join(x for x in (verdict.reason, note) if x),
+                       verdict.max_rel_error)
+    if verdict.failed and step.truth is not None:
+        # judged against the true result too: a right answer after a wrong step says so
+        truth = _decide(step, step.truth, step.right, layout, seed, memo)
+        if truth.status == "holds":
+            return Verdict(step, verdict.status, (
+                f"this is the right gradient (it equals line {step.truth.line}); the step "
+                f"before it is not an equality: {verdict.reason}"), verdict.max_rel_error)
+    return verdict
+
+
+def _decide(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
+            memo: dict[object, Matrix]) -> Verdict:
     worst, compared = 0.0, 0
     rng = np.random.default_rng(seed)
     for V, d, K in SIZES:
         world = World.of(V, d, K)
         points = [point(world, rng, n) for n in range(POINTS)]
-        for env in _environments(step, world, layout):
+        for env in _environments(step, lhs, rhs, world, layout, memo):
             try:
                 where = _points_where(step.conditions, env, points)
                 if not where:
                     continue
-                left, right = _value(step.left, env), _value(step.right, env)
-                verdict = _compare(step, world, left, right, where, env)
+                for n, at in enumerate(points):
+                    if at not in where:
+                        continue
+                    # numbers from the start: only a derivative is worked out symbolically
+                    here = env.at(at, n + POINTS * SIZES.index((V, d, K)))
+                    left, right = _value(lhs, here), _value(rhs, here)
+                    # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
+                    if _written_zero(rhs.node):
+                        right = Matrix.zeros(*left.shape)
+                    elif _written_zero(lhs.node):
+                        left = Matrix.zeros(*right.shape)
+                    verdict = _compare(step, world, left, right, [at], env)
+                    if verdict.status != "holds":
+                        return verdict
+                    worst = max(worst, verdict.max_rel_error or 0.0)
+            except NotChecked as exc:
+                return Verdict(step, "unchecked", str(exc))
             except EvalError as exc:
                 return Verdict(step, "fails", str(exc))
-            if verdict.status != "holds":
-                return verdict
-            worst, compared = max(worst, verdict.max_rel_error or 0.0), compared + 1
+            compared += 1
     if not compared:  # never a ✓ for a step that was never compared
         return Verdict(step, "unchecked", "its condition held at none of the points tried")
     return Verdict(step, "holds", "", worst)
@@ -85,14 +123,16 @@ def _points_where(conditions: tuple[Node, ...], env: Env,
     return [p for p in points if all(bool(r.xreplace(p)) for r in relations)]
 
 
-def _environments(step: Step, world: World, layout: str) -> list[Env]:
-    sides = [s.node for s in (step.left, step.right) if s is not None]
+def _environments(step: Step, lhs: Side, rhs: Side, world: World, layout: str,
+                  memo: dict[object, Matrix]) -> list[Env]:
+    sides = [lhs.node, rhs.node]
     nodes: list[Node] = [*sides, *step.conditions]
     free: set[str] = set()
     for node in nodes:
         free |= free_indices(node, definitions=step.definitions)
     sizes = ranges(Add(tuple(nodes)))
-    return [Env(world, a, step.definitions, layout) for a in assignments(free, sizes, world)]
+    return [Env(world, a, step.definitions, layout, memo)
+            for a in assignments(free, sizes, world)]
 
 
 def _value(side: Side, env: Env) -> Matrix:
@@ -147,3 +187,7 @@ def _numbers(m: Matrix, values: dict[sp.Symbol, sp.Float]) -> np.ndarray:
         return np.array(out.tolist(), dtype=float)
     except TypeError as exc:
         raise EvalError(f"a side does not evaluate to a number: {out}") from exc
+
+
+def _written_zero(node: Node) -> bool:
+    return isinstance(node, Num) and node.value in ("0", "0.0")

@@ -16,13 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
-from .lexer import FORBIDDEN, MAX_CHARS, ReadError, Token, tokenize
-from .nodes import IndexRel, Node, Ref, last_operator
-from .syntax import Parser, condition, parse_side
+from .lexer import FORBIDDEN, ReadError, Token
+from .nodes import Node
 
 ENVIRONMENTS = ("align", "align*", "equation", "equation*", "gather", "gather*", "multline",
                 "multline*", "eqnarray", "eqnarray*")
-INNER_ENVIRONMENTS = frozenset({"aligned", "split", "gathered", "alignedat"})
+# Environments whose rows are read as the display's own (an align inside $$…$$ too).
+INNER_ENVIRONMENTS = frozenset({"aligned", "split", "gathered", "alignedat", *ENVIRONMENTS})
 _OPENER = re.compile(r"\$\$|\\\[|\\\(|(?<!\\)\$|\\begin\{(" +
                      "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}")
 _SKIP = frozenset({"quad", "qquad", ",", ";", ":", "!", " ", "therefore", "because", "notag",
@@ -38,6 +38,7 @@ _UNCHECKED = frozenset({"approx", "neq", "ne", "leq", "le", "geq", "ge", "equiv"
 class Side:
     node: Node
     line: int
+    conditions: tuple[Node, ...] = ()  # stated in a subscript: ∂J/∂u_{w ≠ o}
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class Step:
     conditions: tuple[Node, ...] = ()
     definitions: Mapping[str, Node] = field(default_factory=dict, compare=False)
     note: str = ""
+    col: int = 0
+    # The gradient this chain starts from (∂J/∂v_c of a known J), when a later side may be
+    # compared with it too; `via_head` when the side before could not be read.
+    truth: Side | None = field(default=None, compare=False)
+    via_head: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,12 @@ class Region:
     line: int
     col: int
     display: bool
+    error: str = ""  # why it cannot be read at all (a display never closed)
+
+
+_MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
+# An inline formula is read as a claim when it states a derivative; other prose is passed over.
+_CLAIM = re.compile(r"\\partial|\\nabla|\\frac\s*\{\s*d|\\sigma\s*'|\\mathrm\{d\}")
 
 
 def regions(text: str) -> list[Region]:
@@ -83,9 +95,14 @@ def regions(text: str) -> list[Region]:
         close = _find_closer(text, closer, m.end(), end)
         if close < 0:
             line, col = where(m.start())
-            raise ReadError(f"{opener} is never closed (expected {closer})", line, col)
+            out.append(Region("", line, col, True,
+                              f"{opener} is never closed (expected {closer})"))
+            break
         line, col = where(m.end())
-        out.append(Region(text[m.end():close], line, col, opener not in ("$", r"\(")))
+        content = text[m.end():close]
+        # $\begin{aligned} … \end{aligned}$ is a display in all but its delimiters
+        display = opener not in ("$", r"\(") or bool(_MULTILINE.search(content))
+        out.append(Region(content, line, col, display))
         pos = close + len(closer)
     return out
 
@@ -104,8 +121,8 @@ def _refuse_forbidden(text: str, start: int, end: int,
     m = pattern.search(text, start, end)
     if m is not None:
         line, col = where(m.start())
-        raise ReadError(f"\\{m.group(1)} is not read: check-steps reads formulas, it does not "
-                        "define macros or open other files", line, col)
+        raise ReadError(f"\\{m.group(1)} is not read: check-steps reads formulas; it does not "
+                        "open other files, run commands or change how TeX reads", line, col)
 
 
 # -- rows ---------------------------------------------------------------------------------
@@ -197,9 +214,11 @@ def clean(tokens: list[Token]) -> Row:
                 _label(row, _text(tokens[i + 1:end]), started)
                 i = end
                 continue
-            if t.kind == "cmd" and t.text in _TEXT:
+            if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = _group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()
+                if started and words.startswith(vocab.QUANTIFIER_WORDS):
+                    break  # "= v_c(ŷ_w - y_w) for all w": every w, as a free index already is
                 if words in vocab.CONDITION_WORDS and started:
                     row.condition = tokens[end:]
                     break
@@ -219,6 +238,10 @@ def clean(tokens: list[Token]) -> Row:
                     if label:
                         row.braced.append((label, inner))
                 tokens[i:label_end] = inner
+                continue
+            if t.is_char("&") and i and row.relations and tokens[i - 1] is row.relations[-1] \
+                    and not row.sides[-1]:
+                i += 1  # eqnarray's a &=& b: the second & only aligns
                 continue
             if t.is_char("&"):
                 amps += 1
@@ -247,9 +270,21 @@ def clean(tokens: list[Token]) -> Row:
         after_quad = False
         row.sides[-1].append(t)
         i += 1
-    while row.sides[-1] and row.sides[-1][-1].is_char(".", ","):
+    while row.sides[-1] and row.sides[-1][-1].is_char(".", ",") and not (
+            len(row.sides[-1]) > 1 and row.sides[-1][-2].is_cmd("right", "left")):
         row.sides[-1].pop()
     return row
+
+
+def _is_formula_text(tokens: list[Token], i: int) -> bool:
+    """\\text{exp}(…), \\mathrm{y}_o, J_\\mathrm{neg-sample}: a \\text that is part of the formula
+    (a function, a one-letter name, a subscript), never an annotation to set aside — dropping
+    it would change what the formula says."""
+    if i and tokens[i - 1].is_char("_", "^"):
+        return True
+    end = _group_end(tokens, i + 1)
+    word = _text(tokens[i + 1:end]).strip("{} ")
+    return word in vocab.WORD_FUNCTIONS or bool(re.fullmatch(r"[A-Za-z]", word))
 
 
 def _label(row: Row, text: str, started: bool) -> None:
@@ -278,129 +313,3 @@ def _skip_parenthesised(tokens: list[Token], i: int, open_parens: int) -> int:
         open_parens += tokens[i].is_char("(") - tokens[i].is_char(")")
         i += 1
     return i
-
-
-# -- chains -------------------------------------------------------------------------------
-
-class Reader:
-    """Reads regions in order, keeping the chain in progress, the labels and the definitions."""
-
-    def __init__(self, aliases: vocab.Aliases) -> None:
-        self.aliases = aliases
-        self.steps: list[Step] = []
-        self.last: Side | None = None
-        self.chain_conditions: tuple[Node, ...] = ()
-        self.chain_started = False
-        self.labels: dict[str, Node] = {}
-        self.definitions: dict[str, Node] = {}
-        self.pending_case: Node | None = None
-
-    def region(self, region: Region) -> None:
-        if not region.display:
-            # prose is not checked: an inline formula we cannot read is passed over
-            try:
-                tokens = tokenize(region.content, region.line, region.col)
-            except ReadError:
-                tokens = []
-            self.pending_case = self._case(tokens)
-            self._inline_definition(tokens)
-            return
-        case, self.pending_case = self.pending_case, None
-        tokens = tokenize(region.content, region.line, region.col)
-        for n, row in enumerate(rows(tokens)):
-            self.row(clean(row), case, first=n == 0)
-
-    def _case(self, tokens: list[Token]) -> Node | None:
-        """An inline formula that is a case of a word index, like $w = o$ or $w \\neq o$."""
-        try:
-            cond = condition(tokens, self.aliases) if tokens else None
-        except ReadError:
-            return None
-        return cond if isinstance(cond, IndexRel) else None
-
-    def _inline_definition(self, tokens: list[Token]) -> None:
-        """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""
-        try:
-            row = clean(tokens)
-            if len(row.relations) != 1 or not all(row.sides):
-                return
-            head = Parser(row.sides[0], self.aliases).side()
-            if isinstance(head, Ref) and head.name.startswith("J"):
-                self._define(head.name, Parser(row.sides[1], self.aliases).side())
-        except ReadError:
-            return
-
-    def _define(self, name: str, node: Node) -> None:
-        self.definitions[name] = node
-        if name.startswith("J_"):
-            self.definitions["J"] = node
-
-    def row(self, row: Row, case: Node | None, *, first: bool) -> None:
-        sides = [self._parse(s) for s in row.sides]
-        for label, tokens in row.braced:
-            self.labels[label] = parse_side(tokens, self.aliases)
-        found = condition(row.condition, self.aliases) if row.condition else None
-        cond: tuple[Node, ...] = (found,) if found is not None else ()
-        head = sides[0]
-        if head is None and row.labels_start and not row.relations:
-            return
-        if head is None and row.labels_start and row.labels_start[-1] in self.labels:
-            head = Side(self.labels[row.labels_start[-1]], row.relations[0].line
-                        if row.relations else 0)
-            self._start(case)
-        elif head is None and row.relations:
-            if not self.chain_started:
-                self._start(case)
-            elif first and case is not None:
-                self.chain_conditions += (case,)
-            head = self.last
-        elif head is not None:
-            self._start(case)
-        self._bind_labels(row.labels_start, sides[0])
-        previous, is_head = head, sides[0] is not None
-        for rel, right in zip(row.relations, sides[1:], strict=True):
-            self.steps.append(self._step(rel, previous, right, cond, is_head))
-            previous, is_head = right or previous, False
-        self.last = previous
-        self._bind_labels(row.labels_end, sides[-1])
-
-    def _start(self, case: Node | None) -> None:
-        self.chain_started = True
-        self.chain_conditions = (case,) if case is not None else ()
-
-    def _step(self, rel: Token, left: Side | None, right: Side | None, cond: tuple[Node, ...],
-              is_head: bool) -> Step:
-        relation = _CHAIN.get(rel.text, "=")
-        if right is None:
-            return Step(rel.line, left, None, "unchecked", relation, note="nothing after it")
-        if left is None:
-            return Step(rel.line, None, right, "unchecked", relation,
-                        note="nothing before it to compare with")
-        if is_head and isinstance(left.node, Ref) and left.node.name not in self.definitions:
-            self._define(left.node.name, right.node)
-            return Step(rel.line, left, right, "definition", relation,
-                        definitions=dict(self.definitions))
-        return Step(rel.line, left, right, "step", relation, self.chain_conditions + cond,
-                    dict(self.definitions))
-
-    def _parse(self, tokens: list[Token]) -> Side | None:
-        if not tokens:
-            return None
-        return Side(Parser(tokens, self.aliases).side(), tokens[0].line)
-
-    def _bind_labels(self, labels: list[str], side: Side | None) -> None:
-        if side is None:
-            return
-        for label in labels:
-            self.labels[label] = last_operator(side.node) or side.node
-
-
-def read(text: str, aliases: vocab.Aliases) -> list[Step]:
-    """Every step `text` claims, in order."""
-    if len(text) > MAX_CHARS:
-        raise ReadError(f"the input is {len(text):,} characters; derivations longer than "
-                        f"{MAX_CHARS:,} are not read")
-    reader = Reader(aliases)
-    for region in regions(text):
-        reader.region(region)
-    return reader.steps

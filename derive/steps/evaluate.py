@@ -8,6 +8,7 @@ numerator layout is asked for, where they are transposed.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
@@ -23,6 +24,11 @@ from . import vocabulary as vocab
 
 class EvalError(Exception):
     """A side that has no value as written: shapes that do not fit, a name never defined."""
+
+
+class NotChecked(EvalError):
+    """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
+    not checked — neither a pass nor a failure."""
 
 
 def counts(V: int) -> Matrix:
@@ -43,7 +49,8 @@ class World:
     symbols: Mapping[str, Matrix] = field(hash=False, compare=False)
 
     @classmethod
-    def of(cls, V: int, d: int, K: int) -> World:
+    @functools.cache
+    def of(cls, V: int, d: int, K: int) -> World:  # built once per size: ŷ is costly
         def entries(name: str, rows: int, cols: int) -> Matrix:
             return Matrix(rows, cols, lambda r, c: sp.Symbol(f"{name}_{r}_{c}", real=True))
 
@@ -73,10 +80,20 @@ class Env:
     indices: Mapping[str, tuple[int, str]]   # index → (0-based value, size name it runs over)
     definitions: Mapping[str, N.Node]
     layout: str = "denominator"
+    # Values already worked out, shared by every Env of one check (see `evaluate`).
+    memo: dict[object, Matrix] = field(default_factory=dict, compare=False, hash=False)
+    # A point (numbers for every symbol) to evaluate at, and its number in the check: values
+    # are then numbers from the start, and only a derivative is taken symbolically.
+    point: Mapping[sp.Symbol, sp.Float] | None = field(default=None, compare=False, hash=False)
+    point_id: int = -1
 
     def bind(self, index: str, value: int, size: str) -> Env:
         return Env(self.world, {**self.indices, index: (value, size)}, self.definitions,
-                   self.layout)
+                   self.layout, self.memo, self.point, self.point_id)
+
+    def at(self, point: Mapping[sp.Symbol, sp.Float] | None, point_id: int) -> Env:
+        return Env(self.world, self.indices, self.definitions, self.layout, self.memo, point,
+                   point_id)
 
     def value(self, index: str) -> int:
         if index not in self.indices:
@@ -93,13 +110,55 @@ def is_scalar(m: Matrix) -> bool:
 
 
 def evaluate(node: N.Node, env: Env) -> Matrix:
+    """The value of `node` in `env`. A value depends on the node, the size, the layout, the
+    definitions and the indices the node leaves free — nothing else — so it is worked out once
+    for all the environments of a check that share those (Σ_w exp(u_wᵀv_c) once, not V² times)."""
+    if isinstance(node, N.Num | N.Obj | N.Const | N.Size):
+        return _evaluate(node, env)
+    defs = _definitions_key(env.definitions)
+    free = _free(node, defs, env.definitions)
+    key = (node, tuple(sorted(env.world.sizes.items())), env.layout, defs, env.point_id,
+           tuple(sorted((i, env.indices[i]) for i in free if i in env.indices)))
+    found = env.memo.get(key)
+    if found is None:
+        found = env.memo[key] = _evaluate(node, env)
+    return found
+
+
+# The definitions, as a key compared exactly (never a bare hash: a collision must not make two
+# different formulas share a value). The dict is kept, so its id cannot be reused meanwhile.
+_DEFS: dict[int, tuple[Mapping[str, N.Node], tuple[tuple[str, N.Node], ...]]] = {}
+_FREE: dict[tuple[N.Node, tuple[tuple[str, N.Node], ...]], frozenset[str]] = {}
+
+
+def _definitions_key(definitions: Mapping[str, N.Node]) -> tuple[tuple[str, N.Node], ...]:
+    got = _DEFS.get(id(definitions))
+    if got is None or got[0] is not definitions:
+        if len(_DEFS) > 1000:
+            _DEFS.clear()
+        got = _DEFS[id(definitions)] = (definitions, tuple(sorted(definitions.items(),
+                                                                  key=lambda kv: kv[0])))
+    return got[1]
+
+
+def _free(node: N.Node, defs: tuple[tuple[str, N.Node], ...],
+          definitions: Mapping[str, N.Node]) -> frozenset[str]:
+    key = (node, defs)
+    if key not in _FREE:
+        if len(_FREE) > 50_000:
+            _FREE.clear()
+        _FREE[key] = frozenset(free_indices(node, definitions=definitions))
+    return _FREE[key]
+
+
+def _evaluate(node: N.Node, env: Env) -> Matrix:
     match node:
         case N.Num(value=v):
             return scalar(sp.Rational(v))
         case N.Obj(name=name):
             return obj(name, env)
         case N.Const():
-            return scalar(notation.alpha)
+            return _at_point(scalar(notation.alpha), env)
         case N.Size(name=name):
             return scalar(sp.Integer(env.world.sizes[name]))
         case N.Column(index=idx):
@@ -115,7 +174,10 @@ def evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Neg(a=a):
             return -evaluate(a, env)
         case N.Add(terms=terms):
-            return add([evaluate(t, env) for t in terms], env)
+            # a written 0 (0 + u_o, the start of a sum worked out by hand) adds nothing, to
+            # any shape; a computed scalar zero is still a scalar
+            kept = [t for t in terms if not _written_zero(t)] or [terms[0]]
+            return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
             out = evaluate(fs[0], env)
             for op, f in zip(ops, fs[1:], strict=True):
@@ -143,6 +205,8 @@ def evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Sum(index=i, size=size, body=body, exclude=exclude):
             return summation(i, size or ranges(body, env).get(i, vocab.default_range(i)), body,
                              exclude, env)
+        case N.Deriv() if env.point is not None:  # symbolically, then at the point
+            return evaluate(node, env.at(None, -1)).xreplace(env.point)
         case N.Deriv(body=body, var=var):
             return derivative(evaluate(body, env), evaluate(var, env), env)
         case N.Cases(pieces=pieces):
@@ -150,9 +214,24 @@ def evaluate(node: N.Node, env: Env) -> Matrix:
     raise EvalError(f"cannot evaluate {type(node).__name__}")
 
 
+def _at_point(m: Matrix, env: Env) -> Matrix:
+    return m if env.point is None else m.xreplace(env.point)
+
+
+def _written_zero(node: N.Node) -> bool:
+    if isinstance(node, N.Neg):
+        return _written_zero(node.a)
+    return isinstance(node, N.Num) and sp.Rational(node.value) == 0
+
+
 def obj(name: str, env: Env) -> Matrix:
     if name in env.world.symbols:
-        return env.world.symbols[name]
+        if env.point is None:
+            return env.world.symbols[name]
+        key = ("object", name, tuple(sorted(env.world.sizes.items())), env.point_id)
+        if key not in env.memo:
+            env.memo[key] = env.world.symbols[name].xreplace(env.point)
+        return env.memo[key]
     o = env.value("o")  # y: the one-hot vector of the outside word
     return Matrix(env.world.sizes["V"], 1, lambda r, _: int(r == o))
 
@@ -161,7 +240,7 @@ def column(index: str, env: Env) -> Matrix:
     value, size = env.indices.get(index, (None, None))
     if value is None:
         raise EvalError(f"the index {index} is not bound here")
-    source = env.world.symbols["U_neg" if size == "K" else "U"]
+    source = obj("U_neg" if size == "K" else "U", env)
     return source[:, value]
 
 
@@ -212,14 +291,28 @@ def function(name: str, m: Matrix, env: Env) -> Matrix:
     if name == "norm" and not is_scalar(m):
         return scalar(sp.sqrt(sum(e ** 2 for e in m)))
     f = {"exp": sp.exp, "log": sp.log, "abs": sp.Abs, "norm": sp.Abs,
-         "sigma": lambda e: 1 / (1 + sp.exp(-e))}[name]
+         "sigma": _sigmoid, "dsigma": _sigmoid_prime}[name]
     return m.applyfunc(f)
 
 
+def _sigmoid(e: sp.Expr) -> sp.Expr:
+    return 1 / (1 + sp.exp(-e))
+
+
+def _sigmoid_prime(e: sp.Expr) -> sp.Expr:
+    """σ'(e): SymPy's derivative of σ, taken at e (not a formula typed in)."""
+    t = sp.Dummy("t")
+    return sp.diff(_sigmoid(t), t).subs(t, e)
+
+
 def summation(index: str, size: str, body: N.Node, exclude: str | None, env: Env) -> Matrix:
+    # exclude "o": every term but w = o; "=o": the one term w = o (Σ_{w=o})
+    values = range(env.world.sizes[size])
+    if exclude and exclude.startswith("="):
+        values = range(env.value(exclude[1:]), env.value(exclude[1:]) + 1)
+        exclude = None
     skip = env.value(exclude) if exclude else None
-    terms = [evaluate(body, env.bind(index, n, size))
-             for n in range(env.world.sizes[size]) if n != skip]
+    terms = [evaluate(body, env.bind(index, n, size)) for n in values if n != skip]
     if not terms:
         return scalar(sp.Integer(0))
     return add(terms, env)
@@ -237,8 +330,8 @@ def derivative(f: Matrix, x: Matrix, env: Env) -> Matrix:
         # denominator layout: rows follow x, columns follow f (entry (i, j) is ∂f_j/∂x_i)
         jac = Matrix(len(x), len(f), lambda i, j: sp.diff(f[j], x[i]))
         return jac.T if env.layout == "numerator" else jac
-    raise EvalError(f"the derivative of {env.world.shape_text(f)} with respect to "
-                    f"{env.world.shape_text(x)} is not defined here")
+    raise NotChecked(f"the derivative of {env.world.shape_text(f)} with respect to "
+                     f"{env.world.shape_text(x)} is not worked out here")
 
 
 def holds(cond: N.Node, env: Env) -> bool | sp.Basic:
@@ -289,7 +382,7 @@ def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
             return {"o"} - bound
         case N.Sum(index=i, body=body, exclude=ex):
             inner = free_indices(body, bound | {i}, definitions)
-            return inner | ({ex} - bound if ex else set())
+            return inner | ({ex.lstrip("=")} - bound if ex else set())
         case N.Ref(name=name) if definitions and name in definitions:
             return free_indices(definitions[name], bound, definitions)
         case N.Cases(pieces=pieces):

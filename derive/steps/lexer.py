@@ -13,11 +13,20 @@ MAX_DEPTH = 200
 # Commands that would define macros or read other files in TeX: we never act on them, and a
 # derivation that needs them cannot mean what it says without them (refused by document.py,
 # anywhere in the text it reads).
+# \newcommand, \def and \DeclareMathOperator are not here: macros.py reads them as data and
+# expands them itself, with limits; \edef, \gdef, \let and the rest stay refused.
 FORBIDDEN = frozenset({
-    "input", "include", "def", "edef", "gdef", "xdef", "let", "newcommand", "renewcommand",
-    "providecommand", "DeclareMathOperator", "catcode", "csname", "write", "immediate",
-    "openin", "openout", "read", "write18", "usepackage", "makeatletter", "expandafter",
+    "input", "include", "edef", "gdef", "xdef", "let", "catcode", "csname", "write",
+    "immediate", "openin", "openout", "read", "write18", "usepackage", "makeatletter",
+    "expandafter", "directlua", "special",
 })
+
+# Unicode a student types for a command (−, σ, ·, ᵀ …): read as that command would be.
+UNICODE = {"−": "-", "–": "-", "σ": "\\sigma", "θ": "\\theta", "·": "\\cdot", "⋅": "\\cdot",
+           "×": "\\times", "⊤": "\\top", "ᵀ": "^\\top", "∑": "\\sum", "Σ": "\\sum",
+           "∂": "\\partial", "∈": "\\in", "≠": "\\neq", "ŷ": "\\hat{y}", "α": "\\alpha",
+           "∘": "\\circ", "⊙": "\\odot", "∇": "\\nabla", "≤": "\\le", "≥": "\\ge",
+           "′": "'", "\u00a0": " "}
 
 
 class ReadError(ValueError):
@@ -51,7 +60,7 @@ _TOKEN = re.compile(r"""
   | \\(?P<cmd>[A-Za-z]+\*?|.)
   | (?P<number>\d+(?:\.\d+)?)
   | (?P<letter>[A-Za-z])
-  | (?P<char>[-+=()\[\]{}^_&,.;:!|<>'/*])
+  | (?P<char>[-+=()\[\]{}^_&,.;:!|<>'/*~])
 """, re.VERBOSE | re.DOTALL)
 
 
@@ -67,6 +76,13 @@ def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
         m = _TOKEN.match(text, pos)
         here_line, here_col = _advance(text, last, pos, here_line, here_col)
         last = pos
+        if m is None and text[pos] in UNICODE:  # its tokens, all at this position
+            for t in tokenize(UNICODE[text[pos]]):
+                if t.is_char("{") or t.is_char("}"):
+                    depth += 1 if t.text == "{" else -1
+                tokens.append(Token(t.kind, t.text, here_line, here_col))
+            pos += 1
+            continue
         if m is None:  # kept as a token: inside an annotation it is harmless, in a formula an error
             tokens.append(Token("other", text[pos], here_line, here_col))
             pos += 1

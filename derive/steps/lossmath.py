@@ -237,17 +237,17 @@ def read_loss(text: str, name: str) -> LossFile:
     return Reader(read_scope(text)).loss(name)
 
 
-def with_wrt(lf: LossFile, wrt: Sequence[str], *, where: str) -> LossFile:
+def with_wrt(lf: LossFile, wrt: Sequence[str], *, what: str = "wrt", of: str = "") -> LossFile:
     """The loss file differentiated by `wrt` (names as typed: `v_c`, `\\mathbf{b}`) instead of
     every declared vector and matrix; an unknown name is a ValueError listing the declared ones."""
-    if not wrt:
-        return lf
     from .vocabulary import normalise
 
     names = [normalise(x.strip()) for x in wrt if x.strip()]
+    if not names:
+        return lf
     by_name = {o.name: o for o in lf.loss.objects}
     missing = [x for x in names if x not in by_name]
     if missing:
-        raise ValueError(f"{where}: {', '.join(missing)}: not a declared vector or matrix "
+        raise ValueError(f"{what} {', '.join(missing)}: not a declared vector or matrix{of} "
                          f"(declared: {', '.join(by_name)})")
     return replace(lf, loss=replace(lf.loss, wrt=tuple(by_name[x] for x in names)))

@@ -2,6 +2,7 @@
 the handout's objects. Frozen, so a label or a definition can share a subtree safely."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -103,7 +104,7 @@ class Max(Node):
 @dataclass(frozen=True)
 class Sum(Node):
     """Σ over `index`, which runs over the size `size` (None: inferred from its use) except
-    the value of `exclude` (Σ_{w ≠ o})."""
+    the value of `exclude` (Σ_{w ≠ o}); an `exclude` of "=o" keeps that one term (Σ_{w = o})."""
     index: str
     size: str | None
     body: Node
@@ -172,3 +173,19 @@ def last_operator(node: Node) -> Deriv | None:
         if inner is not None:
             found = inner
     return found
+
+
+def rebuild(node: Node, change: Callable[[Node], Node]) -> Node:
+    """`node` with `change` applied to each child (a node without children is returned)."""
+    fields: dict[str, object] = {}
+    for name, value in vars(node).items():
+        if isinstance(value, Node):
+            fields[name] = change(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, Node) for v in value):
+            fields[name] = tuple(change(v) for v in value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
+            fields[name] = tuple(tuple(change(x) if isinstance(x, Node) else x for x in v)
+                                 for v in value)
+        else:
+            fields[name] = value
+    return type(node)(**fields)

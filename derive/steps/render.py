@@ -5,9 +5,11 @@ from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
 _OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
             "n": "n"}
-_FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax"}
+_FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax", "dsigma": "σ'"}
 # Wrapped in parentheses as a numerator, denominator or base.
 _PRODUCT = (N.Add, N.Mul, N.Neg, N.Div, N.Sum)
+_GREEK = {"\\theta": "θ", "\\beta": "β", "\\gamma": "γ", "\\lambda": "λ", "\\mu": "μ",
+          "\\phi": "φ", "\\psi": "ψ", "\\eta": "η", "\\xi": "ξ", "\\zeta": "ζ", "\\omega": "ω"}
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -25,10 +27,12 @@ def text(node: N.Node) -> str:
             return f"u_{i}"
         case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n"):
             return f"{text(node.of)}_{''.join(idx) if len(idx) == 1 else ','.join(idx)}"
+        case N.Pick(of=N.Ref() as of, indices=idx):
+            return f"{text(of)}_{','.join(idx)}"
         case N.Pick(of=of, indices=idx):
             return f"({text(of)})_{','.join(idx)}"
         case N.Ref(name=name):
-            return "J" if name.startswith("J") else name
+            return "J" if name.startswith("J") else _GREEK.get(name, name)
         case N.Delta(a=a, b=b):
             return f"δ_{a}{b}"
         case N.Neg(a=a):
@@ -60,7 +64,7 @@ def text(node: N.Node) -> str:
         case N.Max(args=args):
             return f"max({', '.join(text(a) for a in args)})"
         case N.Sum(index=i, body=body, exclude=ex):
-            under = f"{i}≠{ex}" if ex else i
+            under = (f"{i}={ex[1:]}" if ex.startswith("=") else f"{i}≠{ex}") if ex else i
             return f"Σ_{under} {_wrap(body, (N.Add,))}"
         case N.Deriv(body=body, var=var, operator=True):
             return f"∂/∂{text(var)} {_wrap(body, (N.Add, N.Mul, N.Neg, N.Sum))}"

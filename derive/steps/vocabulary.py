@@ -19,12 +19,30 @@ CONSTANTS = frozenset({r"\alpha"})  # notation.alpha
 # Sizes, usable as the upper bound of a sum.
 SIZES = ("V", "d", "K")
 # Index letters and the size each runs over unless its use says otherwise (U_{j,k}: k ∈ V).
-INDEX_LETTERS = {"w": "V", "o": "V", "k": "K", "i": "d", "j": "d"}
+# s counts the K negative samples w_1 … w_K (u_{w_s} is read as the column u_s of U_neg).
+INDEX_LETTERS = {"w": "V", "o": "V", "k": "K", "i": "d", "j": "d", "s": "K"}
+# Any other lowercase letter is an index where a Σ binds it (Σ_{x ∈ V} u_x): over V unless
+# the sum says otherwise. These never are: c is the centre word, e Euler's number, d a size or
+# a differential.
+NEVER_INDEX = frozenset({"c", "e", "d"})
+# The problems whose loss a J with this subscript is (letters only, lower case): J_{naive-softmax}.
+LOSS_NAMES = {"naivesoftmax": "naive-softmax", "softmax": "naive-softmax",
+              "negsample": "neg-sampling", "negsampling": "neg-sampling",
+              "negativesampling": "neg-sampling", "ns": "neg-sampling",
+              "crossentropy": "cross-entropy", "ce": "cross-entropy"}
+# Problems without negative samples: there Σ_k runs over the vocabulary.
+VOCABULARY_PROBLEMS = frozenset({"naive-softmax", "cross-entropy"})
+# Functions students write without a backslash (or in \text, \mathrm, \operatorname).
+WORD_FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "softmax": "softmax",
+                  "sigmoid": "sigma", "sigma": "sigma"}
 # \text{...} words that open a condition (… \text{for } w = o) and that mean "in every other case".
 CONDITION_WORDS = frozenset({"if", "for", "when", "where"})
-OTHERWISE_WORDS = frozenset({"otherwise", "else", "elsewhere"})
+OTHERWISE_WORDS = frozenset({"otherwise", "else", "elsewhere", "o.w.", "ow", "o.w"})
+# \text{for all } w: a quantifier over what the formula leaves free, not a condition to check.
+QUANTIFIER_WORDS = ("for all", "for every", "for each", "for any", "forall")
 # Font and accent commands: the first is ignored, the second is part of the name.
-FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal"})
+FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal", "pmb",
+                   "textbf", "mathbb", "boldmath", "mathsf", "bold", "symbf"})
 ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
 GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
                    "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
@@ -41,13 +59,22 @@ KNOWN_MACROS = ("\\frac", "\\sum", "\\exp", "\\log", "\\sigma", "\\max", "\\part
                 "\\in", "\\neq", "\\begin", "\\end", "\\quad", "\\operatorname")
 
 
-def is_index(atom: str) -> bool:
-    """`w`, `w'`, `k''`, `o`, `j`: an index letter with any number of primes."""
+def is_index(atom: str, bound: frozenset[str] | set[str] = frozenset()) -> bool:
+    """`w`, `w'`, `k''`, `o`, `j`: an index letter with any number of primes — or any letter a
+    Σ around it binds (`bound`)."""
+    if atom in bound:
+        return True
     return bool(re.fullmatch(r"[a-z]'*", atom)) and atom[0] in INDEX_LETTERS
 
 
 def default_range(index: str) -> str:
-    return INDEX_LETTERS[index[0]]
+    return INDEX_LETTERS.get(index[0], "V")
+
+
+def loss_problem(subscript: str) -> str | None:
+    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax."""
+    key = re.sub(r"\\(?:text|mathrm|textrm|operatorname|mathit)|[^A-Za-z]", "", subscript).lower()
+    return LOSS_NAMES.get(key)
 
 
 @dataclass(frozen=True)
@@ -99,18 +126,39 @@ def normalise(written: str) -> str:
 
 
 def unknown(written: str, line: int, col: int, *, what: str = "name") -> ReadError:
-    """The error for a name we do not know, with the closest known one and the --alias to use."""
-    known = KNOWN_MACROS if what == "macro" else KNOWN_NAMES
-    same_base = [k for k in known if k.split("_")[0] == written.split("_")[0]]
-    # 0 is read as o (u_0 → u_o); among equally close names, the first listed wins.
+    """The error for a name we do not know, with the closest known one and the --alias to use —
+    only when it is a plausible reading: the same kind of thing (a vector for a vector, an
+    index for an index), close in spelling, and not the name itself."""
+    if what == "macro":
+        close = _closest(written, [m for m in KNOWN_MACROS if m != written], 0.75)
+        hint = f"; did you mean {close}?" if close else ""
+        return ReadError(f"unknown macro {written}{hint} (a macro the file defines with "
+                         "\\newcommand or \\def is read)", line, col)
+    known = KNOWN_NAMES if what == "name" else tuple(INDEX_LETTERS)
+    base, _, sub = written.partition("_")
+    if re.fullmatch(r"[1-9][0-9]*", sub):
+        return ReadError(f"unknown {what} {written} (a numbered column is not read; an index "
+                         "such as u_w is)", line, col)
+
+    def core(name: str) -> str:  # \dot{y} and \hat{y} are both a y
+        return re.sub(r"\\[a-z]+\{([^{}]*)\}", r"\1", name.split("_")[0])
+    # W is not U, \omega is not U_neg: a suggestion keeps the base letter, and a subscripted
+    # name is suggested only for a subscripted one
+    same = [k for k in known if core(k) == core(base) and ("_" in k or not sub)]
     spelt = written.replace("0", "o")
-    scored = [(difflib.SequenceMatcher(None, spelt, k).ratio(), -n, k)
-              for n, k in enumerate(same_base or known)]
-    close = [max(scored)[2]] if scored and max(scored)[0] >= 0.3 else []
+    close = _closest(spelt, same, 0.5) if same else None
+    if close is None and "_" not in written and len(written) >= 2:
+        close = _closest(spelt, known, 0.75)  # uw → u_w, yhat → \hat{y}
     hint = ""
-    if close and what == "macro":
-        hint = f"; did you mean {close[0]}? Macros defined in the file are not read"
-    elif close:
-        hint = (f"; did you mean {close[0]}? If {written} means {close[0]} in this text, pass "
-                f"--alias '{written}={close[0]}'")
+    if close and close != written:
+        hint = (f"; did you mean {close}? If {written} means {close} in this text, pass "
+                f"--alias '{written}={close}'")
     return ReadError(f"unknown {what} {written}{hint}", line, col)
+
+
+def _closest(written: str, known: tuple[str, ...] | list[str], cutoff: float) -> str | None:
+    """The known spelling closest to `written` (the first listed among equals), if close."""
+    scored = [(difflib.SequenceMatcher(None, written, k).ratio(), -n, k)
+              for n, k in enumerate(known)]
+    best = max(scored, default=None)
+    return best[2] if best is not None and best[0] >= cutoff else None

@@ -103,7 +103,7 @@ def test_a_loss_question_reads_its_loss_file_with_its_wrt(tmp_path):
 
 @pytest.mark.parametrize(("text", "wrt", "message"), [
     (None, (), r"^.*/l2.tex: \[Errno 2\] No such file"),
-    (L2, ("b",), r"^.*/l2.tex: wrt: b: not a declared vector or matrix \(declared: U, v_c\)$"),
+    (L2, ("b",), r"^.*/l2.tex: wrt b: not a declared vector or matrix \(declared: U, v_c\)$"),
     (L2.replace(r"\|^2", r"\|^"), (),
      r"^.*/l2.tex: line 4, column \d+: the formula ends too early$"),
 ])

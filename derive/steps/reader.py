@@ -1,0 +1,341 @@
+"""From the regions of a file to the steps it claims, keeping the chain in progress, the labels,
+the definitions and the loss a bare J stands for.
+
+A formula that cannot be read makes its steps "unread" (with line, column and reason) and the
+reading goes on: the next side that can be read is compared with the chain's first side, which
+the chain claims it equals. A J the file never defines is the problem's loss — named with
+--problem, or by the last J_{naive-softmax}, J_{neg-sample}, … the text wrote.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import vocabulary as vocab
+from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
+from .lexer import ReadError, Token, tokenize
+from .macros import Macros, template
+from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
+from .nodes import rebuild as _rebuild
+from .source import plain_text
+from .syntax import Parser, _free_letters, condition, parse_side
+
+Loader = Callable[[str], Node]
+Parsed = Side | ReadError | None
+
+
+class Reader:
+    def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
+                 problem: str | None, headings: frozenset[int] = frozenset()) -> None:
+        self.aliases, self.macros, self.losses, self.problem = aliases, macros, losses, problem
+        self.steps: list[Step] = []
+        self.last: Parsed = None
+        self.head: Side | None = None
+        self.truth: Side | None = None
+        self.chain_conditions: tuple[Node, ...] = ()
+        self.chain_started = False
+        self.labels: dict[str, Node] = {}
+        self.definitions: dict[str, Node] = {}
+        self.pending_case: Node | None = None
+        # "### Case 2: $w \neq o$": a case in a Markdown heading holds to the next heading
+        self.headings = headings
+        self.section_case: Node | None = None
+        self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
+        self.names: frozenset[str] = frozenset()  # intermediates: θ = Uᵀv_c
+
+    def tokens(self, content: str, line: int, col: int) -> list[Token]:
+        return self.macros.expand(tokenize(content, line, col))
+
+    # -- regions --------------------------------------------------------------------------
+    def region(self, region: Region) -> None:
+        if region.error:
+            self._unread(ReadError(region.error, region.line, region.col))
+            return
+        try:
+            tokens = self.tokens(region.content, region.line, region.col)
+        except ReadError as exc:
+            if region.display or _CLAIM.search(region.content):
+                self._unread(exc)
+                self.last = exc
+            return
+        self._note_loss(tokens)
+        if region.line in self.headings:
+            self.section_case = self._case(tokens) if not region.display else None
+            self.pending_case = None
+            return
+        if not region.display and not (_CLAIM.search(region.content)
+                                       and any(t.is_char("=") for t in tokens)):
+            # prose is not checked: an inline formula names a case or defines a loss
+            self.pending_case = self._case(tokens)
+            self._inline_definition(tokens)
+            self._intermediate(tokens)
+            return
+        case, self.pending_case = self.pending_case or self.section_case, None
+        for n, row in enumerate(rows(tokens)):
+            try:
+                cleaned = clean(row)
+            except ReadError as exc:
+                self._unread(exc)
+                self.last = exc
+                continue
+            if self._intermediate(row, row[0].line if row else None):
+                continue
+            self.row(cleaned, case, first=n == 0)
+
+    def _unread(self, exc: ReadError, line: int | None = None) -> None:
+        self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,
+                               col=exc.col))
+
+    def _case(self, tokens: list[Token]) -> Node | None:
+        """An inline formula that is a case of a word index, like $w = o$ or $w \\neq o$."""
+        try:
+            cond = condition(tokens, self.aliases) if tokens else None
+        except ReadError:
+            return None
+        return cond if isinstance(cond, IndexRel) else None
+
+    def _inline_definition(self, tokens: list[Token]) -> None:
+        """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""
+        try:
+            row = clean(tokens)
+            if len(row.relations) != 1 or not all(row.sides):
+                return
+            head = Parser(row.sides[0], self.aliases).side()
+            if isinstance(head, Ref) and head.name.startswith("J"):
+                self._define(head.name, Parser(row.sides[1], self.aliases).side())
+        except ReadError:
+            return
+
+    def _intermediate(self, tokens: list[Token], step_line: int | None = None) -> bool:
+        """"Let θ = Uᵀv_c", "z = …": a one-letter name the handout does not know, defined as
+        a formula we can read, stands for that formula from here on."""
+        try:
+            row = clean(tokens)
+        except ReadError:
+            return False
+        if len(row.relations) != 1 or not all(row.sides):
+            return False
+        name = _new_name(row.sides[0], self.aliases, self.names)
+        if name is None:
+            return False
+        try:
+            value = Parser(row.sides[1], self.aliases, names=self.names).side()
+        except ReadError:
+            return False
+        self.names |= {name}
+        self.definitions[name] = value
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(Ref(name), step_line),
+                                   Side(value, step_line), "definition",
+                                   definitions=dict(self.definitions)))
+        return True
+
+    def _note_loss(self, tokens: list[Token]) -> None:
+        """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
+        for i, t in enumerate(tokens[:-2]):
+            if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
+                end = _group_end(tokens, i + 2)
+                name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
+                if name is not None and name != self.problem:
+                    self.problem = name
+                    for bound in self.from_problem | {"J"}:  # a bare J: the new loss
+                        self.definitions.pop(bound, None)
+                    self.from_problem.clear()
+
+    def _define(self, name: str, node: Node) -> None:
+        self.definitions[name] = node
+        if name.startswith("J_"):
+            self.definitions["J"] = node
+
+    # -- rows -----------------------------------------------------------------------------
+    def row(self, row: Row, case: Node | None, *, first: bool) -> None:
+        sides = [self._parse(s) for s in row.sides]
+        for label, tokens in row.braced:
+            try:
+                self.labels[label] = parse_side(tokens, self.aliases)
+            except ReadError:
+                pass
+        try:
+            found = condition(row.condition, self.aliases) if row.condition else None
+        except ReadError as exc:
+            self._unread(exc)
+            return
+        cond: tuple[Node, ...] = (found,) if found is not None else ()
+        for side in sides[1:]:
+            if isinstance(side, Side):
+                cond += side.conditions
+        head = sides[0]
+        if head is None and row.labels_start and not row.relations:
+            return
+        if head is None and row.labels_start and row.labels_start[-1] in self.labels:
+            head = Side(self.labels[row.labels_start[-1]], row.relations[0].line
+                        if row.relations else 0)
+            self._start(case, head)
+        elif head is None and row.relations:
+            if not self.chain_started:
+                self._start(case, None)
+            elif first and case is not None:
+                self.chain_conditions += (case,)
+            head = self.last
+        elif head is not None:
+            self._start(case, head)
+        self._bind_labels(row.labels_start, sides[0])
+        previous, is_head = head, sides[0] is not None
+        for rel, right in zip(row.relations, sides[1:], strict=True):
+            self.steps.append(self._step(rel, previous, right, cond, is_head))
+            previous, is_head = right or previous, False
+        self.last = previous
+        self._bind_labels(row.labels_end, sides[-1])
+
+    def _start(self, case: Node | None, head: Parsed) -> None:
+        self.chain_started = True
+        self.chain_conditions = (case,) if case is not None else ()
+        self.head = head if isinstance(head, Side) else None
+        self.truth = None
+        if isinstance(head, Side):
+            self.chain_conditions += head.conditions
+            if _is_gradient(head.node) and not self._unbound(head.node):
+                self.truth = head
+
+    def _step(self, rel: Token, left: Parsed, right: Parsed, cond: tuple[Node, ...],
+              is_head: bool) -> Step:
+        relation = _CHAIN.get(rel.text, "=")
+        if isinstance(right, ReadError):
+            return Step(right.line, None, None, "unread", relation, note=right.message,
+                        col=right.col)
+        if right is None:
+            return Step(rel.line, _side(left), None, "unchecked", relation,
+                        note="nothing after it")
+        if left is None:
+            return Step(rel.line, None, right, "unchecked", relation,
+                        note="nothing before it to compare with")
+        via = False
+        if isinstance(left, ReadError):
+            if self.head is None or self.head is right:
+                return Step(rel.line, None, right, "unread", relation,
+                            note=f"the side before cannot be read: {left.message}",
+                            col=left.col)
+            left, via = self.head, True
+        if is_head and isinstance(left.node, Ref) and not self._bindable(left.node.name):
+            self._define(left.node.name, right.node)
+            return Step(rel.line, left, right, "definition", relation,
+                        definitions=dict(self.definitions))
+        missing = self._unbound(left.node) | self._unbound(right.node)
+        if missing:
+            return Step(rel.line, left, right, "unread", relation, note=(
+                f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
+                "loss of with --problem NAME, or write J_{naive-softmax}"), col=rel.col)
+        truth = self.truth if self.truth is not None and self.truth is not left else None
+        used = _free_letters(left.node) | _free_letters(right.node) | {"o"}
+        # a case of an index the step does not use says nothing about it (a section's w ≠ o
+        # over a line about σ'(x)): not shown, not applied
+        conditions = tuple(dict.fromkeys(  # each once, in order
+            c for c in self.chain_conditions + cond
+            if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
+        return Step(rel.line, left, right, "step", relation, conditions,
+                    dict(self.definitions), truth=truth, via_head=via)
+
+    def _bindable(self, name: str) -> bool:
+        """Whether `name` has a meaning: defined here, or the loss of a problem we know."""
+        if name in self.definitions:
+            return True
+        problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
+        if problem is None or self.losses is None:
+            return False
+        self.definitions[name] = self.losses(problem)
+        self.from_problem.add(name)
+        return True
+
+    def _unbound(self, node: Node) -> set[str]:
+        if isinstance(node, Ref) and node.name not in ("e",):
+            return set() if self._bindable(node.name) else {node.name}
+        out: set[str] = set()
+        for child in children(node):
+            out |= self._unbound(child)
+        return out
+
+    def _parse(self, tokens: list[Token]) -> Parsed:
+        if not tokens:
+            return None
+        parser = Parser(tokens, self.aliases, names=self.names)
+        try:
+            node = parser.side()
+        except ReadError as exc:
+            return exc
+        if self.problem in vocab.VOCABULARY_PROBLEMS:
+            node = _k_over_vocabulary(node)
+        return Side(node, tokens[0].line, tuple(parser.conditions))
+
+    def _bind_labels(self, labels: list[str], side: Parsed) -> None:
+        if not isinstance(side, Side):
+            return
+        for label in labels:
+            self.labels[label] = last_operator(side.node) or side.node
+
+
+def _k_over_vocabulary(node: Node) -> Node:
+    """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
+    if isinstance(node, Sum):
+        size = node.size or ("V" if node.index.startswith("k") else None)
+        return Sum(node.index, size, _k_over_vocabulary(node.body), node.exclude)
+    if not children(node):
+        return node
+    return _rebuild(node, _k_over_vocabulary)
+
+
+def _new_name(tokens: list[Token], aliases: vocab.Aliases,
+              known: frozenset[str]) -> str | None:
+    """The name `tokens` spell, when it is one letter (or Greek letter) we do not know."""
+    parser = Parser(tokens, aliases)
+    try:
+        written, _, transposed = parser.written_name_t()
+    except ReadError:
+        return None
+    if transposed or parser.peek() is not None or "_" in written or written in known:
+        return None
+    if not (len(written) == 1 or written.lstrip("\\") in vocab.GREEK):
+        return None
+    if written in ("J", "e", "P", "p") or vocab.is_index(written) or written in vocab.SIZES:
+        return None
+    try:
+        Parser(tokens, aliases).side()
+    except ReadError:
+        return aliases.name(written)
+    return None  # a name the handout already has (U, y, x, \alpha, …)
+
+
+def _side(parsed: Parsed) -> Side | None:
+    return parsed if isinstance(parsed, Side) else None
+
+
+def _is_gradient(node: Node) -> bool:
+    """∂J/∂x, ∇_x J: a derivative of a loss, whose value is the true gradient."""
+    return isinstance(node, Deriv) and isinstance(node.body, Ref)
+
+
+def _group_end(tokens: list[Token], i: int) -> int:
+    if i >= len(tokens) or not tokens[i].is_char("{"):
+        return i + 1
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].is_char("{") - tokens[j].is_char("}")
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
+def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
+         losses: Loader | None = None) -> list[Step]:
+    """Every step `text` claims, in order. Raises ReadError only for input that cannot be used
+    at all (too long, a forbidden command); a formula that cannot be read is an unread step."""
+    macros = template()
+    text = plain_text(text, macros)
+    headings = frozenset(n for n, line in enumerate(text.split("\n"), 1)
+                         if line.lstrip().startswith("#"))
+    reader = Reader(aliases, macros, losses, problem, headings)
+    last_heading = 0
+    for region in regions(text):
+        heading = max((h for h in headings if h <= region.line), default=0)
+        if heading != last_heading:  # a new section: the last one's case ends with it
+            reader.section_case, last_heading = None, heading
+        reader.region(region)
+    return reader.steps

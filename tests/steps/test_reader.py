@@ -1,0 +1,262 @@
+"""Reading what students write (issue 21): each construct read and judged, a planted error in
+each found, and every way a step could pass without being checked closed."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from derive.steps import check_text
+
+DATA = Path(__file__).parent.parent / "data" / "steps"
+
+
+def verdicts(text: str, **kw) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    return [(v.step.line, v.status) for v in check_text(text, **kw).verdicts]
+
+
+def statuses(text: str, **kw) -> list[str]:  # type: ignore[no-untyped-def]
+    return [v.status for v in check_text(text, **kw).verdicts]
+
+
+NS = "naive-softmax"
+
+# Each construct, written correctly (holds) and with an error planted (fails).
+CONSTRUCTS = [
+    # spacing and sizing anywhere
+    (r"\frac{\partial}{\partial v_c}\Big(-u_o^\top v_c\Big) \, = \; -\! u_o \quad \tag{2}",
+     r"\frac{\partial}{\partial v_c}\bigl(-u_o^\top v_c\bigr) \, = \; \! u_o"),
+    (r"\left. \hat{y}_o \right. = \left( \hat{y}_o \right) \nonumber \label{x}",
+     r"\left. \hat{y}_o \right. = \left( 2 \hat{y}_o \right)"),
+    # P(o | c) forms
+    (r"P(o | c) = \hat{y}_o", r"P(o | c) = \hat{y}_o + 1"),
+    (r"p(O=w, C=c) u_w = \hat{y}_w u_w", r"p(w \mid c) u_w = y_w u_w"),
+    (r"\Pr[w|c] = \hat{y}_w", r"\Pr[w|c] = y_w"),
+    # a case in a subscript
+    (r"\frac{\partial J}{\partial u_{w \neq o}} = \hat{y}_w v_c",
+     r"\frac{\partial J}{\partial u_{w \neq o}} = (\hat{y}_w - 1) v_c"),
+    (r"\frac{\partial J}{\partial \mathbf{u}_{w=o}} = (\hat{y}_w - 1) v_c",
+     r"\frac{\partial J}{\partial \mathbf{u}_{w=o}} = \hat{y}_w v_c"),
+    # sums: any letter, no index, \Sigma, the one term w = o, sample notation
+    (r"\sum_{x \in V} \hat{y}_x u_x = U \hat{y}", r"\sum_{x \in V} \hat{y}_x u_x = U y"),
+    (r"\sum \hat{y}_w u_w = U \hat{y}", r"\sum \hat{y}_w u_w = U y"),
+    (r"\Sigma_w \hat{y}_w = 1", r"\Sigma_w \hat{y}_w = 2"),
+    (r"\sum_{w = o} y_w \log \hat{y}_w = \log \hat{y}_o",
+     r"\sum_{w = o} y_w \log \hat{y}_w = \log \hat{y}_w"),
+    (r"\sum_{s=1}^{K} \mathbf{u}_{w_s}^\top v_c = \sum_{k=1}^{K} u_k^\top v_c",
+     r"\sum_{s=1}^{K} \mathbf{u}_{w_s}^\top v_c = \sum_{k=1}^{K} u_k^\top u_o"),
+    # functions written without a backslash, in \text, in braces
+    (r"-log(exp(u_o^T v_c)) = -u_o^T v_c", r"-log(exp(u_o^T v_c)) = u_o^T v_c"),
+    (r"\text{exp}(\mathrm{log}(\hat{y}_o)) = \hat{y}_o",
+     r"\text{exp}(\mathrm{log}(\hat{y}_o)) = y_o"),
+    (r"\exp{(u_o^T v_c) v_c} = \exp(u_o^T v_c) v_c", r"\exp{(u_o^T v_c) v_c} = v_c"),
+    # d as a differential; σ'; the slash form
+    (r"\frac{d\sigma(x)}{dx} = \sigma(x)(1-\sigma(x))",
+     r"\frac{d\sigma(x)}{dx} = \sigma(x)(1+\sigma(x))"),
+    (r"\frac{\mathrm{d}}{\mathrm{d}x}\sigma(x) = \sigma(x)\sigma(-x)",
+     r"\frac{\mathrm{d}}{\mathrm{d}x}\sigma(x) = \sigma(x)^2"),
+    (r"\sigma'(x) = \sigma(x)(1 - \sigma(x))", r"\sigma'(x) = 1 - \sigma(x)"),
+    (r"\sigma^\prime(x) = \sigma(x)(1 - \sigma(x))", r"\sigma^\prime(x) = \sigma(x)"),
+    (r"\partial J/\partial U = v_c(\hat{y} - y)^\top",
+     r"\partial J/\partial U = v_c(y - \hat{y})^\top"),
+    # transposes written first, inside fonts; \hat{y_o}; fonts in subscripts
+    (r"u^\top_o v_c = v_c^\top u_o", r"u^\top_o v_c = 2 v_c^\top u_o"),
+    (r"\bm{U^\top} \mathbf{v}_c = U^\top v_c", r"\bm{U^\top} \mathbf{v}_c = 2 U^\top v_c"),
+    (r"\hat{y_o} = \hat{y}_o", r"\hat{y_o} = y_o"),
+    (r"\mathbf{u}_{\mathbf{o}} = U y", r"\mathbf{u}_{\mathbf{o}} = U \hat{y}"),
+    # Unicode
+    ("σ(x) · (1 − σ(x)) = σ(x) σ(−x)", "σ(x) · (1 − σ(x)) = σ(x) σ(x)"),
+    ("uᵀ_o v_c = v_c^⊤ u_o", "uᵀ_o v_c = −v_c^⊤ u_o"),
+    # 0 + a vector, a written zero of any shape
+    (r"0 + u_o = U y", r"0 + u_o = U \hat{y}"),
+    (r"\frac{\partial}{\partial v_c} 3 = \mathbf{0}",
+     r"\frac{\partial}{\partial v_c} u_o^T v_c = 0"),
+    # a cases environment as \left\{ \begin{array}
+    (r"y_w = \left\{ \begin{array}{ll} 1, & \text{if } w = o \\ 0, & \text{o.w.} "
+     r"\end{array}\right.",
+     r"y_w = \left\{ \begin{array}{ll} 0, & \text{if } w = o \\ 1, & \text{o.w.} "
+     r"\end{array}\right."),
+]
+
+
+@pytest.mark.parametrize(("right", "wrong"), CONSTRUCTS)
+def test_each_construct_is_read_and_judged(right: str, wrong: str) -> None:
+    assert statuses(f"$${right}$$", problem=NS) == ["holds"]
+    assert statuses(f"$${wrong}$$", problem=NS) == ["fails"]
+
+
+@pytest.mark.parametrize("env", ["align", "align*", "eqnarray", "eqnarray*", "gather",
+                                 "multline", "equation"])
+def test_environments(env: str) -> None:
+    amp = "&=&" if env.startswith("eqnarray") else "&="
+    if env in ("gather", "multline", "equation"):
+        amp = "="
+    body = rf"\hat{{y}}_o {amp} \hat{{y}}_o" if env != "equation" else r"\hat{y}_o = \hat{y}_o"
+    text = rf"\begin{{{env}}} {body} \end{{{env}}}"
+    assert statuses(text) == ["holds"]
+    assert statuses(r"$$\begin{split} \hat{y}_o &= y_o \end{split}$$") == ["fails"]
+    assert statuses(r"$$\begin{align} \hat{y}_o &= 2\hat{y}_o \end{align}$$") == ["fails"]
+
+
+def test_an_intermediate_defined_in_prose_or_display_stands_for_its_formula() -> None:
+    text = (r"Let $\theta = U^\top v_c$ be the scores. "
+            r"$$\hat{y}_o = \frac{\exp(\theta_o)}{\sum_w \exp(\theta_w)}$$" "\n"
+            r"$$z = u_o^\top v_c$$" "\n" r"$$\sigma(z) = \sigma(v_c^\top u_o)$$" "\n"
+            r"$$\sigma(z) = \sigma(-z)$$")
+    report = check_text(text)
+    assert [v.status for v in report.verdicts] == ["holds", "definition", "holds", "fails"]
+    assert "θ_o" in report.table()
+    # a name the handout has is not redefined: y = 2 is a claim about y, and false
+    assert statuses(r"Let $y = 2 \hat{y}$. $$y_o = 2\hat{y}_o$$") == ["fails"]
+
+
+def test_aliases_in_latex_spelling() -> None:
+    text = r"$$\mathbf{u}_{\text{out}} = U y$$"
+    assert statuses(text, aliases=[r"\mathbf{u}_{\text{out}}=u_o"]) == ["holds"]
+    assert statuses(r"$$\boldsymbol{\omega}_o = \hat{y}_o$$",
+                    aliases=[r"\boldsymbol{\omega}=\hat{y}"]) == ["holds"]
+
+
+def test_inline_answers_are_read_when_they_state_a_derivative() -> None:
+    text = r"The answer is $\frac{\partial J}{\partial v_c} = U(\hat{y} - y)$, and $y_w = 1$."
+    assert statuses(text, problem=NS) == ["holds"]
+    assert statuses(text.replace("U(", "U^T("), problem=NS) == ["fails"]
+
+
+# -- J bound to the problem's loss -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [r"J_{\text{naive-softmax}}", "J_{naive-softmax}",
+                                  r"J_\mathrm{naive-softmax}", r"J_{\text {naive\_softmax}}"])
+def test_j_is_the_loss_its_subscript_names(name: str) -> None:
+    text = rf"$${{\partial {name}}}/\partial v_c = U(\hat{{y}} - y)$$"
+    assert statuses(text.replace("{\\partial", "\\partial").replace("}/", "/")) == ["holds"]
+
+
+def test_a_bare_j_is_the_loss_last_named_in_the_text() -> None:
+    neg = r"-(1 - \sigma(u_o^T v_c)) v_c"
+    text = (r"(b) For $J_{\text{naive-softmax}}$: "
+            r"$$\frac{\partial J}{\partial v_c} = U(\hat{y}-y)$$" "\n"
+            r"(e) For $J_{\text{neg-sample}}$: $$\frac{\partial J}{\partial u_o} = " + neg + "$$")
+    assert statuses(text) == ["holds", "holds"]
+    assert statuses(text.replace("neg-sample", "naive-softmax")) == ["holds", "fails"]
+
+
+def test_a_j_nobody_defined_is_unread_never_a_fail_or_a_pass() -> None:
+    report = check_text(r"$$\frac{\partial J}{\partial v_c} = U(\hat{y} - y)$$")
+    assert [v.status for v in report.verdicts] == ["unread"]
+    assert "--problem" in report.verdicts[0].reason and report.exit_status == 3
+
+
+def test_the_first_line_is_checked_against_the_loss() -> None:
+    assert statuses(r"$$J_{\text{naive-softmax}}(v_c, o, U) = -\log \hat{y}_o$$") == ["holds"]
+    assert statuses(r"$$J_{\text{naive-softmax}}(v_c, o, U) = \log \hat{y}_o$$") == ["fails"]
+    # a loss derive does not know is still the file's own definition
+    assert statuses(r"$$J(v_c, o, U) = -\log \hat{y}_o$$") == ["definition"]
+
+
+# -- how it judges -----------------------------------------------------------------------------
+
+def test_a_right_gradient_after_a_wrong_step_says_so() -> None:
+    text = (r"$$\begin{aligned}\frac{\partial J}{\partial v_c} &= -u_o + \sum_w \hat{y}_w u_w \\"
+            r" &= u_o - \sum_w \hat{y}_w u_w \\ &= U(\hat{y} - y)\end{aligned}$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "fails", "fails"]
+    assert report.verdicts[2].reason.startswith("this is the right gradient (it equals line 1);"
+                                                " the step before it is not an equality")
+    assert "right gradient" not in report.verdicts[1].reason
+
+
+def test_a_side_after_an_unread_one_is_judged_against_the_chain_and_never_passes_the_file() -> None:
+    chain = (r"$$\frac{\partial J}{\partial v_c} = \frac{\partial J}{\partial \theta} "
+             r"\frac{\partial \theta}{\partial v_c} = {}$$")
+    wrong = check_text(chain.replace("{}", r"U^T(\hat{y} - y)"), problem=NS)
+    assert [v.status for v in wrong.verdicts] == ["unread", "fails"]
+    assert "compared with the first side of its chain" in wrong.verdicts[1].reason
+    right = check_text(chain.replace("{}", r"U(\hat{y} - y)"), problem=NS)
+    assert [v.status for v in right.verdicts] == ["unread", "holds"]
+    assert right.exit_status == 3 and right.passed  # nothing failed, yet not a pass
+
+
+def test_exit_status() -> None:
+    assert check_text(r"$$\hat{y}_o = \hat{y}_o$$").exit_status == 0
+    assert check_text(r"$$\hat{y}_o = y_o$$ $$\hat{y}_o = uw$$").exit_status == 1
+    assert check_text(r"$$\hat{y}_o = \hat{y}_o$$ $$\hat{y}_o = uw$$").exit_status == 3
+    assert check_text("no formula at all").exit_status == 3
+    assert check_text(r"$$= \hat{y}_o$$").exit_status == 3  # nothing before it
+
+
+# -- false-✓ risks, each closed ----------------------------------------------------------------
+
+def test_a_transpose_inside_a_font_command_is_never_dropped() -> None:
+    # read without its ᵀ, \bm{U^\top} y would be U y = u_o and the step would pass
+    assert statuses(r"$$\bm{U^\top} y = u_o$$") == ["fails"]
+    assert statuses(r"$$\mathbf{y^\top} \hat{y} = \hat{y}_o$$") == ["holds"]
+    assert statuses(r"$$\mathbf{u_o^\top} v_c = v_c^\top u_o$$") == ["holds"]
+    # anything else inside a font command is unread, not dropped
+    assert statuses(r"$$\mathbf{U y} = u_o$$") == ["unread"]
+    assert statuses(r"$$\hat{y_o^2} = \hat{y}_o$$") == ["unread"]
+
+
+def test_a_case_in_a_heading_ends_at_the_next_heading() -> None:
+    text = ("### Case $w \\neq o$\n\n$$\\hat{y}_w - y_w = \\hat{y}_w$$\n\n"
+            "### Any w\n\n$$\\hat{y}_w - y_w = \\hat{y}_w$$\n")
+    # true only when w ≠ o: holds under the heading, fails after the next one
+    assert statuses(text) == ["holds", "fails"]
+
+
+def test_a_case_a_step_does_not_use_is_not_applied() -> None:
+    report = check_text("### Case $w = o$\n\n$$\\sigma'(x) = \\sigma(x)\\sigma(-x)$$")
+    assert [v.status for v in report.verdicts] == ["holds"]
+    assert report.verdicts[0].step.conditions == ()
+
+
+def test_sum_over_k_in_a_naive_softmax_answer_runs_over_the_vocabulary() -> None:
+    text = r"$$\sum_k u_k^\top v_c = \sum_{w} u_w^\top v_c$$"
+    assert statuses(text, problem=NS) == ["holds"]
+    # in a negative-sampling answer Σ_k is over the K samples, the columns of U_neg
+    assert statuses(text, problem="neg-sampling") == ["fails"]
+
+
+def test_a_function_or_name_in_text_is_never_set_aside_as_a_note() -> None:
+    # \text{exp} dropped as an annotation would leave log(ŷ_o) = … to be judged instead
+    assert statuses(r"$$\text{exp}(\log \hat{y}_o) = \log \hat{y}_o$$") == ["fails"]
+    assert statuses(r"$$\mathrm{y}_o \log \hat{y}_o = \log \hat{y}_o$$") == ["holds"]
+    assert statuses(r"$$\hat{y}_o = \hat{y}_o \text{ (by definition)}$$") == ["holds"]
+
+
+def test_a_bare_sum_with_no_single_free_index_is_unread() -> None:
+    assert statuses(r"$$\sum \hat{y}_w \hat{y}_k = 1$$") == ["unread"]
+
+
+def test_a_written_zero_is_zero_of_that_shape_only() -> None:
+    assert statuses(r"$$U(\hat{y} - y) = \mathbf{0}$$") == ["fails"]
+    assert statuses(r"$$\sum_w (\hat{y}_w - y_w) u_o = 0$$") == ["holds"]
+
+
+# -- fixtures written for these tests ----------------------------------------------------------
+
+def test_fixture_answers_hold() -> None:
+    for name in ("naive_softmax.md", "neg_sample.tex", "answers.ipynb"):
+        report = check_text((DATA / name).read_text(encoding="utf-8"))
+        assert report.exit_status == 0, (name, report.table())
+
+
+def test_fixture_planted_errors_fail_exactly_where_planted() -> None:
+    report = check_text((DATA / "naive_softmax_planted.md").read_text(encoding="utf-8"))
+    assert verdicts_of(report) == [(8, "holds"), (9, "fails"), (10, "fails"), (16, "fails"),
+                                   (18, "fails"), (20, "fails")]
+
+
+def verdicts_of(report) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
+    return [(v.step.line, v.status) for v in report.verdicts]
+
+
+def test_a_twenty_step_answer_is_judged_quickly() -> None:
+    rows = " \\\\\n".join([r"&= -u_o + \sum_{w} \hat{y}_w u_w"] * 20)
+    text = (r"$$\begin{aligned} \frac{\partial J}{\partial v_c} " + rows + r"\end{aligned}$$")
+    check_text(r"$$\hat{y}_o = \hat{y}_o$$")  # SymPy loaded
+    start = time.perf_counter()
+    report = check_text(text, problem=NS)
+    assert report.exit_status == 0 and report.checked == 20
+    assert time.perf_counter() - start < 5.0
