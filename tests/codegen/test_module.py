@@ -48,3 +48,31 @@ def _check_against_hand(stem: str, backend: str) -> None:
 @pytest.mark.parametrize("stem", [f.stem for f in FILES])
 def test_numpy_kernel_matches_the_hand_gradient(stem: str) -> None:
     _check_against_hand(stem, "numpy")
+
+
+def _jax():  # type: ignore[no-untyped-def]
+    """jax with x64 on; the test skips only where jax is not installed and CI is not set."""
+    try:
+        import jax
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("jax is not installed (pip install 'derive[jax]')")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+@pytest.mark.parametrize("stem", [f.stem for f in FILES])
+def test_jax_kernel_under_jit_matches_numpy_and_the_hand_gradient(stem: str) -> None:
+    jax = _jax()
+    _check_against_hand(stem, "jax")
+    d, names = derivation(stem)
+    jitted = jax.jit(module.compile(d, backend="jax"))
+    reference = module.compile(d)
+    points = Points(d.loss)
+    values = {k: v for k, v in _arrays(points, 0).items() if k in names}
+    loss, grads = jitted(values)
+    want_loss, want = reference(values)
+    np.testing.assert_allclose(float(loss), want_loss, rtol=1e-6)
+    for name, grad in want.items():
+        np.testing.assert_allclose(np.asarray(grads[name]), grad, rtol=1e-6, atol=1e-12)
