@@ -71,10 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the kernels generated from the derivations to one Python file that "
                     "imports only NumPy: naive_softmax(v_c, o, U) and naive_softmax_batch(V_c, o, "
                     "U), U as rows (V, d). The file is written atomically.",
-        epilog="examples:\n  derive export\n  derive export -o my_kernels.py",
+        epilog="examples:\n  derive export\n  derive export -o my_kernels.py\n"
+               "  derive export my_loss.tex -o my_loss.py --backend jax",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    export.add_argument("-o", "--output", default="output/kernels.py", metavar="FILE",
-                        help="where to write (default: output/kernels.py)")
+    export.add_argument("loss", nargs="?", default=None, metavar="LOSS.tex",
+                        help="a loss file: write its kernel, loss_and_gradients(values), instead")
+    export.add_argument("-o", "--output", default=None, metavar="FILE",
+                        help="where to write (default: output/kernels.py, or output/LOSS.py for "
+                             "a loss file)")
+    export.add_argument("--wrt", default=None, metavar="X,Y",
+                        help="a loss file's variables to differentiate by (default: all)")
+    export.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                        help="numpy (default) or jax: the module imports that alone")
     export.set_defaults(run=_export)
 
     verify = sub.add_parser(
@@ -363,16 +371,26 @@ def _export(args: argparse.Namespace) -> int:
     from . import files
     from .codegen import cache
 
-    path = Path(args.output)
+    if args.loss is not None:
+        from .codegen import module
+
+        _lf, derivation = _loss_derivation(args.loss, args.wrt)
+        output = args.output or str(Path("output") / (Path(args.loss).stem + ".py"))
+        source = module.source(derivation, backend=args.backend)
+    else:
+        if args.wrt is not None or args.backend != "numpy":
+            raise ValueError("--wrt and --backend are for a loss file: derive export LOSS.tex")
+        output = args.output or "output/kernels.py"
+        source = cache.module_source()
+    path = Path(output)
     if path.is_dir():
-        raise ValueError(f"{args.output} is a folder; give a file name such as "
+        raise ValueError(f"{output} is a folder; give a file name such as "
                          f"{path / 'kernels.py'}")
-    source = cache.module_source()
     try:
         files.write_atomic(path, source)
     except OSError as exc:
-        raise ValueError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {args.output}")
+        raise ValueError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"wrote {output}")
     return 0
 
 

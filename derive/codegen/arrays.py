@@ -21,6 +21,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..calculus.functions import sigmoid
+from ..calculus.records import Loss
 from ..calculus.sample import sizes_of
 from ..errors import CodegenError
 from . import nodes as N
@@ -41,7 +42,7 @@ def safe(name: str) -> str:
 class Translator:
     """The array form of any expression of one loss."""
 
-    def __init__(self, loss: object) -> None:
+    def __init__(self, loss: Loss) -> None:
         self.loss = loss
         self.arrays = {obj.indexed: sp.Symbol(safe(obj.indexed.name)) for obj in loss.objects}
         self.indices = {x: sp.Symbol(safe(str(x))) for x, _ in loss.ranges}
@@ -81,6 +82,7 @@ class Translator:
         """ŷ and log ŷ over a placeholder axis, made once: the logits are shared by both."""
         if self._softmax is None:
             softmax = self.loss.softmax
+            assert softmax is not None  # ŷ is read only in a loss that defines it
             z = self.tr(softmax.logit(self._axis), {self._axis: self.size(n.V)})
             if self._axis not in z.axes:
                 raise CodegenError("the softmax's logits do not depend on the word")

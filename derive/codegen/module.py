@@ -10,6 +10,7 @@ name to an array of that input's shape. The module imports NumPy (or jax.numpy) 
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
 import linecache
 import types
@@ -71,7 +72,8 @@ def source(derivation: Derivation, *, backend: str = "numpy") -> str:
     for i in ins:
         for s in i.shape if i.required else ():
             t.size(sp.Symbol(s))
-    args = [sp.Symbol(safe(i.name)) for i in ins if i.required] + [t.sizes[s] for s in sorted(t.sizes)]
+    args = [sp.Symbol(safe(i.name)) for i in ins if i.required]
+    args += [t.sizes[s] for s in sorted(t.sizes)]
     args.append(sp.Symbol("dtype"))
     kernel = sp.lambdify(args, [J.expr, *grads], modules="numpy",
                          printer=PRINTERS[backend](), cse=True, docstring_limit=0)
@@ -110,6 +112,31 @@ def compile(derivation: Derivation, *, backend: str = "numpy") -> Callable[..., 
     return fn  # type: ignore[no-any-return]
 
 
+def compile_loss(loss: Any, *, backend: str = "numpy", wrt: Any = None) -> Callable[..., Any]:
+    """derive.compile: a loss file's path, an engine Loss or a Derivation, compiled."""
+    from pathlib import Path
+
+    from ..calculus import Loss, derive
+    from ..steps.lossmath import read_loss
+
+    if isinstance(loss, str | Path):
+        path = Path(loss)
+        loss = read_loss(path.read_text(encoding="utf-8"), path.stem).loss
+    if isinstance(loss, Loss):
+        if wrt is not None:
+            by_name = {o.name: o for o in loss.objects}
+            unknown = [x for x in wrt if x not in by_name]
+            if unknown:
+                raise ValueError(f"wrt {', '.join(unknown)}: not a declared vector or matrix "
+                                 f"(declared: {', '.join(by_name)})")
+            loss = dataclasses.replace(loss, wrt=tuple(by_name[x] for x in wrt))
+        loss = derive(loss)
+    if not isinstance(loss, Derivation):
+        raise ValueError(f"compile: expected a loss file's path, a Loss or a Derivation, got "
+                         f"{type(loss).__name__}")
+    return compile(loss, backend=backend)
+
+
 # The checked entry point, the same for every kernel: shapes, indices and constants validated,
 # sizes read from the shapes, before the printed _kernel runs.
 CHECK = '''
@@ -126,7 +153,7 @@ def _check(values):
     unknown = sorted(set(values) - {{name for name, *_ in INPUTS}})
     if unknown:
         raise ValueError(f"values: unknown input {{', '.join(unknown)}} (expected {{', '.join(n for n, *_ in INPUTS)}})")
-    sizes, out = {{}}, []
+    sizes, given_by, out = {{}}, {{}}, []
     for name, kind, shape, _, _ in INPUTS:
         if kind in ("vector", "matrix"):
             a = {xp}.asarray(values[name])
@@ -136,8 +163,9 @@ def _check(values):
                 raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected a {{kind}} of shape ({{', '.join(shape)}})")
             for letter, got in zip(shape, a.shape):
                 want = sizes.setdefault(letter, got)
+                given_by.setdefault(letter, name)
                 if got != want:
-                    raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected ({{', '.join(shape)}}) with {{letter}} = {{want}}")
+                    raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected ({{', '.join(shape)}}) with {{letter}} = {{want}}, as {{given_by[letter]}} gives it")
             out.append(a)
     for name, kind, shape, positive, required in INPUTS:
         if name not in values:
