@@ -76,3 +76,84 @@ def test_jax_kernel_under_jit_matches_numpy_and_the_hand_gradient(stem: str) -> 
     np.testing.assert_allclose(float(loss), want_loss, rtol=1e-6)
     for name, grad in want.items():
         np.testing.assert_allclose(np.asarray(grads[name]), grad, rtol=1e-6, atol=1e-12)
+
+
+def _naive() -> tuple[object, dict]:
+    d, _ = derivation("naive-softmax")
+    rng = np.random.default_rng(3)
+    return d, {"U": rng.normal(size=(4, 6)), "v_c": rng.normal(size=4), "o": 2}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"U": np.ones((4, 6, 1))}, r"^U: shape \(4, 6, 1\), expected a matrix of shape \(d, V\)$"),
+    ({"v_c": np.ones(5)}, r"^v_c: shape \(5,\), expected \(d\) with d = 4, as U gives it$"),
+    ({"o": 6}, r"^o: 6, expected 0 <= o < V = 6$"),
+    ({"o": 1.5}, r"^o: 1\.5, expected a 0-based int index$"),
+    ({"o": True}, r"^o: True, expected a 0-based int index$"),
+    ({"w": 1}, r"^values: unknown input w \(expected U, v_c, o\)$"),
+])
+def test_kernel_names_the_argument_it_refuses(change: dict, message: str) -> None:
+    d, values = _naive()
+    fn = module.compile(d)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=message):
+        fn({**values, **change})
+
+
+def test_kernel_asks_for_a_missing_input_and_a_positive_constant() -> None:
+    d, _ = derivation("l2-centre")
+    fn = module.compile(d)
+    values = {"U": np.ones((3, 5)), "v_c": np.ones(3), "o": 0}
+    with pytest.raises(ValueError, match=r"^values: missing lambda \(expected U, v_c, o, lambda\)$"):
+        fn(values)
+    with pytest.raises(ValueError, match=r"^lambda: -1\.0, expected a float > 0$"):
+        fn({**values, "lambda": -1.0})
+
+
+def test_float32_stays_float32() -> None:
+    d, values = _naive()
+    fn = module.compile(d)  # type: ignore[arg-type]
+    loss, grads = fn({**values, "U": values["U"].astype(np.float32),
+                      "v_c": values["v_c"].astype(np.float32)})
+    assert np.asarray(loss).dtype == np.float32
+    assert {g.dtype for g in grads.values()} == {np.dtype(np.float32)}
+    _, want = fn(values)
+    np.testing.assert_allclose(grads["U"], want["U"], rtol=1e-5, atol=1e-6)
+
+
+def test_stable_forms_at_logits_that_overflow_exp() -> None:
+    """ŷ max-shifted and log ŷ a log-softmax: finite and right where exp(1000) overflows."""
+    d, _ = derivation("naive-softmax")
+    fn = module.compile(d)
+    U = np.array([[1000.0, -1000.0, 0.0]])
+    loss, grads = fn({"U": U, "v_c": np.array([1.0]), "o": 1})
+    assert float(loss) == pytest.approx(2000.0)
+    np.testing.assert_allclose(grads["v_c"], [1000.0 - (-1000.0)])
+    d, _ = derivation("negative-sampling")
+    fn = module.compile(d)
+    loss, grads = fn({"v_c": np.array([1.0]), "u_o": np.array([-800.0]),
+                      "U_neg": np.array([[800.0, -800.0]])})
+    assert float(loss) == pytest.approx(1600.0)
+    assert all(np.isfinite(g).all() for g in grads.values())
+
+
+def test_source_is_inspectable_and_imports_numpy_alone() -> None:
+    import inspect
+
+    d, _ = derivation("glove")
+    fn = module.compile(d)
+    text = inspect.getsource(fn)
+    assert text.startswith("def loss_and_gradients(values):")
+    src = module.source(d)
+    imports = [line for line in src.splitlines() if line.startswith(("import", "from"))]
+    assert imports == ["import numpy"]
+    assert "def _kernel(u, v, b, c, o, lambda_, theta, V, d, dtype):" in src
+    jax_src = module.source(d, backend="jax")
+    assert [x for x in jax_src.splitlines() if x.startswith(("import", "from"))] == [
+        "import jax", "import jax.numpy"]
+    assert "numpy." not in jax_src.replace("jax.numpy.", "")
+
+
+def test_unknown_backend_is_refused() -> None:
+    d, _ = derivation("glove")
+    with pytest.raises(ValueError, match=r"^backend 'torch': expected one of numpy, jax$"):
+        module.source(d, backend="torch")
