@@ -39,7 +39,8 @@ def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
     if len(factors) != 2 or not all(isinstance(f, sp.Indexed) and f.indices == (var,)
                                     and _object(f.base) is not None for f in factors):
         return None
-    a, b = sorted((_object(f.base) for f in factors), key=lambda o: o is n.v_c)  # type: ignore
+    objs = [o for o in (_object(f.base) for f in factors) if o is not None]
+    a, b = sorted(objs, key=lambda o: o is n.v_c)
     return a, b
 
 

@@ -136,7 +136,8 @@ def canonical_indices(expr: sp.Expr) -> sp.Expr:
     names = ("i", "i2", "i3", "w", "w2", "w3", "k2", "s", "s2")
 
     def rename(sm: sp.Sum) -> sp.Expr:
-        body, limits = sm.function, []
+        body = sm.function
+        limits: list[tuple[sp.Expr, sp.Expr, sp.Expr]] = []
         for var, lo, hi in sm.limits:
             used = {str(x) for x in body.atoms(sp.Symbol)} | {str(lim[0]) for lim in limits}
             prefer = "w" if hi == sp.Symbol("V", integer=True, positive=True) - 1 else (
@@ -165,3 +166,12 @@ def separate_sums(expr: sp.Expr) -> sp.Expr:
                 return sp.Sum(sp.Mul(*alone), (var, lo, hi)) * sp.Sum(sp.Mul(*rest), *remaining)
         return sm
     return expr.replace(lambda e: isinstance(e, sp.Sum) and len(e.limits) > 1, separate)
+
+
+def sigmoid_of_negative(expr: sp.Expr) -> sp.Expr:
+    """σ(−x) = 1 − σ(x), multiplied out: so 1 − σ(−x) reads σ(x), as a handout writes it."""
+    from .functions import sigmoid
+
+    out = expr.replace(lambda e: isinstance(e, sigmoid) and e.args[0].could_extract_minus_sign(),
+                       lambda e: 1 - sigmoid(-e.args[0]))
+    return sp.expand(out, power_exp=False, power_base=False, log=False) if out != expr else expr

@@ -41,7 +41,27 @@ def _like_terms(terms: list[sp.MatrixExpr]) -> list[sp.MatrixExpr]:
         if isinstance(t, sp.MatMul) and not isinstance(t.args[0], sp.MatrixExpr):
             c, mat = t.args[0], _scaled(sp.S.One, *t.args[1:])
         coeffs[mat] = coeffs.get(mat, sp.S.Zero) + c
-    return [_scaled(c, mat) for mat, c in coeffs.items() if c != 0]
+    out = [_signed(sp.factor_terms(c), mat) for mat, c in coeffs.items() if c != 0]
+    # A reader's order: the terms with a positive sign first (ŷ − (1 − ε) y − (ε/V) 𝟏).
+    return sorted(out, key=lambda t: isinstance(t, sp.MatMul) and _negative(t.args[0]))
+
+
+def _negative(c: sp.Basic) -> bool:
+    return not isinstance(c, sp.MatrixExpr) and bool(c.could_extract_minus_sign())
+
+
+def _signed(c: sp.Expr, mat: sp.MatrixExpr) -> sp.MatrixExpr:
+    """c M, written −(−c) M when −c reads with fewer minus signs: (ε − 1) y as −(1 − ε) y."""
+    if isinstance(c, sp.Add):
+        minus = sum(t.could_extract_minus_sign() for t in c.args)
+        if 2 * minus > len(c.args) or (2 * minus == len(c.args) and c.args[0].is_Number
+                                       and c.args[0] < 0):
+            return _scaled(sp.S.NegativeOne, *_factors(_scaled(-c, mat)))
+    return _scaled(c, mat)
+
+
+def _factors(m: sp.MatrixExpr) -> tuple[sp.Basic, ...]:
+    return m.args if isinstance(m, sp.MatMul) else (m,)
 
 
 def _deps(f: sp.Expr, free: tuple[sp.Symbol, ...]) -> set[sp.Symbol]:

@@ -1,8 +1,8 @@
 """Loss files: a loss written as a small LaTeX file, read by the step checker's own grammar.
 
-    Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$ and
-    $\\mathbf{b} \\in \\mathbb{R}^{V}$; $o \\in \\{1, \\dots, V\\}$ is the outside word, $\\mathbf{y}$
-    its one-hot vector, and $\\lambda > 0$.
+    Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$
+    and $\\mathbf{b} \\in \\mathbb{R}^{V}$; $o \\in \\{1, \\dots, V\\}$ is the outside word,
+    $\\mathbf{y}$ its one-hot vector, and $\\lambda > 0$.
     $$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{v}_c + \\mathbf{b})$$
     $$J = -\\log \\hat{y}_o + \\frac{\\lambda}{2} \\|\\mathbf{v}_c\\|^2$$
 
@@ -16,12 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import syntax
 from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
 from .nodes import Column, Const, Node, Obj, Pick, Ref, Size
 
+# The built-in problems that are loss files, shipped with the package.
+SHIPPED = Path(__file__).parent / "losses"
 _MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re.DOTALL)
 
 
@@ -129,10 +132,14 @@ def resolve(scope: Scope, name: str, tok: Token) -> Node:
     if atoms and all(re.fullmatch(r"[a-z]'*|\d+", a) for a in atoms):
         if base in scope.declared or scope.defined(base) is not None or base == "y":
             return Pick(Obj(base), tuple(atoms))
-        column_of = base.upper()
-        matrix = scope.declared.get(column_of)
-        if matrix is not None and matrix.kind == "matrix" and len(atoms) == 1:
-            return Column(f"{column_of}:{atoms[0]}")
+        # u_w is a column of U; u_k, with k over the K samples, of U_neg when U_neg is declared.
+        matrices = [d for d in scope.declared.values() if d.kind == "matrix" and (
+            d.name == base.upper() or d.name.startswith(base.upper() + "_"))]
+        if len(matrices) > 1:
+            wanted = {"k": "K"}.get(atoms[0][0], "V")
+            matrices = [d for d in matrices if d.shape[1] == wanted] or matrices[:1]
+        if matrices and len(atoms) == 1:
+            return Column(f"{matrices[0].name}:{atoms[0]}")
     raise ReadError(f"{name} is not declared: declare it, as in $\\mathbf{{{name}}} \\in "
                     "\\mathbb{R}^{d}$, or define it with a display", tok.line, tok.col)
 

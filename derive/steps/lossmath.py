@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -25,8 +26,8 @@ DEFAULT_RANGE = {"w": "V", "o": "V", "i": "d", "j": "d", "k": "K"}
 
 @dataclass(frozen=True)
 class Tensor:
-    rows: sp.Expr | None  # None: a ones vector whose length comes from where it stands
-    cols: sp.Expr
+    rows: Any  # None: a ones vector whose length comes from where it stands
+    cols: Any
     at: Entry
 
     @property
@@ -64,10 +65,12 @@ class Reader:
                      if isinstance(d.formula, N.Func) and d.formula.name == "softmax"), None)
         if soft is not None:
             self.token = soft.token
+            assert isinstance(soft.formula, N.Func)
             z = self.tensor(soft.formula.arg, {})
             if z.rows != n.V or z.cols != 1:
                 raise self.fail("softmax is taken of a V-vector of logits")
-            self.softmax = Softmax(lambda x, z=z: _rename(z.at(x, 0)))
+            at = z.at
+            self.softmax = Softmax(lambda x: _rename(at(x, 0)))
         J = self.scope.defined("J")
         assert J is not None
         self.token = J.token
@@ -140,8 +143,8 @@ class Reader:
             case N.Func(name="norm", arg=a):
                 return scalar(sp.sqrt(self.squares(self.tensor(a, env)).at(0, 0)))
             case N.Func(name=name, arg=a) if name in FUNCS:
-                t, f = self.tensor(a, env), FUNCS[name]
-                return Tensor(t.rows, t.cols, lambda r, c: f(t.at(r, c)))
+                t, func = self.tensor(a, env), FUNCS[name]
+                return Tensor(t.rows, t.cols, lambda r, c: func(t.at(r, c)))
             case N.Max(args=args):
                 ts = [self.tensor(a, env) for a in args]
                 if not all(t.scalar for t in ts):
@@ -179,7 +182,8 @@ class Reader:
                   env: dict[str, sp.Symbol]) -> Tensor:
         size = size or DEFAULT_RANGE.get(index[0])
         if size is None or n.size(size) not in {n.size(s) for s in self.scope.sizes()}:
-            raise self.fail(f"the sum over {index} needs its range, as in \\sum_{{{index}=1}}^{{V}}")
+            raise self.fail(f"the sum over {index} needs its range, as in "
+                            f"\\sum_{{{index}=1}}^{{V}}")
         var = sp.Dummy(index.replace("'", "2"), integer=True, nonnegative=True)
         t = self.tensor(body, {**env, index: var})
         if not t.scalar:
@@ -190,6 +194,8 @@ class Reader:
         return scalar(sp.Sum(term, (var, 0, n.size(size) - 1)))
 
     def squares(self, t: Tensor) -> Tensor:
+        if t.rows is None:
+            raise self.fail("the norm of 𝟏 needs its length")
         r, c = sp.Dummy("r", integer=True), sp.Dummy("c", integer=True)
         body = t.at(r, c) ** 2
         if t.cols == 1:
@@ -210,16 +216,19 @@ class Reader:
         if a.scalar or b.scalar:
             s, m = (a, b) if a.scalar else (b, a)
             return Tensor(m.rows, m.cols, lambda r, c: s.at(0, 0) * m.at(r, c))
-        inner = a.cols if a.cols is not None else b.rows
         if a.rows is not None and b.rows is not None and a.cols != b.rows:
             if op == "·" and a.cols == 1 and b.cols == 1 and a.rows == b.rows:  # a · b = aᵀb
-                a = Tensor(a.cols, a.rows, lambda r, c, a=a: a.at(c, r))
+                at = a.at
+                a = Tensor(a.cols, a.rows, lambda r, c: at(c, r))
             else:
                 raise self.fail(f"a product of a {a.rows}×{a.cols} and a {b.rows}×{b.cols}")
-        inner = a.cols if a.rows is not None else b.rows
+        inner = a.cols if a.cols is not None and a.rows is not None else b.rows
+        if inner is None:
+            raise self.fail("a product of two ones vectors needs a length")
         s = sp.Dummy("s", integer=True, nonnegative=True)
         rows = a.rows if a.rows is not None else sp.S.One
-        return Tensor(rows, b.cols,
+        cols = b.cols if b.cols is not None else sp.S.One
+        return Tensor(rows, cols,
                       lambda r, c: sp.Sum(a.at(r, s) * b.at(s, c), (s, 0, inner - 1)))
 
 

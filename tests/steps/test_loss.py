@@ -56,3 +56,25 @@ def test_inputs_are_named_without_fonts() -> None:
 def test_unreadable_file_names_line_and_column(text: str, message: str) -> None:
     with pytest.raises(ReadError, match=message):
         read_loss(text, "bad")
+
+
+@pytest.mark.parametrize("name", ["naive-softmax", "cross-entropy", "neg-sampling",
+                                  "neg-sampling-repeated"])
+def test_shipped_problem_file_derives_what_the_problem_does(name: str) -> None:
+    from derive.problems import get
+    from derive.steps.loss import SHIPPED
+
+    lf = read_loss((SHIPPED / f"{name}.tex").read_text(encoding="utf-8"), name)
+    built_in = derive(get(name).make_loss())
+    points = Points(lf.loss)
+    mine = {g.key: g for g in derive(lf.loss).gradients}
+    compared = 0
+    for g in built_in.gradients:
+        if g.case or g.key not in mine:
+            continue
+        shape = tuple(mine[g.key].wrt.indexed.shape)
+        for a, b in zip(points.matrices(mine[g.key].result, shape),
+                        points.matrices(g.result, shape), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+        compared += 1
+    assert compared == len({g.key for g in built_in.gradients if not g.case})

@@ -61,11 +61,6 @@ def vocab_sum(body: sp.Expr) -> sp.Expr:
     return sp.Sum(body, (w, 0, V - 1))
 
 
-def norm2(obj: n.Obj) -> sp.Expr:
-    return scalar(obj.matrix.T * obj.matrix) if obj.matrix.shape[1] == 1 else \
-        scalar(obj.matrix.T * obj.matrix)  # replaced below for matrices
-
-
 def frob2(obj: n.Obj) -> sp.Expr:
     rows, cols = obj.matrix.shape
     i, s = sp.symbols("i s", integer=True, nonnegative=True)
@@ -116,7 +111,8 @@ def _softmax_cases() -> None:
     def g_z(A: Arrays) -> np.ndarray:
         return yh(A) - onehot(A, len(yh(A)))
 
-    case("naive-softmax", make("naive-softmax", nl, both, both, SKIP), lambda A: -np.log(yh(A)[A["o"]]),
+    case("naive-softmax", make("naive-softmax", nl, both, both, SKIP),
+         lambda A: -np.log(yh(A)[A["o"]]),
          {"v_c": lambda A: A["U"] @ g_z(A), "U": lambda A: np.outer(A["v_c"], g_z(A))})
 
     def gb(A: Arrays) -> np.ndarray:
@@ -212,7 +208,8 @@ def _softmax_cases() -> None:
 
     def g_lr(A: Arrays) -> np.ndarray:
         return wx(A) - onehot(A, A["W"].shape[0])
-    case("logistic-regression", make("logistic-regression", nl, (W, x), (W, x), W.matrix * x.matrix),
+    case("logistic-regression",
+         make("logistic-regression", nl, (W, x), (W, x), W.matrix * x.matrix),
          lambda A: -np.log(wx(A)[A["o"]]),
          {"W": lambda A: np.outer(g_lr(A), A["x"]), "x": lambda A: A["W"].T @ g_lr(A)})
 

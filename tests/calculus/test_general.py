@@ -1,0 +1,85 @@
+"""The general engine: a deliberately broken fact or pattern is caught by the step checks, a
+result with no matrix form is given (and checked) in entry form, and the facts are a table."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from derive import notation as n
+from derive.calculus import DerivationError, derive, facts, matrixform
+from derive.calculus.facts import BY_HEAD, Fact
+from tests.calculus.corpus.losses import CASES
+
+NAIVE = next(c for c in CASES if c.name == "logit-bias").loss
+# Over the vocabulary some margins are positive and some not: both sides of the kink are checked.
+HINGE = next(c for c in CASES if c.name == "multiclass-hinge").loss
+
+
+def test_facts_are_a_table_one_per_function() -> None:
+    assert {f.head for f in facts.FACTS} >= {sp.exp, sp.log, sp.tanh, sp.Abs}
+    assert len({f.head for f in facts.FACTS}) == len(facts.FACTS)
+
+
+def test_every_step_names_the_facts_it_used() -> None:
+    grad = derive(NAIVE).gradients[0]
+    rules = [s.rule for s in grad.steps]
+    assert rules[0] == "derivative" and rules[-1] == "matrix form"
+    assert "linearity, chain rule, derivative of log" in rules
+    assert "derivative of softmax" in rules
+
+
+def test_a_broken_fact_is_caught_by_the_step_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = Fact(sp.log, "derivative of log", lambda a: 2 / a)  # the true one is 1/a
+    monkeypatch.setitem(BY_HEAD, sp.log, wrong)
+    with pytest.raises(DerivationError, match=r"^step 'dJ/dv_c: linearity, chain rule, "
+                                              r"derivative of log' does not hold numerically"):
+        derive(NAIVE)
+
+
+def test_a_broken_max_fact_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sp, "Heaviside", lambda x, *a: sp.S.One)  # the step function as 1
+    with pytest.raises(DerivationError, match=r"^step 'dJ/dv_c: linearity, derivative of max"):
+        derive(HINGE)
+
+
+def test_a_broken_fold_pattern_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = matrixform._sum_vector
+
+    def doubled(f: sp.Sum, r: sp.Symbol, sizes: dict) -> sp.MatrixExpr:
+        return sp.MatMul(2, real(f, r, sizes))  # Σ_s A[r, s] g(s) = 2 (A g)[r]: wrong
+    monkeypatch.setattr(matrixform, "_sum_vector", doubled)
+    with pytest.raises(DerivationError, match=r"^step 'dJ/dv_c: matrix form' does not hold"):
+        derive(NAIVE)
+
+
+def test_no_matrix_form_is_said_and_the_entry_form_still_checked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: object) -> sp.MatrixExpr:
+        raise matrixform.NoMatrixForm("no pattern folds it (test)")
+    monkeypatch.setattr("derive.calculus.general.fold", never)
+    grads = derive(NAIVE).gradients
+    for g in grads:
+        assert not g.steps[-1].matrix
+        assert g.steps[-1].rule.startswith("no matrix form: entry form")
+        assert isinstance(g.result, sp.Expr) and g.result.has(sp.Indexed)
+
+
+def test_fold_table_patterns() -> None:
+    j, k, s = (sp.Symbol(x, integer=True, nonnegative=True) for x in "jks")
+    A = n.declare("A", n.V, n.d)
+    a = n.declare("a", n.V)
+    x = n.declare("x", n.d)
+    sizes = {j: n.V, k: n.d}
+    fold = matrixform.fold
+    assert fold(sp.Sum(A.indexed[j, s] * x.indexed[s], (s, 0, n.d - 1)), (j,), sizes) == \
+        sp.MatMul(A.matrix, x.matrix)
+    assert fold(sp.Sum(A.indexed[s, k] * a.indexed[s], (s, 0, n.V - 1)), (k,), {k: n.d}) == \
+        sp.MatMul(sp.Transpose(A.matrix), a.matrix)
+    assert fold(a.indexed[j] * x.indexed[k], (j, k), sizes) == \
+        sp.MatMul(a.matrix, sp.Transpose(x.matrix))
+    b = n.declare("b", n.V)
+    assert fold(3 * a.indexed[j] * b.indexed[j], (j,), sizes) == \
+        sp.MatMul(3, sp.HadamardProduct(a.matrix, b.matrix))
+    assert fold(sp.Integer(2), (j,), sizes) == sp.MatMul(2, matrixform.Ones(n.V))
+    with pytest.raises(matrixform.NoMatrixForm, match="^no pattern folds"):
+        fold(sp.KroneckerDelta(j, 2) * a.indexed[j], (j,), sizes)
