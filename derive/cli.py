@@ -461,21 +461,27 @@ def _verify_losses(args: argparse.Namespace) -> int:
     """Each loss file derived with every step checked and each result against SymPy's own
     elementwise derivative; a failed check raises (exit 1)."""
     from . import printing
+    from .verify import kernel
 
     out = []
     for path in args.problems:
         _lf, derivation = _loss_derivation(path)
+        checks = {c.wrt: c for c in kernel.check(derivation)}
         for g in derivation.gradients:
             form = "matrix form" if g.steps[-1].matrix else "entry form (no matrix form)"
+            k = checks[g.wrt.indexed.name]
             out.append({"loss": path, "wrt": g.key, "result": printing.text(g.result),
-                        "form": form, "checked_at": derivation.checked_at, "passed": True})
+                        "form": form, "checked_at": derivation.checked_at,
+                        "kernel_max_error": k.max_error, "passed": k.passed})
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         for r in out:
-            print(f"✓ {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
-                  f"checked at {r['checked_at']}]")
-    return 0
+            mark = "✓" if r["passed"] else "✗"
+            print(f"{mark} {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
+                  f"checked at {r['checked_at']}; exported kernel against finite differences: "
+                  f"max error {r['kernel_max_error']:.1e}]")
+    return 0 if all(r["passed"] for r in out) else 1
 
 
 def _show(args: argparse.Namespace) -> int:
