@@ -103,7 +103,8 @@ def test_kernel_asks_for_a_missing_input_and_a_positive_constant() -> None:
     d, _ = derivation("l2-centre")
     fn = module.compile(d)
     values = {"U": np.ones((3, 5)), "v_c": np.ones(3), "o": 0}
-    with pytest.raises(ValueError, match=r"^values: missing lambda \(expected U, v_c, o, lambda\)$"):
+    missing = r"^values: missing lambda \(expected U, v_c, o, lambda\)$"
+    with pytest.raises(ValueError, match=missing):
         fn(values)
     with pytest.raises(ValueError, match=r"^lambda: -1\.0, expected a float > 0$"):
         fn({**values, "lambda": -1.0})
