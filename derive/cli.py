@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a loss file's variables to differentiate by (default: all)")
     export.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
                         help="numpy (default) or jax: the module imports that alone")
+    export.add_argument("--batch", default=None, metavar="X,Y",
+                        help="a loss file's per-sample inputs (v_c,o): the kernel takes them "
+                             "stacked, rows (B, …) and indices (B,), and sums the loss over B")
     export.set_defaults(run=_export)
 
     verify = sub.add_parser(
@@ -376,10 +379,12 @@ def _export(args: argparse.Namespace) -> int:
 
         _lf, derivation = _loss_derivation(args.loss, args.wrt)
         output = args.output or str(Path("output") / (Path(args.loss).stem + ".py"))
-        source = module.source(derivation, backend=args.backend)
+        batch = tuple(x.strip() for x in (args.batch or "").split(",") if x.strip())
+        source = module.source(derivation, backend=args.backend, batch=batch)
     else:
-        if args.wrt is not None or args.backend != "numpy":
-            raise ValueError("--wrt and --backend are for a loss file: derive export LOSS.tex")
+        if args.wrt is not None or args.batch is not None or args.backend != "numpy":
+            raise ValueError("--wrt, --batch and --backend are for a loss file: "
+                             "derive export LOSS.tex")
         output = args.output or "output/kernels.py"
         source = cache.module_source()
     path = Path(output)

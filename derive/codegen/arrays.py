@@ -26,6 +26,9 @@ from ..calculus.sample import sizes_of
 from ..errors import CodegenError
 from . import nodes as N
 
+# The axis of the samples of a batch (derive export --batch).
+BATCH = sp.Symbol("batch_axis")
+
 
 @dataclass(frozen=True)
 class Arr:
@@ -42,8 +45,11 @@ def safe(name: str) -> str:
 class Translator:
     """The array form of any expression of one loss."""
 
-    def __init__(self, loss: Loss) -> None:
+    def __init__(self, loss: Loss, batch: frozenset[str] = frozenset()) -> None:
+        """`batch` names the per-sample inputs: each a stack of rows (B, …), an index a (B,)
+        array; they share the axis BATCH, which the loss is summed over."""
         self.loss = loss
+        self.batch = batch
         self.arrays = {obj.indexed: sp.Symbol(safe(obj.indexed.name)) for obj in loss.objects}
         self.indices = {x: sp.Symbol(safe(str(x))) for x, _ in loss.ranges}
         self.sizes: dict[str, sp.Symbol] = {}
@@ -95,15 +101,25 @@ class Translator:
         a = self.softmax()[1 if log else 0]
         return self._at(a, self._axis, e.indices[0], env)
 
+    def batched(self, index: sp.Expr) -> bool:
+        return isinstance(index, sp.Symbol) and index in self.indices and str(index) in self.batch
+
     def _at(self, a: Arr, axis: sp.Symbol, index: sp.Expr, env: dict) -> Arr:
-        """Arr a, whose axis `axis` is read at `index`: renamed if index runs, else taken."""
+        """Arr a, whose axis `axis` is read at `index`: renamed if index runs, else taken (a
+        per-sample index: the column of each sample, or its own entry of a per-sample row)."""
         if index in env:
             if index in a.axes:
                 raise CodegenError(f"index {index} runs twice along one array")
             return Arr(a.expr, tuple(index if x == axis else x for x in a.axes))
         pos = a.axes.index(axis)
-        return Arr(N.Take(a.expr, self.tr(index, env).expr, sp.Integer(pos)),
-                   a.axes[:pos] + a.axes[pos + 1:])
+        at = self.tr(index, env).expr
+        if not self.batched(index):
+            return Arr(N.Take(a.expr, at, sp.Integer(pos)), a.axes[:pos] + a.axes[pos + 1:])
+        if BATCH not in a.axes:
+            return Arr(N.Take(a.expr, at, sp.Integer(pos)),
+                       tuple(BATCH if x == axis else x for x in a.axes))
+        return Arr(N.Gather(a.expr, at, sp.Integer(pos), sp.Integer(a.axes.index(BATCH)),
+                            sp.Integer(len(a.axes))), a.axes[:pos] + a.axes[pos + 1:])
 
     # -- the translation ------------------------------------------------------------------
     def tr(self, e: sp.Expr, env: dict[sp.Symbol, sp.Expr]) -> Arr:
@@ -142,7 +158,7 @@ class Translator:
         if base not in self.arrays:
             raise CodegenError(f"{base} is neither declared nor defined")
         slots = tuple(sp.Dummy(f"axis{k}") for k in range(len(e.indices)))
-        a = Arr(self.arrays[base], slots)
+        a = Arr(self.arrays[base], ((BATCH,) if base.name in self.batch else ()) + slots)
         for slot, index in zip(slots, e.indices, strict=True):
             a = self._at(a, slot, index, env)
         return a
@@ -154,7 +170,8 @@ class Translator:
         if b in env:
             a, b = b, a
         if a in env:
-            return Arr(N.OneHot(self.tr(b, env).expr, self.size(env[a])), (a,))
+            axes = (BATCH, a) if self.batched(b) else (a,)
+            return Arr(N.OneHot(self.tr(b, env).expr, self.size(env[a])), axes)
         raise CodegenError(f"{e}: a Kronecker delta of two fixed indices")
 
     def _log(self, e: sp.log, env: dict) -> Arr:
@@ -184,9 +201,10 @@ class Translator:
         var, lo, hi = limits[0]
         size = hi - lo + 1
         inner_env = {**env, var: size}
-        factors = sp.Mul.make_args(body)
-        inside = [self.tr(f, inner_env) for f in factors if var in f.free_symbols]
-        outside = [self.tr(f, env) for f in factors if var not in f.free_symbols]
+        # By the axes of each factor, not its symbols: the batch axis is no symbol of the loss.
+        factors = [self.tr(f, inner_env) for f in sp.Mul.make_args(body)]
+        inside = [f for f in factors if var in f.axes]
+        outside = [f for f in factors if var not in f.axes]
         if not inside:
             return self.elementwise(sp.Mul, [*outside, Arr(self.size(size), ())])
         summed = _contract(inside, var)

@@ -22,10 +22,11 @@ import sympy as sp
 
 from ..calculus.records import Derivation
 from ..errors import CodegenError
-from .arrays import Translator, result, safe
+from .arrays import BATCH, Translator, result, safe
 from .printer import HELPERS, MODULES, PRINTERS
 
 BACKENDS = tuple(PRINTERS)
+BATCH_SIZE = "B"  # the size letter of a batch
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,15 @@ def inputs_of(derivation: Derivation, t: Translator) -> tuple[Input, ...]:
     out = []
     for obj in derivation.loss.objects:
         shape = tuple(str(s) for s in obj.indexed.shape)
-        out.append(Input(obj.indexed.name, "vector" if len(shape) == 1 else "matrix", shape))
+        kind = "vector" if len(shape) == 1 else "matrix"
+        if obj.indexed.name in t.batch:
+            kind, shape = f"stack of {kind}s", (BATCH_SIZE, *shape)
+        out.append(Input(obj.indexed.name, kind, shape))
     for x, size in derivation.loss.ranges:
-        out.append(Input(str(x), "index", (str(size),), required=x in t.used))
+        if str(x) in t.batch:
+            out.append(Input(str(x), "indices", (BATCH_SIZE, str(size))))
+        else:
+            out.append(Input(str(x), "index", (str(size),), required=x in t.used))
     for c in sorted(t.constants, key=str):
         out.append(Input(str(c), "constant", (), positive=bool(c.is_positive)))
     return tuple(out)
@@ -54,20 +61,35 @@ def _entry_form(g: Any) -> sp.Expr:
     return g.steps[-2].expr if g.steps[-1].matrix and len(g.steps) > 1 else g.steps[-1].expr
 
 
-def source(derivation: Derivation, *, backend: str = "numpy") -> str:
-    """The module's text."""
+def source(derivation: Derivation, *, backend: str = "numpy",
+           batch: tuple[str, ...] = ()) -> str:
+    """The module's text; `batch` names the per-sample inputs (derive export --batch)."""
     if backend not in PRINTERS:
         raise ValueError(f"backend {backend!r}: expected one of {', '.join(BACKENDS)}")
     loss = derivation.loss
-    t = Translator(loss)
-    J = t.tr(loss.expr, {})
+    known = {o.indexed.name for o in loss.objects} | {str(x) for x, _ in loss.ranges}
+    unknown = [x for x in batch if x not in known]
+    if unknown:
+        raise ValueError(f"--batch {', '.join(unknown)}: not a declared vector, matrix or index "
+                         f"(declared: {', '.join(sorted(known))})")
+    t = Translator(loss, frozenset(batch))
+    B = sp.Symbol(BATCH_SIZE)
+    # A batch's loss is the sum of its samples' losses; a shared input's gradient the sum of
+    # theirs, as a sum over the batch axis (an einsum: a matrix product, not a loop).
+    over = (BATCH, 0, B - 1)
+    J = t.tr(sp.Sum(loss.expr, over) if batch else loss.expr, {})
     if J.axes:
         raise CodegenError(f"the loss {loss.name} is not a scalar")
     grads = []
     for g in derivation.gradients:
         shape = tuple(g.wrt.indexed.shape)
         env = {x: t.size(s) for x, s in zip(g.index, shape, strict=True)}
-        grads.append(result(t, t.tr(_entry_form(g), env), g.index, shape))
+        entry, axes = _entry_form(g), tuple(g.index)
+        if g.wrt.indexed.name in batch:
+            env, axes, shape = {BATCH: t.size(B), **env}, (BATCH, *axes), (B, *shape)
+        elif batch:
+            entry = sp.Sum(entry, over)
+        grads.append(result(t, t.tr(entry, env), axes, shape))
     ins = inputs_of(derivation, t)
     for i in ins:
         for s in i.shape if i.required else ():
@@ -99,10 +121,11 @@ def _tables(ins: tuple[Input, ...], t: Translator, wrt: tuple[str, ...]) -> str:
     return f"INPUTS = (\n{rows},\n)\nSIZES = ({sizes},)\nWRT = {wrt!r}"
 
 
-def compile(derivation: Derivation, *, backend: str = "numpy") -> Callable[..., Any]:
+def compile(derivation: Derivation, *, backend: str = "numpy",
+            batch: tuple[str, ...] = ()) -> Callable[..., Any]:
     """loss_and_gradients for the derivation, without a file; its source stays inspectable
     (inspect.getsource) under a file name of its own."""
-    text = source(derivation, backend=backend)
+    text = source(derivation, backend=backend, batch=batch)
     filename = f"<derive kernel {derivation.loss.name} {backend}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     module = types.ModuleType(f"derive_kernel_{safe(derivation.loss.name)}")
@@ -112,7 +135,8 @@ def compile(derivation: Derivation, *, backend: str = "numpy") -> Callable[..., 
     return fn  # type: ignore[no-any-return]
 
 
-def compile_loss(loss: Any, *, backend: str = "numpy", wrt: Any = None) -> Callable[..., Any]:
+def compile_loss(loss: Any, *, backend: str = "numpy", wrt: Any = None,
+                 batch: tuple[str, ...] = ()) -> Callable[..., Any]:
     """derive.compile: a loss file's path, an engine Loss or a Derivation, compiled."""
     from pathlib import Path
 
@@ -134,7 +158,7 @@ def compile_loss(loss: Any, *, backend: str = "numpy", wrt: Any = None) -> Calla
     if not isinstance(loss, Derivation):
         raise ValueError(f"compile: expected a loss file's path, a Loss or a Derivation, got "
                          f"{type(loss).__name__}")
-    return compile(loss, backend=backend)
+    return compile(loss, backend=backend, batch=tuple(batch))
 
 
 # The checked entry point, the same for every kernel: shapes, indices and constants validated,
@@ -155,7 +179,7 @@ def _check(values):
         raise ValueError(f"values: unknown input {{', '.join(unknown)}} (expected {{', '.join(n for n, *_ in INPUTS)}})")
     sizes, given_by, out = {{}}, {{}}, []
     for name, kind, shape, _, _ in INPUTS:
-        if kind in ("vector", "matrix"):
+        if kind in ("vector", "matrix", "stack of vectors", "stack of matrices"):
             a = {xp}.asarray(values[name])
             if not {xp}.issubdtype(a.dtype, {xp}.floating):
                 a = a.astype(float)
@@ -180,6 +204,16 @@ def _check(values):
                     raise ValueError(f"{{name}}: {{v}}, expected 0 <= {{name}} < {{shape[0]}} = {{sizes[shape[0]]}}")
             if required:
                 out.append(v)
+        elif kind == "indices":
+            a = {xp}.asarray(v)
+            if a.ndim != 1 or not {xp}.issubdtype(a.dtype, {xp}.integer):
+                raise ValueError(f"{{name}}: {{a.dtype}} array of shape {{tuple(a.shape)}}, expected 0-based int indices of shape (B,)")
+            want = sizes.setdefault("B", a.shape[0])
+            if a.shape[0] != want:
+                raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected (B,) with B = {{want}}")
+            if not _traced(a) and shape[1] in sizes and a.size and not (0 <= int(a.min()) and int(a.max()) < sizes[shape[1]]):
+                raise ValueError(f"{{name}}: entries from {{int(a.min())}} to {{int(a.max())}}, expected 0 <= {{name}} < {{shape[1]}} = {{sizes[shape[1]]}}")
+            out.append(a)
         elif kind == "constant":
             if not _traced(v):
                 v = float(v)

@@ -19,6 +19,13 @@ class Take(sp.Function):
     nargs = 3
 
 
+class Gather(sp.Function):
+    """Gather(A, i, axis, batch_axis, ndim): for each sample b, A[b, …, i[b], …] — a
+    per-sample index into a per-sample array (numpy.take_along_axis)."""
+
+    nargs = 5
+
+
 class Perm(sp.Function):
     """Perm(A, (p0, p1, …)): A's axes reordered (numpy.transpose)."""
 

@@ -48,6 +48,13 @@ class _ArrayNodes:
         key = [":"] * int(axis) + [self._print(i)]
         return f"({self._print(a)})[{', '.join(key)}]"
 
+    def _print_Gather(self, e: sp.Expr) -> str:
+        a, i, axis, batch, ndim = (e.args[0], e.args[1], *(int(x) for x in e.args[2:]))
+        shape = tuple(-1 if k == batch else 1 for k in range(ndim))
+        index = f"{self._fn('reshape')}({self._print(i)}, {shape})"
+        taken = f"{self._fn('take_along_axis')}({self._print(a)}, {index}, axis={axis})"
+        return f"{self._fn('squeeze')}({taken}, axis={axis})"
+
     def _print_Perm(self, e: sp.Expr) -> str:
         a, perm = e.args
         return f"{self._fn('transpose')}({self._print(a)}, {tuple(int(p) for p in perm)})"

@@ -158,3 +158,31 @@ def test_unknown_backend_is_refused() -> None:
     d, _ = derivation("glove")
     with pytest.raises(ValueError, match=r"^backend 'torch': expected one of numpy, jax$"):
         module.source(d, backend="torch")
+
+
+@pytest.mark.parametrize("stem", [f.stem for f in FILES])
+def test_batched_kernel_is_the_sum_over_its_samples(stem: str) -> None:
+    """--batch over every vector and index: the loss is the sum of the samples' losses, a
+    per-sample gradient each sample's own, a shared one the sum of theirs."""
+    d, names = derivation(stem)
+    batch = tuple(o.indexed.name for o in d.loss.objects if len(o.indexed.shape) == 1)
+    batch += tuple(str(x) for x, _ in d.loss.ranges if str(x) in names)
+    single, batched = module.compile(d), module.compile(d, batch=batch)
+    points = Points(d.loss)
+    samples = [{k: v for k, v in _arrays(points, 0).items() if k in names} for _ in range(3)]
+    rng = np.random.default_rng(7)
+    sizes = {str(s): v for s, v in points.points[0].sizes.items()}
+    ranges = {str(x): sizes[str(size)] for x, size in d.loss.ranges}
+    for s in samples[1:]:
+        for k in batch:
+            s[k] = rng.normal(size=np.shape(s[k])) if k not in ranges else int(
+                rng.integers(ranges[k]))
+    stacked = {k: (np.stack([np.asarray(s[k]) for s in samples]) if k in batch else v)
+               for k, v in samples[0].items()}
+    loss, grads = batched(stacked)
+    each = [single(s) for s in samples]
+    np.testing.assert_allclose(float(loss), sum(float(e[0]) for e in each), rtol=1e-10)
+    for name, grad in grads.items():
+        want = (np.stack([e[1][name] for e in each]) if name in batch
+                else sum(e[1][name] for e in each))
+        np.testing.assert_allclose(grad, want, rtol=1e-9, atol=1e-12)

@@ -69,5 +69,6 @@ def test_export_loss_file_writes_a_module_that_runs(tmp_path: Path,
 def test_export_refuses_backend_without_a_loss_file(tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--backend", "jax", "-o", str(tmp_path / "k.py")]) == 2
-    assert capsys.readouterr().err.startswith("derive export: --wrt and --backend are for a loss file")
+    err = capsys.readouterr().err
+    assert err.startswith("derive export: --wrt, --batch and --backend are for a loss file")
     assert not (tmp_path / "k.py").exists()
