@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .. import notation as n
+from . import complexstep
 from .fold import entries_as_matrices, matrix_of
 from .records import Loss
 
@@ -67,12 +68,16 @@ class Points:
         """y replaced by what it stands for, and any derivative left evaluated by SymPy's own
         diff (ŷ spelled out inside it, so SymPy sees what ŷ depends on). Elsewhere ŷ stays an
         entry, its value computed once per point, unless `softmax` asks for it spelled out."""
-        expr = expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == n.y.indexed,
-                            lambda e: sp.KroneckerDelta(e.indices[0], n.o))
+        expr = self._one_hot(expr)
         # SymPy's own diff, not doit: doit would also try to evaluate every sum symbolically.
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative),
                             lambda e: sp.diff(self._spelled(e.expr), *e.variables))
         return self._spelled(expr) if softmax else expr
+
+    @staticmethod
+    def _one_hot(expr: sp.Expr) -> sp.Expr:
+        return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == n.y.indexed,
+                            lambda e: sp.KroneckerDelta(e.indices[0], n.o))
 
     def _spelled(self, expr: sp.Expr) -> sp.Expr:
         softmax = self.loss.softmax
@@ -90,9 +95,13 @@ class Points:
         """expr at every point, as an array over the free indices."""
         yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
         args = [*self.bases, *self.sizes, *self.indices, *self.constants, *yhat, *free]
+        at = complexstep.At()
+        if expr.has(sp.Derivative):
+            expr = complexstep.numeric(self._one_hot(expr), self, at)
         f = sp.lambdify(args, self.expand(expr), modules="numpy", docstring_limit=0)
         out = []
         for p, values in zip(self.points, self.softmax_values(), strict=True):
+            at.point = p
             shape = [int(sp.sympify(s).subs(p.sizes)) for s in free_sizes]
             grid = np.empty(shape)
             fixed = [*self._args(p), *([values.reshape(-1)] if yhat else [])]
