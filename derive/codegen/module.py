@@ -44,7 +44,8 @@ def inputs_of(derivation: Derivation, t: Translator) -> tuple[Input, ...]:
         shape = tuple(str(s) for s in obj.indexed.shape)
         kind = "vector" if len(shape) == 1 else "matrix"
         if obj.indexed.name in t.batch:
-            kind, shape = f"stack of {kind}s", (BATCH_SIZE, *shape)
+            kind = "stack of vectors" if kind == "vector" else "stack of matrices"
+            shape = (BATCH_SIZE, *shape)
         out.append(Input(obj.indexed.name, kind, shape))
     for x, size in derivation.loss.ranges:
         if str(x) in t.batch:
