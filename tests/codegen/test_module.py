@@ -186,3 +186,20 @@ def test_batched_kernel_is_the_sum_over_its_samples(stem: str) -> None:
         want = (np.stack([e[1][name] for e in each]) if name in batch
                 else sum(e[1][name] for e in each))
         np.testing.assert_allclose(grad, want, rtol=1e-9, atol=1e-12)
+
+
+def test_derive_compile_takes_a_python_api_loss() -> None:
+    import derive
+
+    case = BY_NAME["logit-bias"]
+    fn = derive.compile(case.loss, wrt=("b",))
+    points = Points(case.loss)
+    values = {k: v for k, v in _arrays(points, 0).items() if k in {"U", "v_c", "b", "o"}}
+    loss, grads = fn(values)
+    assert set(grads) == {"b"}
+    np.testing.assert_allclose(grads["b"], case.grads["b"](values), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(float(loss), case.value(values), rtol=1e-9)
+    with pytest.raises(ValueError, match=r"^wrt W: not a declared vector or matrix"):
+        derive.compile(case.loss, wrt=("W",))
+    with pytest.raises(ValueError, match=r"^compile: expected a loss file's path, a Loss or a "):
+        derive.compile(3)
