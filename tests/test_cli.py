@@ -204,3 +204,44 @@ def test_show_code_of_a_problem_without_a_kernel_is_a_usage_error(capsys):
     assert main(["show", "sigmoid", "--code"]) == 2
     assert capsys.readouterr().err == ("derive show: sigmoid has no kernel; kernels: "
                                        "naive-softmax, neg-sampling\n")
+
+
+LOSSES = Path(__file__).parent / "data" / "losses"
+
+
+def test_show_loss_file_prints_matrix_forms(capsys):
+    assert main(["show", str(LOSSES / "logit-bias.tex")]) == 0
+    out = capsys.readouterr().out
+    assert "∂J/∂b = ŷ - y" in out and "∂J/∂v_c = U(ŷ - y)" in out
+    assert "[derivative of softmax]" in out
+
+
+def test_show_loss_file_json_gives_inputs_and_results(capsys):
+    path = str(LOSSES / "label-smoothing.tex")
+    assert main(["show", path, "--wrt", "b", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"name": "b", "kind": "vector", "shape": ["V"]} in data["inputs"]
+    assert {"name": "epsilon", "kind": "constant", "shape": []} in data["inputs"]
+    assert [r["wrt"] for r in data["results"]] == ["b"]
+    assert data["results"][0]["text"] == "ŷ - epsilon/V 𝟏 - (1 - epsilon) y"
+    assert data["results"][0]["matrix_form"] is True
+
+
+def test_verify_loss_file_passes(capsys):
+    assert main(["verify", str(LOSSES / "hinge.tex")]) == 0
+    assert capsys.readouterr().out.startswith("✓ ")
+
+
+def test_unreadable_loss_file_is_exit_2_with_line_and_column(tmp_path, capsys):
+    bad = tmp_path / "bad.tex"
+    bad.write_text("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$.\n"
+                   "$$J = \\mathbf{z}^\\top \\mathbf{x}$$\n")
+    assert main(["show", str(bad)]) == 2
+    assert re.match(r"^derive show: .*bad\.tex: line 2, column 7: z is not declared",
+                    capsys.readouterr().err)
+
+
+def test_wrt_names_only_declared_objects(capsys):
+    assert main(["show", str(LOSSES / "hinge.tex"), "--wrt", "q"]) == 2
+    assert re.match(r"^derive show: --wrt q: not a declared vector or matrix",
+                    capsys.readouterr().err)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import sympy as sp
 from sympy.utilities.lambdify import implemented_function
 
-if TYPE_CHECKING:
-    from .sample import Point, Points
+# Points and Point (sample.py, which imports this module) are passed in, not imported: no cycle.
+Points = Any
+Point = Any
 
 H = 1e-30
 NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
