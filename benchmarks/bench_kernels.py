@@ -1,4 +1,5 @@
-"""Time the derived kernels against a hand-written NumPy reference (and PyTorch, JAX if installed).
+"""Time the derived kernels against a hand-written NumPy reference (and PyTorch, JAX if installed:
+jax.value_and_grad of the loss written by hand beside derive's own exported jax kernel).
 
 Run: python benchmarks/bench_kernels.py [--quick] [--repeat N]
 Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
@@ -68,6 +69,26 @@ def jax_baseline() -> Callable | None:
     return run
 
 
+def jax_kernel() -> Callable | None:
+    """derive's own jax kernel of the same loss: the shipped naive-softmax loss file exported
+    with --backend jax --batch v_c,o, under jax.jit (U is d×V there, as the handout writes it)."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    from pathlib import Path
+
+    import derive
+
+    jax.config.update("jax_enable_x64", True)
+    path = Path(derive.__file__).parent / "steps" / "losses" / "naive-softmax.tex"
+    f = jax.jit(derive.compile(path, backend="jax", batch=("v_c", "o")))
+
+    def run(V_c, o, U):
+        return jax.block_until_ready(f({"U": U.T, "v_c": V_c, "o": o}))
+    return run
+
+
 def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float = 0.0,
               min_time: float = 0.0, max_rounds: int = 200) -> dict[str, float]:
     """Median time of each fn, called in turn. The order is shuffled every round, so no call
@@ -110,7 +131,8 @@ def main() -> None:
         parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
                      f"and {args.min_time}")
     rng = np.random.default_rng(0)
-    extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline()}
+    extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline(),
+                                        "jax kernel": jax_kernel()}
     extra = {k: v for k, v in extra.items() if v is not None}
     sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
                                                 (50_000, 300)]
@@ -143,7 +165,9 @@ def main() -> None:
                     line += f"   out=: {t['out='] * 1e3:.2f} ms, {t['out='] / floor:.2f}× floor"
                 print(line, flush=True)
     print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
-          "torch ×, jax × = their time / derive's (> 1: derive is faster); out= reuses "
+          "torch ×, jax × = their time / derive's (> 1: derive is faster; jax is "
+          "jax.value_and_grad of the loss written by hand, jax kernel derive's own jax export of "
+          "it, both jitted on CPU); out= reuses "
           "gradient buffers (single word).")
 
 

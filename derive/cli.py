@@ -76,10 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write the kernels generated from the derivations to one Python file that "
                     "imports only NumPy: naive_softmax(v_c, o, U) and naive_softmax_batch(V_c, o, "
                     "U), U as rows (V, d). The file is written atomically.",
-        epilog="examples:\n  derive export\n  derive export -o my_kernels.py",
+        epilog="examples:\n  derive export\n  derive export -o my_kernels.py\n"
+               "  derive export my_loss.tex -o my_loss.py --backend jax",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    export.add_argument("-o", "--output", default="output/kernels.py", metavar="FILE",
-                        help="where to write (default: output/kernels.py)")
+    export.add_argument("loss", nargs="?", default=None, metavar="LOSS.tex",
+                        help="a loss file: write its kernel, loss_and_gradients(values), instead")
+    export.add_argument("-o", "--output", default=None, metavar="FILE",
+                        help="where to write (default: output/kernels.py, or output/LOSS.py for "
+                             "a loss file)")
+    export.add_argument("--wrt", default=None, metavar="X,Y",
+                        help="a loss file's variables to differentiate by (default: all)")
+    export.add_argument("--backend", choices=("numpy", "jax"), default="numpy",
+                        help="numpy (default) or jax: the module imports that alone")
+    export.add_argument("--batch", default=None, metavar="X,Y",
+                        help="a loss file's per-sample inputs (v_c,o): the kernel takes them "
+                             "stacked, rows (B, …) and indices (B,), and sums the loss over B")
     export.set_defaults(run=_export)
 
     verify = sub.add_parser(
@@ -448,16 +459,28 @@ def _export(args: argparse.Namespace) -> int:
     from . import files
     from .codegen import cache
 
-    path = Path(args.output)
+    if args.loss is not None:
+        from .codegen import module
+
+        _lf, derivation = _loss_derivation(args.loss, args.wrt)
+        output = args.output or str(Path("output") / (Path(args.loss).stem + ".py"))
+        batch = tuple(x.strip() for x in (args.batch or "").split(",") if x.strip())
+        source = module.source(derivation, backend=args.backend, batch=batch)
+    else:
+        if args.wrt is not None or args.batch is not None or args.backend != "numpy":
+            raise ValueError("--wrt, --batch and --backend are for a loss file: "
+                             "derive export LOSS.tex")
+        output = args.output or "output/kernels.py"
+        source = cache.module_source()
+    path = Path(output)
     if path.is_dir():
-        raise ValueError(f"{args.output} is a folder; give a file name such as "
+        raise ValueError(f"{output} is a folder; give a file name such as "
                          f"{path / 'kernels.py'}")
-    source = cache.module_source()
     try:
         files.write_atomic(path, source)
     except OSError as exc:
-        raise ValueError(f"cannot write {args.output}: {exc.strerror}") from None
-    print(f"wrote {args.output}")
+        raise ValueError(f"cannot write {output}: {exc.strerror}") from None
+    print(f"wrote {output}")
     return 0
 
 
@@ -518,21 +541,27 @@ def _verify_losses(args: argparse.Namespace) -> int:
     """Each loss file derived with every step checked and each result against SymPy's own
     elementwise derivative; a failed check raises (exit 1)."""
     from . import printing
+    from .verify import kernel
 
     out = []
     for path in args.problems:
         _lf, derivation = _loss_derivation(path)
+        checks = {c.wrt: c for c in kernel.check(derivation)}
         for g in derivation.gradients:
             form = "matrix form" if g.steps[-1].matrix else "entry form (no matrix form)"
+            k = checks[g.wrt.indexed.name]
             out.append({"loss": path, "wrt": g.key, "result": printing.text(g.result),
-                        "form": form, "checked_at": derivation.checked_at, "passed": True})
+                        "form": form, "checked_at": derivation.checked_at,
+                        "kernel_max_error": k.max_error, "passed": k.passed})
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         for r in out:
-            print(f"✓ {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
-                  f"checked at {r['checked_at']}]")
-    return 0
+            mark = "✓" if r["passed"] else "✗"
+            print(f"{mark} {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
+                  f"checked at {r['checked_at']}; exported kernel against finite differences: "
+                  f"max error {r['kernel_max_error']:.1e}]")
+    return 0 if all(r["passed"] for r in out) else 1
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -4,6 +4,12 @@
     sigmoid   losses of σ (negative sampling): stacks of per-sample matrices
     cache     the module of every built-in kernel, generated once and cached
     wrappers  the checked entry points users call, appended to the generated kernels
+    arrays    any derivation's loss and entry-form gradients as array expressions (axes, einsum)
+    nodes     the array nodes those are made of; printer: NumPyPrinter / JaxPrinter subclasses
+    module    the standalone kernel module of any loss (derive export LOSS.tex, derive.compile)
+
+The built-in kernels (softmax, sigmoid) are a hand-tuned fast path; tests/codegen/test_fast_path.py
+proves each equal to the general kernel module prints for the same loss file.
 
 This file loads no SymPy: `derive.kernels` imports the cache through it, and a cached kernel
 module must import with NumPy alone. The printers load when a kernel is printed.
