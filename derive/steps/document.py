@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
-from .lexer import FORBIDDEN, ReadError, Token
+from .lexer import FORBIDDEN, ReadError, Token, group_end
 from .nodes import Node
 
 ENVIRONMENTS = ("align", "align*", "equation", "equation*", "gather", "gather*", "multline",
@@ -173,19 +173,6 @@ def _env_name(tokens: list[Token], i: int) -> tuple[str, int]:
     return "".join(t.text for t in tokens[i + 1:j]), j + 1
 
 
-def _group_end(tokens: list[Token], i: int) -> int:
-    """The index just past the {…} group (or single token) at i."""
-    if i >= len(tokens):
-        return i
-    if not tokens[i].is_char("{"):
-        return i + 1
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].is_char("{") - tokens[j].is_char("}")
-        if depth == 0:
-            return j + 1
-    return len(tokens)
-
 
 def _text(tokens: list[Token]) -> str:
     return "".join(t.shown() if t.kind == "cmd" else t.text for t in tokens)
@@ -207,15 +194,15 @@ def clean(tokens: list[Token]) -> Row:
                 i += 1
                 continue
             if t.kind == "cmd" and t.text in _SKIP_WITH_GROUP:
-                i = _group_end(tokens, i + 1)
+                i = group_end(tokens, i + 1)
                 continue
             if t.is_cmd("textcircled", "circled", "circledtext"):
-                end = _group_end(tokens, i + 1)
+                end = group_end(tokens, i + 1)
                 _label(row, _text(tokens[i + 1:end]), started)
                 i = end
                 continue
             if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
-                end = _group_end(tokens, i + 1)
+                end = group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()
                 if started and words.startswith(vocab.QUANTIFIER_WORDS):
                     break  # "= v_c(ŷ_w - y_w) for all w": every w, as a free index already is
@@ -225,15 +212,15 @@ def clean(tokens: list[Token]) -> Row:
                 i = _skip_parenthesised(tokens, end, words.count("(") - words.count(")"))
                 continue
             if t.is_cmd("boxed", "fbox"):
-                end = _group_end(tokens, i + 1)
+                end = group_end(tokens, i + 1)
                 tokens[i:end] = tokens[i + 2:end - 1]
                 continue
             if t.is_cmd("underbrace", "overbrace"):
-                end = _group_end(tokens, i + 1)
+                end = group_end(tokens, i + 1)
                 inner = tokens[i + 2:end - 1]
                 label_end = end
                 if end < len(tokens) and tokens[end].is_char("_", "^"):
-                    label_end = _group_end(tokens, end + 1)
+                    label_end = group_end(tokens, end + 1)
                     label = re.sub(r"[^0-9A-Za-z]", "", _text(tokens[end + 1:label_end]))
                     if label:
                         row.braced.append((label, inner))
@@ -282,7 +269,7 @@ def _is_formula_text(tokens: list[Token], i: int) -> bool:
     it would change what the formula says."""
     if i and tokens[i - 1].is_char("_", "^"):
         return True
-    end = _group_end(tokens, i + 1)
+    end = group_end(tokens, i + 1)
     word = _text(tokens[i + 1:end]).strip("{} ")
     return word in vocab.WORD_FUNCTIONS or bool(re.fullmatch(r"[A-Za-z]", word))
 

@@ -106,6 +106,20 @@ def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
     return tokens
 
 
+def group_end(tokens: list[Token], i: int) -> int:
+    """The index just past the {…} group (or the single token) at i."""
+    if i >= len(tokens):
+        return i
+    if not tokens[i].is_char("{"):
+        return i + 1
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += tokens[j].is_char("{") - tokens[j].is_char("}")
+        if depth == 0:
+            return j + 1
+    return len(tokens)
+
+
 def _advance(text: str, start: int, end: int, line: int, col: int) -> tuple[int, int]:
     newlines = text.count("\n", start, end)
     if newlines:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from . import vocabulary as vocab
 from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
-from .lexer import ReadError, Token, tokenize
+from .lexer import ReadError, Token, group_end, tokenize
 from .macros import Macros, template
 from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
@@ -133,7 +133,7 @@ class Reader:
         """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
         for i, t in enumerate(tokens[:-2]):
             if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
-                end = _group_end(tokens, i + 2)
+                end = group_end(tokens, i + 2)
                 name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
                 if name is not None and name != self.problem:
                     self.problem = name
@@ -311,16 +311,6 @@ def _is_gradient(node: Node) -> bool:
     """∂J/∂x, ∇_x J: a derivative of a loss, whose value is the true gradient."""
     return isinstance(node, Deriv) and isinstance(node.body, Ref)
 
-
-def _group_end(tokens: list[Token], i: int) -> int:
-    if i >= len(tokens) or not tokens[i].is_char("{"):
-        return i + 1
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].is_char("{") - tokens[j].is_char("}")
-        if depth == 0:
-            return j + 1
-    return len(tokens)
 
 
 def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,

@@ -7,7 +7,7 @@ parentheses.
 """
 from __future__ import annotations
 
-from .lexer import Token
+from .lexer import Token, group_end
 
 SPACING = frozenset({
     ",", ";", "!", ":", " ", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
@@ -35,7 +35,7 @@ def tidy(tokens: list[Token]) -> list[Token]:
             i += 1
             continue
         if t.kind == "cmd" and t.text in WITH_GROUP:
-            i = _after_group(tokens, i + 1)  # \textcolor{red}{x}: the colour goes, x stays
+            i = group_end(tokens, i + 1)  # \textcolor{red}{x}: the colour goes, x stays
             continue
         if t.is_cmd("left", "right", "middle") and i + 1 < len(tokens):
             delim = tokens[i + 1]
@@ -50,16 +50,3 @@ def tidy(tokens: list[Token]) -> list[Token]:
         i += 1
     return out
 
-
-def _after_group(tokens: list[Token], i: int) -> int:
-    """The index just past the {…} group (or the single token) at i."""
-    if i >= len(tokens):
-        return i
-    if not tokens[i].is_char("{"):
-        return i + 1
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].is_char("{") - tokens[j].is_char("}")
-        if depth == 0:
-            return j + 1
-    return len(tokens)
