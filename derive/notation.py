@@ -93,7 +93,10 @@ def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | N
     known = next((o for o in OBJECTS if o.name == name), None)
     if known is not None and known.matrix.shape == (rows, cols):
         return known
-    rows = sp.sympify(rows)
+    # Sizes are symbols (size("V")) or ints, never text: a string would be parsed by SymPy.
+    rows, cols = (sp.Integer(x) if isinstance(x, int) else x for x in (rows, cols))
+    if not all(isinstance(x, sp.Expr) for x in (rows, cols)):
+        raise TypeError(f"declare({name!r}): a size is size('V') or an int; got {rows!r}, {cols!r}")
     shape = (rows,) if cols == 1 else (rows, cols)
     # Declared entries are real, so |x| and max differentiate as a reader expects.
     obj = Obj(name, text or name, latex or name, sp.IndexedBase(name, shape=shape, real=True),
