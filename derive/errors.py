@@ -42,9 +42,5 @@ class TexError(DeriveError):
 
 
 class BuildError(DeriveError):
-    """The build stopped; nothing was written. `code` is the CLI's exit status: 1 when a check or
-    TeX failed, 2 when the request itself cannot be met (no such folder, --pdf without TeX)."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
+    """The build stopped (a check or TeX failed); nothing was written. A request that cannot be
+    met (no such folder, --pdf without TeX) is a ValueError instead, as all bad input is."""
