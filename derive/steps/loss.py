@@ -41,6 +41,7 @@ class Declared:
     kind: str  # matrix, vector, scalar, index, constant
     shape: tuple[str, ...]
     latex: str
+    bounds: tuple[str, str] = ("0", "")  # a constant's open interval: λ > 0, 0 < α < 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Definition:
     name: str
     formula: Node
     token: Token
+    function: bool = False  # written f(x) = …: a function of its arguments
 
 
 @dataclass
@@ -63,6 +65,12 @@ class Scope:
 
     def defined(self, name: str) -> Definition | None:
         return next((d for d in reversed(self.definitions) if d.name == name), None)
+
+    def loss(self) -> Definition | None:
+        """The last definition of J; in a file that defines no J, the last function f(x) = …
+        (the derivative of a function of one scalar, such as σ)."""
+        return self.defined("J") or next(
+            (d for d in reversed(self.definitions) if d.function), None)
 
 
 class LossParser(syntax.Parser):
@@ -184,10 +192,11 @@ def read_scope(text: str) -> Scope:
     for part, display in parts:
         if display and _top(part, lambda t: t.is_char("=")) is not None:
             _definition(scope, part)
-    if not scope.definitions or scope.definitions[-1].name != "J":
+    if scope.loss() is None:
         where = parts[-1][0][0] if parts else Token("char", "", 1, 1)
-        raise ReadError("no loss: the last display must define J, as in $$J = -\\log "
-                        "\\hat{y}_o$$", where.line, where.col)
+        raise ReadError("no loss: a display must define J, as in $$J = -\\log \\hat{y}_o$$ "
+                        "(or a function of a scalar, as in $$f(x) = \\sigma(x)$$)",
+                        where.line, where.col)
     return scope
 
 
@@ -243,6 +252,15 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
     if gt is not None and gt > 0 and [t.text for t in part[gt + 1:]] == ["0"]:
         name, latex = _name_of(part[:gt], scope)
         scope.declared[name] = Declared(name, "constant", (), latex)
+        return
+    # 0 < α < 1: a constant between two numbers
+    less = [k for k, t in enumerate(part) if t.is_char("<") or t.is_cmd("lt")]
+    if len(less) == 2 and 0 < less[0] < less[1] - 1 and less[1] < len(part) - 1 and all(
+            t.kind == "number" for t in (*part[:less[0]], *part[less[1] + 1:])):
+        name, latex = _name_of(part[less[0] + 1:less[1]], scope)
+        bounds = ("".join(t.text for t in part[:less[0]]),
+                  "".join(t.text for t in part[less[1] + 1:]))
+        scope.declared[name] = Declared(name, "constant", (), latex, bounds)
 
 
 def _real_shape(right: list[Token]) -> tuple[str, ...]:
@@ -273,4 +291,4 @@ def _definition(scope: Scope, part: list[Token]) -> None:
     if not part[at + 1:]:
         raise ReadError(f"nothing after {name} =", part[at].line, part[at].col)
     formula = LossParser(part[at + 1:], scope).side()
-    scope.definitions.append(Definition(name, formula, part[0]))
+    scope.definitions.append(Definition(name, formula, part[0], function=paren is not None))

@@ -78,3 +78,75 @@ def test_shipped_problem_file_derives_what_the_problem_does(name: str) -> None:
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
         compared += 1
     assert compared == len({g.key for g in built_in.gradients if not g.case})
+
+
+SHIPPED_PROBLEMS = ["naive-softmax", "cross-entropy", "sigmoid", "leaky-relu", "neg-sampling",
+                    "neg-sampling-repeated"]
+
+
+@pytest.mark.parametrize("name", SHIPPED_PROBLEMS)
+def test_built_in_problem_is_its_shipped_file(name: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The problem's loss is read from its file: the same file with J doubled is a doubled loss,
+    and every result of the problem's own derivation changes with it."""
+    import sympy as sp
+
+    from derive import problems
+    from derive.steps import loss as loss_file
+    from derive.steps import lossmath
+
+    text = (loss_file.SHIPPED / f"{name}.tex").read_text(encoding="utf-8")
+    before = derive(problems.get(name).make_loss(), check=False)
+    lines = text.splitlines()
+    at = max(k for k, line in enumerate(lines) if line.startswith(("$$J = ", "$$f(x) = ")))
+    lhs, _, body = lines[at].removeprefix("$$").removesuffix("$$").partition(" = ")
+    lines[at] = f"$${lhs} = 2 \\left({body}\\right)$$"
+    (tmp_path / f"{name}.tex").write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(loss_file, "SHIPPED", tmp_path)
+    lossmath.shipped.cache_clear()
+    try:
+        after = derive(problems.get(name).make_loss(), check=False)
+    finally:
+        lossmath.shipped.cache_clear()
+    assert sp.simplify(after.loss.expr - 2 * before.loss.expr) == 0
+    for a, b in zip(before.gradients, after.gradients, strict=True):
+        assert a.key == b.key and a.result != b.result, (name, a.key)
+
+
+def test_sigmoid_file_derives_sigma_one_minus_sigma() -> None:
+    from derive.calculus.functions import sigmoid
+    from derive.notation import x_scalar as x
+    from derive.problems import get
+
+    d = derive(get("sigmoid").make_loss())
+    assert d.gradients[0].result == sigmoid(x) * (1 - sigmoid(x))
+    assert [s.rule for s in d.loss_steps] == ["definition", "definition of σ"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # the two pieces of max(αx, x) hold for α < 1 only: α > 0 is not enough
+    ("Let $x \\in \\mathbb{R}$ and $\\alpha > 0$.\n$$f(x) = \\max(\\alpha x, x)$$",
+     r"^line 2, column \d+: a function of x takes \\alpha with 0 < \\alpha < 1"),
+    ("Let $t \\in \\mathbb{R}$.\n$$f(t) = \\sigma(t)$$",
+     r"^line 2, column \d+: the scalar variable is called x \(this file calls it t\)"),
+    ("Let $x \\in \\mathbb{R}$ and $\\lambda > 0$.\n$$f(x) = \\lambda \\sigma(x)$$",
+     r"^line 2, column \d+: a function of x takes the one constant \\alpha, not lambda"),
+    ("Let $\\mathbf{v} \\in \\mathbb{R}^{d}$ and $b \\in \\mathbb{R}$.\n"
+     "$$J = \\sigma(\\mathbf{v}^\\top \\mathbf{v} + b)$$",
+     r"^line 2, column \d+: a scalar variable is differentiated only in a function of that"),
+])
+def test_function_of_a_scalar_is_refused_where_its_facts_do_not_hold(text: str,
+                                                                      message: str) -> None:
+    with pytest.raises(ReadError, match=message):
+        read_loss(text, "bad")
+
+
+def test_leaky_relu_file_declares_alpha_between_zero_and_one() -> None:
+    from derive.steps.loss import read_scope
+
+    scope = read_scope("Let $x \\in \\mathbb{R}$ and $0 < \\alpha < 1$.\n"
+                       "$$f(x) = \\max(\\alpha x, x)$$")
+    assert [(d.name, d.kind) for d in scope.declared.values()] == [
+        ("x", "scalar"), ("\\alpha", "constant")]
+    assert scope.declared["\\alpha"].bounds == ("0", "1")
+    assert scope.loss() is not None and scope.loss().name == "f"
