@@ -72,6 +72,17 @@ x_scalar = sp.Symbol("x", real=True)
 alpha = sp.Symbol("alpha", positive=True)
 # Constants of a loss, as against its variables: printed before them (αx, as the rule states it).
 PARAMETERS = (alpha,)
+# The Greek letters a loss may name a constant by, as LaTeX spells them (without \) and as text
+# prints them.
+GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+              "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "omega": "ω", "phi": "φ",
+              "psi": "ψ", "rho": "ρ", "sigma": "σ", "tau": "τ", "xi": "ξ", "zeta": "ζ", "pi": "π"}
+GREEK = frozenset(GREEK_TEXT)
+
+
+def symbol_text(name: str) -> str:
+    """How text output writes a constant: λ for lambda, as the handout typesets it."""
+    return GREEK_TEXT.get(name, name)
 x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
@@ -123,6 +134,7 @@ ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}",
               counts.indexed: "n_{}"}
 
 VOCAB_LATEX = r"\text{Vocab}"
+STEP_LATEX = r"\mathbb{1}_{>0}"  # the step function, 1 above zero: the derivative of max(0, x)
 INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'", jw: "j"}
 # A primed summation index and its unprimed twin: a loss stated on its own, where the twin is not
 # free, sums over the letter its prose uses (Σ_k over the samples u_k, not Σ_k').

@@ -105,7 +105,11 @@ class TextPrinter(_Handout, StrPrinter):
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
     def _print_Symbol(self, s: sp.Symbol) -> str:
-        return "α" if s == n.alpha else super()._print_Symbol(s)
+        return n.symbol_text(s.name) if s.name in n.GREEK else super()._print_Symbol(s)
+
+    def _print_Heaviside(self, h: sp.Heaviside) -> str:
+        # the step function of a hinge, named as its entrywise form step(x) is
+        return f"step({self._print(h.args[0])})"
 
     def _print_Max(self, m: sp.Max) -> str:
         return f"max({', '.join(self._print(a) for a in _larger_first(m.args))})"
@@ -223,6 +227,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
 
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
         return rf"\delta_{{{self._index(e.args[0])} {self._index(e.args[1])}}}"
+
+    def _print_Heaviside(self, h: sp.Heaviside, exp: str | None = None) -> str:
+        # 1 above zero, as the entrywise step of a hinge prints (SymPy's θ would read as a name)
+        tex = rf"{n.STEP_LATEX}\left({self._print(h.args[0])}\right)"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
 
     def _print_MatAdd(self, m: sp.MatAdd) -> str:
         # a − σ(x) y, not SymPy's a + −σ(x) y, where a term's scalar factor is negative

@@ -327,7 +327,7 @@ def test_show_loss_file_json_gives_inputs_and_results(capsys):
     assert {"name": "b", "kind": "vector", "shape": ["V"]} in data["inputs"]
     assert {"name": "epsilon", "kind": "constant", "shape": []} in data["inputs"]
     assert [r["wrt"] for r in data["results"]] == ["b"]
-    assert data["results"][0]["text"] == "ŷ - epsilon/V 𝟏 - (1 - epsilon) y"
+    assert data["results"][0]["text"] == "ŷ - ε/V 𝟏 - (1 - ε) y"
     assert data["results"][0]["matrix_form"] is True
 
 

@@ -165,10 +165,18 @@ def _one_hot(loss: Loss, free: tuple[sp.Symbol, ...]) -> rules.Rule:
         def as_column(e: sp.Indexed) -> sp.Expr:
             idx = [var if x == n.o else x for x in e.indices]
             return sp.Sum(e.base[tuple(idx)] * y[var], (var, 0, n.V - 1))
+        def runs_along(e: sp.Basic, along: set[sp.Symbol]) -> bool:
+            return (isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
+                    and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & along))
+
+        expr = expr.replace(lambda e: runs_along(e, set(free)), as_column)
+        # and where the other index is summed in a product that reaches a free index, as s in
+        # Σ_s W_2[o, s] W_1[s, j] = (W_1ᵀ W_2ᵀ y)_j
         return expr.replace(
-            lambda e: isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
-            and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & set(free)),
-            as_column)
+            lambda e: isinstance(e, sp.Sum) and bool(e.function.free_symbols & set(free))
+            and any(runs_along(f, set(e.variables)) for f in sp.Mul.make_args(e.function)),
+            lambda e: sp.Sum(sp.Mul(*(as_column(f) if runs_along(f, set(e.variables)) else f
+                                      for f in sp.Mul.make_args(e.function))), *e.limits))
     return rule
 
 

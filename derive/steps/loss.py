@@ -187,8 +187,15 @@ def read_scope(text: str) -> Scope:
     """Declarations first (they may follow their use in prose), then definitions in order."""
     scope = Scope()
     parts = [(part, display) for tokens, display in segments(text) for part in split_top(tokens)]
-    for part, _display in parts:
-        _declaration(scope, part)
+    for tokens, _display in segments(text):
+        names: list[list[Token]] = []  # $a, b \in ℝ^d$: names that share the declaration after them
+        for part in split_top(tokens):
+            at = _top(part, lambda t: t.is_cmd("in"))
+            if at is not None and at > 0:
+                for name in names:
+                    _declaration(scope, name + part[at:])
+            names = names + [part] if at is None and _is_name(part, scope) else []
+            _declaration(scope, part)
     for part, display in parts:
         if display and _top(part, lambda t: t.is_char("=")) is not None:
             _definition(scope, part)
@@ -198,6 +205,14 @@ def read_scope(text: str) -> Scope:
                         "(or a function of a scalar, as in $$f(x) = \\sigma(x)$$)",
                         where.line, where.col)
     return scope
+
+
+def _is_name(tokens: list[Token], scope: Scope) -> bool:
+    try:
+        _name_of(tokens, scope)
+    except ReadError:
+        return False
+    return True
 
 
 def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:

@@ -150,3 +150,50 @@ def test_leaky_relu_file_declares_alpha_between_zero_and_one() -> None:
         ("x", "scalar"), ("\\alpha", "constant")]
     assert scope.declared["\\alpha"].bounds == ("0", "1")
     assert scope.loss() is not None and scope.loss().name == "f"
+
+
+def test_names_before_one_declaration_share_it() -> None:
+    lf = read_loss("Let $\\mathbf{a}, \\mathbf{b}, \\mathbf{c} \\in \\mathbb{R}^{n}$ and "
+                   "$\\mathbf{v}_c \\in \\mathbb{R}^{d}$.\n"
+                   "$$J = \\mathbf{a}^\\top \\mathbf{b} + \\mathbf{c}^\\top \\mathbf{c}$$", "abc")
+    assert [(d.name, d.kind, d.shape) for d in lf.inputs] == [
+        ("a", "vector", ("n",)), ("b", "vector", ("n",)), ("c", "vector", ("n",)),
+        ("v_c", "vector", ("d",))]
+
+
+def test_a_row_of_a_matrix_at_o_folds_through_a_layer() -> None:
+    """∂J/∂x of softmax(W_2 tanh(W_1 x)): W_2[o, s] inside the sum that reaches x is (W_2ᵀy)_s, so
+    the gradient in x has a matrix form (it had none)."""
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$, $\\mathbf{W}_1 \\in \\mathbb{R}^{m "
+                   "\\times d}$, $\\mathbf{W}_2 \\in \\mathbb{R}^{V \\times m}$; $o \\in \\{1, "
+                   "\\dots, V\\}$.\n$$\\mathbf{h} = \\tanh(\\mathbf{W}_1 \\mathbf{x})$$\n"
+                   "$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{W}_2 \\mathbf{h})$$\n"
+                   "$$J = -\\log \\hat{y}_o$$", "layer")
+    [g] = [g for g in derive(lf.loss).gradients if g.wrt.name == "x"]
+    assert g.steps[-1].matrix
+    assert printing.text(g.result).startswith("W_1ᵀ(")
+    points = Points(lf.loss)
+    for at, value in enumerate(points.matrices(g.result, (g.wrt.indexed.shape[0],))):
+        p = points.points[at]
+        W1, W2 = (p.arrays[o.indexed] for o in lf.loss.objects if o.name in ("W_1", "W_2"))
+        x = p.arrays[next(o.indexed for o in lf.loss.objects if o.name == "x")]
+        h = np.tanh(W1 @ x)
+        z = W2 @ h
+        yhat = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        y = np.eye(len(z))[p.indices[next(iter(p.indices))]]
+        np.testing.assert_allclose(value, W1.T @ ((1 - h ** 2) * (W2.T @ (yhat - y))), rtol=1e-9)
+
+
+def test_text_writes_greek_constants_and_the_step_function() -> None:
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{u}_o, \\mathbf{v}_c \\in \\mathbb{R}^{d}$, $\\mathbf{U}_{\\text{"
+                   "neg}} \\in \\mathbb{R}^{d \\times K}$ and $\\mu > 0$.\n$$J = \\sum_{k=1}^{K} "
+                   "\\max(0, \\mu - \\mathbf{u}_o^\\top \\mathbf{v}_c + \\mathbf{u}_k^\\top "
+                   "\\mathbf{v}_c)$$", "margin")
+    results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
+    assert results["U_neg"] == "v_c(step((μ - u_oᵀv_c) 𝟏 + U_negᵀv_c))ᵀ"
+    assert "Heaviside" not in results["u_o"] and "step(μ + " in results["u_o"]
+    assert "\\theta" not in printing.latex(derive(lf.loss).gradients[0].result)
