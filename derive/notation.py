@@ -116,6 +116,36 @@ def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | N
     return obj
 
 
+class Scalar(sp.Symbol):
+    """A declared scalar variable (a bias b ∈ ℝ): a real symbol with an object's faces — no axes,
+    and itself as base and label — so the engine treats it as it treats b ∈ ℝ^V. (Not
+    subscriptable: lambdify would take it for a tuple of arguments.)"""
+
+    @property
+    def shape(self) -> tuple[()]:
+        return ()
+
+    @property
+    def base(self) -> Scalar:
+        return self
+
+    @property
+    def label(self) -> Scalar:
+        return self
+
+    @property
+    def indices(self) -> tuple[()]:
+        return ()
+
+
+def declare_scalar(name: str, *, latex: str | None = None, text: str | None = None) -> Obj:
+    """A scalar variable of a loss, e.g. declare_scalar("b") for a bias b ∈ ℝ."""
+    obj = Obj(name, text or name, latex or name, Scalar(name, real=True),  # type: ignore[arg-type]
+              sp.MatrixSymbol(name, 1, 1))
+    DECLARED[name] = obj
+    return obj
+
+
 def lookup(name: str, shape: tuple[sp.Expr, ...] | None = None) -> Obj | None:
     """The declared or the handout's object of this name (and matrix shape, when given: a vector
     x declared by a loss and the handout's scalar x are told apart by it)."""

@@ -59,7 +59,7 @@ def free_indices(J: sp.Expr, obj: n.Obj) -> tuple[sp.Symbol, ...]:
 def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Gradient:
     free = free_indices(J, obj)
     shape = tuple(obj.indexed.shape)
-    entry = obj.indexed[free]
+    entry = obj.indexed[free] if free else obj.indexed  # a scalar variable is its own entry
     steps = [Step(facts.d(J, entry), "derivative")]
     definition = (loss.softmax.base, loss.softmax.logit) if loss.softmax is not None else None
     while steps[-1].expr.has(sp.Derivative):
@@ -81,11 +81,16 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
     sizes = dict(zip(free, shape, strict=True))
-    try:
-        final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
-    except NoMatrixForm as exc:
-        final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
-    if final.matrix:
+    if not free:  # by a scalar: the last step states the whole result
+        final = steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
+    else:
+        try:
+            final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
+        except NoMatrixForm as exc:
+            final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
+    if not free:
+        pass
+    elif final.matrix:
         _add(steps, final, points, free, shape, obj.name)
     else:
         steps.append(final)

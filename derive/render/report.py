@@ -53,7 +53,7 @@ def text(derivation: Derivation, title: str) -> str:
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
         entry = ("entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index) if grad.index
-                 else "a scalar" if grad.wrt is n.x else "the whole gradient")
+                 else "a scalar" if not grad.wrt.indexed.shape else "the whole gradient")
         where = f"case {case_text(grad)}" if grad.case else entry
         head = f"{gradient_label(grad, of=loss_name(derivation))}  ({where})"
         out += ["", head] + _step_lines(grad.steps)

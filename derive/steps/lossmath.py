@@ -55,6 +55,12 @@ class Reader:
             if d.kind in ("vector", "matrix"):
                 self.objects[d.name] = n.declare(d.name, *(n.size(s) for s in d.shape),
                                                  latex=d.latex)
+        # A scalar beside vectors (a bias b ∈ ℝ) is one of the loss's objects; a function of x
+        # alone is derived by the engine for functions of one scalar.
+        if self.objects:
+            for d in scope.declared.values():
+                if d.kind == "scalar":
+                    self.objects[d.name] = n.declare_scalar(d.name, latex=d.latex)
         self.softmax: Softmax | None = None
         self.token = Token("char", "", 1, 1)
 
@@ -87,7 +93,9 @@ class Reader:
             return LossFile(self.of_scalar(name, expr, scalars), inputs)
         logit = self.softmax.logit(n.w) if self.softmax is not None else sp.S.Zero
         uses = {b.name for b in (expr.atoms(sp.IndexedBase) | logit.atoms(sp.IndexedBase))}
-        wrt = tuple(o for o in self.objects.values() if o.indexed.name in uses)
+        # by default, by every vector and matrix it depends on (a scalar when asked: --wrt b)
+        wrt = tuple(o for o in self.objects.values()
+                    if o.indexed.name in uses and not isinstance(o.indexed, n.Scalar))
         ranges = tuple((sp.Symbol(d.name, integer=True, nonnegative=True), n.size(d.shape[0]))
                        for d in self.scope.declared.values() if d.kind == "index")
         loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
@@ -97,9 +105,9 @@ class Reader:
     def of_scalar(self, name: str, expr: sp.Expr, scalars: list[Declared]) -> Loss:
         """A function of one scalar x (σ(x), max(αx, x)): the engine for functions of x derives it,
         with α the one constant it samples."""
-        if self.objects or self.softmax is not None or len(scalars) > 1:
-            raise self.fail("a scalar variable is differentiated only in a function of that "
-                            "scalar alone; declare a scalar weight as a constant (\\lambda > 0)")
+        if len(scalars) > 1:
+            raise self.fail("a function of scalars alone is a function of one scalar x; "
+                            "declare a weight as a constant (\\lambda > 0)")
         if scalars[0].name != "x":
             raise self.fail(f"the scalar variable is called x (this file calls it "
                             f"{scalars[0].name})")
@@ -181,8 +189,10 @@ class Reader:
 
     def object(self, name: str) -> Tensor:
         declared = self.scope.declared.get(name)
-        if declared is not None and declared.kind == "scalar":
+        if declared is not None and declared.kind == "scalar" and name not in self.objects:
             return scalar(sp.Symbol(name, real=True))
+        if name in self.objects and declared is not None and declared.kind == "scalar":
+            return scalar(self.objects[name].indexed)
         if name in self.objects:
             obj = self.objects[name]
             rows, cols = obj.matrix.shape

@@ -131,9 +131,8 @@ def test_sigmoid_file_derives_sigma_one_minus_sigma() -> None:
      r"^line 2, column \d+: the scalar variable is called x \(this file calls it t\)"),
     ("Let $x \\in \\mathbb{R}$ and $\\lambda > 0$.\n$$f(x) = \\lambda \\sigma(x)$$",
      r"^line 2, column \d+: a function of x takes the one constant \\alpha, not lambda"),
-    ("Let $\\mathbf{v} \\in \\mathbb{R}^{d}$ and $b \\in \\mathbb{R}$.\n"
-     "$$J = \\sigma(\\mathbf{v}^\\top \\mathbf{v} + b)$$",
-     r"^line 2, column \d+: a scalar variable is differentiated only in a function of that"),
+    ("Let $x, z \\in \\mathbb{R}$.\n$$f(x) = \\sigma(x z)$$",
+     r"^line 2, column \d+: a function of scalars alone is a function of one scalar x"),
 ])
 def test_function_of_a_scalar_is_refused_where_its_facts_do_not_hold(text: str,
                                                                       message: str) -> None:
@@ -197,3 +196,27 @@ def test_text_writes_greek_constants_and_the_step_function() -> None:
     assert results["U_neg"] == "v_c(step((μ - u_oᵀv_c) 𝟏 + U_negᵀv_c))ᵀ"
     assert "Heaviside" not in results["u_o"] and "step(μ + " in results["u_o"]
     assert "\\theta" not in printing.latex(derive(lf.loss).gradients[0].result)
+
+
+BIAS = ("Let $\\mathbf{w}, \\mathbf{x} \\in \\mathbb{R}^{d}$, a bias $b \\in \\mathbb{R}$ and a "
+        "label $t > 0$.\n$$J = -t \\log \\sigma(\\mathbf{w}^\\top \\mathbf{x} + b) - (1 - t) "
+        "\\log(1 - \\sigma(\\mathbf{w}^\\top \\mathbf{x} + b))$$")
+
+
+def test_a_scalar_beside_vectors_is_a_variable_by_request() -> None:
+    from derive import printing
+    from derive.steps.lossmath import with_wrt
+
+    lf = read_loss(BIAS, "bias")
+    assert [(d.name, d.kind) for d in lf.inputs] == [
+        ("w", "vector"), ("x", "vector"), ("b", "scalar"), ("t", "constant")]
+    assert [o.name for o in lf.loss.wrt] == ["w", "x"]  # by default, vectors and matrices
+    d = derive(with_wrt(lf, ["w", "b"]).loss)
+    results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
+    assert results == {"w": "(σ(b + wᵀx) - t) x", "b": "σ(b + wᵀx) - t"}
+    points = Points(d.loss)
+    [g] = [g for g in d.gradients if g.wrt.name == "b"]
+    for p, value in zip(points.points, points.matrices(g.result, ()), strict=True):
+        w, x = (p.arrays[o.indexed] for o in d.loss.objects if o.name in ("w", "x"))
+        s = 1 / (1 + np.exp(-(w @ x + float(p.arrays[g.wrt.indexed]))))
+        np.testing.assert_allclose(value, s - p.constants[0], rtol=1e-12)

@@ -108,3 +108,21 @@ def test_function_of_x_verifies_and_has_no_kernel_to_export(
     assert main(["export", str(SHIPPED / "leaky-relu.tex"), "-o", str(out)]) == 1
     assert "leaky-relu is a function of the scalar x" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_scalar_variable_exports_as_a_scalar_input_and_gradient(tmp_path: Path) -> None:
+    from derive.steps.lossmath import with_wrt
+    from tests.steps.test_loss import BIAS
+
+    d = derive(with_wrt(read_loss(BIAS, "bias"), ["w", "b"]).loss)
+    checks = {c.wrt: c for c in kernel.check(d)}
+    assert checks["b"].passed and checks["w"].passed and checks["b"].scale > 0.01
+    fn = module.compile(d)
+    assert ("b", "scalar", (), False, True) in fn.__globals__["INPUTS"]
+    w, x = np.array([0.1, 0.2, -0.3]), np.array([1.0, 2.0, 3.0])
+    loss, grads = fn({"w": w, "x": x, "b": 0.5, "t": 0.7})
+    s = 1 / (1 + np.exp(-(w @ x + 0.5)))
+    assert float(grads["b"]) == pytest.approx(s - 0.7)
+    np.testing.assert_allclose(grads["w"], (s - 0.7) * x)
+    with pytest.raises(ValueError, match=r"^b: shape \(3,\), expected a scalar"):
+        fn({"w": w, "x": x, "b": np.ones(3), "t": 0.7})
