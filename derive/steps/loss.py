@@ -25,6 +25,8 @@ from .nodes import Column, Const, Node, Obj, Pick, Ref, Size
 
 # The built-in problems that are loss files, shipped with the package.
 SHIPPED = Path(__file__).parent / "losses"
+# Names the notation gives a meaning of its own, which a declaration may not change.
+RESERVED = {"y": "the one-hot vector of the outside word o", "\\hat{y}": "the softmax ŷ"}
 _MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re.DOTALL)
 
 
@@ -124,7 +126,9 @@ class LossParser(syntax.Parser):
 
 def resolve(scope: Scope, name: str, tok: Token) -> Node:
     """The declared object, entry, column, constant or size a normalised name denotes."""
-    declared = scope.declared.get(name)
+    declared = scope.declared.get(name) or scope.declared.get(_joined(name))
+    if declared is not None:
+        name = declared.name
     if declared is not None:
         if declared.kind == "constant":
             return Const(name)
@@ -220,7 +224,16 @@ def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:
     written, _ = p.written_name()
     if p.peek() is not None and not p.at("("):
         raise p.error("expected a single name before \\in, = or >")
-    return vocab.normalise(written), _latex(tokens)
+    return _joined(vocab.normalise(written)), _latex(tokens)
+
+
+def _joined(name: str) -> str:
+    """U_neg for \\mathbf{U}_{neg}: a declared name's subscript letters are one word (in a
+    formula, W_{ij} is the entry i, j)."""
+    base, _, sub = name.partition("_")
+    if "," in sub and all(len(a) == 1 and a.isalpha() for a in sub.split(",")):
+        return f"{base}_{sub.replace(',', '')}"
+    return name
 
 
 def _latex(tokens: list[Token]) -> str:
@@ -256,6 +269,10 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
         if right and right[0].is_cmd("mathbb"):
             sizes = _real_shape(right)
             kind = ("scalar", "vector", "matrix")[len(sizes)]
+            if name in RESERVED:
+                raise ReadError(f"{name} is {RESERVED[name]}, as the handout writes it: give "
+                                "your input another name (a target t or \\mathbf{t})",
+                                part[0].line, part[0].col)
             scope.declared[name] = Declared(name, kind, sizes, latex)
         elif right and right[0].is_cmd("{"):
             letters = [t.text for t in right if t.kind == "letter"]

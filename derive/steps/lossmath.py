@@ -254,7 +254,9 @@ class Reader:
         if a.scalar or b.scalar:
             s, m = (a, b) if a.scalar else (b, a)
             return Tensor(m.rows, m.cols, lambda r, c: s.at(0, 0) * m.at(r, c))
-        if a.rows is not None and b.rows is not None and a.cols != b.rows:
+        # 𝟏ᵀ (a row of ones) takes its length from what it multiplies
+        if a.rows is not None and b.rows is not None and a.cols is not None and \
+                a.cols != b.rows:
             if op == "·" and a.cols == 1 and b.cols == 1 and a.rows == b.rows:  # a · b = aᵀb
                 at = a.at
                 a = Tensor(a.cols, a.rows, lambda r, c: at(c, r))

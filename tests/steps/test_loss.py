@@ -58,6 +58,28 @@ def test_unreadable_file_names_line_and_column(text: str, message: str) -> None:
         read_loss(text, "bad")
 
 
+@pytest.mark.parametrize("text", [
+    "Let $\\mathbf{w}, \\mathbf{x} \\in \\mathbb{R}^{d}$ and $y \\in \\mathbb{R}$.\n"
+    "$$J = (\\mathbf{w}^\\top \\mathbf{x} - y)^2$$",
+    "Let $\\mathbf{W} \\in \\mathbb{R}^{V \\times d}$, $\\mathbf{x} \\in \\mathbb{R}^{d}$, "
+    "$\\mathbf{y} \\in \\mathbb{R}^{V}$.\n$$J = \\|\\mathbf{W}\\mathbf{x} - \\mathbf{y}\\|^2$$",
+])
+def test_a_declared_y_is_refused_because_y_is_the_one_hot_vector(text: str) -> None:
+    with pytest.raises(ReadError, match=r"^line 1, column \d+: y is the one-hot vector of the "
+                       r"outside word o, as the handout writes it: give your input another name"):
+        read_loss(text, "bad")
+
+
+def test_a_subscript_word_in_a_declaration_is_one_name() -> None:
+    lf = read_loss("Let $\\mathbf{u}_o, \\mathbf{v}_c \\in \\mathbb{R}^d$, $\\mathbf{U}_{neg} "
+                   "\\in \\mathbb{R}^{d \\times K}$.\n$$J = -\\sum_{k=1}^K \\log "
+                   "\\sigma(-\\mathbf{u}_k \\cdot \\mathbf{v}_c) + \\mathbf{1}^\\top "
+                   "\\mathbf{U}_{neg}^\\top \\mathbf{u}_o$$", "neg")
+    assert [d.name for d in lf.inputs] == ["u_o", "v_c", "U_neg"]
+    assert {o.name for o in derive(lf.loss).loss.wrt} == {"u_o", "v_c", "U_neg"}
+
+
+
 @pytest.mark.parametrize("name", ["naive-softmax", "cross-entropy", "neg-sampling",
                                   "neg-sampling-repeated"])
 def test_shipped_problem_file_derives_what_the_problem_does(name: str) -> None:
