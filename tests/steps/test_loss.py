@@ -242,3 +242,23 @@ def test_a_scalar_beside_vectors_is_a_variable_by_request() -> None:
         w, x = (p.arrays[o.indexed] for o in d.loss.objects if o.name in ("w", "x"))
         s = 1 / (1 + np.exp(-(w @ x + float(p.arrays[g.wrt.indexed]))))
         np.testing.assert_allclose(value, s - p.constants[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("J", [
+    "-\\log \\frac{\\exp(\\mathbf{u}_o^\\top \\mathbf{v}_c)}{\\sum_{w=1}^{V} "
+    "\\exp(\\mathbf{u}_w^\\top \\mathbf{v}_c)}",
+    "-\\mathbf{u}_o^\\top \\mathbf{v}_c + \\log \\sum_{w=1}^{V} \\exp(\\mathbf{u}_w^\\top "
+    "\\mathbf{v}_c)",
+])
+def test_a_softmax_written_out_is_recognised_as_y_hat(J: str) -> None:
+    """The seed's own form of the loss, with no ŷ defined: its gradients are U(ŷ − y) and
+    v_c(ŷ − y)ᵀ, ŷ recognised (and checked) as the softmax the file writes out."""
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
+                   f"\\mathbb{{R}}^{{d}}$, $o \\in \\{{1, \\dots, V\\}}$.\n$$J = {J}$$", "seed")
+    d = derive(lf.loss)
+    assert {g.wrt.name: printing.text(g.result) for g in d.gradients} == {
+        "U": "v_c(ŷ - y)ᵀ", "v_c": "U(ŷ - y)"}
+    rules = [s.rule for s in d.loss_steps] + [s.rule for g in d.gradients for s in g.steps]
+    assert "softmax definition" in rules
