@@ -1,3 +1,5 @@
+"""The text report of a derivation."""
+from __future__ import annotations
 
 
 def test_a_loss_file_s_results_say_what_y_hat_is() -> None:
