@@ -5,6 +5,7 @@ SymPy's (the logit Σ_i U[i, x] v_c[i] prints as u_xᵀv_c, sums over the vocabu
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sympy as sp
@@ -153,7 +154,7 @@ class TextPrinter(_Handout, StrPrinter):
             if a == -1:
                 part = "-"
             elif out and out != "-" and (not isinstance(prev, sp.MatrixExpr)
-                                         or isinstance(a, Sigmoid)):
+                                         or isinstance(a, Sigmoid) or _joins(out, part)):
                 part = " " + part
             out, prev = out + part, a
         return out
@@ -242,6 +243,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             out += (f" - {body}" if negative else f" + {body}") if idx else (
                 f"- {body}" if negative else body)
         return out
+
+
+def _joins(before: str, after: str) -> bool:
+    """v_c then yᵀ: juxtaposed, a subscript would swallow the next name (v_cyᵀ), so a space."""
+    return bool(re.search(r"_[A-Za-z0-9]+$", before)) and after[:1].isalpha()
 
 
 def text(expr: sp.Basic) -> str:

@@ -269,6 +269,9 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
         if right and right[0].is_cmd("mathbb"):
             sizes = _real_shape(right)
             kind = ("scalar", "vector", "matrix")[len(sizes)]
+            if name in (*sizes, *scope.sizes()):
+                raise ReadError(f"{name} is a size here (as in ℝ^{{{name}}}): give the "
+                                f"{kind} another name", part[0].line, part[0].col)
             if name in RESERVED:
                 raise ReadError(f"{name} is {RESERVED[name]}, as the handout writes it: give "
                                 "your input another name (a target t or \\mathbf{t})",

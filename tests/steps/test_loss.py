@@ -262,3 +262,10 @@ def test_a_softmax_written_out_is_recognised_as_y_hat(J: str) -> None:
         "U": "v_c(ŷ - y)ᵀ", "v_c": "U(ŷ - y)"}
     rules = [s.rule for s in d.loss_steps] + [s.rule for g in d.gradients for s in g.steps]
     assert "softmax definition" in rules
+
+
+def test_a_size_letter_is_not_a_name() -> None:
+    with pytest.raises(ReadError,
+                       match=r"^line 1, column \d+: V is a size here \(as in ℝ\^\{V\}\)"):
+        read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{V} \\in "
+                  "\\mathbb{R}^{d \\times V}$.\n$$J = \\|\\mathbf{U}\\|_F^2$$", "bad")
