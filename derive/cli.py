@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -318,6 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except DeriveError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `derive list | head` closed the pipe: the reader has what it wanted, so no message;
+        # stdout goes to devnull so that the flush at exit cannot fail again. Not 0: the output
+        # was not all delivered.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except (ValueError, OSError) as exc:
         print(f"derive {args.command}: {_reason(exc)}", file=sys.stderr)

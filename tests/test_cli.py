@@ -349,3 +349,17 @@ def test_wrt_names_only_declared_objects(capsys):
     assert main(["show", str(LOSSES / "hinge.tex"), "--wrt", "q"]) == 2
     assert re.match(r"^derive show: --wrt q: not a declared vector or matrix",
                     capsys.readouterr().err)
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`derive list | head -1`: the reader closed the pipe; no 'Broken pipe' message, not 0."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before derive writes
+    proc = subprocess.run([sys.executable, "-m", "derive", "list"], stdout=write,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    os.close(write)
+    assert (proc.returncode, proc.stderr) == (1, "")
