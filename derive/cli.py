@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -319,6 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DeriveError as exc:
         print(f"derive {args.command}: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `derive list | head` closed the pipe: the reader has what it wanted, so no message;
+        # stdout goes to devnull so that the flush at exit cannot fail again. Not 0: the output
+        # was not all delivered.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (ValueError, OSError) as exc:
         print(f"derive {args.command}: {_reason(exc)}", file=sys.stderr)
         return 2
@@ -548,18 +555,20 @@ def _verify_losses(args: argparse.Namespace) -> int:
         _lf, derivation = _loss_derivation(path)
         checks = {c.wrt: c for c in kernel.check(derivation)}
         for g in derivation.gradients:
-            form = "matrix form" if g.steps[-1].matrix else "entry form (no matrix form)"
+            form = ("closed form" if not derivation.loss.objects else "matrix form"
+                    if g.steps[-1].matrix else "entry form (no matrix form)")
             k = checks[g.wrt.indexed.name]
             out.append({"loss": path, "wrt": g.key, "result": printing.text(g.result),
                         "form": form, "checked_at": derivation.checked_at,
-                        "kernel_max_error": k.max_error, "passed": k.passed})
+                        "checked": k.of, "kernel_max_error": k.max_error,
+                        "passed": k.passed})
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         for r in out:
             mark = "✓" if r["passed"] else "✗"
             print(f"{mark} {r['loss']}: ∂J/∂{r['wrt']} = {r['result']}  [{r['form']}; every step "
-                  f"checked at {r['checked_at']}; exported kernel against finite differences: "
+                  f"checked at {r['checked_at']}; {r['checked']} against finite differences: "
                   f"max error {r['kernel_max_error']:.1e}]")
     return 0 if all(r["passed"] for r in out) else 1
 

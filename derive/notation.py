@@ -72,6 +72,17 @@ x_scalar = sp.Symbol("x", real=True)
 alpha = sp.Symbol("alpha", positive=True)
 # Constants of a loss, as against its variables: printed before them (αx, as the rule states it).
 PARAMETERS = (alpha,)
+# The Greek letters a loss may name a constant by, as LaTeX spells them (without \) and as text
+# prints them.
+GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+              "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "omega": "ω", "phi": "φ",
+              "psi": "ψ", "rho": "ρ", "sigma": "σ", "tau": "τ", "xi": "ξ", "zeta": "ζ", "pi": "π"}
+GREEK = frozenset(GREEK_TEXT)
+
+
+def symbol_text(name: str) -> str:
+    """How text output writes a constant: λ for lambda, as the handout typesets it."""
+    return GREEK_TEXT.get(name, name)
 x = Obj("x", "x", "x", sp.IndexedBase("x"), sp.MatrixSymbol("x", 1, 1))
 
 OBJECTS: tuple[Obj, ...] = (U, v_c, y_hat, y, u_o, U_neg, counts, v_w, x)
@@ -105,6 +116,36 @@ def declare(name: str, rows: sp.Expr, cols: sp.Expr | int = 1, *, latex: str | N
     return obj
 
 
+class Scalar(sp.Symbol):
+    """A declared scalar variable (a bias b ∈ ℝ): a real symbol with an object's faces — no axes,
+    and itself as base and label — so the engine treats it as it treats b ∈ ℝ^V. (Not
+    subscriptable: lambdify would take it for a tuple of arguments.)"""
+
+    @property
+    def shape(self) -> tuple[()]:
+        return ()
+
+    @property
+    def base(self) -> Scalar:
+        return self
+
+    @property
+    def label(self) -> Scalar:
+        return self
+
+    @property
+    def indices(self) -> tuple[()]:
+        return ()
+
+
+def declare_scalar(name: str, *, latex: str | None = None, text: str | None = None) -> Obj:
+    """A scalar variable of a loss, e.g. declare_scalar("b") for a bias b ∈ ℝ."""
+    obj = Obj(name, text or name, latex or name, Scalar(name, real=True),  # type: ignore[arg-type]
+              sp.MatrixSymbol(name, 1, 1))
+    DECLARED[name] = obj
+    return obj
+
+
 def lookup(name: str, shape: tuple[sp.Expr, ...] | None = None) -> Obj | None:
     """The declared or the handout's object of this name (and matrix shape, when given: a vector
     x declared by a loss and the handout's scalar x are told apart by it)."""
@@ -123,6 +164,7 @@ ENTRY_TEXT = {y_hat.indexed: "ŷ_{}", y.indexed: "y_{}", w_t: "w_{{t+{}}}",
               counts.indexed: "n_{}"}
 
 VOCAB_LATEX = r"\text{Vocab}"
+STEP_LATEX = r"\mathbb{1}_{>0}"  # the step function, 1 above zero: the derivative of max(0, x)
 INDEX_LATEX = {w: "w", w2: "w'", k: "k", o: "o", i: "i", j: "j", kk: "k", k2: "k'", jw: "j"}
 # A primed summation index and its unprimed twin: a loss stated on its own, where the twin is not
 # free, sums over the letter its prose uses (Σ_k over the samples u_k, not Σ_k').

@@ -5,6 +5,7 @@ SymPy's (the logit Σ_i U[i, x] v_c[i] prints as u_xᵀv_c, sums over the vocabu
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import sympy as sp
@@ -105,7 +106,11 @@ class TextPrinter(_Handout, StrPrinter):
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
 
     def _print_Symbol(self, s: sp.Symbol) -> str:
-        return "α" if s == n.alpha else super()._print_Symbol(s)
+        return n.symbol_text(s.name) if s.name in n.GREEK else super()._print_Symbol(s)
+
+    def _print_Heaviside(self, h: sp.Heaviside) -> str:
+        # the step function of a hinge, named as its entrywise form step(x) is
+        return f"step({self._print(h.args[0])})"
 
     def _print_Max(self, m: sp.Max) -> str:
         return f"max({', '.join(self._print(a) for a in _larger_first(m.args))})"
@@ -149,7 +154,7 @@ class TextPrinter(_Handout, StrPrinter):
             if a == -1:
                 part = "-"
             elif out and out != "-" and (not isinstance(prev, sp.MatrixExpr)
-                                         or isinstance(a, Sigmoid)):
+                                         or isinstance(a, Sigmoid) or _joins(out, part)):
                 part = " " + part
             out, prev = out + part, a
         return out
@@ -224,6 +229,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
     def _print_KroneckerDelta(self, e: sp.KroneckerDelta, exp: str | None = None) -> str:
         return rf"\delta_{{{self._index(e.args[0])} {self._index(e.args[1])}}}"
 
+    def _print_Heaviside(self, h: sp.Heaviside, exp: str | None = None) -> str:
+        # 1 above zero, as the entrywise step of a hinge prints (SymPy's θ would read as a name)
+        tex = rf"{n.STEP_LATEX}\left({self._print(h.args[0])}\right)"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
+
     def _print_MatAdd(self, m: sp.MatAdd) -> str:
         # a − σ(x) y, not SymPy's a + −σ(x) y, where a term's scalar factor is negative
         out = ""
@@ -233,6 +243,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             out += (f" - {body}" if negative else f" + {body}") if idx else (
                 f"- {body}" if negative else body)
         return out
+
+
+def _joins(before: str, after: str) -> bool:
+    """v_c then yᵀ: juxtaposed, a subscript would swallow the next name (v_cyᵀ), so a space."""
+    return bool(re.search(r"_[A-Za-z0-9]+$", before)) and after[:1].isalpha()
 
 
 def text(expr: sp.Basic) -> str:

@@ -1,4 +1,5 @@
-"""The problems derive knows, as data: a loss and its title. Adding one does not touch the engine.
+"""The problems derive knows, as data: a loss and its title. Adding one does not touch the engine:
+each loss is a loss file shipped with the package (derive/steps/losses), as a course writes one.
 
 Kept free of SymPy at import time, so `derive --help` and `derive list` stay fast.
 """
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .calculus.records import Loss
@@ -57,68 +58,21 @@ class Question:
         return sum(p.points for p in self.parts)
 
 
-def _naive_softmax() -> Loss:
-    from . import calculus
+def _shipped(name: str, *wrt: str, **handout: Any) -> Callable[[], Loss]:
+    """The loss of the shipped loss file NAME.tex (derive/steps/losses), read when first asked."""
+    def make() -> Loss:
+        from .steps.lossmath import shipped
 
-    return calculus.Loss("naive-softmax", calculus.neg_log_softmax(),
-                         calculus.Softmax(calculus.logit))
-
-
-def _cross_entropy() -> Loss:
-    import sympy as sp
-
-    from . import calculus
-    from . import notation as n
-
-    J = -sp.Sum(n.y.indexed[n.w] * sp.log(n.y_hat.indexed[n.w]), (n.w, 0, n.V - 1))
-    return calculus.Loss("cross-entropy", J, calculus.Softmax(calculus.logit))
+        return shipped(name, wrt, **handout)
+    return make
 
 
-def _sigmoid() -> Loss:
-    from . import calculus
-    from . import notation as n
-    from .calculus.functions import sigmoid
-
-    return calculus.Loss("sigmoid", sigmoid(n.x_scalar), None, wrt=(n.x,), column_cases=False)
-
-
-def _leaky_relu() -> Loss:
-    import sympy as sp
-
-    from . import calculus
-    from . import notation as n
-
-    return calculus.Loss("leaky-relu", sp.Max(n.alpha * n.x_scalar, n.x_scalar), None, wrt=(n.x,),
-                       column_cases=False)
-
-
-def _neg_sampling() -> Loss:
-    import sympy as sp
-
-    from . import calculus
-    from . import notation as n
-    from .calculus.functions import sigmoid
-
-    def dot(u: sp.Indexed) -> sp.Expr:  # uᵀv_c, entry by entry
-        return sp.Sum(u * n.v_c.indexed[n.i], (n.i, 0, n.d - 1))
-    positive = -sp.log(sigmoid(dot(n.u_o.indexed[n.i])))
-    negatives = -sp.Sum(sp.log(sigmoid(-dot(n.U_neg.indexed[n.i, n.k2]))), (n.k2, 0, n.K - 1))
-    return calculus.Loss("neg-sampling", positive + negatives, None,
-                       wrt=(n.v_c, n.u_o, n.U_neg), column_cases=False)
-
-
-def _neg_sampling_repeated() -> Loss:
-    import sympy as sp
-
-    from . import calculus
-    from . import notation as n
-    from .calculus.functions import sigmoid
-
-    # The K samples w_1 … w_K, repeats allowed, grouped by word: Σ_s f(w_s) = Σ_w n_w f(w).
-    positive = -sp.log(sigmoid(calculus.logit(n.o)))
-    negatives = -sp.Sum(n.counts.indexed[n.w2] * sp.log(sigmoid(-calculus.logit(n.w2))),
-                        (n.w2, 0, n.V - 1))
-    return calculus.Loss("neg-sampling-repeated", positive + negatives, None, wrt=(n.U,))
+_naive_softmax = _shipped("naive-softmax", "v_c", "U")
+_cross_entropy = _shipped("cross-entropy", "v_c", "U")
+_sigmoid = _shipped("sigmoid", column_cases=False)
+_leaky_relu = _shipped("leaky-relu", column_cases=False)
+_neg_sampling = _shipped("neg-sampling", "v_c", "u_o", "U_neg", column_cases=False)
+_neg_sampling_repeated = _shipped("neg-sampling-repeated", "U")
 
 
 def _skip_gram() -> Loss:

@@ -327,7 +327,7 @@ def test_show_loss_file_json_gives_inputs_and_results(capsys):
     assert {"name": "b", "kind": "vector", "shape": ["V"]} in data["inputs"]
     assert {"name": "epsilon", "kind": "constant", "shape": []} in data["inputs"]
     assert [r["wrt"] for r in data["results"]] == ["b"]
-    assert data["results"][0]["text"] == "ŷ - epsilon/V 𝟏 - (1 - epsilon) y"
+    assert data["results"][0]["text"] == "ŷ - ε/V 𝟏 - (1 - ε) y"
     assert data["results"][0]["matrix_form"] is True
 
 
@@ -349,3 +349,17 @@ def test_wrt_names_only_declared_objects(capsys):
     assert main(["show", str(LOSSES / "hinge.tex"), "--wrt", "q"]) == 2
     assert re.match(r"^derive show: --wrt q: not a declared vector or matrix",
                     capsys.readouterr().err)
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """`derive list | head -1`: the reader closed the pipe; no 'Broken pipe' message, not 0."""
+    import os
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before derive writes
+    proc = subprocess.run([sys.executable, "-m", "derive", "list"], stdout=write,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    os.close(write)
+    assert (proc.returncode, proc.stderr) == (1, "")

@@ -32,3 +32,9 @@ U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
 def test_notation_prints_as_the_handout(expr, latex, text):
     assert printing.latex(expr) == latex
     assert printing.text(expr) == text
+
+
+def test_a_subscripted_name_is_spaced_from_the_next() -> None:
+    """v_c yᵀ, not v_cyᵀ (which reads as the entry cy of v); Uy stays as the handout writes it."""
+    assert printing.text(sp.MatMul(n.v_c.matrix, sp.Transpose(n.y.matrix))) == "v_c yᵀ"
+    assert printing.text(sp.MatMul(n.U.matrix, n.y.matrix)) == "Uy"

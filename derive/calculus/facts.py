@@ -99,6 +99,9 @@ def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None],
         factors = rest.args
         return sp.Add(*(sp.Mul(*factors[:k], d(g, x), *factors[k + 1:])
                         for k, g in enumerate(factors)))
+    if f == x:  # a scalar variable (a bias b)
+        note(ENTRY)
+        return sp.S.One
     if isinstance(f, sp.Indexed):
         if f.base != x.base:
             return sp.S.Zero

@@ -24,8 +24,10 @@ def to_matrix(expr: sp.Expr, row: sp.Symbol, col: sp.Symbol | None = None) -> sp
 
 
 def matrix_of(base: sp.IndexedBase) -> sp.MatrixSymbol:
-    """The MatrixSymbol face of an IndexedBase: vectors are columns."""
+    """The MatrixSymbol face of an IndexedBase: vectors are columns (a scalar is itself)."""
     shape = base.shape
+    if not shape:
+        return base  # type: ignore[return-value]
     return sp.MatrixSymbol(base.name, shape[0], shape[1] if len(shape) > 1 else 1)
 
 

@@ -14,6 +14,8 @@ For each variable X the loss is differentiated by:
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy as sp
 
@@ -22,7 +24,7 @@ from ..errors import DerivationError
 from . import algebra, facts, rules
 from .check import compare, step_failed
 from .matrixform import NoMatrixForm, fold
-from .records import Derivation, Gradient, Loss, Step
+from .records import Derivation, Gradient, Loss, Softmax, Step
 from .sample import Points
 
 INDEX_NAMES = ("j", "k", "l", "p", "q", "r")
@@ -32,15 +34,44 @@ ENTRY_FORM = "no matrix form: entry form"
 
 
 def derive(loss: Loss, *, check: bool = True) -> Derivation:
+    loss = _written_softmax(loss)
     points = Points(loss) if check else None
     J = loss.expr
     loss_steps = _run([Step(J, "definition")], [
         ("one-hot vector", rules.one_hot_entries(n.y.indexed)),
         ("linearity of Σ", algebra.split_sums),
+        *_recognise_softmax(loss),
     ], points, (), (), "J")
     gradients = tuple(_gradient(loss, loss_steps[-1].expr, obj, points) for obj in loss.wrt)
     return Derivation(loss, tuple(loss_steps), gradients,
                       checked_at="sizes " + _sizes_text(points) if points else "unchecked")
+
+
+def _written_softmax(loss: Loss) -> Loss:
+    """A loss that writes its softmax out (exp(z_o) / Σ_w exp(z_w), or log Σ_w exp(z_w)) and
+    names no ŷ: ŷ = softmax(z) is that softmax, recognised where it stands, as the seed does."""
+    if loss.softmax is not None:
+        return loss
+    logits = {s.function.args[0].xreplace({s.variables[0]: n.w}) for s in loss.expr.atoms(sp.Sum)
+              if isinstance(s.function, sp.exp) and len(s.limits) == 1
+              and s.limits[0][1:] == (0, n.V - 1)}
+    if len(logits) != 1:
+        return loss
+    (z,) = logits
+    return replace(loss, softmax=Softmax(lambda x: z.xreplace({n.w: x})))
+
+
+def _recognise_softmax(loss: Loss) -> list[tuple[str, rules.Rule]]:
+    if loss.softmax is None:
+        return []
+    recognise = rules.softmax_definition(loss.softmax.base)
+
+    def rule(expr: sp.Expr) -> sp.Expr:
+        # bound indices named alike first: exp(u_oᵀv_c) is then seen as a term of Σ_w exp(u_wᵀv_c)
+        renamed = algebra.canonical_indices(expr)
+        out = recognise(renamed)
+        return out if out != renamed else expr
+    return [("softmax definition", rule)]
 
 
 def _sizes_text(points: Points) -> str:
@@ -59,7 +90,7 @@ def free_indices(J: sp.Expr, obj: n.Obj) -> tuple[sp.Symbol, ...]:
 def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Gradient:
     free = free_indices(J, obj)
     shape = tuple(obj.indexed.shape)
-    entry = obj.indexed[free]
+    entry = obj.indexed[free] if free else obj.indexed  # a scalar variable is its own entry
     steps = [Step(facts.d(J, entry), "derivative")]
     definition = (loss.softmax.base, loss.softmax.logit) if loss.softmax is not None else None
     while steps[-1].expr.has(sp.Derivative):
@@ -74,6 +105,7 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
     steps = _run(steps, [
         ("contract the deltas", algebra.contract_deltas),
         ("rearrange", _rearrange),
+        *_recognise_softmax(loss),
         ("linearity of Σ", algebra.split_sums),
         *softmax,
         ("σ(−x) = 1 − σ(x)", algebra.sigmoid_of_negative),
@@ -81,11 +113,16 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
     sizes = dict(zip(free, shape, strict=True))
-    try:
-        final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
-    except NoMatrixForm as exc:
-        final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
-    if final.matrix:
+    if not free:  # by a scalar: the last step states the whole result
+        final = steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
+    else:
+        try:
+            final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
+        except NoMatrixForm as exc:
+            final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
+    if not free:
+        pass
+    elif final.matrix:
         _add(steps, final, points, free, shape, obj.name)
     else:
         steps.append(final)
@@ -165,10 +202,18 @@ def _one_hot(loss: Loss, free: tuple[sp.Symbol, ...]) -> rules.Rule:
         def as_column(e: sp.Indexed) -> sp.Expr:
             idx = [var if x == n.o else x for x in e.indices]
             return sp.Sum(e.base[tuple(idx)] * y[var], (var, 0, n.V - 1))
+        def runs_along(e: sp.Basic, along: set[sp.Symbol]) -> bool:
+            return (isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
+                    and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & along))
+
+        expr = expr.replace(lambda e: runs_along(e, set(free)), as_column)
+        # and where the other index is summed in a product that reaches a free index, as s in
+        # Σ_s W_2[o, s] W_1[s, j] = (W_1ᵀ W_2ᵀ y)_j
         return expr.replace(
-            lambda e: isinstance(e, sp.Indexed) and e.base in matrices and n.o in e.indices
-            and e.base.shape[e.indices.index(n.o)] == n.V and bool(set(e.indices) & set(free)),
-            as_column)
+            lambda e: isinstance(e, sp.Sum) and bool(e.function.free_symbols & set(free))
+            and any(runs_along(f, set(e.variables)) for f in sp.Mul.make_args(e.function)),
+            lambda e: sp.Sum(sp.Mul(*(as_column(f) if runs_along(f, set(e.variables)) else f
+                                      for f in sp.Mul.make_args(e.function))), *e.limits))
     return rule
 
 

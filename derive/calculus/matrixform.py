@@ -41,9 +41,40 @@ def _like_terms(terms: list[sp.MatrixExpr]) -> list[sp.MatrixExpr]:
         if isinstance(t, sp.MatMul) and not isinstance(t.args[0], sp.MatrixExpr):
             c, mat = t.args[0], _scaled(sp.S.One, *t.args[1:])
         coeffs[mat] = coeffs.get(mat, sp.S.Zero) + c
-    out = [_signed(sp.factor_terms(c), mat) for mat, c in coeffs.items() if c != 0]
+    out = [_signed(c, mat) for c, mat in _common_scalars(coeffs)]
     # A reader's order: the terms with a positive sign first (ŷ − (1 − ε) y − (ε/V) 𝟏).
     return sorted(out, key=lambda t: isinstance(t, sp.MatMul) and _negative(t.args[0]))
+
+
+def _common_scalars(coeffs: dict[sp.MatrixExpr, sp.Expr]) -> list[tuple[sp.Expr, sp.MatrixExpr]]:
+    """c A − c B = c (A − B): terms whose scalars are one expression (not a number), up to sign,
+    share it, as a reader factors (1 − ŷ_o)^γ out of (1 − ŷ_o)^γ ŷ − (1 − ŷ_o)^γ y."""
+    groups: list[tuple[sp.Expr, list[sp.MatrixExpr]]] = []
+    for mat, c in coeffs.items():
+        c = sp.factor_terms(c)
+        if c == 0:
+            continue
+        for shared, mats in groups:
+            if shared.is_Number:
+                continue
+            if c == shared:
+                mats.append(mat)
+                break
+            if sp.expand(c + shared) == 0:
+                mats.append(_scaled(sp.S.NegativeOne, mat))
+                break
+        else:
+            groups.append((c, [mat]))
+    out = []
+    for c, mats in groups:
+        if len(mats) == 1:
+            out.append((c, mats[0]))
+            continue
+        mats.sort(key=lambda t: isinstance(t, sp.MatMul) and _negative(t.args[0]))
+        if all(isinstance(t, sp.MatMul) and _negative(t.args[0]) for t in mats):
+            c, mats = -c, [_scaled(sp.S.NegativeOne, t) for t in mats]
+        out.append((c, sp.MatAdd(*mats)))
+    return out
 
 
 def _negative(c: sp.Basic) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.printing.numpy import NumPyPrinter
 
 from .. import notation as n
 from . import complexstep
@@ -35,6 +36,38 @@ def sizes_of(loss: Loss) -> list[sp.Symbol]:
     shapes = [s for obj in loss.objects for s in obj.indexed.shape]
     shapes += [size for _, size in loss.ranges]
     return sorted({s for e in shapes for s in sp.sympify(e).free_symbols}, key=str)
+
+
+class _Printer(NumPyPrinter):
+    """SymPy's NumPy printer, with the step function printed as numpy.heaviside (SymPy rewrites
+    it as a Piecewise first) and a matrix product always in parentheses (SymPy finds a product's
+    precedence by negating it, which evaluates every sum inside it): each cost more than the
+    whole check."""
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        if isinstance(item, sp.MatMul):
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        half = expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return (f"{self._module_format('numpy.heaviside')}({self._print(expr.args[0])}, "
+                f"{self._print(half)})")
+
+
+def _lambdify(args: list[Any], expr: sp.Expr) -> Any:
+    printer = _Printer({"fully_qualified_modules": False, "inline": True,
+                        "allow_unknown_functions": True, "user_functions": {}})
+    return sp.lambdify(args, expr, modules="numpy", printer=printer, docstring_limit=0)
+
+
+def _scalar_sums(expr: sp.Expr) -> list[sp.Sum]:
+    """The outermost scalar sums of a matrix form (Σ_i U[i, o] v_c[i] inside σ(·)): printing them
+    inside a matrix expression makes SymPy evaluate them symbolically, so they are computed
+    apart, as entries."""
+    sums = [e for e in expr.atoms(sp.Sum) if not e.atoms(sp.MatrixSymbol)]
+    return sorted((e for e in sums if not any(t != e and t.has(e) for t in sums)),
+                  key=sp.default_sort_key)
 
 
 class Points:
@@ -98,7 +131,7 @@ class Points:
         at = complexstep.At()
         if expr.has(sp.Derivative):
             expr = complexstep.numeric(self._one_hot(expr), self, at)
-        f = sp.lambdify(args, self.expand(expr), modules="numpy", docstring_limit=0)
+        f = _lambdify(args, self.expand(expr))
         out = []
         for p, values in zip(self.points, self.softmax_values(), strict=True):
             at.point = p
@@ -112,15 +145,19 @@ class Points:
 
     def matrices(self, expr: sp.MatrixExpr, free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
         """A matrix form at every point, shaped as `entries` shapes the same gradient."""
-        expr = entries_as_matrices(expr)
+        sums = _scalar_sums(expr)
+        apart = [sp.Symbol(f"_sum{k}") for k in range(len(sums))]  # not Dummy: lambdify
+        # would then rename every argument, the matrices too
+        expr = entries_as_matrices(expr.xreplace(dict(zip(sums, apart, strict=True))))
+        values = [self.entries(e, (), ()) for e in sums]
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         extra = [matrix_of(softmax.base)] if softmax is not None else []
         args = [*mats, *extra, matrix_of(n.y.indexed), *self.sizes, *self.indices,
-                *self.constants]
-        f = sp.lambdify(args, expr, modules="numpy", docstring_limit=0)
+                *self.constants, *apart]
+        f = _lambdify(args, expr)
         out = []
-        for p in self.points:
+        for at, p in enumerate(self.points):
             shape = tuple(int(sp.sympify(s).subs(p.sizes)) for s in free_sizes)
             arrays = [a.reshape(a.shape[0], -1) if a.ndim else a for a in p.arrays.values()]
             V = p.sizes.get(n.V, 1)
@@ -128,7 +165,8 @@ class Points:
             onehot = np.eye(V)[:, [o]]
             yhat = [self.softmax_values()[self.points.index(p)]] if softmax is not None else []
             value = np.asarray(f(*arrays, *yhat, onehot, *(p.sizes[s] for s in self.sizes),
-                                 *(p.indices[x] for x in self.indices), *p.constants),
+                                 *(p.indices[x] for x in self.indices), *p.constants,
+                                 *(float(v[at]) for v in values)),
                                dtype=float)
             out.append(np.broadcast_to(value, (*shape, 1)[:2]).reshape(shape))
         return out
@@ -142,8 +180,7 @@ class Points:
         else:
             t = sp.Symbol("t", integer=True)
             entry = self.expand(self.loss.softmax.entry(t))
-            f = sp.lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t],
-                            entry, modules="numpy", docstring_limit=0)
+            f = _lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t], entry)
             out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])
                    for p in self.points]
         self.cache["softmax"] = out

@@ -108,7 +108,7 @@ GRADIENT_RULES = [("power rule", power_rule), ("derivative of each piece", deriv
 
 def derive(loss: Loss, *, check: bool = True) -> Derivation:
     """dJ/dx for a loss of the scalar x, with its trace; each step checked unless told not."""
-    samples = _points()
+    samples = random_points()
     values = (lambda s: _values(s.expr, samples)) if check else None
     loss_steps = trace(Step(loss.expr, "definition"), LOSS_RULES, values, "J")
     start = Step(sp.Derivative(loss_steps[-1].expr, x, evaluate=False), "derivative")
@@ -125,7 +125,7 @@ def derive(loss: Loss, *, check: bool = True) -> Derivation:
                       checked_at="random x away from 0")
 
 
-def _points(seed: int = SEED) -> list[np.ndarray]:
+def random_points(seed: int = SEED) -> list[np.ndarray]:
     """Random x in ±(0.1, 4), away from Leaky ReLU's kink, and α in (0.05, 0.95)."""
     rng = np.random.default_rng(seed)
     xs = rng.uniform(0.1, 4, POINTS) * rng.choice([-1.0, 1.0], POINTS)
@@ -140,5 +140,5 @@ def _values(expr: sp.Expr, samples: list[np.ndarray]) -> list[np.ndarray]:
 def step_error(before: Step, after: Step, *, seed: int = SEED) -> float:
     """The largest relative error between two steps at the random points of `seed` (verify passes
     its own, so that it checks points other than those the derivation was checked at)."""
-    samples = _points(seed)
+    samples = random_points(seed)
     return max_error(_values(before.expr, samples), _values(after.expr, samples))

@@ -74,6 +74,8 @@ class Translator:
     def _symbol(self, s: sp.Symbol, env: dict) -> Arr:
         if s in env:
             raise CodegenError(f"index {s} stands alone where an entry is expected")
+        if s in self.arrays:  # a scalar variable
+            return Arr(self.arrays[s], ())
         if s in self.indices:
             self.used.add(s)
             return Arr(self.indices[s], ())

@@ -32,7 +32,7 @@ BATCH_SIZE = "B"  # the size letter of a batch
 @dataclass(frozen=True)
 class Input:
     name: str  # as derive show --format json lists it
-    kind: str  # matrix, vector, index, constant
+    kind: str  # matrix, vector, scalar, index, constant
     shape: tuple[str, ...]  # size letters; an index's one letter is the size it runs over
     positive: bool = False
     required: bool = True  # an index the loss declares but never reads may be left out
@@ -42,7 +42,7 @@ def inputs_of(derivation: Derivation, t: Translator) -> tuple[Input, ...]:
     out = []
     for obj in derivation.loss.objects:
         shape = tuple(str(s) for s in obj.indexed.shape)
-        kind = "vector" if len(shape) == 1 else "matrix"
+        kind = ("scalar", "vector", "matrix")[len(shape)]
         if obj.indexed.name in t.batch:
             kind = "stack of vectors" if kind == "vector" else "stack of matrices"
             shape = (BATCH_SIZE, *shape)
@@ -73,6 +73,10 @@ def source(derivation: Derivation, *, backend: str = "numpy",
     if unknown:
         raise ValueError(f"--batch {', '.join(unknown)}: not a declared vector, matrix or index "
                          f"(declared: {', '.join(sorted(known))})")
+    if not loss.objects:
+        raise CodegenError(f"{loss.name} is a function of the scalar x: it is derived and "
+                           "checked (derive show, derive verify) but has no kernel to export; "
+                           "kernels are for losses of declared vectors and matrices")
     t = Translator(loss, frozenset(batch))
     B = sp.Symbol(BATCH_SIZE)
     # A batch's loss is the sum of its samples' losses; a shared input's gradient the sum of
@@ -180,7 +184,7 @@ def _check(values):
         raise ValueError(f"values: unknown input {{', '.join(unknown)}} (expected {{', '.join(n for n, *_ in INPUTS)}})")
     sizes, given_by, out = {{}}, {{}}, []
     for name, kind, shape, _, _ in INPUTS:
-        if kind in ("vector", "matrix", "stack of vectors", "stack of matrices"):
+        if kind in ("scalar", "vector", "matrix", "stack of vectors", "stack of matrices"):
             a = {xp}.asarray(values[name])
             if not {xp}.issubdtype(a.dtype, {xp}.floating):
                 a = a.astype(float)

@@ -53,7 +53,7 @@ def text(derivation: Derivation, title: str) -> str:
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
         entry = ("entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index) if grad.index
-                 else "a scalar" if grad.wrt is n.x else "the whole gradient")
+                 else "a scalar" if not grad.wrt.indexed.shape else "the whole gradient")
         where = f"case {case_text(grad)}" if grad.case else entry
         head = f"{gradient_label(grad, of=loss_name(derivation))}  ({where})"
         out += ["", head] + _step_lines(grad.steps)
@@ -62,9 +62,26 @@ def text(derivation: Derivation, title: str) -> str:
         case = f"   (if {case_text(grad)})" if grad.case else ""
         label = gradient_label(grad, of=loss_name(derivation))
         out.append(f"  {label} = {printing.text(grad.result)}{case}")
+    out += _softmax_line(derivation)
     count = len(derivation.loss_steps) + sum(len(g.steps) for g in derivation.gradients)
     out += ["", f"All {count} steps verified numerically at {derivation.checked_at}."]
     return "\n".join(out) + "\n"
+
+
+def _softmax_line(derivation: Derivation) -> list[str]:
+    """What ŷ stands for, under a loss file's results: the file may never have named it (a
+    softmax written out is recognised as ŷ)."""
+    loss = derivation.loss
+    if not loss.objects or loss.softmax is None:
+        return []
+    from ..calculus.matrixform import NoMatrixForm, fold
+
+    try:
+        logits = printing.text(fold(loss.softmax.logit(n.w), (n.w,), {n.w: n.V}))
+    except NoMatrixForm:
+        z = printing.text(loss.softmax.logit(n.w))
+        return [f"  where ŷ_w = exp(z_w)/Σ_w' exp(z_w'), z_w = {z}"]
+    return [f"  where ŷ = softmax({logits})"]
 
 
 def loss_label(derivation: Derivation) -> str:

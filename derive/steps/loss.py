@@ -25,6 +25,8 @@ from .nodes import Column, Const, Node, Obj, Pick, Ref, Size
 
 # The built-in problems that are loss files, shipped with the package.
 SHIPPED = Path(__file__).parent / "losses"
+# Names the notation gives a meaning of its own, which a declaration may not change.
+RESERVED = {"y": "the one-hot vector of the outside word o", "\\hat{y}": "the softmax ŷ"}
 _MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re.DOTALL)
 
 
@@ -41,6 +43,7 @@ class Declared:
     kind: str  # matrix, vector, scalar, index, constant
     shape: tuple[str, ...]
     latex: str
+    bounds: tuple[str, str] = ("0", "")  # a constant's open interval: λ > 0, 0 < α < 1
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Definition:
     name: str
     formula: Node
     token: Token
+    function: bool = False  # written f(x) = …: a function of its arguments
 
 
 @dataclass
@@ -63,6 +67,12 @@ class Scope:
 
     def defined(self, name: str) -> Definition | None:
         return next((d for d in reversed(self.definitions) if d.name == name), None)
+
+    def loss(self) -> Definition | None:
+        """The last definition of J; in a file that defines no J, the last function f(x) = …
+        (the derivative of a function of one scalar, such as σ)."""
+        return self.defined("J") or next(
+            (d for d in reversed(self.definitions) if d.function), None)
 
 
 class LossParser(syntax.Parser):
@@ -116,7 +126,9 @@ class LossParser(syntax.Parser):
 
 def resolve(scope: Scope, name: str, tok: Token) -> Node:
     """The declared object, entry, column, constant or size a normalised name denotes."""
-    declared = scope.declared.get(name)
+    declared = scope.declared.get(name) or scope.declared.get(_joined(name))
+    if declared is not None:
+        name = declared.name
     if declared is not None:
         if declared.kind == "constant":
             return Const(name)
@@ -179,16 +191,32 @@ def read_scope(text: str) -> Scope:
     """Declarations first (they may follow their use in prose), then definitions in order."""
     scope = Scope()
     parts = [(part, display) for tokens, display in segments(text) for part in split_top(tokens)]
-    for part, _display in parts:
-        _declaration(scope, part)
+    for tokens, _display in segments(text):
+        names: list[list[Token]] = []  # $a, b \in ℝ^d$: names that share the declaration after them
+        for part in split_top(tokens):
+            at = _top(part, lambda t: t.is_cmd("in"))
+            if at is not None and at > 0:
+                for name in names:
+                    _declaration(scope, name + part[at:])
+            names = names + [part] if at is None and _is_name(part, scope) else []
+            _declaration(scope, part)
     for part, display in parts:
         if display and _top(part, lambda t: t.is_char("=")) is not None:
             _definition(scope, part)
-    if not scope.definitions or scope.definitions[-1].name != "J":
+    if scope.loss() is None:
         where = parts[-1][0][0] if parts else Token("char", "", 1, 1)
-        raise ReadError("no loss: the last display must define J, as in $$J = -\\log "
-                        "\\hat{y}_o$$", where.line, where.col)
+        raise ReadError("no loss: a display must define J, as in $$J = -\\log \\hat{y}_o$$ "
+                        "(or a function of a scalar, as in $$f(x) = \\sigma(x)$$)",
+                        where.line, where.col)
     return scope
+
+
+def _is_name(tokens: list[Token], scope: Scope) -> bool:
+    try:
+        _name_of(tokens, scope)
+    except ReadError:
+        return False
+    return True
 
 
 def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:
@@ -196,7 +224,16 @@ def _name_of(tokens: list[Token], scope: Scope) -> tuple[str, str]:
     written, _ = p.written_name()
     if p.peek() is not None and not p.at("("):
         raise p.error("expected a single name before \\in, = or >")
-    return vocab.normalise(written), _latex(tokens)
+    return _joined(vocab.normalise(written)), _latex(tokens)
+
+
+def _joined(name: str) -> str:
+    """U_neg for \\mathbf{U}_{neg}: a declared name's subscript letters are one word (in a
+    formula, W_{ij} is the entry i, j)."""
+    base, _, sub = name.partition("_")
+    if "," in sub and all(len(a) == 1 and a.isalpha() for a in sub.split(",")):
+        return f"{base}_{sub.replace(',', '')}"
+    return name
 
 
 def _latex(tokens: list[Token]) -> str:
@@ -232,6 +269,13 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
         if right and right[0].is_cmd("mathbb"):
             sizes = _real_shape(right)
             kind = ("scalar", "vector", "matrix")[len(sizes)]
+            if name in (*sizes, *scope.sizes()):
+                raise ReadError(f"{name} is a size here (as in ℝ^{{{name}}}): give the "
+                                f"{kind} another name", part[0].line, part[0].col)
+            if name in RESERVED:
+                raise ReadError(f"{name} is {RESERVED[name]}, as the handout writes it: give "
+                                "your input another name (a target t or \\mathbf{t})",
+                                part[0].line, part[0].col)
             scope.declared[name] = Declared(name, kind, sizes, latex)
         elif right and right[0].is_cmd("{"):
             letters = [t.text for t in right if t.kind == "letter"]
@@ -243,6 +287,15 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
     if gt is not None and gt > 0 and [t.text for t in part[gt + 1:]] == ["0"]:
         name, latex = _name_of(part[:gt], scope)
         scope.declared[name] = Declared(name, "constant", (), latex)
+        return
+    # 0 < α < 1: a constant between two numbers
+    less = [k for k, t in enumerate(part) if t.is_char("<") or t.is_cmd("lt")]
+    if len(less) == 2 and 0 < less[0] < less[1] - 1 and less[1] < len(part) - 1 and all(
+            t.kind == "number" for t in (*part[:less[0]], *part[less[1] + 1:])):
+        name, latex = _name_of(part[less[0] + 1:less[1]], scope)
+        bounds = ("".join(t.text for t in part[:less[0]]),
+                  "".join(t.text for t in part[less[1] + 1:]))
+        scope.declared[name] = Declared(name, "constant", (), latex, bounds)
 
 
 def _real_shape(right: list[Token]) -> tuple[str, ...]:
@@ -273,4 +326,4 @@ def _definition(scope: Scope, part: list[Token]) -> None:
     if not part[at + 1:]:
         raise ReadError(f"nothing after {name} =", part[at].line, part[at].col)
     formula = LossParser(part[at + 1:], scope).side()
-    scope.definitions.append(Definition(name, formula, part[0]))
+    scope.definitions.append(Definition(name, formula, part[0], function=paren is not None))

@@ -4,6 +4,7 @@ index form. The softmax a file defines (ŷ = softmax(z)) becomes the Loss's Soft
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,7 +14,7 @@ import sympy as sp
 from .. import notation as n
 from ..calculus import Loss, Softmax
 from ..calculus.functions import sigmoid
-from ..calculus.lower import _rename
+from ..calculus.lower import SPARE, SUM_NAMES, _rename
 from . import nodes as N
 from .lexer import ReadError, Token
 from .loss import Declared, Ones, Scope, read_scope
@@ -46,13 +47,20 @@ class LossFile:
 
 
 class Reader:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, rename: Callable[[sp.Expr], sp.Expr] = _rename) -> None:
         self.scope = scope
+        self.rename = rename  # how the sums' indices are named
         self.objects: dict[str, n.Obj] = {}
         for d in scope.declared.values():
             if d.kind in ("vector", "matrix"):
                 self.objects[d.name] = n.declare(d.name, *(n.size(s) for s in d.shape),
                                                  latex=d.latex)
+        # A scalar beside vectors (a bias b ∈ ℝ) is one of the loss's objects; a function of x
+        # alone is derived by the engine for functions of one scalar.
+        if self.objects:
+            for d in scope.declared.values():
+                if d.kind == "scalar":
+                    self.objects[d.name] = n.declare_scalar(d.name, latex=d.latex)
         self.softmax: Softmax | None = None
         self.token = Token("char", "", 1, 1)
 
@@ -69,23 +77,48 @@ class Reader:
             z = self.tensor(soft.formula.arg, {})
             if z.rows != n.V or z.cols != 1:
                 raise self.fail("softmax is taken of a V-vector of logits")
-            at = z.at
-            self.softmax = Softmax(lambda x: _rename(at(x, 0)))
-        J = self.scope.defined("J")
+            at, rename = z.at, self.rename
+            self.softmax = Softmax(lambda x: rename(at(x, 0)))
+        J = self.scope.loss()
         assert J is not None
         self.token = J.token
         value = self.tensor(J.formula, {})
         if not value.scalar:
-            raise self.fail("J must be a scalar")
-        expr = _rename(value.at(0, 0))
+            raise self.fail(f"{J.name} must be a scalar")
+        expr = self.rename(value.at(0, 0))
+        scalars = [d for d in self.scope.declared.values()
+                   if d.kind == "scalar" and sp.Symbol(d.name, real=True) in expr.free_symbols]
+        if scalars:
+            inputs = tuple(self.scope.declared.values())
+            return LossFile(self.of_scalar(name, expr, scalars), inputs)
         logit = self.softmax.logit(n.w) if self.softmax is not None else sp.S.Zero
         uses = {b.name for b in (expr.atoms(sp.IndexedBase) | logit.atoms(sp.IndexedBase))}
-        wrt = tuple(o for o in self.objects.values() if o.indexed.name in uses)
+        # by default, by every vector and matrix it depends on (a scalar when asked: --wrt b)
+        wrt = tuple(o for o in self.objects.values()
+                    if o.indexed.name in uses and not isinstance(o.indexed, n.Scalar))
         ranges = tuple((sp.Symbol(d.name, integer=True, nonnegative=True), n.size(d.shape[0]))
                        for d in self.scope.declared.values() if d.kind == "index")
         loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
                     ranges=ranges or ((n.o, n.V),), column_cases=False)
         return LossFile(loss, tuple(self.scope.declared.values()))
+
+    def of_scalar(self, name: str, expr: sp.Expr, scalars: list[Declared]) -> Loss:
+        """A function of one scalar x (σ(x), max(αx, x)): the engine for functions of x derives it,
+        with α the one constant it samples."""
+        if len(scalars) > 1:
+            raise self.fail("a function of scalars alone is a function of one scalar x; "
+                            "declare a weight as a constant (\\lambda > 0)")
+        if scalars[0].name != "x":
+            raise self.fail(f"the scalar variable is called x (this file calls it "
+                            f"{scalars[0].name})")
+        others = sorted(str(s) for s in expr.free_symbols - {n.x_scalar, n.alpha})
+        if others:
+            raise self.fail(f"a function of x takes the one constant \\alpha, not {others[0]}")
+        alpha = self.scope.declared.get("\\alpha")
+        if n.alpha in expr.free_symbols and (alpha is None or alpha.bounds != ("0", "1")):
+            # its facts (max(αx, x) in two pieces) and its checks hold for 0 < α < 1 only
+            raise self.fail("a function of x takes \\alpha with 0 < \\alpha < 1: declare it so")
+        return Loss(name, expr, None, wrt=(n.x,), column_cases=False)
 
     # -- formulas -----------------------------------------------------------------------
     def tensor(self, node: N.Node, env: dict[str, sp.Symbol]) -> Tensor:
@@ -155,6 +188,11 @@ class Reader:
         raise self.fail(f"{type(node).__name__} is not read in a loss")
 
     def object(self, name: str) -> Tensor:
+        declared = self.scope.declared.get(name)
+        if declared is not None and declared.kind == "scalar" and name not in self.objects:
+            return scalar(sp.Symbol(name, real=True))
+        if name in self.objects and declared is not None and declared.kind == "scalar":
+            return scalar(self.objects[name].indexed)
         if name in self.objects:
             obj = self.objects[name]
             rows, cols = obj.matrix.shape
@@ -216,7 +254,9 @@ class Reader:
         if a.scalar or b.scalar:
             s, m = (a, b) if a.scalar else (b, a)
             return Tensor(m.rows, m.cols, lambda r, c: s.at(0, 0) * m.at(r, c))
-        if a.rows is not None and b.rows is not None and a.cols != b.rows:
+        # 𝟏ᵀ (a row of ones) takes its length from what it multiplies
+        if a.rows is not None and b.rows is not None and a.cols is not None and \
+                a.cols != b.rows:
             if op == "·" and a.cols == 1 and b.cols == 1 and a.rows == b.rows:  # a · b = aᵀb
                 at = a.at
                 a = Tensor(a.cols, a.rows, lambda r, c: at(c, r))
@@ -232,9 +272,10 @@ class Reader:
                       lambda r, c: sp.Sum(a.at(r, s) * b.at(s, c), (s, 0, inner - 1)))
 
 
-def read_loss(text: str, name: str) -> LossFile:
+def read_loss(text: str, name: str, *,
+              rename: Callable[[sp.Expr], sp.Expr] = _rename) -> LossFile:
     """The Loss a loss file states; a ReadError (with line and column) if it cannot be read."""
-    return Reader(read_scope(text)).loss(name)
+    return Reader(read_scope(text), rename).loss(name)
 
 
 def with_wrt(lf: LossFile, wrt: Sequence[str], *, what: str = "wrt", of: str = "") -> LossFile:
@@ -251,3 +292,37 @@ def with_wrt(lf: LossFile, wrt: Sequence[str], *, what: str = "wrt", of: str = "
         raise ValueError(f"{what} {', '.join(missing)}: not a declared vector or matrix{of} "
                          f"(declared: {', '.join(by_name)})")
     return replace(lf, loss=replace(lf.loss, wrt=tuple(by_name[x] for x in names)))
+
+
+@functools.cache
+def shipped(name: str, wrt: tuple[str, ...] = (), **handout: Any) -> Loss:
+    """A built-in problem's loss, read from its shipped loss file (derive/steps/losses/NAME.tex)
+    in the handout's own objects: derived by the engines that show the handout's route (the
+    seed's Parts), by `wrt` in that order, with its sums' indices named as the file writes them.
+    One Loss a name: a window loss finds its pair's derivation by equality."""
+    from .loss import SHIPPED
+
+    text = (SHIPPED / f"{name}.tex").read_text(encoding="utf-8")
+    loss = read_loss(text, name, rename=_written_names).loss
+    by_name = {o.name: o for o in (*loss.objects, *loss.wrt)}
+    return replace(loss, objects=(),
+                   wrt=tuple(by_name[x] for x in wrt) or loss.wrt,
+                   **{"column_cases": True, **handout})
+
+
+def _written_names(expr: sp.Expr) -> sp.Expr:
+    """Each sum's index named as the file wrote it (Σ_w y_w log ŷ_w keeps its w) or, for a product
+    the file wrote as uᵀv, as the notation names that range (i over d); a name is reused by sums
+    that do not nest, as a reader would."""
+    if isinstance(expr, sp.Sum):
+        for var, _lo, hi in expr.limits:
+            if isinstance(var, sp.Dummy):
+                written = sp.Symbol(var.name, integer=True, nonnegative=True)
+                options = ((written,) if n.INDEX_SIZE.get(written) == hi + 1 else ()) + \
+                    (*SUM_NAMES.get(hi + 1, ()), *SPARE)
+                name = next(x for x in options if x not in expr.free_symbols)
+                expr = expr.xreplace({var: name})
+        return sp.Sum(_written_names(expr.function), *expr.limits)
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return expr
+    return expr.func(*(_written_names(a) for a in expr.args))

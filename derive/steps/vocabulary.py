@@ -10,6 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from .. import notation as n
 from .lexer import ReadError
 
 # Outside vectors: u_<index> is a column of U, or of U_neg when the index counts the K samples.
@@ -44,8 +45,7 @@ QUANTIFIER_WORDS = ("for all", "for every", "for each", "for any", "forall")
 FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal", "pmb",
                    "textbf", "mathbb", "boldmath", "mathsf", "bold", "symbf"})
 ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
-GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
-                   "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
+GREEK = n.GREEK
 # Names a message may suggest for a misspelt one.
 KNOWN_NAMES = ("U", "u_o", "u_w", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
                r"\hat{y}_w", r"\hat{y}_o", "U_neg", "n", "n_w", "x", r"\alpha", "J", "w", "o", "k",
@@ -158,7 +158,7 @@ def unknown(written: str, line: int, col: int, *, what: str = "name") -> ReadErr
 
 def _closest(written: str, known: tuple[str, ...] | list[str], cutoff: float) -> str | None:
     """The known spelling closest to `written` (the first listed among equals), if close."""
-    scored = [(difflib.SequenceMatcher(None, written, k).ratio(), -n, k)
-              for n, k in enumerate(known)]
+    scored = [(difflib.SequenceMatcher(None, written, k).ratio(), -at, k)
+              for at, k in enumerate(known)]
     best = max(scored, default=None)
     return best[2] if best is not None and best[0] >= cutoff else None

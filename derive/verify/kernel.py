@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import notation as n
 from ..calculus.records import Derivation
 from ..calculus.sample import SEED, Points
 from ..codegen import module
@@ -23,6 +24,7 @@ class KernelCheck:
     max_error: float  # the largest |kernel − finite difference| over entries and points
     scale: float  # the largest |finite difference|
     passed: bool
+    of: str = "exported kernel"  # what was checked against the differences
 
 
 def values_at(points: Points, at: int, names: set[str]) -> dict[str, Any]:
@@ -35,6 +37,8 @@ def values_at(points: Points, at: int, names: set[str]) -> dict[str, Any]:
 
 def check(derivation: Derivation, *, seed: int = SEED) -> list[KernelCheck]:
     """One result per gradient of the derivation."""
+    if not derivation.loss.objects:
+        return [_function_of_x(derivation, seed)]
     fn = module.compile(derivation)
     names = {row[0] for row in fn.__globals__["INPUTS"]}
     points = Points(derivation.loss, seed=seed)
@@ -56,3 +60,20 @@ def check(derivation: Derivation, *, seed: int = SEED) -> list[KernelCheck]:
             worst[name] = (max(e0, err if np.isfinite(err) else np.inf), max(s0, scale))
     return [KernelCheck(name, err, scale, err <= ATOL + RTOL * scale)
             for name, (err, scale) in worst.items()]
+
+
+def _function_of_x(derivation: Derivation, seed: int) -> KernelCheck:
+    """A function of the scalar x has no kernel: its derivative is checked against central
+    differences of the function itself, at random x away from 0 (a kink) and α in (0, 1)."""
+    import sympy as sp
+
+    from ..calculus import scalar
+
+    xs, alphas = scalar.random_points(seed)
+    f, df = (sp.lambdify([n.x_scalar, n.alpha], e, "numpy")
+             for e in (derivation.loss.expr, derivation.gradients[0].result))
+    fd = (f(xs + H, alphas) - f(xs - H, alphas)) / (2 * H)
+    err = float(np.max(np.abs(np.broadcast_to(df(xs, alphas), xs.shape) - fd)))
+    err = err if np.isfinite(err) else np.inf
+    scale = float(np.max(np.abs(fd)))
+    return KernelCheck("x", err, scale, err <= ATOL + RTOL * scale, of="derivative")

@@ -83,3 +83,18 @@ def test_fold_table_patterns() -> None:
     assert fold(sp.Integer(2), (j,), sizes) == sp.MatMul(2, matrixform.Ones(n.V))
     with pytest.raises(matrixform.NoMatrixForm, match="^no pattern folds"):
         fold(sp.KroneckerDelta(j, 2) * a.indexed[j], (j,), sizes)
+
+
+def test_terms_with_one_scalar_up_to_sign_share_it() -> None:
+    """Focal loss (1 − ŷ_o)^γ (−log ŷ_o): its gradient is one scalar times U(ŷ − y), not two terms
+    in y and ŷ with opposite scalars."""
+    from pathlib import Path
+
+    from derive import printing
+    from derive.steps.lossmath import read_loss
+
+    path = Path(__file__).parent.parent / "data" / "losses" / "focal.tex"
+    d = derive(read_loss(path.read_text(encoding="utf-8"), "focal").loss)
+    results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
+    assert results["v_c"].endswith(") U(ŷ - y)") and results["v_c"].count("ŷ - y") == 1
+    assert results["U"].startswith("v_c((") and results["U"].endswith(") (ŷ - y))ᵀ")

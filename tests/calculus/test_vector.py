@@ -156,7 +156,7 @@ def test_l2_regularised_loss():
                        engine.Softmax(engine.logit))
     d = engine.derive(loss)
     assert _by(d, "v_c").result.doit() == (U * (yhat - y) + LAM * v).doit()
-    assert printing.text(_by(d, "v_c").result) == "lambda v_c + U(ŷ - y)"
+    assert printing.text(_by(d, "v_c").result) == "λ v_c + U(ŷ - y)"
     assert _by(d, "U").result.doit() == (v * (yhat - y).T).doit()
 
 

@@ -58,6 +58,28 @@ def test_unreadable_file_names_line_and_column(text: str, message: str) -> None:
         read_loss(text, "bad")
 
 
+@pytest.mark.parametrize("text", [
+    "Let $\\mathbf{w}, \\mathbf{x} \\in \\mathbb{R}^{d}$ and $y \\in \\mathbb{R}$.\n"
+    "$$J = (\\mathbf{w}^\\top \\mathbf{x} - y)^2$$",
+    "Let $\\mathbf{W} \\in \\mathbb{R}^{V \\times d}$, $\\mathbf{x} \\in \\mathbb{R}^{d}$, "
+    "$\\mathbf{y} \\in \\mathbb{R}^{V}$.\n$$J = \\|\\mathbf{W}\\mathbf{x} - \\mathbf{y}\\|^2$$",
+])
+def test_a_declared_y_is_refused_because_y_is_the_one_hot_vector(text: str) -> None:
+    with pytest.raises(ReadError, match=r"^line 1, column \d+: y is the one-hot vector of the "
+                       r"outside word o, as the handout writes it: give your input another name"):
+        read_loss(text, "bad")
+
+
+def test_a_subscript_word_in_a_declaration_is_one_name() -> None:
+    lf = read_loss("Let $\\mathbf{u}_o, \\mathbf{v}_c \\in \\mathbb{R}^d$, $\\mathbf{U}_{neg} "
+                   "\\in \\mathbb{R}^{d \\times K}$.\n$$J = -\\sum_{k=1}^K \\log "
+                   "\\sigma(-\\mathbf{u}_k \\cdot \\mathbf{v}_c) + \\mathbf{1}^\\top "
+                   "\\mathbf{U}_{neg}^\\top \\mathbf{u}_o$$", "neg")
+    assert [d.name for d in lf.inputs] == ["u_o", "v_c", "U_neg"]
+    assert {o.name for o in derive(lf.loss).loss.wrt} == {"u_o", "v_c", "U_neg"}
+
+
+
 @pytest.mark.parametrize("name", ["naive-softmax", "cross-entropy", "neg-sampling",
                                   "neg-sampling-repeated"])
 def test_shipped_problem_file_derives_what_the_problem_does(name: str) -> None:
@@ -78,3 +100,172 @@ def test_shipped_problem_file_derives_what_the_problem_does(name: str) -> None:
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
         compared += 1
     assert compared == len({g.key for g in built_in.gradients if not g.case})
+
+
+SHIPPED_PROBLEMS = ["naive-softmax", "cross-entropy", "sigmoid", "leaky-relu", "neg-sampling",
+                    "neg-sampling-repeated"]
+
+
+@pytest.mark.parametrize("name", SHIPPED_PROBLEMS)
+def test_built_in_problem_is_its_shipped_file(name: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The problem's loss is read from its file: the same file with J doubled is a doubled loss,
+    and every result of the problem's own derivation changes with it."""
+    import sympy as sp
+
+    from derive import problems
+    from derive.steps import loss as loss_file
+    from derive.steps import lossmath
+
+    text = (loss_file.SHIPPED / f"{name}.tex").read_text(encoding="utf-8")
+    before = derive(problems.get(name).make_loss(), check=False)
+    lines = text.splitlines()
+    at = max(k for k, line in enumerate(lines) if line.startswith(("$$J = ", "$$f(x) = ")))
+    lhs, _, body = lines[at].removeprefix("$$").removesuffix("$$").partition(" = ")
+    lines[at] = f"$${lhs} = 2 \\left({body}\\right)$$"
+    (tmp_path / f"{name}.tex").write_text("\n".join(lines), encoding="utf-8")
+    monkeypatch.setattr(loss_file, "SHIPPED", tmp_path)
+    lossmath.shipped.cache_clear()
+    try:
+        after = derive(problems.get(name).make_loss(), check=False)
+    finally:
+        lossmath.shipped.cache_clear()
+    assert sp.simplify(after.loss.expr - 2 * before.loss.expr) == 0
+    for a, b in zip(before.gradients, after.gradients, strict=True):
+        assert a.key == b.key and a.result != b.result, (name, a.key)
+
+
+def test_sigmoid_file_derives_sigma_one_minus_sigma() -> None:
+    from derive.calculus.functions import sigmoid
+    from derive.notation import x_scalar as x
+    from derive.problems import get
+
+    d = derive(get("sigmoid").make_loss())
+    assert d.gradients[0].result == sigmoid(x) * (1 - sigmoid(x))
+    assert [s.rule for s in d.loss_steps] == ["definition", "definition of σ"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # the two pieces of max(αx, x) hold for α < 1 only: α > 0 is not enough
+    ("Let $x \\in \\mathbb{R}$ and $\\alpha > 0$.\n$$f(x) = \\max(\\alpha x, x)$$",
+     r"^line 2, column \d+: a function of x takes \\alpha with 0 < \\alpha < 1"),
+    ("Let $t \\in \\mathbb{R}$.\n$$f(t) = \\sigma(t)$$",
+     r"^line 2, column \d+: the scalar variable is called x \(this file calls it t\)"),
+    ("Let $x \\in \\mathbb{R}$ and $\\lambda > 0$.\n$$f(x) = \\lambda \\sigma(x)$$",
+     r"^line 2, column \d+: a function of x takes the one constant \\alpha, not lambda"),
+    ("Let $x, z \\in \\mathbb{R}$.\n$$f(x) = \\sigma(x z)$$",
+     r"^line 2, column \d+: a function of scalars alone is a function of one scalar x"),
+])
+def test_function_of_a_scalar_is_refused_where_its_facts_do_not_hold(text: str,
+                                                                      message: str) -> None:
+    with pytest.raises(ReadError, match=message):
+        read_loss(text, "bad")
+
+
+def test_leaky_relu_file_declares_alpha_between_zero_and_one() -> None:
+    from derive.steps.loss import read_scope
+
+    scope = read_scope("Let $x \\in \\mathbb{R}$ and $0 < \\alpha < 1$.\n"
+                       "$$f(x) = \\max(\\alpha x, x)$$")
+    assert [(d.name, d.kind) for d in scope.declared.values()] == [
+        ("x", "scalar"), ("\\alpha", "constant")]
+    assert scope.declared["\\alpha"].bounds == ("0", "1")
+    assert scope.loss() is not None and scope.loss().name == "f"
+
+
+def test_names_before_one_declaration_share_it() -> None:
+    lf = read_loss("Let $\\mathbf{a}, \\mathbf{b}, \\mathbf{c} \\in \\mathbb{R}^{n}$ and "
+                   "$\\mathbf{v}_c \\in \\mathbb{R}^{d}$.\n"
+                   "$$J = \\mathbf{a}^\\top \\mathbf{b} + \\mathbf{c}^\\top \\mathbf{c}$$", "abc")
+    assert [(d.name, d.kind, d.shape) for d in lf.inputs] == [
+        ("a", "vector", ("n",)), ("b", "vector", ("n",)), ("c", "vector", ("n",)),
+        ("v_c", "vector", ("d",))]
+
+
+def test_a_row_of_a_matrix_at_o_folds_through_a_layer() -> None:
+    """∂J/∂x of softmax(W_2 tanh(W_1 x)): W_2[o, s] inside the sum that reaches x is (W_2ᵀy)_s, so
+    the gradient in x has a matrix form (it had none)."""
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$, $\\mathbf{W}_1 \\in \\mathbb{R}^{m "
+                   "\\times d}$, $\\mathbf{W}_2 \\in \\mathbb{R}^{V \\times m}$; $o \\in \\{1, "
+                   "\\dots, V\\}$.\n$$\\mathbf{h} = \\tanh(\\mathbf{W}_1 \\mathbf{x})$$\n"
+                   "$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{W}_2 \\mathbf{h})$$\n"
+                   "$$J = -\\log \\hat{y}_o$$", "layer")
+    [g] = [g for g in derive(lf.loss).gradients if g.wrt.name == "x"]
+    assert g.steps[-1].matrix
+    assert printing.text(g.result).startswith("W_1ᵀ(")
+    points = Points(lf.loss)
+    for at, value in enumerate(points.matrices(g.result, (g.wrt.indexed.shape[0],))):
+        p = points.points[at]
+        W1, W2 = (p.arrays[o.indexed] for o in lf.loss.objects if o.name in ("W_1", "W_2"))
+        x = p.arrays[next(o.indexed for o in lf.loss.objects if o.name == "x")]
+        h = np.tanh(W1 @ x)
+        z = W2 @ h
+        yhat = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        y = np.eye(len(z))[p.indices[next(iter(p.indices))]]
+        np.testing.assert_allclose(value, W1.T @ ((1 - h ** 2) * (W2.T @ (yhat - y))), rtol=1e-9)
+
+
+def test_text_writes_greek_constants_and_the_step_function() -> None:
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{u}_o, \\mathbf{v}_c \\in \\mathbb{R}^{d}$, $\\mathbf{U}_{\\text{"
+                   "neg}} \\in \\mathbb{R}^{d \\times K}$ and $\\mu > 0$.\n$$J = \\sum_{k=1}^{K} "
+                   "\\max(0, \\mu - \\mathbf{u}_o^\\top \\mathbf{v}_c + \\mathbf{u}_k^\\top "
+                   "\\mathbf{v}_c)$$", "margin")
+    results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
+    assert results["U_neg"] == "v_c(step((μ - u_oᵀv_c) 𝟏 + U_negᵀv_c))ᵀ"
+    assert "Heaviside" not in results["u_o"] and "step(μ + " in results["u_o"]
+    assert "\\theta" not in printing.latex(derive(lf.loss).gradients[0].result)
+
+
+BIAS = ("Let $\\mathbf{w}, \\mathbf{x} \\in \\mathbb{R}^{d}$, a bias $b \\in \\mathbb{R}$ and a "
+        "label $t > 0$.\n$$J = -t \\log \\sigma(\\mathbf{w}^\\top \\mathbf{x} + b) - (1 - t) "
+        "\\log(1 - \\sigma(\\mathbf{w}^\\top \\mathbf{x} + b))$$")
+
+
+def test_a_scalar_beside_vectors_is_a_variable_by_request() -> None:
+    from derive import printing
+    from derive.steps.lossmath import with_wrt
+
+    lf = read_loss(BIAS, "bias")
+    assert [(d.name, d.kind) for d in lf.inputs] == [
+        ("w", "vector"), ("x", "vector"), ("b", "scalar"), ("t", "constant")]
+    assert [o.name for o in lf.loss.wrt] == ["w", "x"]  # by default, vectors and matrices
+    d = derive(with_wrt(lf, ["w", "b"]).loss)
+    results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
+    assert results == {"w": "(σ(b + wᵀx) - t) x", "b": "σ(b + wᵀx) - t"}
+    points = Points(d.loss)
+    [g] = [g for g in d.gradients if g.wrt.name == "b"]
+    for p, value in zip(points.points, points.matrices(g.result, ()), strict=True):
+        w, x = (p.arrays[o.indexed] for o in d.loss.objects if o.name in ("w", "x"))
+        s = 1 / (1 + np.exp(-(w @ x + float(p.arrays[g.wrt.indexed]))))
+        np.testing.assert_allclose(value, s - p.constants[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("J", [
+    "-\\log \\frac{\\exp(\\mathbf{u}_o^\\top \\mathbf{v}_c)}{\\sum_{w=1}^{V} "
+    "\\exp(\\mathbf{u}_w^\\top \\mathbf{v}_c)}",
+    "-\\mathbf{u}_o^\\top \\mathbf{v}_c + \\log \\sum_{w=1}^{V} \\exp(\\mathbf{u}_w^\\top "
+    "\\mathbf{v}_c)",
+])
+def test_a_softmax_written_out_is_recognised_as_y_hat(J: str) -> None:
+    """The seed's own form of the loss, with no ŷ defined: its gradients are U(ŷ − y) and
+    v_c(ŷ − y)ᵀ, ŷ recognised (and checked) as the softmax the file writes out."""
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
+                   f"\\mathbb{{R}}^{{d}}$, $o \\in \\{{1, \\dots, V\\}}$.\n$$J = {J}$$", "seed")
+    d = derive(lf.loss)
+    assert {g.wrt.name: printing.text(g.result) for g in d.gradients} == {
+        "U": "v_c(ŷ - y)ᵀ", "v_c": "U(ŷ - y)"}
+    rules = [s.rule for s in d.loss_steps] + [s.rule for g in d.gradients for s in g.steps]
+    assert "softmax definition" in rules
+
+
+def test_a_size_letter_is_not_a_name() -> None:
+    with pytest.raises(ReadError,
+                       match=r"^line 1, column \d+: V is a size here \(as in ℝ\^\{V\}\)"):
+        read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{V} \\in "
+                  "\\mathbb{R}^{d \\times V}$.\n$$J = \\|\\mathbf{U}\\|_F^2$$", "bad")

@@ -132,8 +132,8 @@ def test_window_and_scalar_trace_points_follow_the_seed():
     assert all((a == b).all() for a, b in zip(default.words,
                                               window.Checker(pair, seed=window.SEED).words,
                                               strict=True))
-    assert not np.array_equal(scalar._points(1)[0], scalar._points(2)[0])
-    assert np.array_equal(scalar._points()[0], scalar._points(scalar.SEED)[0])
+    assert not np.array_equal(scalar.random_points(1)[0], scalar.random_points(2)[0])
+    assert np.array_equal(scalar.random_points()[0], scalar.random_points(scalar.SEED)[0])
 
 
 def test_verify_hands_its_seed_to_the_window_trace_checker(monkeypatch):
@@ -159,7 +159,7 @@ def test_a_step_wrong_only_away_from_the_derivations_points_fails_verify(monkeyp
     from derive.calculus import scalar
 
     # 0 at the x the derivation checks its steps at, 1 anywhere else.
-    own = scalar._points()[0]
+    own = scalar.random_points()[0]
     off_own = implemented_function("off_own", lambda x: (~np.isin(x, own)).astype(float))
     wrong = ("wrong away from the derivation's points", lambda e: e + off_own(n.x_scalar))
     monkeypatch.setattr(scalar, "GRADIENT_RULES", [*scalar.GRADIENT_RULES, wrong])

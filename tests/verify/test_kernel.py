@@ -72,3 +72,57 @@ def test_export_refuses_backend_without_a_loss_file(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith("derive export: --wrt, --batch and --backend are for a loss file")
     assert not (tmp_path / "k.py").exists()
+
+
+SHIPPED = Path(__file__).parent.parent.parent / "derive" / "steps" / "losses"
+
+
+@pytest.mark.parametrize("stem", ["sigmoid", "leaky-relu"])
+def test_function_of_x_is_checked_against_differences_of_itself(stem: str) -> None:
+    lf = read_loss((SHIPPED / f"{stem}.tex").read_text(encoding="utf-8"), stem)
+    [check] = kernel.check(derive(lf.loss))
+    assert (check.wrt, check.of, check.passed) == ("x", "derivative", True)
+    assert check.max_error < 1e-6 and check.scale > 0.2
+
+
+def test_a_wrong_derivative_of_x_fails() -> None:
+    from dataclasses import replace
+
+    from derive.calculus.records import Step
+
+    lf = read_loss((SHIPPED / "sigmoid.tex").read_text(encoding="utf-8"), "sigmoid")
+    d = derive(lf.loss)
+    g = d.gradients[0]
+    wrong = replace(g, steps=(*g.steps[:-1], Step(g.result * 1.01, "matrix form", matrix=True)))
+    [check] = kernel.check(replace(d, gradients=(wrong,)))
+    assert not check.passed and check.max_error > 1e-4
+
+
+def test_function_of_x_verifies_and_has_no_kernel_to_export(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", str(SHIPPED / "sigmoid.tex")]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"✓ {SHIPPED / 'sigmoid.tex'}: ∂J/∂x = (1 - σ(x))*σ(x)  [closed form; every step checked "
+        "at random x away from 0; derivative against finite differences: max error")
+    out = tmp_path / "k.py"
+    assert main(["export", str(SHIPPED / "leaky-relu.tex"), "-o", str(out)]) == 1
+    assert "leaky-relu is a function of the scalar x" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_scalar_variable_exports_as_a_scalar_input_and_gradient(tmp_path: Path) -> None:
+    from derive.steps.lossmath import with_wrt
+    from tests.steps.test_loss import BIAS
+
+    d = derive(with_wrt(read_loss(BIAS, "bias"), ["w", "b"]).loss)
+    checks = {c.wrt: c for c in kernel.check(d)}
+    assert checks["b"].passed and checks["w"].passed and checks["b"].scale > 0.01
+    fn = module.compile(d)
+    assert ("b", "scalar", (), False, True) in fn.__globals__["INPUTS"]
+    w, x = np.array([0.1, 0.2, -0.3]), np.array([1.0, 2.0, 3.0])
+    loss, grads = fn({"w": w, "x": x, "b": 0.5, "t": 0.7})
+    s = 1 / (1 + np.exp(-(w @ x + 0.5)))
+    assert float(grads["b"]) == pytest.approx(s - 0.7)
+    np.testing.assert_allclose(grads["w"], (s - 0.7) * x)
+    with pytest.raises(ValueError, match=r"^b: shape \(3,\), expected a scalar"):
+        fn({"w": w, "x": x, "b": np.ones(3), "t": 0.7})
