@@ -10,7 +10,6 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from .. import notation as n
 from .lexer import ReadError
 
 # Outside vectors: u_<index> is a column of U, or of U_neg when the index counts the K samples.
@@ -45,7 +44,11 @@ QUANTIFIER_WORDS = ("for all", "for every", "for each", "for any", "forall")
 FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal", "pmb",
                    "textbf", "mathbb", "boldmath", "mathsf", "bold", "symbf"})
 ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
-GREEK = n.GREEK
+# The letters notation.GREEK_TEXT prints, spelled as LaTeX writes them without \ (kept here, not
+# imported: check-steps reads a warm cache without loading SymPy, which notation imports; a test
+# keeps the two the same).
+GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
+                   "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
 # Names a message may suggest for a misspelt one.
 KNOWN_NAMES = ("U", "u_o", "u_w", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
                r"\hat{y}_w", r"\hat{y}_o", "U_neg", "n", "n_w", "x", r"\alpha", "J", "w", "o", "k",
