@@ -5,6 +5,7 @@ import random
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -329,3 +330,17 @@ def test_skipgram_is_the_sum_over_the_window(rng):
                                                                           strict=True)]
     assert loss == pytest.approx(sum(t[0] for t in terms), rel=1e-12)
     np.testing.assert_allclose(gU, sum(t[2] for t in terms), rtol=1e-10, atol=1e-12)
+
+
+def test_the_cache_key_follows_the_shipped_loss_files(tmp_path, monkeypatch):
+    """The built-in problems' losses are loss files: editing one must regenerate the kernels."""
+    import shutil
+
+    package = tmp_path / "derive"
+    shutil.copytree(Path(cache.__file__).parent.parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__", "templates"))
+    monkeypatch.setattr(cache, "_PACKAGE", package)
+    before = cache.cache_key()
+    shipped = package / "steps" / "losses" / "naive-softmax.tex"
+    shipped.write_text(shipped.read_text(encoding="utf-8") + "% edited\n", encoding="utf-8")
+    assert cache.cache_key() != before

@@ -15,8 +15,10 @@ from ..files import write_atomic
 from . import KERNELS, source
 
 _PACKAGE = Path(__file__).parent.parent
-# The code whose text decides the generated source: any change regenerates the cache.
-_SOURCES = ("notation.py", "problems.py", "printing.py", "calculus/*.py", "codegen/*.py")
+# The code whose text decides the generated source: any change regenerates the cache. The
+# problems' losses are the shipped loss files, read by the step checker's grammar (steps/).
+_SOURCES = ("notation.py", "problems.py", "printing.py", "calculus/*.py", "codegen/*.py",
+            "steps/*.py", "steps/losses/*.tex")
 
 
 def cache_key() -> str:
