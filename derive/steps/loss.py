@@ -152,8 +152,10 @@ def resolve(scope: Scope, name: str, tok: Token) -> Node:
             matrices = [d for d in matrices if d.shape[1] == wanted] or matrices[:1]
         if matrices and len(atoms) == 1:
             return Column(f"{matrices[0].name}:{atoms[0]}")
-    raise ReadError(f"{name} is not declared: declare it, as in $\\mathbf{{{name}}} \\in "
-                    "\\mathbb{R}^{d}$, or define it with a display", tok.line, tok.col)
+    example = (f"${name} > 0$" if name.startswith("\\") else
+               f"$\\mathbf{{{name}}} \\in \\mathbb{{R}}^{{d}}$")
+    raise ReadError(f"{name} is not declared: declare it, as in {example}, or define it with a "
+                    "display", tok.line, tok.col)
 
 
 def segments(text: str) -> list[tuple[list[Token], bool]]:
@@ -194,8 +196,8 @@ def read_scope(text: str) -> Scope:
     for tokens, _display in segments(text):
         names: list[list[Token]] = []  # $a, b \in ℝ^d$: names that share the declaration after them
         for part in split_top(tokens):
-            at = _top(part, lambda t: t.is_cmd("in"))
-            if at is not None and at > 0:
+            at = _top(part, lambda t: t.is_cmd("in", "gt") or t.is_char(">"))
+            if at is not None and at > 0:  # λ, μ > 0 too
                 for name in names:
                     _declaration(scope, name + part[at:])
             names = names + [part] if at is None and _is_name(part, scope) else []

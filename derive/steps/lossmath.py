@@ -224,12 +224,11 @@ class Reader:
                             f"\\sum_{{{index}=1}}^{{V}}")
         var = sp.Dummy(index.replace("'", "2"), integer=True, nonnegative=True)
         t = self.tensor(body, {**env, index: var})
-        if not t.scalar:
-            raise self.fail("a sum here is of scalars")
-        term = t.at(0, 0)
-        if exclude is not None:
-            term = term * (1 - sp.KroneckerDelta(var, self.index(exclude, env)))
-        return scalar(sp.Sum(term, (var, 0, n.size(size) - 1)))
+        keep = (1 - sp.KroneckerDelta(var, self.index(exclude, env))) if exclude is not None \
+            else sp.S.One
+        limits = (var, 0, n.size(size) - 1)
+        # a sum of vectors or matrices (Σ_j c_j) is the sum of their entries
+        return Tensor(t.rows, t.cols, lambda r, c: sp.Sum(t.at(r, c) * keep, limits))
 
     def squares(self, t: Tensor) -> Tensor:
         if t.rows is None:

@@ -269,3 +269,27 @@ def test_a_size_letter_is_not_a_name() -> None:
                        match=r"^line 1, column \d+: V is a size here \(as in ℝ\^\{V\}\)"):
         read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{V} \\in "
                   "\\mathbb{R}^{d \\times V}$.\n$$J = \\|\\mathbf{U}\\|_F^2$$", "bad")
+
+
+def test_constants_share_one_bound_and_vectors_sum() -> None:
+    """λ, μ > 0 declares both; CBOW's context average (1/m) Σ_j c_j is a sum of vectors."""
+    from derive import printing
+
+    lf = read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{C} \\in "
+                   "\\mathbb{R}^{d \\times m}$, $o \\in \\{1, \\dots, V\\}$ and "
+                   "$\\lambda, \\mu > 0$.\n"
+                   "$$\\bar{\\mathbf{v}} = \\frac{1}{m} \\sum_{j=1}^{m} \\mathbf{c}_j$$\n"
+                   "$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top "
+                   "\\bar{\\mathbf{v}})$$\n$$J = -\\log \\hat{y}_o + "
+                   "\\lambda \\|\\mathbf{U}\\|_F^2 + \\mu \\|\\mathbf{C}\\|_F^2$$", "cbow")
+    assert [(d.name, d.kind) for d in lf.inputs][-2:] == [("\\lambda", "constant"),
+                                                         ("\\mu", "constant")]
+    results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
+    assert results == {"U": "2*λ U + 1/m C𝟏(ŷ - y)ᵀ", "C": "1/m U(ŷ - y)(𝟏)ᵀ + 2*μ C"}
+
+
+def test_an_undeclared_greek_letter_is_told_to_declare_a_constant() -> None:
+    with pytest.raises(ReadError, match=r"^line 2, column 7: \\lambda is not declared: declare "
+                       r"it, as in \$\\lambda > 0\$"):
+        read_loss("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$.\n$$J = \\lambda \\|\\mathbf{x}\\|^2$$",
+                  "bad")
