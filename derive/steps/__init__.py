@@ -1,9 +1,11 @@
 """The step checker: read a written derivation and say, for every `=`, whether it holds.
 
-    read (document, syntax) → decide (evaluate, check) → report
+    read (document, syntax) → decide (check: numeric, dual; exact, evaluate) → report
 
 Nothing the user wrote is ever evaluated as code: the text is tokenised and read by our own
-grammar into a tree of the handout's objects, which SymPy evaluates at concrete sizes.
+grammar into a tree of the handout's objects, evaluated at concrete sizes and random points —
+in floating point with forward-mode derivatives, and exactly by SymPy wherever rounding could
+change a verdict.
 """
 from __future__ import annotations
 
@@ -109,7 +111,7 @@ def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
     from .losses import loss_node
 
     steps = read(text, table, problem=problem, losses=loss_node)
-    from .check import decide  # SymPy loads only once the text has been read
+    from .check import decide  # SymPy loads only if a step needs the exact judge
 
     memo: dict[object, object] = {}  # values shared by the steps of this text only
     return StepReport(tuple(decide(s, layout=layout, seed=seed, memo=memo)  # type: ignore[arg-type]

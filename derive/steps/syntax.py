@@ -359,12 +359,12 @@ class Parser:
                 raise self.error("expected \\partial x after the slash", under)
             var = self.variable(self.factor(), under)
             return Deriv(body, var, operator=False)
+        if name in vocab.FONTS | vocab.ACCENTS | vocab.GREEK:  # (no handout macro is one)
+            return self.name()
         if name in handout_macros():
             self.take()
             return self.sub(tokenize(handout_macros()[name], tok.line, tok.col)).side()
-        if name not in vocab.FONTS | vocab.ACCENTS | vocab.GREEK:
-            raise vocab.unknown("\\" + name, tok.line, tok.col, what="macro")
-        return self.name()
+        raise vocab.unknown("\\" + name, tok.line, tok.col, what="macro")
 
     def _at_letter(self, letter: str) -> bool:
         tok = self.peek()
