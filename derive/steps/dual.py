@@ -35,12 +35,16 @@ class Val:
                    None if self.ids is None else self.ids.T, self.mag)
 
     def entry(self, r: int, c: int) -> Val:
-        return Val(self.v[r:r + 1, c:c + 1], None if self.t is None else self.t[r:r + 1, c:c + 1],
-                   None if self.ids is None else self.ids[r:r + 1, c:c + 1], self.mag)
+        return self._part(np.s_[r:r + 1, c:c + 1])
 
     def column(self, c: int) -> Val:
-        return Val(self.v[:, c:c + 1], None if self.t is None else self.t[:, c:c + 1],
-                   None if self.ids is None else self.ids[:, c:c + 1], self.mag)
+        return self._part(np.s_[:, c:c + 1])
+
+    def _part(self, where: tuple[slice, slice]) -> Val:
+        t = None if self.t is None else self.t[where]
+        if self.ids is not None and t is not None and not t.any():
+            t = None  # entries of a variable other than the one derived by: exactly 0
+        return Val(self.v[where], t, None if self.ids is None else self.ids[where], self.mag)
 
 
 def const(value: float | np.ndarray) -> Val:

@@ -278,7 +278,10 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
         raise Inexact("a derivative by something that is not plainly a variable")
     f = evaluate(body, replace(env, seeds=tuple(int(i) for i in x.ids.reshape(-1))))
     n = x.ids.size
-    t = f.t if f.t is not None else np.zeros((*f.shape, n))
+    if f.t is None:  # the body does not depend on var: the derivative is exactly 0, unrounded
+        f, t = Val(f.v), np.zeros((*f.shape, n))
+    else:
+        t = f.t
     if is_scalar(f):
         out = t[0, 0].reshape(x.shape)
         return _result(out.T if env.layout == "numerator" else out, f)
@@ -293,7 +296,8 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
 
 
 def _result(v: np.ndarray, f: Val) -> Val:
-    return Val(np.ascontiguousarray(v), None, None, max(f.mag, float(np.max(np.abs(v)))))
+    return Val(np.ascontiguousarray(v), None, None,
+               max(f.mag, float(np.max(np.abs(v), initial=0.0))))
 
 
 def truth(cond: N.Node, env: At) -> bool:
