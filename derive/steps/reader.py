@@ -17,7 +17,8 @@ from .macros import Macros, template
 from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
 from .source import plain_text
-from .syntax import Parser, _free_letters, condition, parse_side
+from .sums import free_letters
+from .syntax import Parser, condition, parse_side
 
 Loader = Callable[[str], Node]
 Parsed = Side | ReadError | None
@@ -225,7 +226,7 @@ class Reader:
                 f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
                 "loss of with --problem NAME, or write J_{naive-softmax}"), col=rel.col)
         truth = self.truth if self.truth is not None and self.truth is not left else None
-        used = _free_letters(left.node) | _free_letters(right.node) | {"o"}
+        used = free_letters(left.node) | free_letters(right.node) | {"o"}
         # a case of an index the step does not use says nothing about it (a section's w ≠ o
         # over a line about σ'(x)): not shown, not applied
         conditions = tuple(dict.fromkeys(  # each once, in order

@@ -288,10 +288,3 @@ def test_a_step_never_compared_is_not_a_pass() -> None:
 def test_true_steps_about_zero_hold() -> None:
     assert check_text(r"$$\sum_{w} (\hat{y}_w - y_w) = 0$$").passed
     assert check_text(r"$$U(\hat{y} - y) - \sum_{w} (\hat{y}_w - y_w) u_w = 0 v_c$$").passed
-
-
-def test_the_handout_macro_names_are_notations() -> None:
-    from derive.notation import MACROS
-    from derive.steps.syntax import HANDOUT_MACRO_NAMES
-
-    assert set(MACROS) == HANDOUT_MACRO_NAMES
