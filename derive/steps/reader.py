@@ -8,6 +8,7 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from . import vocabulary as vocab
@@ -21,13 +22,21 @@ from .sums import free_letters
 from .syntax import Parser, condition, parse_side
 
 Loader = Callable[[str], Node]
+# Whether two formulas are the same function, given the definitions so far (check.decide says)
+Same = Callable[[Node, Node, dict[str, Node]], bool]
 Parsed = Side | ReadError | None
+# The problems whose loss a bare J may be, tried in this order when a chain states its own.
+INFERABLE = ("naive-softmax", "neg-sampling", "cross-entropy")
 
 
 class Reader:
     def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
-                 problem: str | None, headings: frozenset[int] = frozenset()) -> None:
+                 problem: str | None, headings: frozenset[int] = frozenset(),
+                 same: Same | None = None) -> None:
         self.aliases, self.macros, self.losses, self.problem = aliases, macros, losses, problem
+        self.same = same
+        self.chosen = problem is not None  # --problem: never inferred over
+        self.inferred: str | None = None  # the problem J was, before a chain stated its loss
         self.steps: list[Step] = []
         self.last: Parsed = None
         self.head: Side | None = None
@@ -137,10 +146,8 @@ class Reader:
                 end = group_end(tokens, i + 2)
                 name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
                 if name is not None and name != self.problem:
-                    self.problem = name
-                    for bound in self.from_problem | {"J"}:  # a bare J: the new loss
-                        self.definitions.pop(bound, None)
-                    self.from_problem.clear()
+                    self._rebind(name)  # a bare J: the new loss
+                    self.inferred = None
 
     def _define(self, name: str, node: Node) -> None:
         self.definitions[name] = node
@@ -220,6 +227,8 @@ class Reader:
             self._define(left.node.name, right.node)
             return Step(rel.line, left, right, "definition", relation,
                         definitions=dict(self.definitions))
+        if is_head and self._infer_loss(left.node, right.node):
+            self.truth = left
         missing = self._unbound(left.node) | self._unbound(right.node)
         if missing:
             return Step(rel.line, left, right, "unread", relation, note=(
@@ -234,6 +243,39 @@ class Reader:
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
         return Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
+
+    def _infer_loss(self, left: Node, right: Node) -> bool:
+        """∂J/∂x = ∂/∂x (F), J not the file's: when F is the loss of a problem we know, J is
+        that problem's loss from here on (as if J_{that-problem} were written). F is compared
+        with each loss at the checker's points; one that is no known loss binds nothing."""
+        if not (self.same and self.losses and not self.chosen and isinstance(left, Deriv)
+                and isinstance(left.body, Ref) and left.body.name == "J"
+                and isinstance(right, Deriv) and right.var == left.var
+                and ("J" not in self.definitions or "J" in self.from_problem)):
+            return False
+        if self._unbound(right.body) - {"J"} or "J" in _refs(right.body):
+            return False
+        for problem in INFERABLE:
+            if self.same(right.body, self.losses(problem), self.definitions):
+                if self.inferred is None:
+                    self.inferred = self.problem or ""
+                self._rebind(problem)
+                return self._bindable("J")
+        return False
+
+    def end_section(self) -> None:
+        """A heading: a loss a chain stated holds to the end of its section only (the next
+        part may be another problem's), and J is again what it was before."""
+        if self.inferred is not None:
+            self._rebind(self.inferred or None)
+            self.inferred = None
+
+    def _rebind(self, problem: str | None) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            for bound in self.from_problem | {"J"}:
+                self.definitions.pop(bound, None)
+            self.from_problem.clear()
 
     def _bindable(self, name: str) -> bool:
         """Whether `name` has a meaning: defined here, or the loss of a problem we know."""
@@ -308,6 +350,16 @@ def _side(parsed: Parsed) -> Side | None:
     return parsed if isinstance(parsed, Side) else None
 
 
+_PART = re.compile(r"\s*\\(?:(?:sub)*section|part|item|paragraph)\b")
+
+
+def _refs(node: Node) -> set[str]:
+    out = {node.name} if isinstance(node, Ref) else set()
+    for child in children(node):
+        out |= _refs(child)
+    return out
+
+
 def _is_gradient(node: Node) -> bool:
     """∂J/∂x, ∇_x J: a derivative of a loss, whose value is the true gradient."""
     return isinstance(node, Deriv) and isinstance(node.body, Ref)
@@ -315,18 +367,24 @@ def _is_gradient(node: Node) -> bool:
 
 
 def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
-         losses: Loader | None = None) -> list[Step]:
+         losses: Loader | None = None, same: Same | None = None) -> list[Step]:
     """Every step `text` claims, in order. Raises ReadError only for input that cannot be used
     at all (too long, a forbidden command); a formula that cannot be read is an unread step."""
     macros = template()
     text = plain_text(text, macros)
-    headings = frozenset(n for n, line in enumerate(text.split("\n"), 1)
-                         if line.lstrip().startswith("#"))
-    reader = Reader(aliases, macros, losses, problem, headings)
-    last_heading = 0
+    lines = text.split("\n")
+    headings = frozenset(n for n, line in enumerate(lines, 1) if line.lstrip().startswith("#"))
+    # where a part of the answer ends: a heading, \section, \subsection, \item, \part
+    parts = headings | {n for n, line in enumerate(lines, 1) if _PART.match(line)}
+    reader = Reader(aliases, macros, losses, problem, headings, same)
+    last_heading = last_part = 0
     for region in regions(text):
         heading = max((h for h in headings if h <= region.line), default=0)
         if heading != last_heading:  # a new section: the last one's case ends with it
             reader.section_case, last_heading = None, heading
+        part = max((h for h in parts if h <= region.line), default=0)
+        if part != last_part:
+            reader.end_section()
+            last_part = part
         reader.region(region)
     return reader.steps
