@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from . import vocabulary as vocab
 from .cursor import OPEN
-from .lexer import ReadError, Token
+from .lexer import ReadError, Token, group_end
 from .names import Names
 from .nodes import (
     Cases,
@@ -90,7 +90,7 @@ class Sums(Names):
             raise ReadError("sums over a context window (\\sum_{-m \\le j \\le m}, skip-gram) "
                             "are not read yet: check-steps reads the loss of one word pair",
                             tok.line, tok.col)
-        p = self.sub(tokens)
+        p = self.sub(_stacked(tokens))
         index = self.aliases.index(p.atom())
         if not (vocab.is_index(index) or (re.fullmatch(r"[a-z]'*", index)
                                           and index[0] not in vocab.NEVER_INDEX)):
@@ -102,13 +102,7 @@ class Sums(Names):
             while p.peek() is not None and not p.at(","):
                 p.take()
             size = "V"
-            if p.at(","):  # \sum_{w \in V, w \neq o}
-                p.take()
-                if p.atom() != index or not (p.peek() is not None
-                                             and p.peek().is_cmd("neq", "ne")):  # type: ignore[union-attr]
-                    raise p.error("expected \\sum_{w \\in V, w \\neq o}")
-                p.take()
-                exclude = self.index(p.atom(), tok)
+            exclude = self._excluded(p, index, tok)  # \sum_{w \in V, w \neq o}
         elif nxt is not None and nxt.is_char("="):
             p.take()
             rest = [t.text for t in p.tokens[p.pos:]]
@@ -116,9 +110,10 @@ class Sums(Names):
                 only = self.aliases.index(rest[0])  # \sum_{w = o}: the one term w = o
                 p.pos = len(p.tokens)
                 return index, None, f"={only}"
-            if rest != ["1"]:
+            if rest[:1] != ["1"] or (len(rest) > 1 and rest[1] != ","):
                 raise ReadError("a sum starts at 1, as in \\sum_{w=1}^{V}", tok.line, tok.col)
-            p.pos = len(p.tokens)
+            p.take()
+            exclude = self._excluded(p, index, tok)  # \sum_{w=1, w \neq o}^{V}
         elif nxt is not None and nxt.is_cmd("neq", "ne"):
             p.take()
             exclude = self.index(p.atom(), tok)
@@ -126,6 +121,17 @@ class Sums(Names):
             raise p.error("expected \\sum_{w}, \\sum_{w \\in \\text{Vocab}}, \\sum_{w=1}^{V} "
                           "or \\sum_{w \\neq o}")
         return index, size, exclude
+
+    def _excluded(self, p: Names, index: str, tok: Token) -> str | None:
+        """`, w \\neq o` after a binder's range: the index left out, if one is."""
+        if not p.at(","):
+            return None
+        p.take()
+        if p.atom() != index or not (p.peek() is not None
+                                     and p.peek().is_cmd("neq", "ne")):  # type: ignore[union-attr]
+            raise p.error("expected \\sum_{w \\in V, w \\neq o}")
+        p.take()
+        return self.index(p.atom(), tok)
 
     def cases(self) -> Node:
         begin = self.take()
@@ -146,6 +152,25 @@ class Sums(Names):
             if self.take().is_cmd("end"):
                 self.group_tokens()
                 return Cases(tuple(pieces))
+
+
+def _stacked(tokens: list[Token]) -> list[Token]:
+    """A binder written in rows — \\substack{w \\in V \\\\ w \\neq o}, or the same rows in
+    \\begin{array}{c} … \\end{array} — as the one-line binder they mean: w \\in V, w \\neq o."""
+    if tokens and tokens[0].is_cmd("substack") and len(tokens) > 1 and tokens[1].is_char("{") \
+            and group_end(tokens, 1) == len(tokens):
+        rows = tokens[2:-1]
+    elif tokens and tokens[0].is_cmd("begin") and "".join(
+            t.text for t in tokens[1:group_end(tokens, 1)]) == "{array}" and any(
+            t.is_cmd("end") for t in tokens):
+        start = group_end(tokens, 1)  # past {array}
+        if start < len(tokens) and tokens[start].is_char("{"):
+            start = group_end(tokens, start)  # past the column spec {c}
+        end = max(n for n, t in enumerate(tokens) if t.is_cmd("end"))
+        rows = tokens[start:end]
+    else:
+        return tokens
+    return [Token("char", ",", t.line, t.col) if t.is_cmd("\\") else t for t in rows]
 
 
 def free_letters(node: Node) -> set[str]:
