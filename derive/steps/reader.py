@@ -15,7 +15,7 @@ from . import vocabulary as vocab
 from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
 from .lexer import ReadError, Token, group_end, tokenize
 from .macros import Macros, template
-from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
+from .nodes import Deriv, IndexRel, Neg, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
 from .source import plain_text
 from .sums import free_letters
@@ -233,7 +233,8 @@ class Reader:
         if missing:
             return Step(rel.line, left, right, "unread", relation, note=(
                 f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
-                "loss of with --problem NAME, or write J_{naive-softmax}"), col=rel.col)
+                "loss of with --problem NAME, write J_{naive-softmax}, or state the loss where "
+                "the part starts: ∂J/∂v_c = ∂/∂v_c (…)"), col=rel.col)
         truth = self.truth if self.truth is not None and self.truth is not left else None
         used = free_letters(left.node) | free_letters(right.node) | {"o"}
         # a case of an index the step does not use says nothing about it (a section's w ≠ o
@@ -248,15 +249,17 @@ class Reader:
         """∂J/∂x = ∂/∂x (F), J not the file's: when F is the loss of a problem we know, J is
         that problem's loss from here on (as if J_{that-problem} were written). F is compared
         with each loss at the checker's points; one that is no known loss binds nothing."""
+        sign, stated = (Neg, right.a) if isinstance(right, Neg) else (None, right)
         if not (self.same and self.losses and not self.chosen and isinstance(left, Deriv)
                 and isinstance(left.body, Ref) and left.body.name == "J"
-                and isinstance(right, Deriv) and right.var == left.var
+                and isinstance(stated, Deriv) and stated.var == left.var
                 and ("J" not in self.definitions or "J" in self.from_problem)):
             return False
-        if self._unbound(right.body) - {"J"} or "J" in _refs(right.body):
+        loss = stated.body if sign is None else Neg(stated.body)  # −∂/∂x F: J is −F
+        if self._unbound(stated.body) - {"J"} or "J" in _refs(stated.body):
             return False
         for problem in INFERABLE:
-            if self.same(right.body, self.losses(problem), self.definitions):
+            if self.same(loss, self.losses(problem), self.definitions):
                 if self.inferred is None:
                     self.inferred = self.problem or ""
                 self._rebind(problem)
@@ -350,7 +353,9 @@ def _side(parsed: Parsed) -> Side | None:
     return parsed if isinstance(parsed, Side) else None
 
 
-_PART = re.compile(r"\s*\\(?:(?:sub)*section|part|item|paragraph)\b")
+# A line that starts a part of an answer: \section, \item, …, or a label such as (e): or **(c)**
+_PART = re.compile(r"\s*(?:\\(?:(?:sub)*section|part|item|paragraph)\b|(?:>\s*)?(?:\*\*|__)?"
+                   r"\(?[a-z]\)[:.]?)")
 
 
 def _refs(node: Node) -> set[str]:

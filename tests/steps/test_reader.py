@@ -292,3 +292,12 @@ def test_problem_given_is_never_inferred_over() -> None:
     got = dict(_verdicts("stated_loss_planted.md", problem="naive-softmax"))
     assert got[10] == "fails"  # −∂/∂v_c log ŷ_o is not ∂/∂v_c log ŷ_o
     assert got[24] == "fails"  # the negative-sampling part against the naive-softmax loss
+
+
+def test_a_loss_stated_with_its_sign_outside_binds_j_to_the_next_part_label() -> None:
+    got = _verdicts("stated_loss_parts.md")
+    assert got == [(7, "holds"), (8, "holds"), (11, "holds"), (15, "unread")]
+    report = check_text((DATA / "stated_loss_parts.md").read_text(encoding="utf-8"))
+    assert report.verdicts[-1].reason.startswith("J is not defined in the file; name the problem")
+    assert dict(_verdicts("stated_loss_parts_planted.md")) == {7: "holds", 8: "fails",
+                                                                11: "holds", 15: "unread"}
