@@ -166,6 +166,8 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Sum(index=i, size=size, body=body, exclude=exclude):
             return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
                              exclude, env)
+        case N.Deriv(var=N.Ref(name=name)):
+            raise NotChecked(f"a derivative by {name} could not be worked out exactly")
         case N.Deriv() if env.point is not None:  # symbolically, then at the point
             return evaluate(node, env.at(None, -1)).xreplace(env.point)
         case N.Deriv(body=body, var=var):

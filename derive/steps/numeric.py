@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import dual
+from . import dual, through
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .dual import Inexact, Val
@@ -80,6 +80,8 @@ class At:
     memo: dict[object, Val] = field(default_factory=dict, compare=False, hash=False)
     # The entries a derivative is being taken by (their ids), while its body is evaluated.
     seeds: tuple[int, ...] | None = None
+    # An intermediate a derivative is taken by (∂J/∂θ), as its own object: name and value
+    through: tuple[str, Val] | None = None
 
     def bind(self, index: str, value: int, size: str) -> At:
         return replace(self, indices={**self.indices, index: (value, size)})
@@ -191,6 +193,8 @@ def _variable(name: str, env: At) -> Val:
 
 
 def obj(name: str, env: At) -> Val:
+    if env.through is not None and name == through.leaf(env.through[0]).name:
+        return env.through[1]
     if name in ("U", "v_c", "U_neg", "x"):
         return _variable(name, env)
     if name == "n":
@@ -269,6 +273,8 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
     entry of var carried along."""
     if env.seeds is not None:
         raise Inexact("a derivative inside a derivative")
+    if isinstance(var, N.Ref):
+        return _by_intermediate(body, var.name, env)
     try:
         x = evaluate(var, env)
     except EvalError:
@@ -277,7 +283,35 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
     if x.ids is None:  # not a variable as written: the exact evaluator says what it is
         raise Inexact("a derivative by something that is not plainly a variable")
     f = evaluate(body, replace(env, seeds=tuple(int(i) for i in x.ids.reshape(-1))))
-    n = x.ids.size
+    return _arranged(f, x, env)
+
+
+# Ids for the entries of an intermediate, past those of every variable.
+_THROUGH_IDS = 1 << 30
+
+
+def _by_intermediate(body: N.Node, name: str, env: At) -> Val:
+    """∂body/∂θ for an intermediate θ the text defined: body written as a formula of θ alone
+    (through.py), then forward mode by θ's entries. A body that depends on U, v_c, … in some
+    other way is not checked: its derivative by θ would depend on how one chose to write it."""
+    if name not in env.definitions:
+        raise EvalError(f"{name} is used before it is defined")
+    written = through.written_through(body, name, env.definitions)
+    if written is None:
+        raise NotChecked(f"this depends on more than {name}, so its derivative by {name} is "
+                         "not one thing")
+    value = evaluate(env.definitions[name], env)
+    ids = np.arange(_THROUGH_IDS, _THROUGH_IDS + value.v.size).reshape(value.shape)
+    seeds = tuple(int(i) for i in ids.reshape(-1))
+    x = dual.variable(value.v, ids, np.array(seeds))
+    # a fresh memo: θ's object hides the indices its formula uses from the memo's key
+    f = evaluate(written, replace(env, seeds=seeds, through=(name, x), memo={}))
+    return _arranged(f, Val(value.v, None, ids, value.mag), env)
+
+
+def _arranged(f: Val, x: Val, env: At) -> Val:
+    """The derivative of f by x, from f's tangents, in the layout asked for."""
+    n = x.v.size  # one tangent per entry of x
     if f.t is None:  # the body does not depend on var: the derivative is exactly 0, unrounded
         f, t = Val(f.v), np.zeros((*f.shape, n))
     else:
