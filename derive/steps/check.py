@@ -20,7 +20,8 @@ from .document import Side, Step
 from .dual import Inexact, Val
 from .indices import assignments, free_indices, ranges
 from .nodes import Add, Node, Num
-from .numeric import At, EvalError, NotChecked, Point
+from .numeric import At, EvalError, NotChecked
+from .points import Point, draw
 from .verdict import (
     NEVER_COMPARED,
     POINTS,
@@ -98,7 +99,7 @@ def _decide_numerically(step: Step, lhs: Side, rhs: Side, layout: str, seed: int
     rng = np.random.default_rng(seed)
     for V, d, K in SIZES:
         sizes = sizes_of(V, d, K)
-        points = [Point(sizes, numeric.draw(sizes, rng, n), n + POINTS * SIZES.index((V, d, K)))
+        points = [Point(sizes, draw(sizes, rng, n), n + POINTS * SIZES.index((V, d, K)))
                   for n in range(POINTS)]
         nodes: list[Node] = [lhs.node, rhs.node, *step.conditions]
         for indices in _assignments(step, nodes, sizes):

@@ -20,7 +20,8 @@ from .. import notation
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .indices import definitions_key, free_of, ranges, shape_text
-from .numeric import EvalError, NotChecked, draw
+from .numeric import EvalError, NotChecked
+from .points import draw
 
 
 def counts(V: int) -> Matrix:

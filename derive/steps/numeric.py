@@ -19,6 +19,7 @@ from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .dual import Inexact, Val
 from .indices import definitions_key, free_of, ranges, shape_text
+from .points import Point, counts
 
 
 class EvalError(Exception):
@@ -28,47 +29,6 @@ class EvalError(Exception):
 class NotChecked(EvalError):
     """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
     not checked — neither a pass nor a failure."""
-
-
-# The variables, in the order their entries are drawn (each row by row); α is the constant of
-# Leaky ReLU, also a variable one may differentiate by.
-VARIABLES = ("U", "v_c", "U_neg", "x", "alpha")
-
-
-def counts(V: int) -> np.ndarray:
-    """n: how many of the negative samples are each word. Constants, as y is: 1, 0, 3, 2, 1, …
-    has a word never sampled, words sampled once and words sampled more than once."""
-    return np.array([[(3 * r + 1) % 4] for r in range(V)], dtype=float)
-
-
-@dataclass(frozen=True, eq=False)
-class Point:
-    """The numbers of one random point at one size, and `number`, which names it in a check."""
-
-    sizes: Mapping[str, int]
-    values: Mapping[str, np.ndarray]
-    number: int
-    ids: Mapping[str, np.ndarray] = field(init=False)
-
-    def __post_init__(self) -> None:
-        ids, start = {}, 0
-        for name in VARIABLES:
-            shape = self.values[name].shape
-            ids[name] = np.arange(start, start + shape[0] * shape[1]).reshape(shape)
-            start += shape[0] * shape[1]
-        object.__setattr__(self, "ids", ids)
-
-
-def draw(sizes: Mapping[str, int], rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """Random point `n`: entries of moderate size, x away from Leaky ReLU's kink at 0 and of
-    alternating sign, so both pieces are tried; 0 < α < 1."""
-    V, d, K = sizes["V"], sizes["d"], sizes["K"]
-    shapes = {"U": (d, V), "v_c": (d, 1), "U_neg": (d, K), "x": (1, 1), "alpha": (1, 1)}
-    out = {name: np.array([rng.normal(0.0, 0.7) for _ in range(r * c)]).reshape(r, c)
-           for name, (r, c) in shapes.items()}
-    out["x"] = np.array([[float(rng.uniform(0.3, 2.0)) * (-1.0) ** n]])
-    out["alpha"] = np.array([[float(rng.uniform(0.05, 0.95))]])
-    return out
 
 
 @dataclass(frozen=True)

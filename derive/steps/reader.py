@@ -9,34 +9,27 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from . import vocabulary as vocab
+from .bindings import Bindings, Loader, Same
 from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
-from .lexer import ReadError, Token, group_end, tokenize
+from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
-from .nodes import Deriv, IndexRel, Neg, Node, Ref, Sum, children, last_operator
+from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
 from .source import plain_text
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
 
-Loader = Callable[[str], Node]
-# Whether two formulas are the same function, given the definitions so far (check.decide says)
-Same = Callable[[Node, Node, dict[str, Node]], bool]
 Parsed = Side | ReadError | None
-# The problems whose loss a bare J may be, tried in this order when a chain states its own.
-INFERABLE = ("naive-softmax", "neg-sampling", "cross-entropy")
 
 
-class Reader:
+class Reader(Bindings):
     def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
                  problem: str | None, headings: frozenset[int] = frozenset(),
                  same: Same | None = None) -> None:
-        self.aliases, self.macros, self.losses, self.problem = aliases, macros, losses, problem
-        self.same = same
-        self.chosen = problem is not None  # --problem: never inferred over
-        self.inferred: str | None = None  # the problem J was, before a chain stated its loss
+        super().__init__(losses, problem, same)
+        self.aliases, self.macros = aliases, macros
         self.steps: list[Step] = []
         self.last: Parsed = None
         self.head: Side | None = None
@@ -44,12 +37,10 @@ class Reader:
         self.chain_conditions: tuple[Node, ...] = ()
         self.chain_started = False
         self.labels: dict[str, Node] = {}
-        self.definitions: dict[str, Node] = {}
         self.pending_case: Node | None = None
         # "### Case 2: $w \neq o$": a case in a Markdown heading holds to the next heading
         self.headings = headings
         self.section_case: Node | None = None
-        self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
         self.names: frozenset[str] = frozenset()  # intermediates: θ = Uᵀv_c
 
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
@@ -138,16 +129,6 @@ class Reader:
                                    Side(value, step_line), "definition",
                                    definitions=dict(self.definitions)))
         return True
-
-    def _note_loss(self, tokens: list[Token]) -> None:
-        """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
-        for i, t in enumerate(tokens[:-2]):
-            if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
-                end = group_end(tokens, i + 2)
-                name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
-                if name is not None and name != self.problem:
-                    self._rebind(name)  # a bare J: the new loss
-                    self.inferred = None
 
     def _define(self, name: str, node: Node) -> None:
         self.definitions[name] = node
@@ -245,60 +226,6 @@ class Reader:
         return Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
 
-    def _infer_loss(self, left: Node, right: Node) -> bool:
-        """∂J/∂x = ∂/∂x (F), J not the file's: when F is the loss of a problem we know, J is
-        that problem's loss from here on (as if J_{that-problem} were written). F is compared
-        with each loss at the checker's points; one that is no known loss binds nothing."""
-        sign, stated = (Neg, right.a) if isinstance(right, Neg) else (None, right)
-        if not (self.same and self.losses and not self.chosen and isinstance(left, Deriv)
-                and isinstance(left.body, Ref) and left.body.name == "J"
-                and isinstance(stated, Deriv) and stated.var == left.var
-                and ("J" not in self.definitions or "J" in self.from_problem)):
-            return False
-        loss = stated.body if sign is None else Neg(stated.body)  # −∂/∂x F: J is −F
-        if self._unbound(stated.body) - {"J"} or "J" in _refs(stated.body):
-            return False
-        for problem in INFERABLE:
-            if self.same(loss, self.losses(problem), self.definitions):
-                if self.inferred is None:
-                    self.inferred = self.problem or ""
-                self._rebind(problem)
-                return self._bindable("J")
-        return False
-
-    def end_section(self) -> None:
-        """A heading: a loss a chain stated holds to the end of its section only (the next
-        part may be another problem's), and J is again what it was before."""
-        if self.inferred is not None:
-            self._rebind(self.inferred or None)
-            self.inferred = None
-
-    def _rebind(self, problem: str | None) -> None:
-        if problem != self.problem:
-            self.problem = problem
-            for bound in self.from_problem | {"J"}:
-                self.definitions.pop(bound, None)
-            self.from_problem.clear()
-
-    def _bindable(self, name: str) -> bool:
-        """Whether `name` has a meaning: defined here, or the loss of a problem we know."""
-        if name in self.definitions:
-            return True
-        problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
-        if problem is None or self.losses is None:
-            return False
-        self.definitions[name] = self.losses(problem)
-        self.from_problem.add(name)
-        return True
-
-    def _unbound(self, node: Node) -> set[str]:
-        if isinstance(node, Ref) and node.name not in ("e",):
-            return set() if self._bindable(node.name) else {node.name}
-        out: set[str] = set()
-        for child in children(node):
-            out |= self._unbound(child)
-        return out
-
     def _parse(self, tokens: list[Token]) -> Parsed:
         if not tokens:
             return None
@@ -356,13 +283,6 @@ def _side(parsed: Parsed) -> Side | None:
 # A line that starts a part of an answer: \section, \item, …, or a label such as (e): or **(c)**
 _PART = re.compile(r"\s*(?:\\(?:(?:sub)*section|part|item|paragraph)\b|(?:>\s*)?(?:\*\*|__)?"
                    r"\(?[a-z]\)[:.]?)")
-
-
-def _refs(node: Node) -> set[str]:
-    out = {node.name} if isinstance(node, Ref) else set()
-    for child in children(node):
-        out |= _refs(child)
-    return out
 
 
 def _is_gradient(node: Node) -> bool:

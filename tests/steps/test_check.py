@@ -7,7 +7,7 @@ import pytest
 
 from derive.steps import check, check_text, exact
 from derive.steps.evaluate import World, point
-from derive.steps.numeric import draw
+from derive.steps.points import draw
 from derive.steps.verdict import sizes_of
 
 J = r"$$J(v_c, o, U) = -\log \hat{y}_o$$" + "\n"

@@ -7,7 +7,8 @@ import pytest
 from derive.steps import evaluate as exact
 from derive.steps import numeric
 from derive.steps.lexer import tokenize
-from derive.steps.numeric import At, EvalError, NotChecked, Point
+from derive.steps.numeric import At, EvalError, NotChecked
+from derive.steps.points import Point, draw
 from derive.steps.syntax import parse_side
 from derive.steps.verdict import sizes_of
 from derive.steps.vocabulary import Aliases
@@ -35,7 +36,7 @@ def both(latex: str, indices: dict[str, tuple[int, str]], layout: str = "denomin
     here = exact.point(world, np.random.default_rng(3), 1)
     env = exact.Env(world, indices, {}, layout, {}).at(here, 1)
     want = np.array(exact.evaluate(side(latex), env).evalf(30).tolist(), dtype=float)
-    at = At(Point(sizes, numeric.draw(sizes, np.random.default_rng(3), 1), 1), indices, {},
+    at = At(Point(sizes, draw(sizes, np.random.default_rng(3), 1), 1), indices, {},
             layout, {})
     return numeric.evaluate(side(latex), at).v, want
 
