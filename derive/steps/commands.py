@@ -41,6 +41,11 @@ class Commands(Sums):
         if name == "Pr":
             self.take()
             return self.probability(tok)
+        if name in ("mathrm", "mathbb", "operatorname", "text", "textrm", "mathit", "mathsf") \
+                and [t.text for t in self.tokens[self.pos + 1:self.pos + 5]] in (
+                    ["{", "P", "}", "("], ["{", "P", "}", "["], ["{", "p", "}", "("]):
+            self.pos += 4  # \mathrm{P}(O = o | C = c): P in a font, the model's probability
+            return self.probability(tok)
         if name == "sigma" and self.peek(1) is not None and self.peek(1).is_char("'"):  # type: ignore[union-attr]
             self.take()
             self.take()

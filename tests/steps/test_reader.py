@@ -33,6 +33,8 @@ CONSTRUCTS = [
     (r"P(o | c) = \hat{y}_o", r"P(o | c) = \hat{y}_o + 1"),
     (r"p(O=w, C=c) u_w = \hat{y}_w u_w", r"p(w \mid c) u_w = y_w u_w"),
     (r"\Pr[w|c] = \hat{y}_w", r"\Pr[w|c] = y_w"),
+    (r"-\log \mathrm{P}(O = o | C = c) = -\log \hat{y}_o",
+     r"-\log \mathbb{P}(O = o \mid C = c) = \log \hat{y}_o"),
     # a case in a subscript
     (r"\frac{\partial J}{\partial u_{w \neq o}} = \hat{y}_w v_c",
      r"\frac{\partial J}{\partial u_{w \neq o}} = (\hat{y}_w - 1) v_c"),
