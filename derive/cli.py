@@ -230,8 +230,9 @@ def _check_steps_parser(sub: Any) -> None:
     cmd = sub.add_parser(
         "check-steps", help="check every '=' of a written derivation",
         description="Read a derivation written in LaTeX and say, for every '=', whether it "
-                    "holds: both sides are evaluated exactly (SymPy) at several sizes, for every "
-                    "free word index and at random points, and compared in value and shape. "
+                    "holds: both sides are evaluated at several sizes, for every free word index "
+                    "and at random points (in floating point, and exactly with SymPy wherever "
+                    "rounding could matter), and compared in value and shape. "
                     "Nothing in the file is executed.",
         epilog=CHECK_STEPS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("file", metavar="FILE", help="a .tex or .md file, or - for standard input")

@@ -1,9 +1,11 @@
 """The step checker: read a written derivation and say, for every `=`, whether it holds.
 
-    read (document, syntax) → decide (evaluate, check) → report
+    read (document, syntax) → decide (check: numeric, dual; exact, evaluate) → report
 
 Nothing the user wrote is ever evaluated as code: the text is tokenised and read by our own
-grammar into a tree of the handout's objects, which SymPy evaluates at concrete sizes.
+grammar into a tree of the handout's objects, evaluated at concrete sizes and random points —
+in floating point with forward-mode derivatives, and exactly by SymPy wherever rounding could
+change a verdict.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import render
+from .document import Side, Step
 from .lexer import ReadError
+from .nodes import Node
 from .reader import read
 from .vocabulary import Aliases
 
@@ -106,11 +110,15 @@ def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
         from ..problems import get
 
         get(problem)  # an unknown name is the caller's mistake, with the known ones listed
+    from .check import decide  # SymPy loads only if a step needs the exact judge
     from .losses import loss_node
 
-    steps = read(text, table, problem=problem, losses=loss_node)
-    from .check import decide  # SymPy loads only once the text has been read
-
     memo: dict[object, object] = {}  # values shared by the steps of this text only
+
+    def same(a: Node, b: Node, definitions: dict[str, Node]) -> bool:
+        step = Step(0, Side(a, 0), Side(b, 0), definitions=dict(definitions))
+        return decide(step, layout=layout, seed=seed, memo=memo).status == "holds"
+
+    steps = read(text, table, problem=problem, losses=loss_node, same=same)
     return StepReport(tuple(decide(s, layout=layout, seed=seed, memo=memo)  # type: ignore[arg-type]
                             for s in steps))

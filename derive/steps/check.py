@@ -1,55 +1,58 @@
 """Whether each step holds: both sides are evaluated at several sizes (V ≠ d, V ≥ 3), for every
 value of every free word index, at several random points, and compared in shape and value. A
-step passes only if it holds everywhere it was tried: a false ✓ is the worst outcome."""
+step passes only if it holds everywhere it was tried: a false ✓ is the worst outcome.
+
+The sides are worked out in floating point first (numeric.py, forward mode for derivatives).
+Floating point decides a comparison only when its rounding cannot matter: the two sides agree
+with room to spare, or differ by far more than rounding could make. Anything else — a value
+near zero or near the tolerance, a logarithm of a negative, a derivative of a derivative — is
+decided again by the exact judge (exact.py), whose verdict is the one given.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import sympy as sp
 
+from . import numeric
 from .document import Side, Step
-from .evaluate import (
-    DIGITS,
-    Env,
-    EvalError,
-    Matrix,
-    NotChecked,
-    World,
-    assignments,
-    evaluate,
-    free_indices,
-    holds,
-    point,
-    ranges,
-)
+from .dual import Inexact, Val
+from .indices import assignments, free_indices, ranges
 from .nodes import Add, Node, Num
+from .numeric import At, EvalError, NotChecked
+from .points import Point, draw
+from .verdict import (
+    NEVER_COMPARED,
+    POINTS,
+    RTOL,
+    SCALE_FLOOR,
+    SIZES,
+    Verdict,
+    differ_reason,
+    layout_reason,
+    shape_reason,
+    sizes_of,
+)
 
-# (V, d, K): all different, so a shape names its sizes unambiguously, and V ≠ d so that a
-# transposed result cannot pass by accident.
-SIZES: tuple[tuple[int, int, int], ...] = ((4, 3, 2), (3, 2, 4))
-POINTS = 3
-# Two sides agree when every entry differs by less than this, relative to the larger side (or to
-# SCALE_FLOOR when both are about zero). Points carry 30 digits, so rounding stays far below.
-RTOL = 1e-9
-SCALE_FLOOR = 1e-12
+__all__ = ["Verdict", "decide"]
+
+# How far floating point may be from exact arithmetic, relative to the largest magnitude met in
+# working a side out (a value or a derivative): about 450 roundings (float64 ε ≈ 2.2e-16), well
+# above what the ~100 operations of a side at these sizes and points can gather. Only a
+# comparison clear of it is decided here.
+ROUNDING = 1e-13
+# A failure is decided here only if rounding moves its relative error by less than this part,
+# so the error it reports is the exact judge's to two digits.
+REPORTED = 1e-6
 
 
-@dataclass(frozen=True)
-class Verdict:
-    step: Step
-    status: str  # "holds", "fails", "layout", "definition", "unchecked", "unread"
-    reason: str = ""
-    max_rel_error: float | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("fails", "layout")
+class Undecided(Exception):
+    """Floating point cannot decide this step beyond doubt."""
 
 
 def decide(step: Step, *, layout: str = "denominator", seed: int = 0,
-           memo: dict[object, Matrix] | None = None) -> Verdict:
+           memo: dict[Any, Any] | None = None) -> Verdict:
     memo = {} if memo is None else memo
     if step.kind != "step":
         return Verdict(step, step.kind, step.note)
@@ -76,29 +79,44 @@ def decide(step: Step, *, layout: str = "denominator", seed: int = 0,
 
 
 def _decide(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
-            memo: dict[object, Matrix]) -> Verdict:
+            memo: dict[Any, Any]) -> Verdict:
+    try:
+        with np.errstate(all="ignore"):
+            return _decide_numerically(step, lhs, rhs, layout, seed, memo)
+    except (Undecided, Inexact, ArithmeticError, TypeError, ValueError, LookupError,
+            RecursionError):
+        # floating point could not settle it, or met something it does not do: the exact
+        # judge decides the whole step (SymPy loads only now)
+        from .exact import decide_exactly
+
+        return decide_exactly(step, lhs, rhs, layout, seed, memo)
+
+
+def _decide_numerically(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
+                        memo: dict[Any, Any]) -> Verdict:
+    """As exact.decide_exactly, step for step, in floating point."""
     worst, compared = 0.0, 0
     rng = np.random.default_rng(seed)
     for V, d, K in SIZES:
-        world = World.of(V, d, K)
-        points = [point(world, rng, n) for n in range(POINTS)]
-        for env in _environments(step, lhs, rhs, world, layout, memo):
+        sizes = sizes_of(V, d, K)
+        points = [Point(sizes, draw(sizes, rng, n), n + POINTS * SIZES.index((V, d, K)))
+                  for n in range(POINTS)]
+        nodes: list[Node] = [lhs.node, rhs.node, *step.conditions]
+        for indices in _assignments(step, nodes, sizes):
             try:
-                where = _points_where(step.conditions, env, points)
+                envs = [At(p, indices, step.definitions, layout, memo) for p in points]
+                where = [env for env in envs if _holds_here(step.conditions, env)]
                 if not where:
                     continue
-                for n, at in enumerate(points):
-                    if at not in where:
-                        continue
-                    # numbers from the start: only a derivative is worked out symbolically
-                    here = env.at(at, n + POINTS * SIZES.index((V, d, K)))
-                    left, right = _value(lhs, here), _value(rhs, here)
+                for here in where:
+                    left = numeric.evaluate(lhs.node, here)
+                    right = numeric.evaluate(rhs.node, here)
                     # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
                     if _written_zero(rhs.node):
-                        right = Matrix.zeros(*left.shape)
+                        right = Val(np.zeros(left.shape))
                     elif _written_zero(lhs.node):
-                        left = Matrix.zeros(*right.shape)
-                    verdict = _compare(step, world, left, right, [at], env)
+                        left = Val(np.zeros(right.shape))
+                    verdict = _compare(step, here, left, right)
                     if verdict.status != "holds":
                         return verdict
                     worst = max(worst, verdict.max_rel_error or 0.0)
@@ -108,85 +126,53 @@ def _decide(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
                 return Verdict(step, "fails", str(exc))
             compared += 1
     if not compared:  # never a ✓ for a step that was never compared
-        return Verdict(step, "unchecked", "its condition held at none of the points tried")
+        return Verdict(step, "unchecked", NEVER_COMPARED)
     return Verdict(step, "holds", "", worst)
 
 
-def _points_where(conditions: tuple[Node, ...], env: Env,
-                  points: Sequence[dict[sp.Symbol, sp.Float]]) -> list[dict[sp.Symbol, sp.Float]]:
-    """The points at which every condition holds: a case of the word indices (w = o) holds or
-    not for the whole environment; one on a variable (x < 0) is decided point by point."""
-    truths = [holds(c, env) for c in conditions]
-    if any(t is False or t is sp.false for t in truths):
-        return []
-    relations = [t for t in truths if isinstance(t, sp.Basic) and t is not sp.true]
-    return [p for p in points if all(bool(r.xreplace(p)) for r in relations)]
-
-
-def _environments(step: Step, lhs: Side, rhs: Side, world: World, layout: str,
-                  memo: dict[object, Matrix]) -> list[Env]:
-    sides = [lhs.node, rhs.node]
-    nodes: list[Node] = [*sides, *step.conditions]
+def _assignments(step: Step, nodes: Sequence[Node], sizes: dict[str, int]
+                 ) -> list[dict[str, tuple[int, str]]]:
     free: set[str] = set()
     for node in nodes:
         free |= free_indices(node, definitions=step.definitions)
-    sizes = ranges(Add(tuple(nodes)))
-    return [Env(world, a, step.definitions, layout, memo)
-            for a in assignments(free, sizes, world)]
+    return assignments(free, ranges(Add(tuple(nodes))), sizes)
 
 
-def _value(side: Side, env: Env) -> Matrix:
-    return evaluate(side.node, env)
+def _holds_here(conditions: tuple[Node, ...], env: At) -> bool:
+    """Whether every condition of the step holds at this point: a case of the word indices
+    (w = o) holds or not for the whole environment; one on a variable (x < 0) point by point."""
+    truths = [numeric.truth(c, env) for c in conditions]
+    return all(truths)
 
 
-def _compare(step: Step, world: World, left: Matrix, right: Matrix,
-             points: Sequence[dict[sp.Symbol, sp.Float]], env: Env) -> Verdict:
-    where = _where(env)
+def _compare(step: Step, env: At, left: Val, right: Val) -> Verdict:
+    sizes = env.point.sizes
     if left.shape != right.shape:
-        if left.shape == right.T.shape and _close(left, right.T, points)[0]:
-            return Verdict(step, "layout", (
-                f"shape {world.shape_text(right)} where {world.shape_text(left)} is expected: "
-                f"equal only up to a transpose. In the {env.layout} layout "
-                + ("a gradient has the shape of its variable (∂/∂v_c of a scalar is a column); "
-                   "--layout numerator reads derivatives transposed"
-                   if env.layout == "denominator" else
-                   "a derivative is transposed (∂/∂v_c of a scalar is a row)")))
-        return Verdict(step, "fails", f"shape {world.shape_text(right)} where "
-                                      f"{world.shape_text(left)} is expected")
-    ok, err = _close(left, right, points)
+        if left.shape == right.T.shape and _close(left, right.T)[0]:
+            return Verdict(step, "layout", layout_reason(sizes, env.layout, left.shape,
+                                                         right.shape))
+        return Verdict(step, "fails", shape_reason(sizes, left.shape, right.shape))
+    ok, err = _close(left, right)
     if not ok:
-        return Verdict(step, "fails", f"the sides differ{where} (rel. error {err:.2g})", err)
+        return Verdict(step, "fails", differ_reason(env.indices, err), err)
     return Verdict(step, "holds", "", err)
 
 
-def _where(env: Env) -> str:
-    shown = [f"{i} = {v + 1}" for i, (v, _) in sorted(env.indices.items())]
-    return f" at {', '.join(shown)}" if shown else ""
-
-
-def _close(a: Matrix, b: Matrix, points: Sequence[dict[sp.Symbol, sp.Float]]
-           ) -> tuple[bool, float]:
-    worst = 0.0
-    for values in points:
-        x, y = _numbers(a, values), _numbers(b, values)
-        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-            if np.array_equal(x, y, equal_nan=True):
-                continue
-            return False, float("inf")
-        scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
-        err = float(np.max(np.abs(x - y), initial=0.0)) / max(scale, SCALE_FLOOR)
-        worst = max(worst, err)
-        if err > RTOL:
-            return False, worst
-    return True, worst
-
-
-def _numbers(m: Matrix, values: dict[sp.Symbol, sp.Float]) -> np.ndarray:
-    out = m.xreplace(values).evalf(DIGITS)
-    try:
-        return np.array(out.tolist(), dtype=float)
-    except TypeError as exc:
-        raise EvalError(f"a side does not evaluate to a number: {out}") from exc
+def _close(a: Val, b: Val) -> tuple[bool, float]:
+    """Whether the sides agree, and their relative error — or Undecided, when rounding could
+    change the answer or the error reported."""
+    x, y = a.v, b.v
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise Undecided("a side is not finite in floating point")
+    scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
+    floor = max(scale, SCALE_FLOOR)
+    diff = float(np.max(np.abs(x - y), initial=0.0))
+    slack = ROUNDING * max(a.mag, b.mag, scale)
+    if diff + slack <= RTOL * floor:
+        return True, diff / floor
+    if diff - slack > RTOL * floor and slack <= REPORTED * diff:
+        return False, diff / floor
+    raise Undecided("the sides are too close to call in floating point")
 
 
 def _written_zero(node: Node) -> bool:

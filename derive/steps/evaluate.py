@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import product
 
 import numpy as np
 import sympy as sp
@@ -20,15 +19,9 @@ from sympy import ImmutableMatrix as Matrix
 from .. import notation
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
-
-
-class EvalError(Exception):
-    """A side that has no value as written: shapes that do not fit, a name never defined."""
-
-
-class NotChecked(EvalError):
-    """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
-    not checked — neither a pass nor a failure."""
+from .indices import definitions_key, free_of, ranges, shape_text
+from .numeric import EvalError, NotChecked
+from .points import draw
 
 
 def counts(V: int) -> Matrix:
@@ -66,12 +59,7 @@ class World:
         return out + [notation.alpha]
 
     def shape_text(self, m: Matrix) -> str:
-        """(d,) for a column, (1, d) for a row, `a scalar` for 1×1, sizes by name."""
-        names = {n: k for k, n in self.sizes.items()}
-        r, c = (names.get(n, str(n)) for n in m.shape)
-        if m.shape == (1, 1):
-            return "a scalar"
-        return f"({r},)" if c == "1" else f"({r}, {c})"
+        return shape_text(self.sizes, m.shape)
 
 
 @dataclass(frozen=True)
@@ -115,40 +103,14 @@ def evaluate(node: N.Node, env: Env) -> Matrix:
     for all the environments of a check that share those (Σ_w exp(u_wᵀv_c) once, not V² times)."""
     if isinstance(node, N.Num | N.Obj | N.Const | N.Size):
         return _evaluate(node, env)
-    defs = _definitions_key(env.definitions)
-    free = _free(node, defs, env.definitions)
+    defs = definitions_key(env.definitions)
+    free = free_of(node, defs, env.definitions)
     key = (node, tuple(sorted(env.world.sizes.items())), env.layout, defs, env.point_id,
            tuple(sorted((i, env.indices[i]) for i in free if i in env.indices)))
     found = env.memo.get(key)
     if found is None:
         found = env.memo[key] = _evaluate(node, env)
     return found
-
-
-# The definitions, as a key compared exactly (never a bare hash: a collision must not make two
-# different formulas share a value). The dict is kept, so its id cannot be reused meanwhile.
-_DEFS: dict[int, tuple[Mapping[str, N.Node], tuple[tuple[str, N.Node], ...]]] = {}
-_FREE: dict[tuple[N.Node, tuple[tuple[str, N.Node], ...]], frozenset[str]] = {}
-
-
-def _definitions_key(definitions: Mapping[str, N.Node]) -> tuple[tuple[str, N.Node], ...]:
-    got = _DEFS.get(id(definitions))
-    if got is None or got[0] is not definitions:
-        if len(_DEFS) > 1000:
-            _DEFS.clear()
-        got = _DEFS[id(definitions)] = (definitions, tuple(sorted(definitions.items(),
-                                                                  key=lambda kv: kv[0])))
-    return got[1]
-
-
-def _free(node: N.Node, defs: tuple[tuple[str, N.Node], ...],
-          definitions: Mapping[str, N.Node]) -> frozenset[str]:
-    key = (node, defs)
-    if key not in _FREE:
-        if len(_FREE) > 50_000:
-            _FREE.clear()
-        _FREE[key] = frozenset(free_indices(node, definitions=definitions))
-    return _FREE[key]
 
 
 def _evaluate(node: N.Node, env: Env) -> Matrix:
@@ -203,8 +165,10 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
                 raise EvalError("max of vectors")
             return scalar(sp.Max(*(v[0] for v in vals)))
         case N.Sum(index=i, size=size, body=body, exclude=exclude):
-            return summation(i, size or ranges(body, env).get(i, vocab.default_range(i)), body,
+            return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
                              exclude, env)
+        case N.Deriv(var=N.Ref(name=name)):
+            raise NotChecked(f"a derivative by {name} could not be worked out exactly")
         case N.Deriv() if env.point is not None:  # symbolically, then at the point
             return evaluate(node, env.at(None, -1)).xreplace(env.point)
         case N.Deriv(body=body, var=var):
@@ -366,83 +330,17 @@ def cases(pieces: tuple[tuple[N.Node, N.Node | None], ...], env: Env) -> Matrix:
     return scalar(sp.Piecewise(*((b[0], c) for b, c in branches)))
 
 
-# -- indices ------------------------------------------------------------------------------
-
-def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
-                 definitions: Mapping[str, N.Node] | None = None) -> set[str]:
-    """The word and entry indices `node` leaves free (not bound by a Σ), o included."""
-    match node:
-        case N.Column(index=i):
-            return {i} - bound
-        case N.Pick(of=of, indices=idx):
-            return (set(idx) - bound) | free_indices(of, bound, definitions)
-        case N.Delta(a=a, b=b) | N.IndexRel(a=a, b=b):
-            return {a, b} - bound
-        case N.Obj(name="y"):
-            return {"o"} - bound
-        case N.Sum(index=i, body=body, exclude=ex):
-            inner = free_indices(body, bound | {i}, definitions)
-            return inner | ({ex.lstrip("=")} - bound if ex else set())
-        case N.Ref(name=name) if definitions and name in definitions:
-            return free_indices(definitions[name], bound, definitions)
-        case N.Cases(pieces=pieces):
-            out: set[str] = set()
-            for value, cond in pieces:
-                out |= free_indices(value, bound, definitions)
-                if cond is not None:
-                    out |= free_indices(cond, bound, definitions)
-            return out
-    out = set()
-    for child in N.children(node):
-        out |= free_indices(child, bound, definitions)
-    return out
-
-
-def ranges(node: N.Node, env: Env | None = None) -> dict[str, str]:
-    """The size each index runs over, from how it is used: U_{j,k} has k ∈ V, (U_neg)_{j,k} has
-    k ∈ K, (v_c)_j has j ∈ d; u_k alone does not say."""
-    out: dict[str, str] = {}
-
-    def visit(n: N.Node) -> None:
-        match n:
-            case N.Pick(of=N.Obj(name=name), indices=idx):
-                shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
-                         r"\hat{y}": ("V",), "n": ("V",)}.get(name, ())
-                for i, size in zip(idx, shape, strict=False):
-                    out.setdefault(i, size)
-            case N.Pick(of=N.Column(), indices=idx):
-                out.setdefault(idx[0], "d")
-            case N.Delta(a=a, b=b) if "o" in (a, b):
-                out.setdefault(b if a == "o" else a, "V")
-            case N.Sum(index=i, size=size) if size:
-                out.setdefault(i, size)
-        for child in N.children(n):
-            visit(child)
-
-    visit(node)
-    out["o"] = "V"
-    return out
-
-
-def assignments(indices: set[str], sizes: Mapping[str, str], world: World
-                ) -> list[dict[str, tuple[int, str]]]:
-    """Every value of every free index at this size (o always among them)."""
-    names = sorted(indices | {"o"})
-    spans = [range(world.sizes[sizes.get(i, vocab.default_range(i))]) for i in names]
-    return [{i: (v, sizes.get(i, vocab.default_range(i))) for i, v in zip(names, vals,
-                                                                             strict=True)}
-            for vals in product(*spans)]
-
-
 # Working precision of the numbers substituted: both sides are computed to 30 digits.
 DIGITS = 30
 
 
 def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.Float]:
-    """Random point `n`: entries of moderate size, x away from Leaky ReLU's kink at 0 and of
-    alternating sign, so both pieces are tried; 0 < α < 1."""
-    values = {s: sp.Float(rng.normal(0.0, 0.7), DIGITS) for s in world.all_symbols()}
-    x = float(rng.uniform(0.3, 2.0)) * (-1.0) ** n
-    values[notation.x_scalar] = sp.Float(x, DIGITS)
-    values[notation.alpha] = sp.Float(rng.uniform(0.05, 0.95), DIGITS)
+    """Random point `n` (numeric.draw: the same numbers the fast path uses), as exact numbers
+    for the symbols of `world`."""
+    drawn = draw(world.sizes, rng, n)
+    values = {}
+    for name in ("U", "v_c", "U_neg", "x"):
+        for s, v in zip(world.symbols[name], drawn[name].reshape(-1), strict=True):
+            values[s] = sp.Float(float(v), DIGITS)
+    values[notation.alpha] = sp.Float(float(drawn["alpha"][0, 0]), DIGITS)
     return values

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import syntax
 from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
-from .nodes import Column, Const, Node, Obj, Pick, Ref, Size
+from .nodes import Column, Const, Div, Func, Node, Num, Obj, Pick, Pow, Ref, Size
 
 # The built-in problems that are loss files, shipped with the package.
 SHIPPED = Path(__file__).parent / "losses"
@@ -103,15 +103,15 @@ class LossParser(syntax.Parser):
                 return Ones()
         if tok.is_cmd("tanh"):
             self.take()
-            return syntax.Func("tanh", self.argument())
+            return Func("tanh", self.argument())
         if tok.is_cmd("sqrt"):
             self.take()
-            return syntax.Pow(self.sub(self.group_tokens()).side(), syntax.Div(
-                syntax.Num("1"), syntax.Num("2")))
+            return Pow(self.sub(self.group_tokens()).side(), Div(
+                Num("1"), Num("2")))
         return super().command(tok)
 
     def subscript_pick(self, node: Node, tok: Token) -> Node:
-        if isinstance(node, syntax.Func) and node.name == "norm":
+        if isinstance(node, Func) and node.name == "norm":
             atoms = self.subscript_atoms()  # ‖X‖_F, ‖x‖_2: the same sum of squares
             if atoms not in (["F"], ["2"]):
                 raise ReadError("a norm is ‖x‖, ‖x‖_2 or ‖X‖_F", tok.line, tok.col)

@@ -3,105 +3,128 @@ the handout's objects. Frozen, so a label or a definition can share a subtree sa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TypeVar, dataclass_transform
 
 
 class Node:
     """A formula."""
 
 
-@dataclass(frozen=True)
+_N = TypeVar("_N", bound=type[Node])
+
+
+@dataclass_transform(frozen_default=True)
+def node_class(cls: _N) -> _N:
+    """A frozen dataclass whose hash is worked out once: checking a step looks values up by
+    node thousands of times, and a dataclass hashes its whole subtree on every lookup."""
+    dataclass(frozen=True)(cls)  # made a dataclass in place
+    computed = cls.__hash__
+
+    def __hash__(self: Node) -> int:  # noqa: N807 — the dataclass's own hash, remembered
+        try:
+            return self.__dict__["_hash"]  # type: ignore[no-any-return]
+        except KeyError:
+            h = computed(self)
+            object.__setattr__(self, "_hash", h)  # frozen: set once, never changed
+            return h
+
+    cls.__hash__ = __hash__  # type: ignore[assignment]
+    return cls
+
+
+@node_class
 class Num(Node):
     value: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Obj(Node):
     """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x, n (counts)."""
     name: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Const(Node):
     name: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Size(Node):
     name: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Column(Node):
     """u_<index>: column `index` of U, or of U_neg when the index counts negative samples."""
     index: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Pick(Node):
     """An entry: ŷ_w, U_{j,o}, (v_c)_j."""
     of: Node
     indices: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@node_class
 class Ref(Node):
     """A name bound by a definition earlier in the file (J, J_{naive-softmax})."""
     name: str
     args: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@node_class
 class Delta(Node):
     a: str
     b: str
 
 
-@dataclass(frozen=True)
+@node_class
 class Neg(Node):
     a: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Add(Node):
     terms: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@node_class
 class Mul(Node):
     factors: tuple[Node, ...]
     ops: tuple[str, ...]  # between factors: "" (juxtaposition), "·" or "×"
 
 
-@dataclass(frozen=True)
+@node_class
 class Div(Node):
     num: Node
     den: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Pow(Node):
     base: Node
     exp: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Transpose(Node):
     a: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Func(Node):
     name: str  # exp, log, sigma, abs, norm, softmax
     arg: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Max(Node):
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@node_class
 class Sum(Node):
     """Σ over `index`, which runs over the size `size` (None: inferred from its use) except
     the value of `exclude` (Σ_{w ≠ o}); an `exclude` of "=o" keeps that one term (Σ_{w = o})."""
@@ -111,7 +134,7 @@ class Sum(Node):
     exclude: str | None = None
 
 
-@dataclass(frozen=True)
+@node_class
 class Deriv(Node):
     """∂body/∂var; `operator` when written ∂/∂var (…), which is how a label names it."""
     body: Node
@@ -119,21 +142,21 @@ class Deriv(Node):
     operator: bool = True
 
 
-@dataclass(frozen=True)
+@node_class
 class IndexRel(Node):
     a: str
     op: str  # "=" or "≠"
     b: str
 
 
-@dataclass(frozen=True)
+@node_class
 class ValueRel(Node):
     a: Node
     op: str  # <, >, ≤, ≥
     b: Node
 
 
-@dataclass(frozen=True)
+@node_class
 class Cases(Node):
     """{value if condition; …; value otherwise} (condition None)."""
     pieces: tuple[tuple[Node, Node | None], ...]
@@ -177,15 +200,16 @@ def last_operator(node: Node) -> Deriv | None:
 
 def rebuild(node: Node, change: Callable[[Node], Node]) -> Node:
     """`node` with `change` applied to each child (a node without children is returned)."""
-    fields: dict[str, object] = {}
-    for name, value in vars(node).items():
+    changed: dict[str, object] = {}
+    for name, value in ((f.name, getattr(node, f.name)) for f in fields(node)):  # type: ignore[arg-type]
         if isinstance(value, Node):
-            fields[name] = change(value)
+            changed[name] = change(value)
         elif isinstance(value, tuple) and value and all(isinstance(v, Node) for v in value):
-            fields[name] = tuple(change(v) for v in value)
+            changed[name] = tuple(change(v) for v in value)
         elif isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
-            fields[name] = tuple(tuple(change(x) if isinstance(x, Node) else x for x in v)
-                                 for v in value)
+            changed[name] = tuple(tuple(change(x) if isinstance(x, Node) else x for x in v)
+                                  for v in value)
         else:
-            fields[name] = value
-    return type(node)(**fields)
+            changed[name] = value
+    return type(node)(**changed)
+

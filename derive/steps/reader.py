@@ -8,25 +8,28 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 
 from . import vocabulary as vocab
+from .bindings import Bindings, Loader, Same
 from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
-from .lexer import ReadError, Token, group_end, tokenize
+from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
 from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
 from .nodes import rebuild as _rebuild
 from .source import plain_text
-from .syntax import Parser, _free_letters, condition, parse_side
+from .sums import free_letters
+from .syntax import Parser, condition, parse_side
 
-Loader = Callable[[str], Node]
 Parsed = Side | ReadError | None
 
 
-class Reader:
+class Reader(Bindings):
     def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
-                 problem: str | None, headings: frozenset[int] = frozenset()) -> None:
-        self.aliases, self.macros, self.losses, self.problem = aliases, macros, losses, problem
+                 problem: str | None, headings: frozenset[int] = frozenset(),
+                 same: Same | None = None) -> None:
+        super().__init__(losses, problem, same)
+        self.aliases, self.macros = aliases, macros
         self.steps: list[Step] = []
         self.last: Parsed = None
         self.head: Side | None = None
@@ -34,12 +37,10 @@ class Reader:
         self.chain_conditions: tuple[Node, ...] = ()
         self.chain_started = False
         self.labels: dict[str, Node] = {}
-        self.definitions: dict[str, Node] = {}
         self.pending_case: Node | None = None
         # "### Case 2: $w \neq o$": a case in a Markdown heading holds to the next heading
         self.headings = headings
         self.section_case: Node | None = None
-        self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
         self.names: frozenset[str] = frozenset()  # intermediates: θ = Uᵀv_c
 
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
@@ -129,18 +130,6 @@ class Reader:
                                    definitions=dict(self.definitions)))
         return True
 
-    def _note_loss(self, tokens: list[Token]) -> None:
-        """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
-        for i, t in enumerate(tokens[:-2]):
-            if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
-                end = group_end(tokens, i + 2)
-                name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
-                if name is not None and name != self.problem:
-                    self.problem = name
-                    for bound in self.from_problem | {"J"}:  # a bare J: the new loss
-                        self.definitions.pop(bound, None)
-                    self.from_problem.clear()
-
     def _define(self, name: str, node: Node) -> None:
         self.definitions[name] = node
         if name.startswith("J_"):
@@ -219,13 +208,16 @@ class Reader:
             self._define(left.node.name, right.node)
             return Step(rel.line, left, right, "definition", relation,
                         definitions=dict(self.definitions))
+        if is_head and self._infer_loss(left.node, right.node):
+            self.truth = left
         missing = self._unbound(left.node) | self._unbound(right.node)
         if missing:
             return Step(rel.line, left, right, "unread", relation, note=(
                 f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
-                "loss of with --problem NAME, or write J_{naive-softmax}"), col=rel.col)
+                "loss of with --problem NAME, write J_{naive-softmax}, or state the loss where "
+                "the part starts: ∂J/∂v_c = ∂/∂v_c (…)"), col=rel.col)
         truth = self.truth if self.truth is not None and self.truth is not left else None
-        used = _free_letters(left.node) | _free_letters(right.node) | {"o"}
+        used = free_letters(left.node) | free_letters(right.node) | {"o"}
         # a case of an index the step does not use says nothing about it (a section's w ≠ o
         # over a line about σ'(x)): not shown, not applied
         conditions = tuple(dict.fromkeys(  # each once, in order
@@ -233,25 +225,6 @@ class Reader:
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
         return Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
-
-    def _bindable(self, name: str) -> bool:
-        """Whether `name` has a meaning: defined here, or the loss of a problem we know."""
-        if name in self.definitions:
-            return True
-        problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
-        if problem is None or self.losses is None:
-            return False
-        self.definitions[name] = self.losses(problem)
-        self.from_problem.add(name)
-        return True
-
-    def _unbound(self, node: Node) -> set[str]:
-        if isinstance(node, Ref) and node.name not in ("e",):
-            return set() if self._bindable(node.name) else {node.name}
-        out: set[str] = set()
-        for child in children(node):
-            out |= self._unbound(child)
-        return out
 
     def _parse(self, tokens: list[Token]) -> Parsed:
         if not tokens:
@@ -307,6 +280,11 @@ def _side(parsed: Parsed) -> Side | None:
     return parsed if isinstance(parsed, Side) else None
 
 
+# A line that starts a part of an answer: \section, \item, …, or a label such as (e): or **(c)**
+_PART = re.compile(r"\s*(?:\\(?:(?:sub)*section|part|item|paragraph)\b|(?:>\s*)?(?:\*\*|__)?"
+                   r"\(?[a-z]\)[:.]?)")
+
+
 def _is_gradient(node: Node) -> bool:
     """∂J/∂x, ∇_x J: a derivative of a loss, whose value is the true gradient."""
     return isinstance(node, Deriv) and isinstance(node.body, Ref)
@@ -314,18 +292,24 @@ def _is_gradient(node: Node) -> bool:
 
 
 def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
-         losses: Loader | None = None) -> list[Step]:
+         losses: Loader | None = None, same: Same | None = None) -> list[Step]:
     """Every step `text` claims, in order. Raises ReadError only for input that cannot be used
     at all (too long, a forbidden command); a formula that cannot be read is an unread step."""
     macros = template()
     text = plain_text(text, macros)
-    headings = frozenset(n for n, line in enumerate(text.split("\n"), 1)
-                         if line.lstrip().startswith("#"))
-    reader = Reader(aliases, macros, losses, problem, headings)
-    last_heading = 0
+    lines = text.split("\n")
+    headings = frozenset(n for n, line in enumerate(lines, 1) if line.lstrip().startswith("#"))
+    # where a part of the answer ends: a heading, \section, \subsection, \item, \part
+    parts = headings | {n for n, line in enumerate(lines, 1) if _PART.match(line)}
+    reader = Reader(aliases, macros, losses, problem, headings, same)
+    last_heading = last_part = 0
     for region in regions(text):
         heading = max((h for h in headings if h <= region.line), default=0)
         if heading != last_heading:  # a new section: the last one's case ends with it
             reader.section_case, last_heading = None, heading
+        part = max((h for h in parts if h <= region.line), default=0)
+        if part != last_part:
+            reader.end_section()
+            last_part = part
         reader.region(region)
     return reader.steps

@@ -1,0 +1,98 @@
+"""What a name such as J means where it is used: the file's own definition, the loss of the
+problem --problem names or a J_{naive-softmax} in the text names, or the loss a chain states
+(∂J/∂v_c = ∂/∂v_c(−log …)), which holds to the end of its part of the answer."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import vocabulary as vocab
+from .lexer import Token, group_end
+from .nodes import Deriv, Neg, Node, Ref, children
+
+Loader = Callable[[str], Node]
+# Whether two formulas are the same function, given the definitions so far (check.decide says)
+Same = Callable[[Node, Node, dict[str, Node]], bool]
+# The problems whose loss a bare J may be, tried in this order when a chain states its own.
+INFERABLE = ("naive-softmax", "neg-sampling", "cross-entropy")
+
+
+class Bindings:
+    def __init__(self, losses: Loader | None, problem: str | None, same: Same | None) -> None:
+        self.losses, self.problem, self.same = losses, problem, same
+        self.chosen = problem is not None  # --problem: never inferred over
+        self.inferred: str | None = None  # the problem J was, before a chain stated its loss
+        self.definitions: dict[str, Node] = {}
+        self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
+
+    def _note_loss(self, tokens: list[Token]) -> None:
+        """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
+        for i, t in enumerate(tokens[:-2]):
+            if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
+                end = group_end(tokens, i + 2)
+                name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
+                if name is not None and name != self.problem:
+                    self._rebind(name)  # a bare J: the new loss
+                    self.inferred = None
+
+    def _infer_loss(self, left: Node, right: Node) -> bool:
+        """∂J/∂x = ∂/∂x (F), J not the file's: when F is the loss of a problem we know, J is
+        that problem's loss from here on (as if J_{that-problem} were written). F is compared
+        with each loss at the checker's points; one that is no known loss binds nothing."""
+        sign, stated = (Neg, right.a) if isinstance(right, Neg) else (None, right)
+        if not (self.same and self.losses and not self.chosen and isinstance(left, Deriv)
+                and isinstance(left.body, Ref) and left.body.name == "J"
+                and isinstance(stated, Deriv) and stated.var == left.var
+                and ("J" not in self.definitions or "J" in self.from_problem)):
+            return False
+        loss = stated.body if sign is None else Neg(stated.body)  # −∂/∂x F: J is −F
+        if self._unbound(stated.body) - {"J"} or "J" in _refs(stated.body):
+            return False
+        for problem in INFERABLE:
+            if self.same(loss, self.losses(problem), self.definitions):
+                if self.inferred is None:
+                    self.inferred = self.problem or ""
+                self._rebind(problem)
+                return self._bindable("J")
+        return False
+
+    def end_section(self) -> None:
+        """A heading: a loss a chain stated holds to the end of its section only (the next
+        part may be another problem's), and J is again what it was before."""
+        if self.inferred is not None:
+            self._rebind(self.inferred or None)
+            self.inferred = None
+
+    def _rebind(self, problem: str | None) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            for bound in self.from_problem | {"J"}:
+                self.definitions.pop(bound, None)
+            self.from_problem.clear()
+
+    def _bindable(self, name: str) -> bool:
+        """Whether `name` has a meaning: defined here, or the loss of a problem we know."""
+        if name in self.definitions:
+            return True
+        problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
+        if problem is None or self.losses is None:
+            return False
+        self.definitions[name] = self.losses(problem)
+        self.from_problem.add(name)
+        return True
+
+    def _unbound(self, node: Node) -> set[str]:
+        if isinstance(node, Ref) and node.name not in ("e",):
+            return set() if self._bindable(node.name) else {node.name}
+        out: set[str] = set()
+        for child in children(node):
+            out |= self._unbound(child)
+        return out
+
+
+def _refs(node: Node) -> set[str]:
+    out = {node.name} if isinstance(node, Ref) else set()
+    for child in children(node):
+        out |= _refs(child)
+    return out
+
+

@@ -1,0 +1,273 @@
+"""Names as students write them — bold or plain, with subscripts, primes, transposes, P(o|c) —
+resolved to the handout's objects, and the indices and cases in their subscripts."""
+from __future__ import annotations
+
+import functools
+
+from . import vocabulary as vocab
+from .cursor import Cursor
+from .lexer import ReadError, Token
+from .nodes import (
+    Column,
+    Const,
+    Delta,
+    IndexRel,
+    Node,
+    Obj,
+    Pick,
+    Ref,
+    Size,
+    Transpose,
+)
+
+
+class Names(Cursor):
+    def sub(self, tokens: list[Token]) -> Names:  # syntax.Parser's
+        raise NotImplementedError
+
+    def atom(self) -> str:
+        """One index atom: a letter with primes, a number, or a Greek letter."""
+        tok = self.take()
+        if tok.kind == "cmd" and tok.text in ("text", "mathrm", "textrm"):
+            return self.group_text()
+        if tok.kind == "cmd" and tok.text in vocab.FONTS:  # u_{\mathbf{o}}
+            inner = self.sub(self.group_tokens())
+            atom = inner.atom()
+            if inner.peek() is not None:
+                raise inner.error("expected one index inside the font command")
+            return atom
+        text = "\\" + tok.text if tok.kind == "cmd" else tok.text
+        if tok.kind == "letter":
+            while self.at("'"):
+                self.take()
+                text += "'"
+            if text == "w" and self.at("_"):  # u_{w_s}: the s-th negative sample
+                self.take()
+                return self.sub(self.group_tokens()).atom()
+        return text
+
+    def atom_or_none(self) -> str | None:
+        """The whole of these tokens as one index (after --alias), or None."""
+        try:
+            atom = self.aliases.index(self.atom())
+        except ReadError:
+            return None
+        return atom if self.peek() is None and vocab.is_index(atom) else None
+
+    def subscript_atoms(self) -> list[str]:
+        p = self.sub(self.group_tokens())
+        atoms: list[str] = []
+        while p.peek() is not None:
+            if p.at(","):
+                p.take()
+                continue
+            nxt = p.peek()
+            if atoms and nxt is not None and (nxt.is_char("=") or nxt.is_cmd("neq", "ne")):
+                p.take()  # u_{w ≠ o}: u_w, in the case w ≠ o
+                other = p.atom()
+                op = "=" if nxt.is_char("=") else "≠"
+                self.conditions.append(IndexRel(self.aliases.index(atoms[-1]), op,
+                                                self.aliases.index(other)))
+                continue
+            atoms.append(p.atom())
+        return atoms
+
+    def index(self, atom: str, tok: Token) -> str:
+        atom = self.aliases.index(atom)
+        if not vocab.is_index(atom, self.bound):
+            raise vocab.unknown(atom, tok.line, tok.col, what="index")
+        return atom
+
+    def written_name(self) -> tuple[str, Token]:
+        base, tok, transposed = self.written_name_t()
+        if transposed:
+            raise self.error("a transpose is not read here", tok)
+        return base, tok
+
+    def written_name_t(self) -> tuple[str, Token, bool]:
+        """A name in normal form, where it starts, and whether a transpose was written inside
+        its font command or before its subscript (\\bm{U^\\top}, u^\\top_k): never dropped."""
+        tok = self.peek()
+        if tok is None:
+            raise self.error("expected a name")
+        base, transposed = None, False
+        if tok.kind == "letter":
+            for key in self.aliases.letter_keys():
+                got = [t.text if t.kind == "letter" else "" for t in
+                       self.tokens[self.pos:self.pos + len(key)]]
+                if "".join(got) == key:
+                    self.pos += len(key)
+                    base = key
+                    break
+            if base is None:
+                base = self.take().text
+        elif tok.is_cmd(*vocab.FONTS):
+            self.take()
+            inner = self.sub(self.group_tokens())
+            base, _, transposed = inner.written_name_t()
+            transposed ^= inner.trailing_transpose(f"\\{tok.text}{{…}}")
+        elif tok.is_cmd(*vocab.ACCENTS):
+            self.take()
+            inner = self.sub(self.group_tokens())
+            name, _, transposed = inner.written_name_t()
+            transposed ^= inner.trailing_transpose(f"\\{tok.text}{{…}}")
+            accent = "hat" if tok.text == "widehat" else tok.text
+            stem, sep, index = name.partition("_")  # \hat{y_o} is \hat{y}_o
+            base = f"\\{accent}{{{stem}}}" + (f"_{index}" if sep else "")
+        elif tok.is_cmd(*vocab.GREEK):
+            self.take()
+            base = "\\" + tok.text
+        else:
+            raise self.error("expected a formula")
+        if self.at("^") and "_" not in base:  # u^\top_k: the transpose before the subscript
+            save = self.pos
+            self.take()
+            if _is_transpose(self.group_tokens()) and self.at("_"):
+                transposed = not transposed
+            else:
+                self.pos = save
+        nxt = self.peek()
+        if nxt is not None and nxt.is_char("_") and "_" not in base:
+            self.take()
+            base += "_" + ",".join(self.subscript_atoms())
+        return base, tok, transposed
+
+    def trailing_transpose(self, where: str) -> bool:
+        """What is left inside a font or accent group after its name: nothing, or a transpose.
+        Anything else is an error — dropping it could make a wrong step pass."""
+        if self.peek() is None:
+            return False
+        tok = self.take()
+        if tok.is_char("^") and _is_transpose(self.group_tokens()) and self.peek() is None:
+            return True
+        raise self.error(f"only a name (and a transpose) is read inside {where}", tok)
+
+    def name(self) -> Node:
+        tok0 = self.peek()
+        if tok0 is not None and tok0.kind == "letter":
+            func = self.word_function()
+            if func is not None:
+                return func
+            if tok0.text in ("P", "p") and self.peek(1) is not None and \
+                    self.peek(1).is_char("(", "["):  # type: ignore[union-attr]
+                self.take()
+                return self.probability(tok0)
+        written, tok, transposed = self.written_name_t()
+        node = self._named(written, tok)
+        return Transpose(node) if transposed else node
+
+    def _named(self, written: str, tok: Token) -> Node:
+        try:
+            name = self.aliases.name(written)
+            stem, _, sub = name.partition("_")
+            if name in self.names:
+                return Ref(name)
+            if stem in self.names and sub and all(vocab.is_index(a, self.bound)
+                                                  for a in sub.split(",")):
+                return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
+            node = resolve(name, written, tok, frozenset(self.bound))
+        except ReadError:
+            run = written
+            while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:
+                run += self.take().text
+            if run != written:  # uw: a name written without its underscore
+                raise vocab.unknown(run, tok.line, tok.col) from None
+            raise
+        if isinstance(node, Ref) and self.at("("):
+            return Ref(node.name, self.call_args())
+        return node
+
+    def probability(self, tok: Token) -> Node:
+        """P(O = w | C = c), P(w|c), p(o \\mid c), \\Pr[o|c], P(O=o, C=c) given c: the model's
+        probability of outside word w, which is ŷ_w."""
+        opener = self.take()
+        if not opener.is_char("(", "["):
+            raise self.error("expected P(O = w \\mid C = c)", opener)
+        closer = ")" if opener.text == "(" else "]"
+        if self._at_letter("O") and self.peek(1) is not None and self.peek(1).is_char("="):  # type: ignore[union-attr]
+            self.pos += 2
+        index = self.index(self.atom(), tok)
+        sep = self.take()
+        if not (sep.is_char("|", ",") or sep.is_cmd("mid", "|", "vert")):
+            raise self.error("expected P(O = w \\mid C = c)", sep)
+        if self._at_letter("C") and self.peek(1) is not None and self.peek(1).is_char("="):  # type: ignore[union-attr]
+            self.pos += 2
+        centre = self.take()
+        if centre.text != "c":
+            raise self.error("expected the centre word c in P(O = w | C = c)", centre)
+        self.expect_char(closer)
+        return Pick(Obj(r"\hat{y}"), (index,))
+
+    def call_args(self) -> tuple[str, ...]:
+        """J(v_c, o, U): the names a loss is written with; each must be one we know."""
+        start = self.take()
+        args = self.until(lambda t: t.is_char(")"), start)
+        self.take()
+        names, current = [], []
+        for tok in [*args, Token("char", ",", 0, 0)]:
+            if not tok.is_char(","):
+                current.append(tok)
+                continue
+            if not current:
+                raise self.error("expected a name between the commas", start)
+            p = self.sub(current)
+            atom = p.atom_or_none()
+            if atom is None:
+                p.pos = 0
+                p.side()
+            names.append(atom or "".join(t.shown() for t in current))
+            current = []
+        return tuple(names)
+
+
+def _is_transpose(tokens: list[Token]) -> bool:
+    """^\\top, ^T, ^{\\intercal}, ^{\\mathsf{T}}, ^{\\mathrm{T}}."""
+    text = "".join(t.shown() for t in tokens if not t.is_char("{", "}"))
+    return text in ("\\top", "T", "\\intercal", "\\mathsf T", "\\mathsfT", "\\mathrmT",
+                    "\\mathbfT", "\\textT", "\\textsfT", "\\textsf T", "\\text T")
+
+
+# The names of the macros our handouts define (notation.MACROS, which loads SymPy, holds their
+# bodies): a command not among them is unknown without loading it. tests/steps/test_names.py
+# keeps the two equal.
+HANDOUT_MACRO_NAMES = frozenset({"vc", "U", "uw", "uo", "yhat", "y", "uk", "Uneg", "vw"})
+
+
+@functools.cache
+def handout_macros() -> dict[str, str]:
+    """\\vc, \\uw, \\yhat, …: the macros our handouts define, as notation states them."""
+    from ..notation import MACROS  # loads SymPy: only when a macro is met
+
+    return dict(MACROS)
+
+
+def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozenset()) -> Node:
+    """The handout object a (normalised, aliased) name denotes."""
+    base, _, sub = name.partition("_")
+    atoms = sub.split(",") if sub else []
+    indices = all(vocab.is_index(a, bound) for a in atoms)
+    if name == "v_c":
+        return Obj("v_c")
+    if name == "U_neg":
+        return Obj("U_neg")
+    if base in ("U", "y", r"\hat{y}", "n") and not atoms:
+        return Obj(base)
+    if base == "U" and len(atoms) == 2 and indices:
+        return Pick(Obj("U"), tuple(atoms))
+    if base in ("y", r"\hat{y}", "n") and len(atoms) == 1 and indices:
+        return Pick(Obj(base), tuple(atoms))
+    if base == vocab.COLUMN_BASE and len(atoms) == 1 and indices:
+        return Column(atoms[0])
+    if name == "x":
+        return Obj("x")
+    if name in vocab.CONSTANTS:
+        return Const(name)
+    if name in vocab.SIZES:
+        return Size(name)
+    if base == "J" or name in ("e", "P"):
+        return Ref(name)
+    if base == r"\delta" and len(atoms) == 2 and indices:
+        return Delta(atoms[0], atoms[1])
+    if vocab.is_index(name):
+        raise ReadError(f"{name} is an index, not a value", tok.line, tok.col)
+    raise vocab.unknown(written, tok.line, tok.col)

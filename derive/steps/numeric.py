@@ -1,0 +1,322 @@
+"""What a side is worth at one random point, in floating point: U, v_c, U_neg, x and α are
+NumPy arrays, and a derivative is taken by forward mode (dual.py) at the point. This is the
+checker's fast path. It reads a formula exactly as the exact evaluator (evaluate.py) does —
+same shapes, same errors in the same order — and wherever floating point could differ from
+exact arithmetic it raises Inexact, so that the exact evaluator decides.
+
+Shapes follow the handout (U is d×V with columns u_w; vectors are columns); a scalar is 1×1.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import numpy as np
+
+from . import dual, through
+from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
+from . import vocabulary as vocab
+from .dual import Inexact, Val
+from .indices import definitions_key, free_of, ranges, shape_text
+from .points import Point, counts
+
+
+class EvalError(Exception):
+    """A side that has no value as written: shapes that do not fit, a name never defined."""
+
+
+class NotChecked(EvalError):
+    """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
+    not checked — neither a pass nor a failure."""
+
+
+@dataclass(frozen=True)
+class At:
+    point: Point
+    indices: Mapping[str, tuple[int, str]]   # index → (0-based value, size name it runs over)
+    definitions: Mapping[str, N.Node]
+    layout: str = "denominator"
+    memo: dict[object, Val] = field(default_factory=dict, compare=False, hash=False)
+    # The entries a derivative is being taken by (their ids), while its body is evaluated.
+    seeds: tuple[int, ...] | None = None
+    # An intermediate a derivative is taken by (∂J/∂θ), as its own object: name and value
+    through: tuple[str, Val] | None = None
+
+    def bind(self, index: str, value: int, size: str) -> At:
+        return replace(self, indices={**self.indices, index: (value, size)})
+
+    def value(self, index: str) -> int:
+        if index not in self.indices:
+            raise EvalError(f"the index {index} is not bound here")
+        return self.indices[index][0]
+
+    def shape_text(self, m: Val) -> str:
+        return shape_text(self.point.sizes, m.shape)
+
+
+def is_scalar(m: Val) -> bool:
+    return m.shape == (1, 1)
+
+
+def evaluate(node: N.Node, env: At) -> Val:
+    """The value of `node` at the point, remembered for every environment of the text that
+    shares the point, the layout, the definitions, the seeds and the indices it leaves free."""
+    if isinstance(node, N.Num | N.Size):
+        return _evaluate(node, env)
+    defs = definitions_key(env.definitions)
+    free = free_of(node, defs, env.definitions)
+    key = ("numeric", node, tuple(sorted(env.point.sizes.items())), env.layout, defs,
+           env.point.number, env.seeds,
+           tuple(sorted((i, env.indices[i]) for i in free if i in env.indices)))
+    found = env.memo.get(key)
+    if found is None:
+        found = env.memo[key] = _evaluate(node, env)
+    return found
+
+
+def _evaluate(node: N.Node, env: At) -> Val:
+    match node:
+        case N.Num(value=v):
+            return dual.const(float(Fraction(v)))
+        case N.Obj(name=name):
+            return obj(name, env)
+        case N.Const():
+            return _variable("alpha", env)
+        case N.Size(name=name):
+            return dual.const(float(env.point.sizes[name]))
+        case N.Column(index=idx):
+            return column(idx, env)
+        case N.Pick(of=of, indices=idx):
+            return pick(evaluate(of, env), [env.value(i) for i in idx], env)
+        case N.Ref(name=name):
+            if name not in env.definitions:
+                raise EvalError(f"{name} is used before it is defined")
+            return evaluate(env.definitions[name], env)
+        case N.Delta(a=a, b=b):
+            return dual.const(float(env.value(a) == env.value(b)))
+        case N.Neg(a=a):
+            return dual.neg(evaluate(a, env))
+        case N.Add(terms=terms):
+            # a written 0 (0 + u_o) adds nothing, to any shape; a computed zero is a scalar
+            kept = [t for t in terms if not _written_zero(t)] or [terms[0]]
+            return add([evaluate(t, env) for t in kept], env)
+        case N.Mul(factors=fs, ops=ops):
+            out = evaluate(fs[0], env)
+            for op, f in zip(ops, fs[1:], strict=True):
+                out = multiply(out, evaluate(f, env), op, env)
+            return out
+        case N.Div(num=a, den=b):
+            den = evaluate(b, env)
+            if not is_scalar(den):
+                raise EvalError(f"cannot divide by {env.shape_text(den)}")
+            return dual.divide(evaluate(a, env), den)
+        case N.Pow(base=a, exp=b):
+            base, ex = evaluate(a, env), evaluate(b, env)
+            if not (is_scalar(base) and is_scalar(ex)):
+                raise EvalError(f"a power of {env.shape_text(base)}")
+            return dual.power(base, ex)
+        case N.Transpose(a=a):
+            return evaluate(a, env).T
+        case N.Func(name=name, arg=a):
+            return function(name, evaluate(a, env))
+        case N.Max(args=args):
+            vals = [evaluate(a, env) for a in args]
+            if not all(is_scalar(v) for v in vals):
+                raise EvalError("max of vectors")
+            return dual.largest(vals)
+        case N.Sum(index=i, size=size, body=body, exclude=exclude):
+            return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
+                             exclude, env)
+        case N.Deriv(body=body, var=var):
+            return derivative(body, var, env)
+        case N.Cases(pieces=pieces):
+            return cases(pieces, env)
+    raise EvalError(f"cannot evaluate {type(node).__name__}")
+
+
+def _written_zero(node: N.Node) -> bool:
+    if isinstance(node, N.Neg):
+        return _written_zero(node.a)
+    return isinstance(node, N.Num) and Fraction(node.value) == 0
+
+
+def _variable(name: str, env: At) -> Val:
+    key = ("variable", name, env.point.number, tuple(sorted(env.point.sizes.items())),
+           env.seeds)
+    found = env.memo.get(key)
+    if found is None:
+        seeds = None if env.seeds is None else np.array(env.seeds)
+        found = env.memo[key] = dual.variable(env.point.values[name], env.point.ids[name],
+                                              seeds)
+    return found
+
+
+def obj(name: str, env: At) -> Val:
+    if env.through is not None and name == through.leaf(env.through[0]).name:
+        return env.through[1]
+    if name in ("U", "v_c", "U_neg", "x"):
+        return _variable(name, env)
+    if name == "n":
+        return dual.const(counts(env.point.sizes["V"]))
+    if name == r"\hat{y}":  # ŷ = softmax(Uᵀv_c)
+        return evaluate(N.Func("softmax", N.Mul((N.Transpose(N.Obj("U")), N.Obj("v_c")),
+                                                ("",))), env)
+    o = env.value("o")  # y: the one-hot vector of the outside word
+    return dual.const(np.array([[float(r == o)] for r in range(env.point.sizes["V"])]))
+
+
+def column(index: str, env: At) -> Val:
+    value, size = env.indices.get(index, (None, None))
+    if value is None:
+        raise EvalError(f"the index {index} is not bound here")
+    return obj("U_neg" if size == "K" else "U", env).column(value)
+
+
+def pick(m: Val, idx: list[int], env: At) -> Val:
+    if len(idx) == 2:
+        return m.entry(idx[0], idx[1])
+    if m.shape[1] == 1:
+        return m.entry(idx[0], 0)
+    raise EvalError(f"one index picks an entry of a vector, not of {env.shape_text(m)}")
+
+
+def add(values: list[Val], env: At) -> Val:
+    out = values[0]
+    for v in values[1:]:
+        if v.shape != out.shape:
+            raise EvalError(f"cannot add {env.shape_text(out)} and {env.shape_text(v)}")
+        out = dual.add(out, v)
+    return out
+
+
+def multiply(a: Val, b: Val, op: str, env: At) -> Val:
+    if op == "∘":
+        if a.shape != b.shape:
+            raise EvalError(f"an entrywise product ∘ of {env.shape_text(a)} and "
+                            f"{env.shape_text(b)}: the shapes must be equal")
+        return dual.hadamard(a, b)
+    if is_scalar(a):
+        return dual.scale(a, b)
+    if is_scalar(b):
+        return dual.scale(b, a)
+    if op == "·" and a.shape == b.shape and a.shape[1] == 1:
+        return dual.matmul(a.T, b)  # u · v between two columns: the dot product
+    if a.shape[1] != b.shape[0]:
+        raise EvalError(f"cannot multiply {env.shape_text(a)} by {env.shape_text(b)}")
+    return dual.matmul(a, b)
+
+
+def function(name: str, m: Val) -> Val:
+    if name == "softmax":
+        return dual.softmax(m)
+    if name == "norm" and not is_scalar(m):
+        return dual.norm(m)
+    return dual.FUNCTIONS[name](m)
+
+
+def summation(index: str, size: str, body: N.Node, exclude: str | None, env: At) -> Val:
+    # exclude "o": every term but w = o; "=o": the one term w = o (Σ_{w=o})
+    values = range(env.point.sizes[size])
+    if exclude and exclude.startswith("="):
+        values = range(env.value(exclude[1:]), env.value(exclude[1:]) + 1)
+        exclude = None
+    skip = env.value(exclude) if exclude else None
+    terms = [evaluate(body, env.bind(index, n, size)) for n in values if n != skip]
+    if not terms:
+        return dual.const(0.0)
+    return add(terms, env)
+
+
+def derivative(body: N.Node, var: N.Node, env: At) -> Val:
+    """∂body/∂var by forward mode: the body is evaluated once more, with a derivative by each
+    entry of var carried along."""
+    if env.seeds is not None:
+        raise Inexact("a derivative inside a derivative")
+    if isinstance(var, N.Ref):
+        return _by_intermediate(body, var.name, env)
+    try:
+        x = evaluate(var, env)
+    except EvalError:
+        evaluate(body, env)  # the body's own error comes first, as the exact evaluator finds it
+        raise
+    if x.ids is None:  # not a variable as written: the exact evaluator says what it is
+        raise Inexact("a derivative by something that is not plainly a variable")
+    f = evaluate(body, replace(env, seeds=tuple(int(i) for i in x.ids.reshape(-1))))
+    return _arranged(f, x, env)
+
+
+# Ids for the entries of an intermediate, past those of every variable.
+_THROUGH_IDS = 1 << 30
+
+
+def _by_intermediate(body: N.Node, name: str, env: At) -> Val:
+    """∂body/∂θ for an intermediate θ the text defined: body written as a formula of θ alone
+    (through.py), then forward mode by θ's entries. A body that depends on U, v_c, … in some
+    other way is not checked: its derivative by θ would depend on how one chose to write it."""
+    if name not in env.definitions:
+        raise EvalError(f"{name} is used before it is defined")
+    written = through.written_through(body, name, env.definitions)
+    if written is None:
+        raise NotChecked(f"this depends on more than {name}, so its derivative by {name} is "
+                         "not one thing")
+    value = evaluate(env.definitions[name], env)
+    ids = np.arange(_THROUGH_IDS, _THROUGH_IDS + value.v.size).reshape(value.shape)
+    seeds = tuple(int(i) for i in ids.reshape(-1))
+    x = dual.variable(value.v, ids, np.array(seeds))
+    # a fresh memo: θ's object hides the indices its formula uses from the memo's key
+    f = evaluate(written, replace(env, seeds=seeds, through=(name, x), memo={}))
+    return _arranged(f, Val(value.v, None, ids, value.mag), env)
+
+
+def _arranged(f: Val, x: Val, env: At) -> Val:
+    """The derivative of f by x, from f's tangents, in the layout asked for."""
+    n = x.v.size  # one tangent per entry of x
+    if f.t is None:  # the body does not depend on var: the derivative is exactly 0, unrounded
+        f, t = Val(f.v), np.zeros((*f.shape, n))
+    else:
+        t = f.t
+    if is_scalar(f):
+        out = t[0, 0].reshape(x.shape)
+        return _result(out.T if env.layout == "numerator" else out, f)
+    if is_scalar(x):
+        return _result(t[:, :, 0], f)
+    if 1 in f.shape and 1 in x.shape:
+        # denominator layout: rows follow x, columns follow f (entry (i, j) is ∂f_j/∂x_i)
+        jac = t.reshape(f.v.size, n).T
+        return _result(jac.T if env.layout == "numerator" else jac, f)
+    raise NotChecked(f"the derivative of {env.shape_text(f)} with respect to "
+                     f"{env.shape_text(x)} is not worked out here")
+
+
+def _result(v: np.ndarray, f: Val) -> Val:
+    return Val(np.ascontiguousarray(v), None, None,
+               max(f.mag, float(np.max(np.abs(v), initial=0.0))))
+
+
+def truth(cond: N.Node, env: At) -> bool:
+    """Whether a condition holds here; a comparison too close to call is Inexact."""
+    match cond:
+        case N.IndexRel(a=a, op=op, b=b):
+            same = env.value(a) == env.value(b)
+            return same if op == "=" else not same
+        case N.ValueRel(a=a, op=op, b=b):
+            left, right = evaluate(a, env), evaluate(b, env)
+            if not (is_scalar(left) and is_scalar(right)):
+                raise EvalError("a condition compares scalars")
+            x, y = float(left.v[0, 0]), float(right.v[0, 0])
+            if abs(x - y) <= 1e-9 * max(1.0, left.mag, right.mag):
+                raise Inexact("a condition too close to call in floating point")
+            return {"<": x < y, ">": x > y, "≤": x <= y, "≥": x >= y}[op]
+    raise EvalError("not a condition")
+
+
+def cases(pieces: tuple[tuple[N.Node, N.Node | None], ...], env: At) -> Val:
+    if env.seeds is not None and any(isinstance(c, N.ValueRel) for _, c in pieces):
+        # inside a derivative the exact evaluator keeps such a condition symbolic (a
+        # Piecewise), with rules of its own on which values may follow: it decides
+        raise Inexact("cases on a variable inside a derivative")
+    for value, cond in pieces:
+        if cond is None or truth(cond, env):
+            return evaluate(value, env)
+    raise EvalError("no case applies")

@@ -1,0 +1,187 @@
+"""Σ — its binder (\\sum_{w \\in V}, \\sum_{k=1}^K, \\sum_{w \\neq o}, a bare \\sum) and the
+operand it takes, which a ∂/∂x shares — and cases."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from . import vocabulary as vocab
+from .cursor import OPEN
+from .lexer import ReadError, Token, group_end
+from .names import Names
+from .nodes import (
+    Cases,
+    Column,
+    Node,
+    Pick,
+    Sum,
+    children,
+)
+
+
+class Sums(Names):
+    def summation(self, tok: Token) -> Node:
+        index, size, exclude = None, None, None
+        upper: list[Token] | None = None
+        for _ in range(2):
+            nxt = self.peek()
+            if nxt is not None and nxt.is_char("_"):
+                self.take()
+                binder = self.group_tokens()
+                if len(binder) == 1 and binder[0].text in vocab.SIZES:  # \sum_K: over K
+                    size = binder[0].text
+                    continue
+                index, size, exclude = self.sum_binder(binder, tok)
+            elif nxt is not None and nxt.is_char("^"):
+                self.take()
+                upper = self.group_tokens()
+            elif nxt is not None and nxt.is_cmd("limits"):
+                self.take()
+        if upper:
+            text = "".join(t.text for t in upper if t.kind != "cmd" or t.text != "text")
+            text = {"|V|": "V", "Vocab": "V", "|Vocab|": "V"}.get(text.replace("{", "").replace(
+                "}", ""), text)
+            if text not in self.sizes:
+                raise ReadError(f"a sum runs to V, d or K, not {text}", tok.line, tok.col)
+            size = text
+        if index is None:  # \sum alone: the one index its body leaves free, if there is one
+            start = self.pos
+            body = self.signed_term()
+            free = sorted(free_letters(body) - {"o"})
+            if len(free) != 1:
+                self.pos = start
+                raise self.error("expected the index of the sum, as in \\sum_{w}", tok)
+            self.took_rest = True
+            return Sum(free[0], size, body, exclude)
+        fresh = index not in self.bound
+        self.bound.add(index)
+        try:
+            return self.rest_of_term(lambda body: Sum(index, size, body, exclude))
+        finally:
+            if fresh:
+                self.bound.discard(index)
+
+    def operand(self, make: Callable[[Node], Node]) -> Node:
+        """What ∂/∂x applies to: the rest of its term — except that a bracketed group followed
+        by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset."""
+        tok = self.peek()
+        if tok is not None and tok.is_char("(", "["):
+            closer = OPEN[tok.text]
+            depth = 0
+            for j in range(self.pos, len(self.tokens)):
+                t = self.tokens[j]
+                depth += t.is_char("(", "[", "{") - t.is_char(")", "]", "}")
+                if depth == 0:
+                    after = self.tokens[j + 1] if j + 1 < len(self.tokens) else None
+                    if t.is_char(closer) and after is not None and (
+                            after.is_cmd("cdot", "times") or after.is_char("*")):
+                        return make(self.primary())
+                    break
+        return self.rest_of_term(make)
+
+    def rest_of_term(self, make: Callable[[Node], Node]) -> Node:
+        """Σ and ∂/∂x apply to the rest of their term: Σ_w ŷ_w u_w + c is (Σ_w ŷ_w u_w) + c."""
+        node = make(self.signed_term())
+        self.took_rest = True
+        return node
+
+    def sum_binder(self, tokens: list[Token], tok: Token) -> tuple[str, str | None, str | None]:
+        if any(t.is_cmd("le", "leq") for t in tokens):
+            raise ReadError("sums over a context window (\\sum_{-m \\le j \\le m}, skip-gram) "
+                            "are not read yet: check-steps reads the loss of one word pair",
+                            tok.line, tok.col)
+        p = self.sub(_stacked(tokens))
+        index = self.aliases.index(p.atom())
+        if not (vocab.is_index(index) or (re.fullmatch(r"[a-z]'*", index)
+                                          and index[0] not in vocab.NEVER_INDEX)):
+            raise vocab.unknown(index, tok.line, tok.col, what="index")
+        size, exclude = None, None
+        nxt = p.peek()
+        if nxt is not None and nxt.is_cmd("in"):
+            p.take()  # \in \text{Vocab}, \in V: the whole vocabulary
+            while p.peek() is not None and not p.at(","):
+                p.take()
+            size = "V"
+            exclude = self._excluded(p, index, tok)  # \sum_{w \in V, w \neq o}
+        elif nxt is not None and nxt.is_char("="):
+            p.take()
+            rest = [t.text for t in p.tokens[p.pos:]]
+            if len(rest) == 1 and vocab.is_index(self.aliases.index(rest[0])):
+                only = self.aliases.index(rest[0])  # \sum_{w = o}: the one term w = o
+                p.pos = len(p.tokens)
+                return index, None, f"={only}"
+            if rest[:1] != ["1"] or (len(rest) > 1 and rest[1] != ","):
+                raise ReadError("a sum starts at 1, as in \\sum_{w=1}^{V}", tok.line, tok.col)
+            p.take()
+            exclude = self._excluded(p, index, tok)  # \sum_{w=1, w \neq o}^{V}
+        elif nxt is not None and nxt.is_cmd("neq", "ne"):
+            p.take()
+            exclude = self.index(p.atom(), tok)
+        if p.peek() is not None:
+            raise p.error("expected \\sum_{w}, \\sum_{w \\in \\text{Vocab}}, \\sum_{w=1}^{V} "
+                          "or \\sum_{w \\neq o}")
+        return index, size, exclude
+
+    def _excluded(self, p: Names, index: str, tok: Token) -> str | None:
+        """`, w \\neq o` after a binder's range: the index left out, if one is."""
+        if not p.at(","):
+            return None
+        p.take()
+        if p.atom() != index or not (p.peek() is not None
+                                     and p.peek().is_cmd("neq", "ne")):  # type: ignore[union-attr]
+            raise p.error("expected \\sum_{w \\in V, w \\neq o}")
+        p.take()
+        return self.index(p.atom(), tok)
+
+    def cases(self) -> Node:
+        begin = self.take()
+        env = self.group_text()
+        if env == "array" and self.at("{"):  # \left\{ \begin{array}{ll} … : cases
+            self.group_tokens()
+        elif env not in ("cases", "dcases"):
+            raise ReadError(f"\\begin{{{env}}} is not read inside a formula (only cases)",
+                            begin.line, begin.col)
+        pieces: list[tuple[Node, Node | None]] = []
+        while True:
+            value = self.until(lambda t: t.is_char("&"), begin)
+            while value and value[-1].is_char(","):  # 1, & w = o
+                value = value[:-1]
+            self.take()
+            cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
+            pieces.append((self.sub(value).side(), self.condition(cond)))
+            if self.take().is_cmd("end"):
+                self.group_tokens()
+                return Cases(tuple(pieces))
+
+
+def _stacked(tokens: list[Token]) -> list[Token]:
+    """A binder written in rows — \\substack{w \\in V \\\\ w \\neq o}, or the same rows in
+    \\begin{array}{c} … \\end{array} — as the one-line binder they mean: w \\in V, w \\neq o."""
+    if tokens and tokens[0].is_cmd("substack") and len(tokens) > 1 and tokens[1].is_char("{") \
+            and group_end(tokens, 1) == len(tokens):
+        rows = tokens[2:-1]
+    elif tokens and tokens[0].is_cmd("begin") and "".join(
+            t.text for t in tokens[1:group_end(tokens, 1)]) == "{array}" and any(
+            t.is_cmd("end") for t in tokens):
+        start = group_end(tokens, 1)  # past {array}
+        if start < len(tokens) and tokens[start].is_char("{"):
+            start = group_end(tokens, start)  # past the column spec {c}
+        end = max(n for n, t in enumerate(tokens) if t.is_cmd("end"))
+        rows = tokens[start:end]
+    else:
+        return tokens
+    return [Token("char", ",", t.line, t.col) if t.is_cmd("\\") else t for t in rows]
+
+
+def free_letters(node: Node) -> set[str]:
+    """The indices a formula uses and no Σ inside it binds: what a bare \\sum sums over."""
+    if isinstance(node, Column):
+        return {node.index}
+    if isinstance(node, Pick):
+        return set(node.indices) | free_letters(node.of)
+    if isinstance(node, Sum):
+        return free_letters(node.body) - {node.index}
+    out: set[str] = set()
+    for child in children(node):
+        out |= free_letters(child)
+    return out
