@@ -1,12 +1,15 @@
 """Time the derived kernels against a hand-written NumPy reference (and PyTorch, JAX if installed:
 jax.value_and_grad of the loss written by hand beside derive's own exported jax kernel).
 
-Run: python benchmarks/bench_kernels.py [--quick] [--repeat N]
+Run: python benchmarks/bench_kernels.py [--quick] [--repeat N] [--numpy-only] [--printed-only]
 Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
 shows medians, the ratio to the NumPy reference, and the ratio to the memory floor: the bytes that
 must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, timed in the same
-rotation. Install the optional baselines with `pip install torch==2.13.0 jax jaxlib`; with them in
-the run every call waits 20 ms first, so their spinning thread pools are idle when it starts.
+rotation. A second table times the kernels derive prints for loss files (derive.compile: the
+shipped derive/steps/losses and some of tests/data/losses) against hand NumPy (hand_losses.py),
+each checked equal to its reference first. Install the optional baselines with
+`pip install torch==2.13.0 jax jaxlib`; with them in the run every call waits 20 ms first, so
+their spinning thread pools are idle when it starts.
 """
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from hand_losses import CASES, values
 
+import derive
 from derive import kernels
 
 
@@ -117,6 +122,30 @@ def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float 
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def printed_kernels(quick: bool, repeat: int, min_time: float) -> None:
+    """The general printed kernels (float64) beside the hand NumPy of the same loss: the kernel
+    is the whole loss_and_gradients, its input checks included, as a user calls it."""
+    rng = np.random.default_rng(1)
+    sizes = [(10_000, 100)] if quick else [(1_000, 50), (10_000, 100), (50_000, 300)]
+    print(f"\n{'printed kernel':24} {'V':>6} {'d':>4} {'derive ms':>10} {'numpy ms':>9} "
+          f"{'ratio':>6}")
+    for case in CASES:
+        kernel = derive.compile(case.path, batch=case.batch)
+        names = {row[0] for row in kernel.__globals__["INPUTS"]}
+        for V, d in sizes:
+            given = {k: v for k, v in values(case, V, d, rng).items() if k in names}
+            loss, grads = kernel(given)
+            want_loss, want = case.reference(given)
+            np.testing.assert_allclose(float(loss), want_loss, rtol=1e-9)
+            for name, g in want.items():
+                np.testing.assert_allclose(grads[name], g, rtol=1e-8, atol=1e-12)
+            t = alternate({"derive": kernel, "numpy": case.reference}, (given,), repeat,
+                          min_time=min_time)
+            print(f"{case.name:24} {V:>6} {d:>4} {t['derive'] * 1e3:>10.3f} "
+                  f"{t['numpy'] * 1e3:>9.3f} {t['derive'] / t['numpy']:>6.2f}", flush=True)
+    print("ratio = derive.compile(loss file) / hand NumPy of the same loss, float64.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,10 +155,22 @@ def main() -> None:
                         help="more rounds (up to 200) until each call has run this many seconds")
     parser.add_argument("--numpy-only", action="store_true",
                         help="skip PyTorch and JAX even when installed")
+    parser.add_argument("--printed-only", action="store_true",
+                        help="only the table of kernels printed for loss files")
+    parser.add_argument("--builtin-only", action="store_true",
+                        help="only the table of the built-in kernels")
     args = parser.parse_args()
     if args.repeat < 1 or args.min_time < 0:
         parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
                      f"and {args.min_time}")
+    if not args.printed_only:
+        builtin_kernels(args)
+    if not args.builtin_only:
+        printed_kernels(args.quick, args.repeat, args.min_time)
+
+
+def builtin_kernels(args: argparse.Namespace) -> None:
+    """The built-in kernels (derive.kernels) beside hand NumPy, the copy floor, PyTorch, JAX."""
     rng = np.random.default_rng(0)
     extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline(),
                                         "jax kernel": jax_kernel()}
