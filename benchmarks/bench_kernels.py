@@ -14,8 +14,10 @@ their spinning thread pools are idle when it starts.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -159,7 +161,19 @@ def main() -> None:
                         help="only the table of kernels printed for loss files")
     parser.add_argument("--builtin-only", action="store_true",
                         help="only the table of the built-in kernels")
+    parser.add_argument("--blas-threads", type=int, default=0,
+                        help="run OpenBLAS with this many threads (0: its default, one a core). "
+                             "On a machine others load, a threaded product waits for a thread "
+                             "the scheduler has put aside, and the single-threaded copy floor "
+                             "does not: 1 keeps the floor ratio about the kernel")
     args = parser.parse_args()
+    if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != str(args.blas_threads):
+        # OpenBLAS reads its thread count once, when NumPy loads it: start again with it set.
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    print(f"# load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; OpenBLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}; NumPy {np.__version__}",
+          flush=True)
     if args.repeat < 1 or args.min_time < 0:
         parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
                      f"and {args.min_time}")

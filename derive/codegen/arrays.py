@@ -209,7 +209,7 @@ class Translator:
                 pass
         inner_env = {**env, var: size}
         # By the axes of each factor, not its symbols: the batch axis is no symbol of the loss.
-        factors = [self.tr(f, inner_env) for f in sp.Mul.make_args(body)]
+        factors = [self.tr(f, inner_env) for f in _factors(body)]
         inside = [f for f in factors if var in f.axes]
         outside = [f for f in factors if var not in f.axes]
         if not inside:
@@ -238,11 +238,28 @@ class Translator:
         return None
 
 
+def _factors(body: sp.Expr) -> list[sp.Expr]:
+    """The factors of a summand, a square x² as x · x: Σ_s x_s² is then a contraction of x with
+    itself (an inner product), with no temporary x² the size of x."""
+    out: list[sp.Expr] = []
+    for f in sp.Mul.make_args(body):
+        out += [f.base, f.base] if isinstance(f, sp.Pow) and f.exp == 2 else [f]
+    return out
+
+
 def _contract(factors: list[Arr], var: sp.Symbol) -> Arr:
     """Σ_var of the product of factors: a reduction, or einsum when several factors run."""
     running = _fold_subsets([f for f in factors if f.axes])
     scalars = [f.expr for f in factors if not f.axes]
-    if len(running) == 1:
+    if len(running) == 1 and isinstance(running[0].expr, N.Contract):
+        # Σ_s of a contraction is the contraction summing s too: one pass, no temporary.
+        (f,) = running
+        spec, *ops = f.expr.args
+        ins, kept = str(spec.name).split("->")
+        pos = f.axes.index(var)
+        out = Arr(N.Contract(N.spec(ins + "->" + kept[:pos] + kept[pos + 1:]), *ops),
+                  f.axes[:pos] + f.axes[pos + 1:])
+    elif len(running) == 1:
         (f,) = running
         pos = f.axes.index(var)
         out = Arr(N.ReduceSum(f.expr, sp.Integer(pos)), f.axes[:pos] + f.axes[pos + 1:])

@@ -108,15 +108,18 @@ class _ArrayNodes:
 
     def _contract(self, ins: list[str], out: str, ops: list[sp.Expr]) -> str:
         """The cheapest form of a sum of products: a matrix product (`@`, BLAS, no index
-        bookkeeping) when it is one; else einsum, which for two operands needs no path search
-        (optimize=True costs more than the product itself on small arrays); three or more keep
-        numpy's path search, as the best order depends on sizes known only at the call."""
+        bookkeeping) when it is one, a full sum of an entrywise product as vdot; else einsum,
+        which for two operands needs no path search (optimize=True costs more than the product
+        itself on small arrays); three or more keep numpy's path search, as the best order
+        depends on sizes known only at the call."""
         product = matmul(ins, out)
         if product is not None:
             (i, ti), (j, tj) = product
             return f"({self._operand(ops[i], ti)} @ {self._operand(ops[j], tj)})"
-        spec = ",".join(ins) + "->" + out
         args = ", ".join(self._print(x) for x in ops)
+        if len(ins) == 2 and ins[0] == ins[1] and not out:  # Σ of an entrywise product: a dot
+            return f"{self._fn('vdot')}({args})"
+        spec = ",".join(ins) + "->" + out
         return f"{self._fn('einsum')}({spec!r}, {args}, optimize={len(ops) > 2})"
 
     def _operand(self, x: sp.Expr, transpose: bool) -> str:

@@ -88,3 +88,18 @@ def test_a_factor_within_another_is_folded_in_so_two_operands_make_a_matrix_prod
     got = _run(t, e, env, {"a": av, "W": Wv})
     out = "".join("k" if x == k else "j" for x in t.tr(e, env).axes)
     np.testing.assert_allclose(got, np.einsum(f"w,wk,wj->{out}", av, Wv, Wv), rtol=1e-12)
+
+
+def test_a_sum_of_squares_is_one_inner_product_without_a_temporary() -> None:
+    """‖U‖²_F = Σ_i Σ_j U_ij²: the square as U · U and the two sums as one contraction, so vdot
+    (one pass over U), not U**2 (a temporary of U's size) summed twice."""
+    t, objs = _translator(SHIPPED / "naive-softmax.tex")
+    U, i, j = objs["U"], sp.Symbol("i", integer=True), sp.Symbol("j", integer=True)
+    e = sp.Sum(U[i, j] ** 2, (i, 0, n.d - 1), (j, 0, n.V - 1))
+    printed = KernelNumPyPrinter().doprint(t.tr(e, {}).expr)
+    assert printed == "numpy.vdot(U, U)"
+    Uv = np.random.default_rng(3).normal(size=(3, 4))
+    np.testing.assert_allclose(_run(t, e, {}, {"U": Uv}), (Uv**2).sum(), rtol=1e-12)
+    row = sp.Sum(U[i, j] ** 2, (j, 0, n.V - 1))  # one sum: a row of dots, still no temporary
+    assert "**" not in KernelNumPyPrinter().doprint(t.tr(row, {i: n.d}).expr)
+    np.testing.assert_allclose(_run(t, row, {i: n.d}, {"U": Uv}), (Uv**2).sum(axis=1))

@@ -51,6 +51,7 @@ def test_every_two_operand_contraction_prints_to_einsums_value(case, seed: int) 
     np.testing.assert_allclose(_evaluate(printed, arrays, np), want, rtol=1e-12, atol=1e-12)
     # A matrix product prints as one, never through einsum; anything else without a path search.
     assert ("@" in printed) == (matmul(ins, out) is not None), printed
+    assert ("vdot" in printed) == (ins[0] == ins[1] and len(ins[0]) > 1 and not out), printed
     assert "optimize=True" not in printed
 
 
@@ -63,6 +64,7 @@ def test_every_two_operand_contraction_prints_to_einsums_value(case, seed: int) 
     ("ab,cb->ac", "(A0 @ A1.T)"),
     ("ab,ac->bc", "(A0.T @ A1)"),
     ("ab,ac->cb", "(A1.T @ A0)"),  # the result's order chooses the operands' order
+    ("ab,ab->", "numpy.vdot(A0, A1)"),  # Σ_ab A0_ab A1_ab, one BLAS dot
     ("ab,ab->a", "numpy.einsum('ab,ab->a', A0, A1, optimize=False)"),  # a batch of dots
     ("ab,ba->a", "numpy.einsum('ab,ba->a', A0, A1, optimize=False)"),
     ("a,b->ab", "numpy.einsum('a,b->ab', A0, A1, optimize=False)"),  # nothing summed
