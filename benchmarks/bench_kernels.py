@@ -189,10 +189,12 @@ def builtin_kernels(args: argparse.Namespace) -> None:
     extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline(),
                                         "jax kernel": jax_kernel()}
     extra = {k: v for k, v in extra.items() if v is not None}
+    both_jax = "jax" in extra and "jax kernel" in extra
     sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
                                                 (50_000, 300)]
     print(f"{'dtype':8} {'V':>6} {'d':>4} {'B':>4} {'derive ms':>10} {'numpy ms':>9} "
-          f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra))
+          f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra)
+          + (f" {'jk/vg':>6}" if both_jax else ""))
     for dtype in (np.float32, np.float64):
         for V, d in sizes:
             U = rng.normal(size=(V, d)).astype(dtype)
@@ -216,13 +218,16 @@ def builtin_kernels(args: argparse.Namespace) -> None:
                         f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
                         f"{t['derive'] / floor:>7.2f}")
                 line += "".join(f" {t[k] / t['derive']:>8.2f}" for k in extra)
+                if both_jax:  # derive's jax kernel over jax's own value_and_grad, same run
+                    line += f" {t['jax kernel'] / t['jax']:>6.2f}"
                 if "out=" in t:
                     line += f"   out=: {t['out='] * 1e3:.2f} ms, {t['out='] / floor:.2f}× floor"
                 print(line, flush=True)
     print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
           "torch ×, jax × = their time / derive's (> 1: derive is faster; jax is "
           "jax.value_and_grad of the loss written by hand, jax kernel derive's own jax export of "
-          "it, both jitted on CPU); out= reuses "
+          "it, both jitted on CPU; jk/vg = jax kernel / jax, ≤ 1: derive's jax kernel is the "
+          "faster); out= reuses "
           "gradient buffers (single word).")
 
 
