@@ -1,23 +1,30 @@
 """Time the derived kernels against a hand-written NumPy reference (and PyTorch, JAX if installed:
 jax.value_and_grad of the loss written by hand beside derive's own exported jax kernel).
 
-Run: python benchmarks/bench_kernels.py [--quick] [--repeat N]
+Run: python benchmarks/bench_kernels.py [--quick] [--repeat N] [--numpy-only] [--printed-only]
 Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
 shows medians, the ratio to the NumPy reference, and the ratio to the memory floor: the bytes that
 must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, timed in the same
-rotation. Install the optional baselines with `pip install torch==2.13.0 jax jaxlib`; with them in
-the run every call waits 20 ms first, so their spinning thread pools are idle when it starts.
+rotation. A second table times the kernels derive prints for loss files (derive.compile: the
+shipped derive/steps/losses and some of tests/data/losses) against hand NumPy (hand_losses.py),
+each checked equal to its reference first. Install the optional baselines with
+`pip install torch==2.13.0 jax jaxlib`; with them in the run every call waits 20 ms first, so
+their spinning thread pools are idle when it starts.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
 import numpy as np
+from hand_losses import CASES, values
 
+import derive
 from derive import kernels
 
 
@@ -117,6 +124,30 @@ def alternate(fns: dict[str, Callable], args: tuple, repeat: int, settle: float 
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def printed_kernels(quick: bool, repeat: int, min_time: float) -> None:
+    """The general printed kernels (float64) beside the hand NumPy of the same loss: the kernel
+    is the whole loss_and_gradients, its input checks included, as a user calls it."""
+    rng = np.random.default_rng(1)
+    sizes = [(10_000, 100)] if quick else [(1_000, 50), (10_000, 100), (50_000, 300)]
+    print(f"\n{'printed kernel':24} {'V':>6} {'d':>4} {'derive ms':>10} {'numpy ms':>9} "
+          f"{'ratio':>6}")
+    for case in CASES:
+        kernel = derive.compile(case.path, batch=case.batch)
+        names = {row[0] for row in kernel.__globals__["INPUTS"]}
+        for V, d in sizes:
+            given = {k: v for k, v in values(case, V, d, rng).items() if k in names}
+            loss, grads = kernel(given)
+            want_loss, want = case.reference(given)
+            np.testing.assert_allclose(float(loss), want_loss, rtol=1e-9)
+            for name, g in want.items():
+                np.testing.assert_allclose(grads[name], g, rtol=1e-8, atol=1e-12)
+            t = alternate({"derive": kernel, "numpy": case.reference}, (given,), repeat,
+                          min_time=min_time)
+            print(f"{case.name:24} {V:>6} {d:>4} {t['derive'] * 1e3:>10.3f} "
+                  f"{t['numpy'] * 1e3:>9.3f} {t['derive'] / t['numpy']:>6.2f}", flush=True)
+    print("ratio = derive.compile(loss file) / hand NumPy of the same loss, float64.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,18 +157,44 @@ def main() -> None:
                         help="more rounds (up to 200) until each call has run this many seconds")
     parser.add_argument("--numpy-only", action="store_true",
                         help="skip PyTorch and JAX even when installed")
+    parser.add_argument("--printed-only", action="store_true",
+                        help="only the table of kernels printed for loss files")
+    parser.add_argument("--builtin-only", action="store_true",
+                        help="only the table of the built-in kernels")
+    parser.add_argument("--blas-threads", type=int, default=0,
+                        help="run OpenBLAS with this many threads (0: its default, one a core). "
+                             "On a machine others load, a threaded product waits for a thread "
+                             "the scheduler has put aside, and the single-threaded copy floor "
+                             "does not: 1 keeps the floor ratio about the kernel")
     args = parser.parse_args()
+    if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != str(args.blas_threads):
+        # OpenBLAS reads its thread count once, when NumPy loads it: start again with it set.
+        os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.blas_threads)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    print(f"# load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; OpenBLAS threads: "
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}; NumPy {np.__version__}",
+          flush=True)
     if args.repeat < 1 or args.min_time < 0:
         parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
                      f"and {args.min_time}")
+    if not args.printed_only:
+        builtin_kernels(args)
+    if not args.builtin_only:
+        printed_kernels(args.quick, args.repeat, args.min_time)
+
+
+def builtin_kernels(args: argparse.Namespace) -> None:
+    """The built-in kernels (derive.kernels) beside hand NumPy, the copy floor, PyTorch, JAX."""
     rng = np.random.default_rng(0)
     extra = {} if args.numpy_only else {"torch": torch_baseline(), "jax": jax_baseline(),
                                         "jax kernel": jax_kernel()}
     extra = {k: v for k, v in extra.items() if v is not None}
+    both_jax = "jax" in extra and "jax kernel" in extra
     sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
                                                 (50_000, 300)]
     print(f"{'dtype':8} {'V':>6} {'d':>4} {'B':>4} {'derive ms':>10} {'numpy ms':>9} "
-          f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra))
+          f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra)
+          + (f" {'jk/vg':>6}" if both_jax else ""))
     for dtype in (np.float32, np.float64):
         for V, d in sizes:
             U = rng.normal(size=(V, d)).astype(dtype)
@@ -161,13 +218,16 @@ def main() -> None:
                         f"{t['numpy'] * 1e3:>9.2f} {t['derive'] / t['numpy']:>6.2f} "
                         f"{t['derive'] / floor:>7.2f}")
                 line += "".join(f" {t[k] / t['derive']:>8.2f}" for k in extra)
+                if both_jax:  # derive's jax kernel over jax's own value_and_grad, same run
+                    line += f" {t['jax kernel'] / t['jax']:>6.2f}"
                 if "out=" in t:
                     line += f"   out=: {t['out='] * 1e3:.2f} ms, {t['out='] / floor:.2f}× floor"
                 print(line, flush=True)
     print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
           "torch ×, jax × = their time / derive's (> 1: derive is faster; jax is "
           "jax.value_and_grad of the loss written by hand, jax kernel derive's own jax export of "
-          "it, both jitted on CPU); out= reuses "
+          "it, both jitted on CPU; jk/vg = jax kernel / jax, ≤ 1: derive's jax kernel is the "
+          "faster); out= reuses "
           "gradient buffers (single word).")
 
 

@@ -3,7 +3,8 @@ entry) as one array expression whose axes are its free indices, ready for lambdi
 
     x[i] is the array x with axis i;  A[i, o] is A taken at o along its second axis;
     f(a) ⊙ g(b) is f and g aligned on the union of their axes, then multiplied elementwise;
-    Σ_s Π f_k is numpy.einsum over the factors that depend on s (a matrix product, not a loop);
+    Σ_s Π f_k is one contraction of the factors that depend on s (a matrix product where it is
+    one, printed as @; else einsum), never a loop;
     δ(j, k) is the identity; δ(j, o) = y_j is the one-hot vector of o;
     ŷ is the softmax of the logits, once; log ŷ_x its log-softmax, never the log of ŷ.
 
@@ -202,9 +203,15 @@ class Translator:
             limits = limits[-1:]
         var, lo, hi = limits[0]
         size = hi - lo + 1
+        picked = self._picked(body, var, lo, hi, env)
+        if picked is not None:
+            try:
+                return self.tr(picked, env)
+            except CodegenError:  # x twice along one array (U_jj): the contraction below
+                pass
         inner_env = {**env, var: size}
         # By the axes of each factor, not its symbols: the batch axis is no symbol of the loss.
-        factors = [self.tr(f, inner_env) for f in sp.Mul.make_args(body)]
+        factors = [self.tr(f, inner_env) for f in _factors(body)]
         inside = [f for f in factors if var in f.axes]
         outside = [f for f in factors if var not in f.axes]
         if not inside:
@@ -213,11 +220,48 @@ class Translator:
         return self.elementwise(sp.Mul, [*outside, summed]) if outside else summed
 
 
+    def _picked(self, body: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr,
+                env: dict) -> sp.Expr | None:
+        """Σ_s δ(s, x) f(s) = f(x), for an index x over the same range as s (y_s is δ(s, o)), a
+        fixed index or a running one: one entry taken, not a pass over the whole axis with a
+        one-hot or an identity."""
+        factors = sp.Mul.make_args(body)
+        for k, f in enumerate(factors):
+            if isinstance(f, sp.Indexed) and f.base == n.y.indexed and f.indices == (var,):
+                x = n.o
+            elif isinstance(f, sp.KroneckerDelta) and var in f.args:
+                x = f.args[1] if f.args[0] == var else f.args[0]
+            else:
+                continue
+            size = env[x] if x in env else dict(self.loss.ranges).get(x)
+            if size is not None and lo == 0 and sp.expand(hi - size + 1) == 0:
+                rest = sp.Mul(*factors[:k], *factors[k + 1:])
+                return rest.xreplace({var: x})
+        return None
+
+
+def _factors(body: sp.Expr) -> list[sp.Expr]:
+    """The factors of a summand, a square x² as x · x: Σ_s x_s² is then a contraction of x with
+    itself (an inner product), with no temporary x² the size of x."""
+    out: list[sp.Expr] = []
+    for f in sp.Mul.make_args(body):
+        out += [f.base, f.base] if isinstance(f, sp.Pow) and f.exp == 2 else [f]
+    return out
+
+
 def _contract(factors: list[Arr], var: sp.Symbol) -> Arr:
     """Σ_var of the product of factors: a reduction, or einsum when several factors run."""
-    running = [f for f in factors if f.axes]
+    running = _fold_subsets([f for f in factors if f.axes])
     scalars = [f.expr for f in factors if not f.axes]
-    if len(running) == 1:
+    if len(running) == 1 and isinstance(running[0].expr, N.Contract):
+        # Σ_s of a contraction is the contraction summing s too: one pass, no temporary.
+        (f,) = running
+        spec, *ops = f.expr.args
+        ins, kept = str(spec.name).split("->")
+        pos = f.axes.index(var)
+        out = Arr(N.Contract(N.spec(ins + "->" + kept[:pos] + kept[pos + 1:]), *ops),
+                  f.axes[:pos] + f.axes[pos + 1:])
+    elif len(running) == 1:
         (f,) = running
         pos = f.axes.index(var)
         out = Arr(N.ReduceSum(f.expr, sp.Integer(pos)), f.axes[:pos] + f.axes[pos + 1:])
@@ -233,6 +277,24 @@ def _contract(factors: list[Arr], var: sp.Symbol) -> Arr:
         spec += "->" + "".join(letter[x] for x in result)
         out = Arr(N.Contract(N.spec(spec), *(f.expr for f in running)), result)
     return Arr(sp.Mul(*scalars, out.expr), out.axes) if scalars else out
+
+
+def _fold_subsets(factors: list[Arr]) -> list[Arr]:
+    """Three or more factors of one sum, each factor whose axes are all another's multiplied into
+    that one first: Σ_s x_s y_s M_sb = Σ_s (x ∘ y)_s M_sb. The product grows no array (NumPy
+    broadcasts it), and the contraction left has fewer operands: with two, often a matrix
+    product. Into the factor of fewest axes, the earlier on a tie."""
+    factors = list(factors)
+    while len(factors) > 2:
+        pairs = [(len(g.axes), j, i) for i, f in enumerate(factors)
+                 for j, g in enumerate(factors) if i != j and set(f.axes) <= set(g.axes)]
+        if not pairs:
+            break
+        _, j, i = min(pairs)
+        f, g = factors[i], factors[j]
+        factors[j] = Arr(sp.Mul(align(f, g.axes), g.expr), g.axes)
+        del factors[i]
+    return factors
 
 
 def align(a: Arr, axes: tuple[sp.Symbol, ...]) -> sp.Expr:

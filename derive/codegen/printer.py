@@ -12,6 +12,9 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from .nodes import Contract
 
 # Helpers every kernel module defines, in terms of its array module `xp` (numpy or jax.numpy).
 HELPERS = '''
@@ -33,12 +36,39 @@ def _log_softmax(z, axis):
 '''
 
 
+def matmul(ins: list[str], out: str) -> tuple[tuple[int, bool], tuple[int, bool]] | None:
+    """The einsum `ins -> out` as one matrix product X @ Y, if it is one: ((operand, transposed),
+    (operand, transposed)) with the fewest transposes, else None. It is one when two operands of
+    one or two axes share exactly the one summed axis and each other axis is in one operand and
+    the result: a matrix-vector, vector-matrix, matrix-matrix or inner product."""
+    if len(ins) != 2 or any(len(x) not in (1, 2) or len(set(x)) != len(x) for x in ins):
+        return None
+    shared = set(ins[0]) & set(ins[1])
+    if len(shared) != 1 or shared & set(out):
+        return None
+    (k,) = shared
+    free = [x.replace(k, "") for x in ins]
+    if sorted(out) != sorted(free[0] + free[1]) or len(out) != len(free[0]) + len(free[1]):
+        return None
+    best = None
+    for first, second in ((0, 1), (1, 0)):
+        if free[first] + free[second] != out:
+            continue
+        # X @ Y sums X's last axis with Y's first (a vector's only one): transpose where needed.
+        t = (len(ins[first]) == 2 and ins[first][1] != k,
+             len(ins[second]) == 2 and ins[second][0] != k)
+        if best is None or sum(t) < best[0][1] + best[1][1]:
+            best = ((first, t[0]), (second, t[1]))
+    return best
+
+
 class _ArrayNodes:
     """The `_print_X` methods shared by the NumPy and the JAX printer."""
 
     _module: str
     _print: Any
     _module_format: Any
+    parenthesize: Any
 
     def _fn(self, name: str) -> str:
         return self._module_format(f"{self._module}.{name}")
@@ -57,6 +87,10 @@ class _ArrayNodes:
 
     def _print_Perm(self, e: sp.Expr) -> str:
         a, perm = e.args
+        if isinstance(a, Contract):  # the product's own axes in the new order: no transpose after
+            spec, *ops = a.args
+            ins, out = str(spec.name).split("->")
+            return self._contract(ins.split(","), "".join(out[int(p)] for p in perm), ops)
         return f"{self._fn('transpose')}({self._print(a)}, {tuple(int(p) for p in perm)})"
 
     def _print_Expand(self, e: sp.Expr) -> str:
@@ -69,8 +103,28 @@ class _ArrayNodes:
 
     def _print_Contract(self, e: sp.Expr) -> str:
         spec, *ops = e.args
+        ins, out = str(spec.name).split("->")
+        return self._contract(ins.split(","), out, ops)
+
+    def _contract(self, ins: list[str], out: str, ops: list[sp.Expr]) -> str:
+        """The cheapest form of a sum of products: a matrix product (`@`, BLAS, no index
+        bookkeeping) when it is one, a full sum of an entrywise product as vdot; else einsum,
+        which for two operands needs no path search (optimize=True costs more than the product
+        itself on small arrays); three or more keep numpy's path search, as the best order
+        depends on sizes known only at the call."""
+        product = matmul(ins, out)
+        if product is not None:
+            (i, ti), (j, tj) = product
+            return f"({self._operand(ops[i], ti)} @ {self._operand(ops[j], tj)})"
         args = ", ".join(self._print(x) for x in ops)
-        return f"{self._fn('einsum')}({str(spec.name)!r}, {args}, optimize=True)"
+        if len(ins) == 2 and ins[0] == ins[1] and not out:  # Σ of an entrywise product: a dot
+            return f"{self._fn('vdot')}({args})"
+        spec = ",".join(ins) + "->" + out
+        return f"{self._fn('einsum')}({spec!r}, {args}, optimize={len(ops) > 2})"
+
+    def _operand(self, x: sp.Expr, transpose: bool) -> str:
+        text = self.parenthesize(x, PRECEDENCE["Func"], strict=True)
+        return f"{text}.T" if transpose else text
 
     def _print_OneHot(self, e: sp.Expr) -> str:
         o, size = e.args
