@@ -13,14 +13,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .. import calculus, printing, problems
 from .. import notation as n
+from .. import printing, problems
 from ..calculus import scalar, window
-from ..calculus.check import RTOL, NumericPoint, step_error
+from ..calculus.check import RTOL, step_error
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import gradcheck
+from . import derived, gradcheck
 from .report import Check, Report
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
@@ -44,9 +44,21 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     the handouts'), so that none is derived twice."""
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
     checks: list[Check] = []
+    points: list[derived.Point] = []
+
+    def point(loss: Any) -> derived.Point:  # one a loss: its steps' values are shared
+        found = next((p for p in points if p.loss is loss), None)
+        if found is None:
+            found = derived.Point(loss, seed=seed)
+            points.append(found)
+        return found
+
+    made: list[Derivation] = []
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
-        derivation = (derivations or {}).get(problem.name) or calculus.derive(problem.make_loss())
+        derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
+                                                                                  made)
+        made.append(derivation)
         if problem.name in SCALAR:
             checks += _scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
@@ -60,6 +72,10 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet)
+        if problem.name == "skip-gram":
+            checks += _window_trace_checks(problem.name, derivation, seed)
+        elif problem.name not in SCALAR:
+            checks += _trace_checks(problem.name, derivation, point(derivation.loss))
     return Report(seed, tuple(checks))
 
 
@@ -122,7 +138,7 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     # One loss evaluation costs about V·d multiply-adds a centre word.
     checks = _run_cases(problem.name, cases, n,
                         lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+    return checks
 
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
@@ -182,7 +198,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
     checks = _run_cases(problem.name, cases, max(K, d),
                         lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
                         progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+    return checks
 
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
@@ -208,7 +224,7 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
             np.dtype(np.float64))
     checks = _run_cases(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode,
                         rng, progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+    return checks
 
 
 def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
@@ -261,12 +277,12 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     # One loss evaluation costs about V·d multiply-adds an outside word.
     checks = _run_cases(problem.name, cases, max(V, d), lambda _: window.WINDOW * V * d, mode,
                         rng, progress)
-    return checks + _window_trace_checks(problem.name, derivation, seed)
+    return checks
 
 
 def _window_trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
     """Every step of a window derivation, at the run's points (not the derivation's own)."""
-    error = window.Checker(derivation.loss.pair, seed=seed).error
+    error = derived.WindowPoint(derivation.loss.pair, seed=seed).error
     chains = [("J", "J", derivation.loss_steps, error)]
     chains += [(f"dJ/d{g.name}", g.name, g.steps, error) for g in derivation.gradients]
     return _step_checks(problem, chains, RTOL_STEP)
@@ -355,9 +371,7 @@ def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.n
                  r.passed, r.worst_index)
 
 
-def _trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
-
-    point = NumericPoint(derivation.loss, seed=seed)
+def _trace_checks(problem: str, derivation: Any, point: derived.Point) -> list[Check]:
 
     def error(index: tuple) -> StepError:
         return lambda before, after: step_error(point, before, after, index)
