@@ -7,6 +7,7 @@ hide wrong gradients); the seed is reported so a failure replays.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,12 +21,9 @@ from ..calculus.check import RTOL, step_error
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, gradcheck
+from . import derived, gradcheck, plan
 from .report import Check, Report
 
-# `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
-# pairs, each about V·d), random directions beyond: about half a second on the CI machine.
-COORDINATE_BUDGET = 10_000_000
 MODES = ("coordinate", "directional", "auto")
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
 RTOL_STEP = 1e-9
@@ -100,55 +98,58 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     v, o0 = V_c[0], int(o[0])
 
     # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15 million,
-    # allocating them anew costs more than the loss.
-    scratch = (np.empty(d), np.empty((V, d)))
-    scratch_batch = (np.empty((B, d)), scratch[1])
+    # allocating them anew costs more than the loss. It goes once every difference is taken.
+    grad_U: list[np.ndarray] = []
+    grad_v, grad_V = np.empty(d), np.empty((B, d))
+
+    def scratch(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not grad_U:
+            grad_U.append(np.empty((V, d)))
+        return first, grad_U[0]
 
     def single_loss_v(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(x, o0, U, out=scratch)[0])
+        return float(kernels.naive_softmax(x, o0, U, out=scratch(grad_v))[0])
 
     def single_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(v, o0, x, out=scratch)[0])
+        return float(kernels.naive_softmax(v, o0, x, out=scratch(grad_v))[0])
 
     def batch_loss_V(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(x, o, U, out=scratch_batch)[0])
+        return float(kernels.naive_softmax_batch(x, o, U, out=scratch(grad_V))[0])
 
     def batch_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch_batch)[0])
+        return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
 
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    direct_v, direct_U = _direct(grads, U, v, o0)
-    _, kv, kU = kernels.naive_softmax(v.astype(dtype), o0, U.astype(dtype))
-    _, bV, bU = kernels.naive_softmax_batch(V_c.astype(dtype), o, U.astype(dtype))
-    n = max(V, d)
-    cases: list[tuple[str, str, str, Callable[[np.ndarray], float], np.ndarray, np.ndarray,
-                      np.dtype]] = [
-        ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c", single_loss_v, v,
-         direct_v, np.dtype(np.float64)),
-        ("derived expression", "dJ/dU = " + _text(grads["U"]), "U", single_loss_U, U, direct_U,
-         np.dtype(np.float64)),
-        ("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
-        ("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
-        ("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
-        ("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
+    kv, kU = plan.parts(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)), 1, 2)
+    bV, bU = plan.parts(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o, _as(U, dtype)),
+                        1, 2)
+    f64 = np.dtype(np.float64)
+    cases = [
+        plan.Case("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c", single_loss_v,
+                  v, lambda: evaluate(grads["v_c"], U, v, o0)[:, 0], f64),
+        plan.Case("derived expression", "dJ/dU = " + _text(grads["U"]), "U", single_loss_U, U,
+                  lambda: evaluate(grads["U"], U, v, o0).T, f64),
+        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
+        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
+        plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
+        plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
     ]
     if problem.name not in KERNELS:
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
-        cases = [c for c in cases if c[0] != "kernel"]
+        cases = [c for c in cases if c.target != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    checks = _run_cases(problem.name, cases, n,
-                        lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress)
-    return checks
+    return plan.run(problem.name, cases, max(V, d),
+                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress,
+                    release=grad_U.clear)
 
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress
                          ) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     if V < 2:
         raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
@@ -161,79 +162,88 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
     def loss_at(v_c: np.ndarray, U_: np.ndarray, negatives: np.ndarray = distinct) -> float:
         return float(kernels.neg_sampling(v_c, o, U_, negatives)[0])
 
-    def with_rows(rows: np.ndarray | int, values: np.ndarray) -> np.ndarray:
-        changed = U.copy()
-        changed[rows] = values
-        return changed
+    def with_rows(rows: np.ndarray | int, values: np.ndarray) -> float:
+        # U with these rows replaced, in place and put back: a copy of U a call at V·d = 15 million.
+        kept = U[rows].copy()
+        U[rows] = values
+        try:
+            return loss_at(v, U)
+        finally:
+            U[rows] = kept
 
-    mats = [n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix]
-    columns = [v[:, None], U[o][:, None], U[distinct].T]
+    mats = (n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix, n.d, n.K)
+    columns = [v[:, None], U[o][:, None], U[distinct].T, d, K]
     grads = {g.wrt.name: g.result for g in derivation.gradients}
-    # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
-    derived = [np.asarray(sp.lambdify(mats, entries_as_matrices(grads[name]).subs(
-        {n.d: d, n.K: K}), "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
-    _, kv, kU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), repeated)
+
+    def form(name: str) -> np.ndarray:
+        # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
+        f = derived.lambdified(mats, entries_as_matrices(grads[name]))
+        return np.asarray(f(*columns), dtype=float)
+
+    kv, kU = plan.parts(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype), repeated),
+                        1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
         rng.integers(V, size=(B, K))  # repeats, and o among a word's samples, allowed
 
     def batch_loss_at(V_c_: np.ndarray, U_: np.ndarray) -> float:
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
-    _, bV, bU = kernels.neg_sampling_batch(V_c.astype(dtype), os, U.astype(dtype),
-                                           batch_negatives)
+    bV, bU = plan.parts(lambda: kernels.neg_sampling_batch(V_c.astype(dtype), os, _as(U, dtype),
+                                                           batch_negatives), 1, 2)
+    f64 = np.dtype(np.float64)
     cases = [
-        ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
-         lambda x: loss_at(x, U), v, derived[0][:, 0], np.dtype(np.float64)),
-        ("derived expression", "dJ/du_o = " + _text(grads["u_o"]), "u_o",
-         lambda x: loss_at(v, with_rows(o, x)), U[o], derived[1][:, 0], np.dtype(np.float64)),
-        ("derived expression", "dJ/dU_neg = " + _text(grads["U_neg"]), "U_neg",
-         lambda x: loss_at(v, with_rows(distinct, x.T)), U[distinct].T, derived[2],
-         np.dtype(np.float64)),
-        ("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv, dtype),
-        ("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
-        ("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV, dtype),
-        ("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU, dtype),
+        plan.Case("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
+                  lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64),
+        plan.Case("derived expression", "dJ/du_o = " + _text(grads["u_o"]), "u_o",
+                  lambda x: with_rows(o, x), U[o], lambda: form("u_o")[:, 0], f64),
+        plan.Case("derived expression", "dJ/dU_neg = " + _text(grads["U_neg"]), "U_neg",
+                  lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64),
+        plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
+                  dtype),
+        plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
+        plan.Case("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV,
+                  dtype),
+        plan.Case("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU,
+                  dtype),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
-    checks = _run_cases(problem.name, cases, max(K, d),
-                        lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                        progress)
-    return checks
+    return plan.run(problem.name, cases, max(K, d),
+                    lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
+                    progress)
 
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      seed: int, mode: str, progress: Progress) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng = np.random.default_rng(seed)
     U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
-    expr = entries_as_matrices(grad.result)
-    args = [n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o]
-    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
-    onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
-    onehot[o] = 1.0
-    derived = np.asarray(f(U.T, v[:, None], onehot,
-                           np.bincount(samples, minlength=V)[:, None].astype(float), o)).T
-    case = ("derived expression", "dJ/dU = " + _text(grad.result), "U",
-            lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,
-            np.dtype(np.float64))
-    checks = _run_cases(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode,
-                        rng, progress)
-    return checks
+
+    def form() -> np.ndarray:
+        args = (n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o, n.V, n.d)
+        f = derived.lambdified(args, entries_as_matrices(grad.result))
+        onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
+        onehot[o] = 1.0
+        counts = np.bincount(samples, minlength=V)[:, None].astype(float)
+        return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
+
+    case = plan.Case("derived expression", "dJ/dU = " + _text(grad.result), "U",
+                     lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
+                     np.dtype(np.float64))
+    return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
+                    progress)
 
 
 def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng = np.random.default_rng(seed)
     U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
@@ -241,43 +251,71 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     outside = rng.integers(V, size=window.WINDOW)
     outside[-1] = outside[0]
     negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
-    v = centres[c]
+    v = centres[c].copy()  # not a view: the centre vectors go after their own check
+    sizes = {n.d: d, n.V: V}
 
-    def derived(name: str) -> np.ndarray:
-        grad = next(g for g in derivation.gradients if g.wrt.name == name)
-        if isinstance(grad.result, sp.ZeroMatrix):
-            return np.zeros(tuple(int(s.subs({n.d: d, n.V: V})) for s in grad.result.shape))
-        body = window.at_one_word(grad.result.body)
-        return np.sum([evaluate(body, U, v, int(o)) for o in outside], axis=0)
+    def gradient(name: str) -> Any:
+        return next(g for g in derivation.gradients if g.wrt.name == name).result
+
+    def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
+        # The window sum evaluated as it stands: its body at each outside word, added.
+        body = window.at_one_word(gradient(name).body)
+        return plan.Sum(tuple((lambda w=int(w): layout(evaluate(body, U, v, w)))
+                              for w in outside))
+
+    def centre_vectors() -> np.ndarray:
+        # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
+        # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
+        zero = gradient("v_w")
+        out = np.zeros((V, d))
+        other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
+                 if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
+        if np.any(other != 0):  # NaN too
+            out[...] = other.T
+        out[c] = terms("v_c", lambda g: g[:, 0]).array()
+        return out
 
     def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:
         return float(kernels.skipgram(v_c, outside, U_, negatives=neg)[0])
 
-    grad_v, grad_U = derived("v_c")[:, 0], derived("U").T
-    # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
-    grad_centres = np.repeat(derived("v_w").T, V, axis=0)
-    grad_centres[c] = grad_v
-    _, kv, kU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype))
-    _, nv, nU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype), negatives=negatives)
+    def loss_v(x: np.ndarray) -> float:
+        return loss_at(x, U)
+
+    def loss_U(x: np.ndarray) -> float:
+        return loss_at(v, x)
+
+    kv, kU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)), 1, 2)
+    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
+                                                 negatives=negatives), 1, 2)
     results = {g.key: _text(g.result) for g in derivation.gradients}
     f64 = np.dtype(np.float64)
-    cases = [
-        ("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", lambda x: loss_at(x, U), v,
-         grad_v, f64),
-        ("derived expression", "dJ/dU = " + results["U"], "U", lambda x: loss_at(v, x), U, grad_U,
-         f64),
-        ("derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
-         "centre vectors", lambda x: loss_at(x[c], U), centres, grad_centres, f64),
-        ("kernel", "skipgram", "v_c", lambda x: loss_at(x, U), v, kv, dtype),
-        ("kernel", "skipgram", "U", lambda x: loss_at(v, x), U, kU, dtype),
-        ("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v, nv,
-         dtype),
-        ("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U, nU, dtype),
-    ]
     # One loss evaluation costs about V·d multiply-adds an outside word.
-    checks = _run_cases(problem.name, cases, max(V, d), lambda _: window.WINDOW * V * d, mode,
-                        rng, progress)
-    return checks
+    run = functools.partial(plan.run, problem.name, n=max(V, d),
+                            cost=lambda _: window.WINDOW * V * d, mode=mode, rng=rng,
+                            progress=progress)
+    # The centre vectors first, on their own: then they go, and with them a copy of U.
+    (centres_check,) = run(cases=[plan.Case(
+        "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
+        "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64, alone=True)])
+    del centres
+    checks = run(cases=[
+        plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
+                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64),
+        plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
+                  lambda: terms("U", lambda g: g.T), f64),
+        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype),
+        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype),
+        plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
+                  nv, dtype),
+        plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
+                  nU, dtype),
+    ])
+    return [*checks[:2], centres_check, *checks[2:]]
+
+
+def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """U in the kernels' dtype: no copy when it is already (float64)."""
+    return U.astype(dtype, copy=False)
 
 
 def _window_trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
@@ -319,16 +357,8 @@ def _text(expr: Any) -> str:
     return printing.text(expr)
 
 
-def _direct(grads: dict[str, Any], U: np.ndarray, v: np.ndarray, o: int
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """The derived matrix forms evaluated as they stand, in the handout's layout (U is d×V)."""
-    return (evaluate(grads["v_c"], U, v, o)[:, 0], evaluate(grads["U"], U, v, o).T)
-
-
 def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
     """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
-
-
     V, d = U.shape
     logits = U @ v
     # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
@@ -336,39 +366,9 @@ def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
     yhat /= yhat.sum()
     onehot = np.zeros(V)
     onehot[o] = 1.0
-    args = [n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix]
-    values = [U.T, v[:, None], yhat[:, None], onehot[:, None]]
-    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), modules="numpy")
-    return np.asarray(f(*values), dtype=float)
-
-
-def _run_cases(problem: str, cases: list[Any], n: int, cost: Callable[[str], int], mode: str,
-               rng: np.random.Generator, progress: Progress) -> list[Check]:
-    """A check for each case (target, function, wrt, loss, x, gradient, dtype); `cost(function)`
-    is the multiply-adds of one loss evaluation, which decides the mode under auto."""
-    directions = gradcheck.Directions(rng)
-    checks = []
-    for t, fn, wrt, f, x, g, dt in cases:
-        progress(f"{problem}: {t} {fn} ∂/∂{wrt}")
-        checks.append(_check(problem, t, fn, wrt, f, x, g, dt, n, cost(fn), mode, directions))
-    progress(f"{problem}: trace steps")
-    return checks
-
-
-def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
-           x: np.ndarray, grad: np.ndarray, dtype: np.dtype, n: int, cost: int, mode: str,
-           directions: gradcheck.Directions) -> Check:
-    tol = gradcheck.tolerance(dtype, n)
-    chosen = mode if mode != "auto" else (
-        "coordinate" if x.size * cost <= COORDINATE_BUDGET else "directional")
-    if np.shape(grad) != np.shape(x):
-        return Check(f"{problem}: {target}", function, wrt, chosen, float("inf"), tol, False, None)
-    if chosen == "coordinate":
-        r = gradcheck.coordinate(f, x, grad, tol=tol)
-    else:
-        r = gradcheck.directional(f, x, grad, tol=tol, directions=directions)
-    return Check(f"{problem}: {target}", function, wrt, r.mode, r.max_rel_error, r.tolerance,
-                 r.passed, r.worst_index)
+    args = (n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix, n.V, n.d)
+    f = derived.lambdified(args, expr)
+    return np.asarray(f(U.T, v[:, None], yhat[:, None], onehot[:, None], V, d), dtype=float)
 
 
 def _trace_checks(problem: str, derivation: Any, point: derived.Point) -> list[Check]:
