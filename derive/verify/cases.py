@@ -267,12 +267,15 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
         # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
         # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
         zero = gradient("v_w")
-        out = np.zeros((V, d))
         other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
                  if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
+        row = terms("v_c", lambda g: g[:, 0]).array()
+        if other is None or other.shape != (d, 1) or row is None or row.shape != (d,):
+            return np.empty(0)  # a shape other than the centre vectors': checked as such
+        out = np.zeros((V, d))
         if np.any(other != 0):  # NaN too
             out[...] = other.T
-        out[c] = terms("v_c", lambda g: g[:, 0]).array()
+        out[c] = row
         return out
 
     def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:

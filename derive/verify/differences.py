@@ -5,9 +5,11 @@ child process that runs a student's code (runner) uses them and must not import 
     directional  along random directions r, x moved by ±h r in place and put back.
 
 A direction's step is h' = c·‖q‖, with c the power of two nearest h/‖q‖ (so h' is within a factor
-√2 of h): its entries c·q are exact, so x + s and x − s are exact wherever representable (almost
-every entry; elsewhere within an ulp), and x comes back unchanged from x + s − 2s + s. That is
-what lets a (V, d) x be moved in place: a moved copy would be one more copy of U.
+√2 of h): its entries s = c·q are exact, so x + s and x − s round only where they are not
+representable (an entry smaller than the step, or one crossing a power of two), and x comes back
+from x + s − 2s + s unchanged in every other entry and within an ulp or two in those. That is
+what lets a (V, d) x be moved in place: a moved copy would be one more copy of U, and a drift of
+1e-16 changes no difference the checks could see.
 """
 from __future__ import annotations
 

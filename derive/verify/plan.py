@@ -31,10 +31,18 @@ class Sum:
     time rather than the sum and a term."""
     terms: tuple[Callable[[], np.ndarray], ...]
 
-    def array(self) -> np.ndarray:
+    def array(self, shape: tuple[int, ...] | None = None) -> np.ndarray | None:
+        """The sum, or None when a term's shape is not `shape` (the first term's by default):
+        an in-place add would broadcast a (1, d) term over every row."""
         total = np.array(self.terms[0](), dtype=np.float64)  # its own: added to in place
+        shape = total.shape if shape is None else shape
+        if total.shape != shape:
+            return None
         for term in self.terms[1:]:
-            total += term()
+            g = term()
+            if np.shape(g) != shape:
+                return None
+            total += g
         return total
 
 
@@ -106,8 +114,8 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
            directions: gradcheck.Directions) -> Check:
     grad = case.gradient()
     if mode == "coordinate":
-        full = grad.array() if isinstance(grad, Sum) else grad
-        if np.shape(full) != np.shape(case.x):
+        full = grad.array(case.x.shape) if isinstance(grad, Sum) else grad
+        if full is None or np.shape(full) != np.shape(case.x):
             return _verdict(problem, case, mode, None, numeric, n)
         return _verdict(problem, case, mode, full, numeric, n)
     analytic = _along(grad, directions.of(case.x.shape), case.x.shape)
