@@ -52,6 +52,7 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         return found
 
     made: list[Derivation] = []
+    shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
         derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
@@ -69,7 +70,9 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
                                        mode, quiet)
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
-                                      seed, mode, quiet)
+                                      seed, mode, quiet, shared)
+        if problem.name not in ("naive-softmax", "cross-entropy"):
+            shared.clear()  # its U goes: the next problem draws its own
         if problem.name == "skip-gram":
             checks += _window_trace_checks(problem.name, derivation, seed)
         elif problem.name not in SCALAR:
@@ -87,38 +90,56 @@ def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> Non
         raise ValueError(f"--mode must be one of {', '.join(MODES)}; got {mode}")
 
 
+class _SoftmaxPoint:
+    """The point, losses and differences of naive softmax, which cross-entropy shares: its loss
+    is the same, drawn from the same seed, so its differences are the same numbers."""
+
+    def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int) -> None:
+        self.key = (V, d, B, seed)
+        self.rng = rng = np.random.default_rng(seed)
+        self.U = U = rng.normal(size=(V, d))
+        self.V_c = V_c = rng.normal(size=(B, d))
+        self.o = o = rng.integers(V, size=B)
+        self.v, self.o0 = v, o0 = V_c[0], int(o[0])
+        self.differences = plan.Differences(rng)
+        # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15
+        # million, allocating them anew costs more than the loss. It goes once the differences
+        # are taken.
+        # (The closures hold no `self`: a cycle would keep U until the garbage collector runs.)
+        self.grad_U: list[np.ndarray] = []
+        grad_U = self.grad_U
+        grad_v, grad_V = np.empty(d), np.empty((B, d))
+
+        def scratch(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if not grad_U:
+                grad_U.append(np.empty((V, d)))
+            return first, grad_U[0]
+
+        def single_loss_v(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax(x, o0, U, out=scratch(grad_v))[0])
+
+        def single_loss_U(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax(v, o0, x, out=scratch(grad_v))[0])
+
+        def batch_loss_V(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax_batch(x, o, U, out=scratch(grad_V))[0])
+
+        def batch_loss_U(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
+
+        self.losses = single_loss_v, single_loss_U, batch_loss_V, batch_loss_U
+
+
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
-                    dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
+                    dtype: np.dtype, seed: int, mode: str, progress: Progress,
+                    shared: dict[str, _SoftmaxPoint]) -> list[Check]:
     from .. import kernels  # generated on first import: only when a kernel is checked
 
-    rng = np.random.default_rng(seed)
-    U = rng.normal(size=(V, d))
-    V_c = rng.normal(size=(B, d))
-    o = rng.integers(V, size=B)
-    v, o0 = V_c[0], int(o[0])
-
-    # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15 million,
-    # allocating them anew costs more than the loss. It goes once every difference is taken.
-    grad_U: list[np.ndarray] = []
-    grad_v, grad_V = np.empty(d), np.empty((B, d))
-
-    def scratch(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not grad_U:
-            grad_U.append(np.empty((V, d)))
-        return first, grad_U[0]
-
-    def single_loss_v(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(x, o0, U, out=scratch(grad_v))[0])
-
-    def single_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(v, o0, x, out=scratch(grad_v))[0])
-
-    def batch_loss_V(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(x, o, U, out=scratch(grad_V))[0])
-
-    def batch_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
-
+    point = shared.get("softmax")
+    if point is None or point.key != (V, d, B, seed):
+        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed)
+    U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
+    single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     kv, kU = plan.parts(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)), 1, 2)
     bV, bU = plan.parts(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o, _as(U, dtype)),
@@ -139,8 +160,8 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         cases = [c for c in cases if c.target != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
     return plan.run(problem.name, cases, max(V, d),
-                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress,
-                    release=grad_U.clear)
+                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
+                    progress, release=point.grad_U.clear, differences=point.differences)
 
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
@@ -260,8 +281,10 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
         # The window sum evaluated as it stands: its body at each outside word, added.
         body = window.at_one_word(gradient(name).body)
-        return plan.Sum(tuple((lambda w=int(w): layout(evaluate(body, U, v, w)))
-                              for w in outside))
+
+        def at(word: int) -> Callable[[], np.ndarray]:
+            return lambda: layout(evaluate(body, U, v, word))
+        return plan.Sum(tuple(at(int(w)) for w in outside))
 
     def centre_vectors() -> np.ndarray:
         # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.

@@ -53,26 +53,36 @@ class Case:
     wrt: str
     loss: Callable[[np.ndarray], float]       # the same object for cases of the same loss
     x: np.ndarray                             # the point; the same object for the same point
-    gradient: Callable[[], np.ndarray | Sum]  # made when the case is checked
+    gradient: Callable[[], np.ndarray | Sum | None]  # made when checked; None: unusable
     dtype: np.dtype                           # of the gradient, which sets the tolerance
     # Its own directions, drawn one at a time and dropped: for a case whose x is a second array
     # of U's size (skip-gram's centre vectors), where the shared ones would be a copy too many.
     alone: bool = False
 
 
+class Differences:
+    """The directions and the differences already taken, by (loss, point, mode): runs that share
+    a point and its losses (cross-entropy's and naive softmax's are the same) share these too."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.directions = gradcheck.Directions(rng)
+        self.numeric: dict[tuple[int, int, str], Any] = {}
+
+
 def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
         rng: np.random.Generator, progress: Callable[[str], None],
-        release: Callable[[], None] = lambda: None) -> list[Check]:
+        release: Callable[[], None] = lambda: None, differences: Differences | None = None
+        ) -> list[Check]:
     """A check for each case, in order; `cost(function)` is the multiply-adds of one loss
     evaluation, which decides the mode under auto, and n the longest sum behind an entry.
 
     Every loss's differences are taken first, then `release()` is called (the losses' scratch
     buffers may go), then each gradient is made, compared and dropped in turn."""
-    directions = gradcheck.Directions(rng)
+    shared = differences or Differences(rng)
+    directions, numeric = shared.directions, shared.numeric
     chosen = [mode if mode != "auto" else (
         "coordinate" if c.x.size * cost(c.function) <= COORDINATE_BUDGET else "directional")
         for c in cases]
-    numeric: dict[tuple[int, int, str], Any] = {}
     alone: dict[int, Check] = {}
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         key = (id(case.loss), id(case.x), m)
@@ -122,12 +132,13 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
     return _verdict(problem, case, mode, analytic, numeric, n)
 
 
-def _along(grad: np.ndarray | Sum, rs: list[Any], shape: tuple[int, ...]) -> np.ndarray | None:
+def _along(grad: np.ndarray | Sum | None, rs: list[Any], shape: tuple[int, ...]
+           ) -> np.ndarray | None:
     """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape."""
     total = np.zeros(len(rs))
     for term in grad.terms if isinstance(grad, Sum) else (lambda: grad,):
         g = term()
-        if np.shape(g) != shape:
+        if g is None or np.shape(g) != shape:
             return None
         total += gradcheck.along(g, rs)
         del g
