@@ -58,6 +58,8 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
                                                                                   made)
         made.append(derivation)
+        if problem.name not in ("naive-softmax", "cross-entropy"):
+            shared.clear()  # naive softmax's U goes: this problem draws its own
         if problem.name in SCALAR:
             checks += _scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
@@ -71,8 +73,6 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet, shared)
-        if problem.name not in ("naive-softmax", "cross-entropy"):
-            shared.clear()  # its U goes: the next problem draws its own
         if problem.name == "skip-gram":
             checks += _window_trace_checks(problem.name, derivation, seed)
         elif problem.name not in SCALAR:
