@@ -8,29 +8,26 @@ hide wrong gradients); the seed is reported so a failure replays.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from .. import notation as n
-from .. import printing, problems
-from ..calculus import scalar, window
-from ..calculus.check import RTOL, step_error
+from .. import problems
+from ..calculus import window
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, gradcheck, plan
+from . import derived, plan, trace
 from .report import Check, Report
 
 MODES = ("coordinate", "directional", "auto")
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
-RTOL_STEP = 1e-9
 
 
 Progress = Callable[[str], None]
-StepError = Callable[[Any, Any], float]  # of a step from the one before it
 
 
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
@@ -61,7 +58,7 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         if problem.name not in ("naive-softmax", "cross-entropy"):
             shared.clear()  # naive softmax's U goes: this problem draws its own
         if problem.name in SCALAR:
-            checks += _scalar_checks(problem, derivation, seed, quiet)
+            checks += trace.scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
                                            np.dtype(dtype), seed, mode, quiet)
@@ -74,9 +71,9 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet, shared)
         if problem.name == "skip-gram":
-            checks += _window_trace_checks(problem.name, derivation, seed)
+            checks += trace.window_trace_checks(problem.name, derivation, seed)
         elif problem.name not in SCALAR:
-            checks += _trace_checks(problem.name, derivation, point(derivation.loss))
+            checks += trace.trace_checks(problem.name, derivation, point(derivation.loss))
     return Report(seed, tuple(checks))
 
 
@@ -146,10 +143,10 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
                         1, 2)
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c", single_loss_v,
-                  v, lambda: evaluate(grads["v_c"], U, v, o0)[:, 0], f64),
-        plan.Case("derived expression", "dJ/dU = " + _text(grads["U"]), "U", single_loss_U, U,
-                  lambda: evaluate(grads["U"], U, v, o0).T, f64),
+        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
+                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0)[:, 0], f64),
+        plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
+                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0).T, f64),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
         plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
         plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
@@ -213,11 +210,11 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
                                                            batch_negatives), 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
+        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
                   lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64),
-        plan.Case("derived expression", "dJ/du_o = " + _text(grads["u_o"]), "u_o",
+        plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
                   lambda x: with_rows(o, x), U[o], lambda: form("u_o")[:, 0], f64),
-        plan.Case("derived expression", "dJ/dU_neg = " + _text(grads["U_neg"]), "U_neg",
+        plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
                   dtype),
@@ -252,7 +249,7 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
         counts = np.bincount(samples, minlength=V)[:, None].astype(float)
         return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
 
-    case = plan.Case("derived expression", "dJ/dU = " + _text(grad.result), "U",
+    case = plan.Case("derived expression", "dJ/dU = " + derived.text(grad.result), "U",
                      lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
                      np.dtype(np.float64))
     return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
@@ -283,7 +280,7 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
         body = window.at_one_word(gradient(name).body)
 
         def at(word: int) -> Callable[[], np.ndarray]:
-            return lambda: layout(evaluate(body, U, v, word))
+            return lambda: layout(derived.evaluate(body, U, v, word))
         return plan.Sum(tuple(at(int(w)) for w in outside))
 
     def centre_vectors() -> np.ndarray:
@@ -313,7 +310,7 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     kv, kU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)), 1, 2)
     nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
                                                  negatives=negatives), 1, 2)
-    results = {g.key: _text(g.result) for g in derivation.gradients}
+    results = {g.key: derived.text(g.result) for g in derivation.gradients}
     f64 = np.dtype(np.float64)
     # One loss evaluation costs about V·d multiply-adds an outside word.
     run = functools.partial(plan.run, problem.name, n=max(V, d),
@@ -342,80 +339,3 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
 def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """U in the kernels' dtype: no copy when it is already (float64)."""
     return U.astype(dtype, copy=False)
-
-
-def _window_trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
-    """Every step of a window derivation, at the run's points (not the derivation's own)."""
-    error = derived.WindowPoint(derivation.loss.pair, seed=seed).error
-    chains = [("J", "J", derivation.loss_steps, error)]
-    chains += [(f"dJ/d{g.name}", g.name, g.steps, error) for g in derivation.gradients]
-    return _step_checks(problem, chains, RTOL_STEP)
-
-
-def _scalar_checks(problem: problems.Problem, derivation: Derivation, seed: int,
-                   progress: Progress) -> list[Check]:
-    """dJ/dx, as derived, against central differences of J at random x (away from Leaky ReLU's
-    kink at 0) and α; then every step of the trace."""
-
-    (grad,) = derivation.gradients
-    rng = np.random.default_rng(seed)
-    xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)
-    alpha = rng.uniform(0.05, 0.95, 16)
-    J = sp.lambdify([n.x_scalar, n.alpha], derivation.loss.expr, "numpy")
-    dJ = sp.lambdify([n.x_scalar, n.alpha], grad.result, "numpy")
-    h = gradcheck.H
-    numeric = (J(xs + h, alpha) - J(xs - h, alpha)) / (2 * h)
-    errors = gradcheck.relative_error(np.broadcast_to(dJ(xs, alpha), xs.shape), numeric)
-    err = float(errors.max())
-    progress(f"{problem.name}: derived expression and trace")
-    checks = [Check(f"{problem.name}: derived expression", "dJ/dx = " + _text(grad.result), "x",
-                    "coordinate", err, gradcheck.TOL64, bool(err <= gradcheck.TOL64),
-                    (int(errors.argmax()),))]
-    for label, steps in (("J", derivation.loss_steps), ("dJ/dx", grad.steps)):
-        for before, after in zip(steps, steps[1:], strict=False):
-            step_err = scalar.step_error(before, after, seed=seed)
-            checks.append(Check(f"{problem.name}: trace", f"{label}: {after.rule}", "x", "exact",
-                                step_err, RTOL_STEP, bool(step_err <= RTOL_STEP), None))
-    return checks
-
-
-def _text(expr: Any) -> str:
-    return printing.text(expr)
-
-
-def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
-    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
-    V, d = U.shape
-    logits = U @ v
-    # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
-    yhat = np.exp(logits - logits.max())
-    yhat /= yhat.sum()
-    onehot = np.zeros(V)
-    onehot[o] = 1.0
-    args = (n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix, n.V, n.d)
-    f = derived.lambdified(args, expr)
-    return np.asarray(f(U.T, v[:, None], yhat[:, None], onehot[:, None], V, d), dtype=float)
-
-
-def _trace_checks(problem: str, derivation: Any, point: derived.Point) -> list[Check]:
-
-    def error(index: tuple) -> StepError:
-        return lambda before, after: step_error(point, before, after, index)
-
-    chains = [("J", "J", derivation.loss_steps, error(()))]
-    chains += [(f"dJ/d{g.wrt.name}", g.wrt.name, g.steps, error(g.index))
-               for g in derivation.gradients if not g.case]
-    return _step_checks(problem, chains, RTOL)
-
-
-def _step_checks(problem: str, chains: Sequence[tuple[str, str, Any, StepError]], tol: float
-                 ) -> list[Check]:
-    """A check for every step of each chain (label, wrt, steps, error of a step from the one
-    before it)."""
-    checks = []
-    for label, wrt, steps, error in chains:
-        for before, after in zip(steps, steps[1:], strict=False):
-            err = error(before, after)
-            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
-                                tol, bool(err <= tol), None))
-    return checks

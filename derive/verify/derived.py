@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
-from .. import calculus, problems
+from .. import calculus, printing, problems
 from .. import notation as n
 from ..calculus import window
 from ..calculus.check import NumericPoint, located, max_error
@@ -87,3 +88,21 @@ def lambdified(args: Sequence[sp.Basic], expr: sp.Basic) -> Callable[..., Any]:
     expression whose shapes are 50 000 × 300 costs seconds where a symbolic one costs
     milliseconds."""
     return sp.lambdify(list(args), expr, modules="numpy")
+
+
+def text(expr: Any) -> str:
+    return printing.text(expr)
+
+
+def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
+    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
+    V, d = U.shape
+    logits = U @ v
+    # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
+    yhat = np.exp(logits - logits.max())
+    yhat /= yhat.sum()
+    onehot = np.zeros(V)
+    onehot[o] = 1.0
+    args = (n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix, n.V, n.d)
+    f = lambdified(args, expr)
+    return np.asarray(f(U.T, v[:, None], yhat[:, None], onehot[:, None], V, d), dtype=float)

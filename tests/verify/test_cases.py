@@ -234,14 +234,14 @@ def test_the_skipgram_centre_vectors_check_catches_a_nonzero_v_w(derived_problem
 
 
 def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
-    from derive.verify import cases
+    from derive.verify import derived
 
-    real = cases.evaluate
+    real = derived.evaluate
 
     def off(expr, U, v, o):  # each outside word's term a little off
         return real(expr, U, v, o) + 1e-3
 
-    monkeypatch.setattr(cases, "evaluate", off)
+    monkeypatch.setattr(derived, "evaluate", off)
     report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
                            derivations=derived_problems)
     failed = {(c.function.split(" =")[0], c.wrt) for c in report.checks if not c.passed}
