@@ -1,6 +1,7 @@
 """Wall time and peak memory of the built-in `derive verify` at a large size, as a whole process.
 
-Run: python benchmarks/bench_verify.py [--vocab 50000 --dim 300 --repeat 3]
+Run: python benchmarks/bench_verify.py [--vocab 50000 --dim 300 --repeat 3], from the checkout
+(the children run `python -m derive`, which takes the tree in the working directory).
 Runs `derive verify --vocab V --dim d --mode directional` in a child process, float64 and
 float32, with a warm kernel cache and a cold one (DERIVE_CACHE_DIR in a fresh temporary folder),
 and prints the median wall time and the largest peak RSS (from wait4) of each. References
@@ -35,7 +36,7 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     err = child.stderr.read().decode() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {err[-500:]}")
-    return wall, usage.ru_maxrss / 1024  # KB on Linux
+    return wall, usage.ru_maxrss * 1024 / 1e6  # ru_maxrss is in KiB on Linux; MB here
 
 
 def series(argv: list[str], env: dict[str, str], repeat: int, cold: bool = False
@@ -63,7 +64,7 @@ def main() -> None:
     warm = tempfile.mkdtemp(prefix="derive-bench-cache-")
     env["DERIVE_CACHE_DIR"] = warm
     python = sys.executable
-    u_mb = V * d * 8 / 2**20
+    u_mb = V * d * 8 / 1e6
     measure([python, "-c", IMPORTS], env)  # fills the warm cache
     floor = series([python, "-c", FLOOR, str(V), str(d)], env, args.repeat)
     imports = series([python, "-c", IMPORTS], env, args.repeat)

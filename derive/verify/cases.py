@@ -97,7 +97,8 @@ class _SoftmaxPoint:
         self.U = U = rng.normal(size=(V, d))
         self.V_c = V_c = rng.normal(size=(B, d))
         self.o = o = rng.integers(V, size=B)
-        self.v, self.o0 = v, o0 = V_c[0], int(o[0])
+        # v is its own array, not a view of V_c: each x is moved in place by the differences.
+        self.v, self.o0 = v, o0 = V_c[0].copy(), int(o[0])
         self.differences = plan.Differences(rng)
         # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15
         # million, allocating them anew costs more than the loss. It goes once the differences
@@ -190,7 +191,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
             U[rows] = kept
 
     mats = (n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix, n.d, n.K)
-    columns = [v[:, None], U[o][:, None], U[distinct].T, d, K]
+    columns = [v[:, None], U[o][:, None].copy(), U[distinct].T, d, K]
     grads = {g.wrt.name: g.result for g in derivation.gradients}
 
     def form(name: str) -> np.ndarray:
@@ -213,7 +214,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
                   lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64),
         plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
-                  lambda x: with_rows(o, x), U[o], lambda: form("u_o")[:, 0], f64),
+                  lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64),
         plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
