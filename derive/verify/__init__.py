@@ -1,7 +1,11 @@
 """Verification: every gradient against finite differences, ours and a student's own code.
 
     gradcheck   central differences, coordinate or directional, with dtype-aware tolerances
+    differences the numeric loops (NumPy only: the runner shares them)
     cases       what `derive verify` checks for each problem: derived forms, kernels, trace steps
+    derived     its derivations and each derived form as NumPy, made once
+    plan        each loss's differences once, then the gradients one at a time
+    trace       every step of each derivation at the run's points; the scalar problems
     report      the Check and Report records, and the table printed
     diagnose    the likely cause of a wrong gradient
     against     a student's word2vec.py, with the course's signatures

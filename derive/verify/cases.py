@@ -7,32 +7,27 @@ hide wrong gradients); the seed is reported so a failure replays.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from .. import calculus, printing, problems
 from .. import notation as n
-from ..calculus import scalar, window
-from ..calculus.check import RTOL, NumericPoint, step_error
+from .. import problems
+from ..calculus import window
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import gradcheck
+from . import derived, plan, trace
 from .report import Check, Report
 
-# `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
-# pairs, each about V·d), random directions beyond: about half a second on the CI machine.
-COORDINATE_BUDGET = 10_000_000
 MODES = ("coordinate", "directional", "auto")
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
-RTOL_STEP = 1e-9
 
 
 Progress = Callable[[str], None]
-StepError = Callable[[Any, Any], float]  # of a step from the one before it
 
 
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
@@ -44,11 +39,26 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     the handouts'), so that none is derived twice."""
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
     checks: list[Check] = []
+    points: list[derived.Point] = []
+
+    def point(loss: Any) -> derived.Point:  # one a loss: its steps' values are shared
+        found = next((p for p in points if p.loss is loss), None)
+        if found is None:
+            found = derived.Point(loss, seed=seed)
+            points.append(found)
+        return found
+
+    made: list[Derivation] = []
+    shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
-        derivation = (derivations or {}).get(problem.name) or calculus.derive(problem.make_loss())
+        derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
+                                                                                  made)
+        made.append(derivation)
+        if problem.name not in ("naive-softmax", "cross-entropy"):
+            shared.clear()  # naive softmax's U goes: this problem draws its own
         if problem.name in SCALAR:
-            checks += _scalar_checks(problem, derivation, seed, quiet)
+            checks += trace.scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
                                            np.dtype(dtype), seed, mode, quiet)
@@ -59,7 +69,11 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
                                        mode, quiet)
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
-                                      seed, mode, quiet)
+                                      seed, mode, quiet, shared)
+        if problem.name == "skip-gram":
+            checks += trace.window_trace_checks(problem.name, derivation, seed)
+        elif problem.name not in SCALAR:
+            checks += trace.trace_checks(problem.name, derivation, point(derivation.loss))
     return Report(seed, tuple(checks))
 
 
@@ -73,66 +87,88 @@ def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> Non
         raise ValueError(f"--mode must be one of {', '.join(MODES)}; got {mode}")
 
 
+class _SoftmaxPoint:
+    """The point, losses and differences of naive softmax, which cross-entropy shares: its loss
+    is the same, drawn from the same seed, so its differences are the same numbers."""
+
+    def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int) -> None:
+        self.key = (V, d, B, seed)
+        self.rng = rng = np.random.default_rng(seed)
+        self.U = U = rng.normal(size=(V, d))
+        self.V_c = V_c = rng.normal(size=(B, d))
+        self.o = o = rng.integers(V, size=B)
+        # v is its own array, not a view of V_c: each x is moved in place by the differences.
+        self.v, self.o0 = v, o0 = V_c[0].copy(), int(o[0])
+        self.differences = plan.Differences(rng)
+        # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15
+        # million, allocating them anew costs more than the loss. It goes once the differences
+        # are taken.
+        # (The closures hold no `self`: a cycle would keep U until the garbage collector runs.)
+        self.grad_U: list[np.ndarray] = []
+        grad_U = self.grad_U
+        grad_v, grad_V = np.empty(d), np.empty((B, d))
+
+        def scratch(first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if not grad_U:
+                grad_U.append(np.empty((V, d)))
+            return first, grad_U[0]
+
+        def single_loss_v(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax(x, o0, U, out=scratch(grad_v))[0])
+
+        def single_loss_U(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax(v, o0, x, out=scratch(grad_v))[0])
+
+        def batch_loss_V(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax_batch(x, o, U, out=scratch(grad_V))[0])
+
+        def batch_loss_U(x: np.ndarray) -> float:
+            return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
+
+        self.losses = single_loss_v, single_loss_U, batch_loss_V, batch_loss_U
+
+
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
-                    dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
+                    dtype: np.dtype, seed: int, mode: str, progress: Progress,
+                    shared: dict[str, _SoftmaxPoint]) -> list[Check]:
     from .. import kernels  # generated on first import: only when a kernel is checked
 
-    rng = np.random.default_rng(seed)
-    U = rng.normal(size=(V, d))
-    V_c = rng.normal(size=(B, d))
-    o = rng.integers(V, size=B)
-    v, o0 = V_c[0], int(o[0])
-
-    # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15 million,
-    # allocating them anew costs more than the loss.
-    scratch = (np.empty(d), np.empty((V, d)))
-    scratch_batch = (np.empty((B, d)), scratch[1])
-
-    def single_loss_v(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(x, o0, U, out=scratch)[0])
-
-    def single_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax(v, o0, x, out=scratch)[0])
-
-    def batch_loss_V(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(x, o, U, out=scratch_batch)[0])
-
-    def batch_loss_U(x: np.ndarray) -> float:
-        return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch_batch)[0])
-
+    point = shared.get("softmax")
+    if point is None or point.key != (V, d, B, seed):
+        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed)
+    U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
+    single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    direct_v, direct_U = _direct(grads, U, v, o0)
-    _, kv, kU = kernels.naive_softmax(v.astype(dtype), o0, U.astype(dtype))
-    _, bV, bU = kernels.naive_softmax_batch(V_c.astype(dtype), o, U.astype(dtype))
-    n = max(V, d)
-    cases: list[tuple[str, str, str, Callable[[np.ndarray], float], np.ndarray, np.ndarray,
-                      np.dtype]] = [
-        ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c", single_loss_v, v,
-         direct_v, np.dtype(np.float64)),
-        ("derived expression", "dJ/dU = " + _text(grads["U"]), "U", single_loss_U, U, direct_U,
-         np.dtype(np.float64)),
-        ("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
-        ("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
-        ("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
-        ("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
+    kv, kU = plan.parts(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)), 1, 2)
+    bV, bU = plan.parts(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o, _as(U, dtype)),
+                        1, 2)
+    f64 = np.dtype(np.float64)
+    cases = [
+        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
+                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0)[:, 0], f64),
+        plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
+                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0).T, f64),
+        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
+        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
+        plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
+        plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
     ]
     if problem.name not in KERNELS:
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
-        cases = [c for c in cases if c[0] != "kernel"]
+        cases = [c for c in cases if c.target != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    checks = _run_cases(problem.name, cases, n,
-                        lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, rng, progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+    return plan.run(problem.name, cases, max(V, d),
+                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
+                    progress, release=point.grad_U.clear, differences=point.differences)
 
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress
                          ) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     if V < 2:
         raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
@@ -145,79 +181,88 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
     def loss_at(v_c: np.ndarray, U_: np.ndarray, negatives: np.ndarray = distinct) -> float:
         return float(kernels.neg_sampling(v_c, o, U_, negatives)[0])
 
-    def with_rows(rows: np.ndarray | int, values: np.ndarray) -> np.ndarray:
-        changed = U.copy()
-        changed[rows] = values
-        return changed
+    def with_rows(rows: np.ndarray | int, values: np.ndarray) -> float:
+        # U with these rows replaced, in place and put back: a copy of U a call at V·d = 15 million.
+        kept = U[rows].copy()
+        U[rows] = values
+        try:
+            return loss_at(v, U)
+        finally:
+            U[rows] = kept
 
-    mats = [n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix]
-    columns = [v[:, None], U[o][:, None], U[distinct].T]
+    mats = (n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix, n.d, n.K)
+    columns = [v[:, None], U[o][:, None].copy(), U[distinct].T, d, K]
     grads = {g.wrt.name: g.result for g in derivation.gradients}
-    # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
-    derived = [np.asarray(sp.lambdify(mats, entries_as_matrices(grads[name]).subs(
-        {n.d: d, n.K: K}), "numpy")(*columns), dtype=float) for name in ("v_c", "u_o", "U_neg")]
-    _, kv, kU = kernels.neg_sampling(v.astype(dtype), o, U.astype(dtype), repeated)
+
+    def form(name: str) -> np.ndarray:
+        # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
+        f = derived.lambdified(mats, entries_as_matrices(grads[name]))
+        return np.asarray(f(*columns), dtype=float)
+
+    kv, kU = plan.parts(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype), repeated),
+                        1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
         rng.integers(V, size=(B, K))  # repeats, and o among a word's samples, allowed
 
     def batch_loss_at(V_c_: np.ndarray, U_: np.ndarray) -> float:
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
-    _, bV, bU = kernels.neg_sampling_batch(V_c.astype(dtype), os, U.astype(dtype),
-                                           batch_negatives)
+    bV, bU = plan.parts(lambda: kernels.neg_sampling_batch(V_c.astype(dtype), os, _as(U, dtype),
+                                                           batch_negatives), 1, 2)
+    f64 = np.dtype(np.float64)
     cases = [
-        ("derived expression", "dJ/dv_c = " + _text(grads["v_c"]), "v_c",
-         lambda x: loss_at(x, U), v, derived[0][:, 0], np.dtype(np.float64)),
-        ("derived expression", "dJ/du_o = " + _text(grads["u_o"]), "u_o",
-         lambda x: loss_at(v, with_rows(o, x)), U[o], derived[1][:, 0], np.dtype(np.float64)),
-        ("derived expression", "dJ/dU_neg = " + _text(grads["U_neg"]), "U_neg",
-         lambda x: loss_at(v, with_rows(distinct, x.T)), U[distinct].T, derived[2],
-         np.dtype(np.float64)),
-        ("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv, dtype),
-        ("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
-        ("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV, dtype),
-        ("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU, dtype),
+        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
+                  lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64),
+        plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
+                  lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64),
+        plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
+                  lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64),
+        plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
+                  dtype),
+        plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
+        plan.Case("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV,
+                  dtype),
+        plan.Case("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU,
+                  dtype),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
-    checks = _run_cases(problem.name, cases, max(K, d),
-                        lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                        progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+    return plan.run(problem.name, cases, max(K, d),
+                    lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
+                    progress)
 
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      seed: int, mode: str, progress: Progress) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng = np.random.default_rng(seed)
     U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
-    expr = entries_as_matrices(grad.result)
-    args = [n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o]
-    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), "numpy")
-    onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
-    onehot[o] = 1.0
-    derived = np.asarray(f(U.T, v[:, None], onehot,
-                           np.bincount(samples, minlength=V)[:, None].astype(float), o)).T
-    case = ("derived expression", "dJ/dU = " + _text(grad.result), "U",
-            lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, derived,
-            np.dtype(np.float64))
-    checks = _run_cases(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode,
-                        rng, progress)
-    return checks + _trace_checks(problem.name, derivation, seed)
+
+    def form() -> np.ndarray:
+        args = (n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o, n.V, n.d)
+        f = derived.lambdified(args, entries_as_matrices(grad.result))
+        onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
+        onehot[o] = 1.0
+        counts = np.bincount(samples, minlength=V)[:, None].astype(float)
+        return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
+
+    case = plan.Case("derived expression", "dJ/dU = " + derived.text(grad.result), "U",
+                     lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
+                     np.dtype(np.float64))
+    return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
+                    progress)
 
 
 def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng = np.random.default_rng(seed)
     U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
@@ -225,157 +270,73 @@ def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     outside = rng.integers(V, size=window.WINDOW)
     outside[-1] = outside[0]
     negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
-    v = centres[c]
+    v = centres[c].copy()  # not a view: the centre vectors go after their own check
+    sizes = {n.d: d, n.V: V}
 
-    def derived(name: str) -> np.ndarray:
-        grad = next(g for g in derivation.gradients if g.wrt.name == name)
-        if isinstance(grad.result, sp.ZeroMatrix):
-            return np.zeros(tuple(int(s.subs({n.d: d, n.V: V})) for s in grad.result.shape))
-        body = window.at_one_word(grad.result.body)
-        return np.sum([evaluate(body, U, v, int(o)) for o in outside], axis=0)
+    def gradient(name: str) -> Any:
+        return next(g for g in derivation.gradients if g.wrt.name == name).result
+
+    def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
+        # The window sum evaluated as it stands: its body at each outside word, added.
+        body = window.at_one_word(gradient(name).body)
+
+        def at(word: int) -> Callable[[], np.ndarray]:
+            return lambda: layout(derived.evaluate(body, U, v, word))
+        return plan.Sum(tuple(at(int(w)) for w in outside))
+
+    def centre_vectors() -> np.ndarray:
+        # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
+        # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
+        zero = gradient("v_w")
+        other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
+                 if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
+        row = terms("v_c", lambda g: g[:, 0]).array()
+        if other is None or other.shape != (d, 1) or row is None or row.shape != (d,):
+            return np.empty(0)  # a shape other than the centre vectors': checked as such
+        out = np.zeros((V, d))
+        if np.any(other != 0):  # NaN too
+            out[...] = other.T
+        out[c] = row
+        return out
 
     def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:
         return float(kernels.skipgram(v_c, outside, U_, negatives=neg)[0])
 
-    grad_v, grad_U = derived("v_c")[:, 0], derived("U").T
-    # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
-    grad_centres = np.repeat(derived("v_w").T, V, axis=0)
-    grad_centres[c] = grad_v
-    _, kv, kU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype))
-    _, nv, nU = kernels.skipgram(v.astype(dtype), outside, U.astype(dtype), negatives=negatives)
-    results = {g.key: _text(g.result) for g in derivation.gradients}
+    def loss_v(x: np.ndarray) -> float:
+        return loss_at(x, U)
+
+    def loss_U(x: np.ndarray) -> float:
+        return loss_at(v, x)
+
+    kv, kU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)), 1, 2)
+    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
+                                                 negatives=negatives), 1, 2)
+    results = {g.key: derived.text(g.result) for g in derivation.gradients}
     f64 = np.dtype(np.float64)
-    cases = [
-        ("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", lambda x: loss_at(x, U), v,
-         grad_v, f64),
-        ("derived expression", "dJ/dU = " + results["U"], "U", lambda x: loss_at(v, x), U, grad_U,
-         f64),
-        ("derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
-         "centre vectors", lambda x: loss_at(x[c], U), centres, grad_centres, f64),
-        ("kernel", "skipgram", "v_c", lambda x: loss_at(x, U), v, kv, dtype),
-        ("kernel", "skipgram", "U", lambda x: loss_at(v, x), U, kU, dtype),
-        ("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v, nv,
-         dtype),
-        ("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U, nU, dtype),
-    ]
     # One loss evaluation costs about V·d multiply-adds an outside word.
-    checks = _run_cases(problem.name, cases, max(V, d), lambda _: window.WINDOW * V * d, mode,
-                        rng, progress)
-    return checks + _window_trace_checks(problem.name, derivation, seed)
+    run = functools.partial(plan.run, problem.name, n=max(V, d),
+                            cost=lambda _: window.WINDOW * V * d, mode=mode, rng=rng,
+                            progress=progress)
+    # The centre vectors first, on their own: then they go, and with them a copy of U.
+    (centres_check,) = run(cases=[plan.Case(
+        "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
+        "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64, alone=True)])
+    del centres
+    checks = run(cases=[
+        plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
+                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64),
+        plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
+                  lambda: terms("U", lambda g: g.T), f64),
+        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype),
+        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype),
+        plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
+                  nv, dtype),
+        plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
+                  nU, dtype),
+    ])
+    return [*checks[:2], centres_check, *checks[2:]]
 
 
-def _window_trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
-    """Every step of a window derivation, at the run's points (not the derivation's own)."""
-    error = window.Checker(derivation.loss.pair, seed=seed).error
-    chains = [("J", "J", derivation.loss_steps, error)]
-    chains += [(f"dJ/d{g.name}", g.name, g.steps, error) for g in derivation.gradients]
-    return _step_checks(problem, chains, RTOL_STEP)
-
-
-def _scalar_checks(problem: problems.Problem, derivation: Derivation, seed: int,
-                   progress: Progress) -> list[Check]:
-    """dJ/dx, as derived, against central differences of J at random x (away from Leaky ReLU's
-    kink at 0) and α; then every step of the trace."""
-
-    (grad,) = derivation.gradients
-    rng = np.random.default_rng(seed)
-    xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)
-    alpha = rng.uniform(0.05, 0.95, 16)
-    J = sp.lambdify([n.x_scalar, n.alpha], derivation.loss.expr, "numpy")
-    dJ = sp.lambdify([n.x_scalar, n.alpha], grad.result, "numpy")
-    h = gradcheck.H
-    numeric = (J(xs + h, alpha) - J(xs - h, alpha)) / (2 * h)
-    errors = gradcheck.relative_error(np.broadcast_to(dJ(xs, alpha), xs.shape), numeric)
-    err = float(errors.max())
-    progress(f"{problem.name}: derived expression and trace")
-    checks = [Check(f"{problem.name}: derived expression", "dJ/dx = " + _text(grad.result), "x",
-                    "coordinate", err, gradcheck.TOL64, bool(err <= gradcheck.TOL64),
-                    (int(errors.argmax()),))]
-    for label, steps in (("J", derivation.loss_steps), ("dJ/dx", grad.steps)):
-        for before, after in zip(steps, steps[1:], strict=False):
-            step_err = scalar.step_error(before, after, seed=seed)
-            checks.append(Check(f"{problem.name}: trace", f"{label}: {after.rule}", "x", "exact",
-                                step_err, RTOL_STEP, bool(step_err <= RTOL_STEP), None))
-    return checks
-
-
-def _text(expr: Any) -> str:
-    return printing.text(expr)
-
-
-def _direct(grads: dict[str, Any], U: np.ndarray, v: np.ndarray, o: int
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """The derived matrix forms evaluated as they stand, in the handout's layout (U is d×V)."""
-    return (evaluate(grads["v_c"], U, v, o)[:, 0], evaluate(grads["U"], U, v, o).T)
-
-
-def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
-    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
-
-
-    V, d = U.shape
-    logits = U @ v
-    # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
-    yhat = np.exp(logits - logits.max())
-    yhat /= yhat.sum()
-    onehot = np.zeros(V)
-    onehot[o] = 1.0
-    args = [n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix]
-    values = [U.T, v[:, None], yhat[:, None], onehot[:, None]]
-    f = sp.lambdify(args, expr.subs({n.V: V, n.d: d}), modules="numpy")
-    return np.asarray(f(*values), dtype=float)
-
-
-def _run_cases(problem: str, cases: list[Any], n: int, cost: Callable[[str], int], mode: str,
-               rng: np.random.Generator, progress: Progress) -> list[Check]:
-    """A check for each case (target, function, wrt, loss, x, gradient, dtype); `cost(function)`
-    is the multiply-adds of one loss evaluation, which decides the mode under auto."""
-    directions = gradcheck.Directions(rng)
-    checks = []
-    for t, fn, wrt, f, x, g, dt in cases:
-        progress(f"{problem}: {t} {fn} ∂/∂{wrt}")
-        checks.append(_check(problem, t, fn, wrt, f, x, g, dt, n, cost(fn), mode, directions))
-    progress(f"{problem}: trace steps")
-    return checks
-
-
-def _check(problem: str, target: str, function: str, wrt: str, f: Callable[[np.ndarray], float],
-           x: np.ndarray, grad: np.ndarray, dtype: np.dtype, n: int, cost: int, mode: str,
-           directions: gradcheck.Directions) -> Check:
-    tol = gradcheck.tolerance(dtype, n)
-    chosen = mode if mode != "auto" else (
-        "coordinate" if x.size * cost <= COORDINATE_BUDGET else "directional")
-    if np.shape(grad) != np.shape(x):
-        return Check(f"{problem}: {target}", function, wrt, chosen, float("inf"), tol, False, None)
-    if chosen == "coordinate":
-        r = gradcheck.coordinate(f, x, grad, tol=tol)
-    else:
-        r = gradcheck.directional(f, x, grad, tol=tol, directions=directions)
-    return Check(f"{problem}: {target}", function, wrt, r.mode, r.max_rel_error, r.tolerance,
-                 r.passed, r.worst_index)
-
-
-def _trace_checks(problem: str, derivation: Any, seed: int) -> list[Check]:
-
-    point = NumericPoint(derivation.loss, seed=seed)
-
-    def error(index: tuple) -> StepError:
-        return lambda before, after: step_error(point, before, after, index)
-
-    chains = [("J", "J", derivation.loss_steps, error(()))]
-    chains += [(f"dJ/d{g.wrt.name}", g.wrt.name, g.steps, error(g.index))
-               for g in derivation.gradients if not g.case]
-    return _step_checks(problem, chains, RTOL)
-
-
-def _step_checks(problem: str, chains: Sequence[tuple[str, str, Any, StepError]], tol: float
-                 ) -> list[Check]:
-    """A check for every step of each chain (label, wrt, steps, error of a step from the one
-    before it)."""
-    checks = []
-    for label, wrt, steps, error in chains:
-        for before, after in zip(steps, steps[1:], strict=False):
-            err = error(before, after)
-            checks.append(Check(f"{problem}: trace", f"{label}: {after.rule}", wrt, "exact", err,
-                                tol, bool(err <= tol), None))
-    return checks
+def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """U in the kernels' dtype: no copy when it is already (float64)."""
+    return U.astype(dtype, copy=False)

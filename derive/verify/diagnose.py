@@ -112,7 +112,7 @@ def derived_terms(problem: str, U: np.ndarray, v: np.ndarray, o: int
     import sympy as sp
 
     from .. import calculus, printing, problems
-    from .cases import evaluate
+    from .derived import evaluate
 
     if problem not in problems.PROBLEMS:
         return {}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..calculus.check import relative_error
+from . import differences
 
 H = 1e-4
 TOL64 = 1e-5
@@ -62,48 +63,37 @@ def _fresh(f: Callable[[np.ndarray], float]) -> Callable[[np.ndarray], float]:
 def coordinate(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,
                tol: float, h: float = H) -> Result:
     """Every coordinate of grad against central differences of f at x (x is not modified)."""
-    return _result("coordinate", relative_error(grad, numeric_gradient(f, x, h=h)), tol,
-                   index=True)
+    return compare_coordinate(grad, numeric_gradient(f, x, h=h), tol)
+
+
+def compare_coordinate(grad: np.ndarray, numeric: np.ndarray, tol: float) -> Result:
+    return _result("coordinate", relative_error(grad, numeric), tol, index=True)
 
 
 def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, h: float = H
                      ) -> np.ndarray:
     """Central differences of f at x in every coordinate, in float64 (x is not modified)."""
-    f = _fresh(f)
-    x = np.array(x, dtype=np.float64)
-    numeric = np.empty_like(x)
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        plus = f(x)
-        x[idx] = old - h
-        minus = f(x)
-        x[idx] = old
-        numeric[idx] = (plus - minus) / (2 * h)
-    return numeric
+    return differences.coordinates(_fresh(f), np.array(x, dtype=np.float64), h=h)
 
 
 class Directions:
-    """k random unit directions for each shape, drawn once: checks of the same shape share them,
-    since at V·d = 15 million drawing them costs as much as the loss evaluations."""
+    """k random unit directions for each shape, drawn once: checks of the same shape share them.
+
+    A direction is r = q / ‖q‖ with q's entries uniform integers in [−127, 127], kept as int8: at
+    V·d = 15 million, four directions in float64 would be four copies of U (480 MB); in int8 they
+    are half of one, and drawn several times faster. Any spread of directions finds a wrong
+    gradient: one is missed only where ⟨error, q⟩ = 0, for two equal entries of the error about
+    1/255 a direction, so (1/255)⁴ for the four.
+    """
 
     def __init__(self, rng: np.random.Generator, k: int = DIRECTIONS) -> None:
         self.rng, self.k = rng, k
-        self._drawn: dict[tuple[int, ...], list[np.ndarray]] = {}
+        self._drawn: dict[tuple[int, ...], list[differences.Direction]] = {}
 
-    def of(self, shape: tuple[int, ...]) -> list[np.ndarray]:
+    def of(self, shape: tuple[int, ...]) -> list[differences.Direction]:
         if shape not in self._drawn:
-            self._drawn[shape] = [self._unit(shape) for _ in range(self.k)]
+            self._drawn[shape] = [differences.draw(self.rng, shape) for _ in range(self.k)]
         return self._drawn[shape]
-
-    def _unit(self, shape: tuple[int, ...]) -> np.ndarray:
-        # Uniform entries in [-1, 1) in float32: any spread of directions finds a wrong gradient,
-        # and at V·d = 15 million this draws several times faster than normals in float64.
-        r = self.rng.random(size=shape, dtype=np.float32)
-        r *= 2
-        r -= 1
-        r /= np.linalg.norm(r)
-        return r.astype(np.float64)  # once, rather than on every ⟨grad, r⟩
 
 
 def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,
@@ -111,23 +101,29 @@ def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarra
                 directions: Directions | None = None, k: int = DIRECTIONS, h: float = H
                 ) -> Result:
     """⟨grad, r⟩ against (f(x + h r) − f(x − h r)) / 2h for k random unit directions r (from
-    `directions` when given, else drawn from `rng`)."""
+    `directions` when given, else drawn from `rng`). x is moved in place and put back."""
     if directions is None:
         if rng is None:
             raise TypeError("directional needs rng or directions")
         directions = Directions(rng, k)
-    f = _fresh(f)
-    x = np.asarray(x, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64)
-    rs = directions.of(x.shape)
-    errors = np.empty(len(rs))
-    step, moved = np.empty_like(x), np.empty_like(x)
-    for t, r in enumerate(rs):
-        np.multiply(r, h, out=step)
-        plus = f(np.add(x, step, out=moved))
-        numeric = (plus - f(np.subtract(x, step, out=moved))) / (2 * h)
-        errors[t] = relative_error(np.vdot(grad, r), numeric)
-    return _result("directional", errors, tol, index=False)
+    rs = directions.of(np.shape(x))
+    return compare_directional(along(grad, rs), numeric_directional(f, x, rs, h=h), tol)
+
+
+def numeric_directional(f: Callable[[np.ndarray], float], x: np.ndarray,
+                        rs: list[differences.Direction], *, h: float = H) -> np.ndarray:
+    """The central difference of f at x along each direction, in float64. A float64 x is moved
+    in place and put back (no copy of x is made); any other x is copied to float64 first."""
+    return differences.directional(_fresh(f), x, rs, h=h)
+
+
+def along(grad: np.ndarray, rs: list[differences.Direction]) -> np.ndarray:
+    """⟨grad, r⟩ for each direction r, in float64, without a float64 copy of grad."""
+    return np.array([differences.inner(grad, r) for r in rs])
+
+
+def compare_directional(analytic: np.ndarray, numeric: np.ndarray, tol: float) -> Result:
+    return _result("directional", relative_error(analytic, numeric), tol, index=False)
 
 
 def _result(mode: str, errors: np.ndarray, tol: float, *, index: bool) -> Result:

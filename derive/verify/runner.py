@@ -23,6 +23,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from . import differences
+
 
 @dataclass(frozen=True)
 class Fn:
@@ -144,7 +146,6 @@ def _answer(call: Call, module: Any, path: Path) -> tuple[Any, ...]:
 
 def _differences(run: Any, args: list[Any], at: int, h: float) -> np.ndarray:
     x = np.array(args[at], dtype=np.float64)
-    out = np.empty_like(x)
 
     def loss(y: np.ndarray) -> float:
         # Fresh copies every call: code that changes its inputs in place (`U -= …`,
@@ -153,15 +154,7 @@ def _differences(run: Any, args: list[Any], at: int, h: float) -> np.ndarray:
         fresh[at] = y.copy()
         return float(np.asarray(run(*fresh)[0], dtype=np.float64).reshape(()))
 
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + h
-        plus = loss(x)
-        x[idx] = old - h
-        minus = loss(x)
-        x[idx] = old
-        out[idx] = (plus - minus) / (2 * h)
-    return out
+    return differences.coordinates(loss, x, h=h)
 
 
 def _private_streams() -> tuple[IO[bytes], IO[bytes]]:

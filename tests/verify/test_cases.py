@@ -171,3 +171,98 @@ def test_a_step_wrong_only_away_from_the_derivations_points_fails_verify(monkeyp
     report = verify.verify(["sigmoid"], seed=5, derivations={"sigmoid": sigmoid})
     failed = {(c.target, c.function) for c in report.checks if not c.passed}
     assert ("sigmoid: trace", f"dJ/dx: {wrong[0]}") in failed
+
+
+# The path large sizes take (directional: shared differences, x moved in place, gradients made
+# one at a time) must still catch a wrong gradient; sizes here are small enough to be quick.
+
+@pytest.fixture(scope="module")
+def derived_problems():
+    return {name: engine.derive(problems.get(name).make_loss())
+            for name in ("naive-softmax", "neg-sampling", "skip-gram")}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("kernel", "problem"), [
+    ("naive_softmax", "naive-softmax"), ("naive_softmax_batch", "naive-softmax"),
+    ("skipgram", "skip-gram"), ("neg_sampling", "neg-sampling"),
+    ("neg_sampling_batch", "neg-sampling")])
+def test_directional_at_a_larger_size_catches_one_wrong_row(monkeypatch, derived_problems,
+                                                           kernel, problem, dtype):
+    def run():
+        return verify.verify([problem], vocab=400, dim=16, batch=2, seed=3, mode="directional",
+                             dtype=dtype, derivations=derived_problems)
+
+    assert run().passed
+    real = getattr(kernels, kernel)
+
+    def mutant(*args, **kw):
+        loss, g_v, g_U = real(*args, **kw)
+        g_U = np.array(g_U)
+        # The largest row (u_o's, as a wrong w = o case would be) off by half. Directional
+        # differences see an error of O(1) in ⟨grad, r⟩; a row of size 1e-4 (ŷ_w small) is
+        # below the course's tolerance along any unit direction.
+        g_U[np.argmax(np.abs(g_U).sum(axis=1))] *= 1.5
+        return loss, g_v, g_U
+
+    monkeypatch.setattr(kernels, kernel, mutant)
+    failed = {(c.function.split(" ")[0], c.wrt, c.mode) for c in run().checks if not c.passed}
+    assert failed and failed <= {(kernel, "U", "directional")}, failed
+
+
+def test_directional_catches_a_doubled_derived_gradient():
+    naive = engine.derive(problems.get("naive-softmax").make_loss())
+    doubled = tuple(
+        replace(g, steps=(*g.steps, engine.Step(2 * g.result, "doubled", matrix=True)))
+        if g.wrt is n.U and not g.case else g for g in naive.gradients)
+    report = verify.verify(["naive-softmax"], vocab=500, dim=12, seed=4, mode="directional",
+                           derivations={"naive-softmax": replace(naive, gradients=doubled)})
+    failed = {(c.target, c.wrt, c.mode) for c in report.checks if not c.passed}
+    assert ("naive-softmax: derived expression", "U", "directional") in failed
+
+
+def test_the_skipgram_centre_vectors_check_catches_a_nonzero_v_w(derived_problems):
+    skipgram = derived_problems["skip-gram"]
+    grad_v = next(g for g in skipgram.gradients if g.wrt is n.v_c)
+    wrong = tuple(
+        replace(g, steps=(*g.steps, engine.Step(grad_v.result, "v_c's gradient", matrix=True)))
+        if g.wrt is n.v_w else g for g in skipgram.gradients)
+    report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
+                           derivations={"skip-gram": replace(skipgram, gradients=wrong)})
+    failed = {(c.target, c.wrt, c.mode) for c in report.checks if not c.passed}
+    assert ("skip-gram: derived expression", "centre vectors", "directional") in failed
+
+
+def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
+    from derive.verify import derived
+
+    real = derived.evaluate
+
+    def off(expr, U, v, o):  # each outside word's term a little off
+        return real(expr, U, v, o) + 1e-3
+
+    monkeypatch.setattr(derived, "evaluate", off)
+    report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
+                           derivations=derived_problems)
+    failed = {(c.function.split(" =")[0], c.wrt) for c in report.checks if not c.passed}
+    assert failed == {("dJ/dv_c", "v_c"), ("dJ/dU", "U"), ("dJ/dv_w", "centre vectors")}
+
+
+def test_peak_memory_at_a_larger_size_is_a_few_copies_of_U():
+    import tracemalloc
+
+    V, d = 20_000, 40
+    verify.verify(["naive-softmax"], vocab=50, dim=4, seed=1)  # kernels and SymPy loaded first
+    tracemalloc.start()
+    try:
+        report = verify.verify(["naive-softmax", "skip-gram"], vocab=V, dim=d, seed=1,
+                               mode="directional")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.passed
+    # tracemalloc counts np.zeros whole, pages untouched or not; skip-gram's check of the centre
+    # vectors holds U, the centre vectors, their (zero) gradient and the kernel's grad_U. It was
+    # 13.2 copies before the large-size path was reworked, naive softmax alone 12.1.
+    copies = peak / (V * d * 8)
+    assert copies < 4.6, copies

@@ -1,0 +1,90 @@
+"""Wall time and peak memory of the built-in `derive verify` at a large size, as a whole process.
+
+Run: python benchmarks/bench_verify.py [--vocab 50000 --dim 300 --repeat 3], from the checkout
+(the children run `python -m derive`, which takes the tree in the working directory).
+Runs `derive verify --vocab V --dim d --mode directional` in a child process, float64 and
+float32, with a warm kernel cache and a cold one (DERIVE_CACHE_DIR in a fresh temporary folder),
+and prints the median wall time and the largest peak RSS (from wait4) of each. References
+measured in the same run, since the machine's load moves every absolute figure:
+  - U, the bytes of one (V, d) float64 array: the peak is also printed in copies of U;
+  - a child that imports NumPy, draws U and copies it once (a floor: two copies of U);
+  - a child that only imports derive's verify and SymPy (the fixed cost of any verify run).
+Goal (issue #23): under 2 s and under 500 MB (about 4 copies of U) at V = 50 000, d = 300.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+FLOOR = ("import numpy as np, sys; V, d = int(sys.argv[1]), int(sys.argv[2]); "
+         "U = np.random.default_rng(0).normal(size=(V, d)); W = U.copy()")
+IMPORTS = "import derive.verify.cases, derive.kernels"
+
+
+def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process; it must exit 0."""
+    t = time.perf_counter()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - t
+    child.returncode = os.waitstatus_to_exitcode(status)
+    err = child.stderr.read().decode() if child.stderr else ""
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {err[-500:]}")
+    return wall, usage.ru_maxrss * 1024 / 1e6  # ru_maxrss is in KiB on Linux; MB here
+
+
+def series(argv: list[str], env: dict[str, str], repeat: int, cold: bool = False
+           ) -> tuple[float, float]:
+    walls, peaks = [], []
+    for _ in range(repeat):
+        run_env = dict(env)
+        with tempfile.TemporaryDirectory() as cache:
+            if cold:
+                run_env["DERIVE_CACHE_DIR"] = cache
+            wall, peak = measure(argv, run_env)
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), max(peaks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vocab", type=int, default=50_000)
+    parser.add_argument("--dim", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    V, d = args.vocab, args.dim
+    env = dict(os.environ)
+    warm = tempfile.mkdtemp(prefix="derive-bench-cache-")
+    env["DERIVE_CACHE_DIR"] = warm
+    python = sys.executable
+    u_mb = V * d * 8 / 1e6
+    measure([python, "-c", IMPORTS], env)  # fills the warm cache
+    floor = series([python, "-c", FLOOR, str(V), str(d)], env, args.repeat)
+    imports = series([python, "-c", IMPORTS], env, args.repeat)
+    print(f"V = {V}, d = {d}: U is {u_mb:.0f} MB in float64; medians of {args.repeat} runs")
+    print(f"{'run':38s} {'wall s':>7s} {'peak MB':>8s} {'copies of U':>12s}")
+
+    def row(label: str, wall: float, peak: float) -> None:
+        print(f"{label:38s} {wall:7.2f} {peak:8.0f} {peak / u_mb:12.2f}")
+
+    row("floor: draw U, copy it once", *floor)
+    row("imports only (SymPy, verify, kernels)", *imports)
+    for dtype in ("float64", "float32"):
+        argv = [python, "-m", "derive", "verify", "--vocab", str(V), "--dim", str(d),
+                "--mode", "directional", "--seed", "5", "--dtype", dtype]
+        for cache, cold in (("warm", False), ("cold", True)):
+            wall, peak = series(argv, env, args.repeat, cold=cold)
+            row(f"verify {dtype}, {cache} kernel cache", wall, peak)
+            print(f"{'':38s} {wall / floor[0]:6.1f}× the floor's time, "
+                  f"{wall - imports[0]:.2f} s past the imports")
+
+
+if __name__ == "__main__":
+    main()

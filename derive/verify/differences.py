@@ -1,0 +1,96 @@
+"""Central differences of a loss, the numeric half of every gradient check: NumPy only, since the
+child process that runs a student's code (runner) uses them and must not import SymPy.
+
+    coordinates  every coordinate of x, each moved by ±h in turn;
+    directional  along random directions r, x moved by ±h r in place and put back.
+
+A direction's step is h' = c·‖q‖, with c the power of two nearest h/‖q‖ (so h' is within a factor
+√2 of h): its entries s = c·q are exact, so x + s and x − s round only where they are not
+representable (an entry smaller than the step, or one crossing a power of two), and x comes back
+from x + s − 2s + s unchanged in every other entry and within an ulp or two in those. That is
+what lets a (V, d) x be moved in place: a moved copy would be one more copy of U, and a drift of
+1e-16 changes no difference the checks could see.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+# Entries moved at once: a small buffer, rather than a float64 temporary of x's size.
+CHUNK = 1 << 16
+
+
+def coordinates(f: Callable[[np.ndarray], float], x: np.ndarray, *, h: float) -> np.ndarray:
+    """(f(x + h e_i) − f(x − h e_i)) / 2h for every coordinate i, in float64. x (float64, which
+    the caller gives as its own copy) is moved one entry at a time and put back."""
+    out = np.empty_like(x, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        out[idx] = (plus - minus) / (2 * h)
+    return out
+
+
+@dataclass(frozen=True)
+class Direction:
+    """The unit direction q / ‖q‖; q holds int8 entries in [−127, 127]."""
+    q: np.ndarray
+    norm: float
+
+
+def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> Direction:
+    while True:  # q = 0 (only likely for a handful of entries) has no direction
+        q = rng.integers(-127, 128, size=shape, dtype=np.int8)
+        norm = math.sqrt(float(np.einsum(q, list(range(q.ndim)), q, list(range(q.ndim)), [],
+                                         dtype=np.float64)))
+        if norm > 0:
+            return Direction(q, norm)
+
+
+def inner(a: np.ndarray, r: Direction) -> float:
+    """⟨a, q / ‖q‖⟩ in float64, with no float64 copy of a or q (einsum casts as it goes)."""
+    a = np.asarray(a)
+    axes = list(range(a.ndim))
+    return float(np.einsum(a, axes, r.q, axes, [], dtype=np.float64)) / r.norm
+
+
+def directional(f: Callable[[np.ndarray], float], x: np.ndarray, rs: list[Direction], *,
+                h: float) -> np.ndarray:
+    """(f(x + h' r) − f(x − h' r)) / 2h' along each direction r (h' as in the module's note), in
+    float64. A C-contiguous float64 x is moved in place and put back, also when f raises."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    flat = x.reshape(-1)
+    buffer = np.empty(min(CHUNK, flat.size))
+    out = np.empty(len(rs))
+    for t, r in enumerate(rs):
+        c = 2.0 ** round(math.log2(h / r.norm))
+        q = r.q.reshape(-1)
+        moved = 0.0
+        try:
+            _shift(flat, q, c, buffer)
+            moved = c
+            plus = f(x)
+            _shift(flat, q, -2 * c, buffer)
+            moved = -c
+            minus = f(x)
+        finally:
+            _shift(flat, q, -moved, buffer)
+        out[t] = (plus - minus) / (2 * c * r.norm)
+    return out
+
+
+def _shift(flat: np.ndarray, q: np.ndarray, c: float, buffer: np.ndarray) -> None:
+    """flat += c·q, a chunk at a time."""
+    if c == 0:
+        return
+    for a in range(0, flat.size, buffer.size):
+        part = flat[a:a + buffer.size]
+        step = np.multiply(q[a:a + buffer.size], c, out=buffer[:part.size])
+        part += step

@@ -1,0 +1,176 @@
+"""How a problem's gradient cases are run: each loss's differences once, each gradient made only
+when it is checked.
+
+Several cases compare different gradients (the derived expression, the kernel) with the same
+loss at the same point: their central differences are the same numbers, so they are taken once
+and every gradient is compared with them — each check still made, against the same values it
+was before. At V·d = 15 million a gradient of U is a copy of U (120 MB in float64) and a loss
+evaluation about 50 ms, so a case holds a function that makes its gradient, called when the case
+is checked and dropped after it: only one gradient of U is alive at a time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import gradcheck
+from .report import Check
+
+# `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
+# pairs, each about V·d), random directions beyond: about half a second on the CI machine.
+COORDINATE_BUDGET = 10_000_000
+
+
+@dataclass(frozen=True)
+class Sum:
+    """A gradient that is a sum of terms (a window's, one an outside word), each made when it
+    is read: ⟨Σ g_j, r⟩ = Σ ⟨g_j, r⟩, so in directional mode one term of U's size is alive at a
+    time rather than the sum and a term."""
+    terms: tuple[Callable[[], np.ndarray], ...]
+
+    def array(self, shape: tuple[int, ...] | None = None) -> np.ndarray | None:
+        """The sum, or None when a term's shape is not `shape` (the first term's by default):
+        an in-place add would broadcast a (1, d) term over every row."""
+        total = np.array(self.terms[0](), dtype=np.float64)  # its own: added to in place
+        shape = total.shape if shape is None else shape
+        if total.shape != shape:
+            return None
+        for term in self.terms[1:]:
+            g = term()
+            if np.shape(g) != shape:
+                return None
+            total += g
+        return total
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str                               # "derived expression" or "kernel"
+    function: str                             # the expression's text or the kernel's name
+    wrt: str
+    loss: Callable[[np.ndarray], float]       # the same object for cases of the same loss
+    x: np.ndarray                             # the point; the same object for the same point
+    gradient: Callable[[], np.ndarray | Sum | None]  # made when checked; None: unusable
+    dtype: np.dtype                           # of the gradient, which sets the tolerance
+    # Its own directions, drawn one at a time and dropped: for a case whose x is a second array
+    # of U's size (skip-gram's centre vectors), where the shared ones would be a copy too many.
+    alone: bool = False
+
+
+class Differences:
+    """The directions and the differences already taken, by (loss, point, mode): runs that share
+    a point and its losses (cross-entropy's and naive softmax's are the same) share these too."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.directions = gradcheck.Directions(rng)
+        self.numeric: dict[tuple[int, int, str], Any] = {}
+
+
+def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
+        rng: np.random.Generator, progress: Callable[[str], None],
+        release: Callable[[], None] = lambda: None, differences: Differences | None = None
+        ) -> list[Check]:
+    """A check for each case, in order; `cost(function)` is the multiply-adds of one loss
+    evaluation, which decides the mode under auto, and n the longest sum behind an entry.
+
+    Every loss's differences are taken first, then `release()` is called (the losses' scratch
+    buffers may go), then each gradient is made, compared and dropped in turn."""
+    shared = differences or Differences(rng)
+    directions, numeric = shared.directions, shared.numeric
+    chosen = [mode if mode != "auto" else (
+        "coordinate" if c.x.size * cost(c.function) <= COORDINATE_BUDGET else "directional")
+        for c in cases]
+    alone: dict[int, Check] = {}
+    for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
+        key = (id(case.loss), id(case.x), m)
+        progress(f"{problem}: differences for {case.target} {case.function} ∂/∂{case.wrt}")
+        if case.alone and m == "directional":
+            alone[i] = _alone(problem, case, n, rng)
+        elif key not in numeric:
+            numeric[key] = _numeric(case, m, directions)
+    release()
+    checks = []
+    for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
+        progress(f"{problem}: {case.target} {case.function} ∂/∂{case.wrt}")
+        checks.append(alone.get(i) or _check(problem, case, m, numeric[(id(case.loss),
+                                              id(case.x), m)], n, directions))
+    progress(f"{problem}: trace steps")
+    return checks
+
+
+def _numeric(case: Case, mode: str, directions: gradcheck.Directions) -> np.ndarray:
+    if mode == "coordinate":
+        return gradcheck.numeric_gradient(case.loss, case.x)
+    return gradcheck.numeric_directional(case.loss, case.x, directions.of(case.x.shape))
+
+
+def _alone(problem: str, case: Case, n: int, rng: np.random.Generator) -> Check:
+    grad = case.gradient()
+    analytic, numeric = np.empty(gradcheck.DIRECTIONS), np.empty(gradcheck.DIRECTIONS)
+    for t in range(gradcheck.DIRECTIONS):
+        r = [gradcheck.differences.draw(rng, case.x.shape)]
+        numeric[t] = gradcheck.numeric_directional(case.loss, case.x, r)[0]
+        along = _along(grad, r, case.x.shape)
+        if along is None:
+            return _verdict(problem, case, "directional", None, numeric, n)
+        analytic[t] = along[0]
+    return _verdict(problem, case, "directional", analytic, numeric, n)
+
+
+def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
+           directions: gradcheck.Directions) -> Check:
+    grad = case.gradient()
+    if mode == "coordinate":
+        full = grad.array(case.x.shape) if isinstance(grad, Sum) else grad
+        if full is None or np.shape(full) != np.shape(case.x):
+            return _verdict(problem, case, mode, None, numeric, n)
+        return _verdict(problem, case, mode, full, numeric, n)
+    analytic = _along(grad, directions.of(case.x.shape), case.x.shape)
+    return _verdict(problem, case, mode, analytic, numeric, n)
+
+
+def _along(grad: np.ndarray | Sum | None, rs: list[Any], shape: tuple[int, ...]
+           ) -> np.ndarray | None:
+    """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape."""
+    total = np.zeros(len(rs))
+    for term in grad.terms if isinstance(grad, Sum) else (lambda: grad,):
+        g = term()
+        if g is None or np.shape(g) != shape:
+            return None
+        total += gradcheck.along(g, rs)
+        del g
+    return total
+
+
+def _verdict(problem: str, case: Case, mode: str, analytic: np.ndarray | None,
+             numeric: np.ndarray, n: int) -> Check:
+    tol = gradcheck.tolerance(case.dtype, n)
+    target = f"{problem}: {case.target}"
+    if analytic is None:  # a shape other than x's
+        return Check(target, case.function, case.wrt, mode, float("inf"), tol, False, None)
+    r = (gradcheck.compare_coordinate(analytic, numeric, tol) if mode == "coordinate"
+         else gradcheck.compare_directional(analytic, numeric, tol))
+    return Check(target, case.function, case.wrt, r.mode, r.max_rel_error, r.tolerance,
+                 r.passed, r.worst_index)
+
+
+def parts(make: Callable[[], tuple[Any, ...]], *indices: int) -> list[Callable[[], Any]]:
+    """One reader for each of `indices` of make()'s result, made at the first read and released
+    once every reader has read: a kernel call gives both gradients, and its gradient of U (a
+    copy of U) should live only until its case is checked."""
+    held: dict[str, Any] = {}
+
+    def reader(i: int) -> Callable[[], Any]:
+        def read() -> Any:
+            if not held:
+                held["value"], held["left"] = make(), set(indices)
+            value = held["value"][i]
+            held["left"].discard(i)
+            if not held["left"]:
+                held.clear()
+            return value
+        return read
+    return [reader(i) for i in indices]
