@@ -75,13 +75,7 @@ _neg_sampling = _shipped("neg-sampling", "v_c", "u_o", "U_neg", column_cases=Fal
 _neg_sampling_repeated = _shipped("neg-sampling-repeated", "U")
 
 
-def _skip_gram() -> Loss:
-    from . import calculus
-    from . import notation as n
-    from .calculus.window import skipgram_loss
-
-    return calculus.Loss("skip-gram", skipgram_loss(), None, wrt=(n.v_c, n.U, n.v_w),
-                       column_cases=False, pair=_naive_softmax())
+_skip_gram = _shipped("skip-gram", "v_c", "U", "v_w", column_cases=False)
 
 
 PROBLEMS: dict[str, Problem] = {

@@ -74,9 +74,11 @@ def source(derivation: Derivation, *, backend: str = "numpy",
         raise ValueError(f"--batch {', '.join(unknown)}: not a declared vector, matrix or index "
                          f"(declared: {', '.join(sorted(known))})")
     if not loss.objects:
-        raise CodegenError(f"{loss.name} is a function of the scalar x: it is derived and "
-                           "checked (derive show, derive verify) but has no kernel to export; "
-                           "kernels are for losses of declared vectors and matrices")
+        what = ("a window sum of a pair loss (derive.kernels.skipgram is its built-in kernel)"
+                if loss.pair is not None else "a function of the scalar x")
+        raise CodegenError(f"{loss.name} is {what}: it is derived and checked (derive show, "
+                           "derive verify) but has no kernel to export; kernels are for "
+                           "losses of declared vectors and matrices")
     t = Translator(loss, frozenset(batch))
     B = sp.Symbol(BATCH_SIZE)
     # A batch's loss is the sum of its samples' losses; a shared input's gradient the sum of

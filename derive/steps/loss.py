@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import syntax
 from . import vocabulary as vocab
-from .lexer import ReadError, Token, tokenize
+from .lexer import ReadError, Token, group_end, tokenize
 from .nodes import Column, Const, Div, Func, Node, Num, Obj, Pick, Pow, Ref, Size
 
 # The built-in problems that are loss files, shipped with the package.
@@ -33,6 +33,14 @@ _MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re
 @dataclass(frozen=True)
 class Ones(Node):
     """𝟏, the ones vector: its length is read from where it stands."""
+
+
+@dataclass(frozen=True)
+class WindowSum(Node):
+    """Σ_{−m≤j≤m, j≠0} J_{pair}(v_c, w_{t+j}, U): a pair loss, named by its problem, summed over
+    the outside words of a context window (skip-gram)."""
+
+    pair: str
 
 
 @dataclass(frozen=True)
@@ -327,5 +335,28 @@ def _definition(scope: Scope, part: list[Token]) -> None:
     name, _ = _name_of(left[:paren] if paren else left, scope)
     if not part[at + 1:]:
         raise ReadError(f"nothing after {name} =", part[at].line, part[at].col)
-    formula = LossParser(part[at + 1:], scope).side()
+    right = part[at + 1:]
+    formula = _window_sum(right) or LossParser(right, scope).side()
     scope.definitions.append(Definition(name, formula, part[0], function=paren is not None))
+
+
+def _window_sum(tokens: list[Token]) -> WindowSum | None:
+    """\\sum_{-m \\le j \\le m, j \\ne 0} J_{\\text{naive-softmax}}(\\mathbf{v}_c, w_{t+j},
+    \\mathbf{U}): the pair loss the window sums, or None when the formula is not such a sum."""
+    if len(tokens) < 3 or not tokens[0].is_cmd("sum") or not tokens[1].is_char("_"):
+        return None
+    binder = tokens[2:group_end(tokens, 2)]
+    if sum(t.is_cmd("le", "leq") for t in binder) != 2:
+        return None
+    rest = tokens[group_end(tokens, 2):]
+    if len(rest) < 3 or rest[0].text != "J" or not rest[1].is_char("_"):
+        raise ReadError("a window sum is of a pair loss named by its problem, as in "
+                        "J_{\\text{naive-softmax}}(\\mathbf{v}_c, w_{t+j}, \\mathbf{U})",
+                        tokens[0].line, tokens[0].col)
+    end = group_end(rest, 2)
+    pair = "".join(t.text for t in rest[2:end] if t.kind != "cmd" and not t.is_char("{", "}"))
+    args = rest[end:]
+    if not args or not args[0].is_char("(") or not args[-1].is_char(")"):
+        raise ReadError(f"the pair loss J_{{{pair}}} takes its arguments, as in "
+                        "J(\\mathbf{v}_c, w_{t+j}, \\mathbf{U})", rest[0].line, rest[0].col)
+    return WindowSum(pair)

@@ -15,9 +15,10 @@ from .. import notation as n
 from ..calculus import Loss, Softmax
 from ..calculus.functions import sigmoid
 from ..calculus.lower import SPARE, SUM_NAMES, _rename
+from . import loss as loss_file
 from . import nodes as N
 from .lexer import ReadError, Token
-from .loss import Declared, Ones, Scope, read_scope
+from .loss import Declared, Ones, Scope, WindowSum, read_scope
 
 Entry = Callable[[sp.Expr, sp.Expr], sp.Expr]
 FUNCS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
@@ -82,6 +83,8 @@ class Reader:
         J = self.scope.loss()
         assert J is not None
         self.token = J.token
+        if isinstance(J.formula, WindowSum):
+            return LossFile(self.window(name, J.formula.pair), tuple(self.scope.declared.values()))
         value = self.tensor(J.formula, {})
         if not value.scalar:
             raise self.fail(f"{J.name} must be a scalar")
@@ -119,6 +122,19 @@ class Reader:
             # its facts (max(αx, x) in two pieces) and its checks hold for 0 < α < 1 only
             raise self.fail("a function of x takes \\alpha with 0 < \\alpha < 1: declare it so")
         return Loss(name, expr, None, wrt=(n.x,), column_cases=False)
+
+    def window(self, name: str, pair: str) -> Loss:
+        """Skip-gram's loss: the window engine sums the pair loss's own derivation, a loss of
+        (v_c, o, U) shipped with the package (naive-softmax, cross-entropy)."""
+        from ..calculus.window import skipgram_loss
+
+        if not (loss_file.SHIPPED / f"{pair}.tex").is_file():
+            known = ", ".join(sorted(p.stem for p in loss_file.SHIPPED.glob("*.tex")))
+            raise self.fail(f"J_{{{pair}}}: the window sums a shipped pair loss ({known})")
+        if not {"v_c", "U"} <= {o.name for o in shipped(pair).wrt}:
+            raise self.fail(f"J_{{{pair}}} is not a loss of (v_c, o, U): a window sums one")
+        return Loss(name, skipgram_loss(), None, wrt=(n.v_c, n.U, n.v_w), column_cases=False,
+                    pair=shipped(pair, ("v_c", "U")))
 
     # -- formulas -----------------------------------------------------------------------
     def tensor(self, node: N.Node, env: dict[str, sp.Symbol]) -> Tensor:
@@ -299,9 +315,7 @@ def shipped(name: str, wrt: tuple[str, ...] = (), **handout: Any) -> Loss:
     in the handout's own objects: derived by the engines that show the handout's route (the
     seed's Parts), by `wrt` in that order, with its sums' indices named as the file writes them.
     One Loss a name: a window loss finds its pair's derivation by equality."""
-    from .loss import SHIPPED
-
-    text = (SHIPPED / f"{name}.tex").read_text(encoding="utf-8")
+    text = (loss_file.SHIPPED / f"{name}.tex").read_text(encoding="utf-8")
     loss = read_loss(text, name, rename=_written_names).loss
     by_name = {o.name: o for o in (*loss.objects, *loss.wrt)}
     return replace(loss, objects=(),

@@ -293,3 +293,36 @@ def test_an_undeclared_greek_letter_is_told_to_declare_a_constant() -> None:
                        r"it, as in \$\\lambda > 0\$"):
         read_loss("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$.\n$$J = \\lambda \\|\\mathbf{x}\\|^2$$",
                   "bad")
+
+
+def test_skip_gram_is_its_shipped_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window sums the pair loss the file names: naive softmax's, or, edited, cross-entropy's
+    (the same loss, but its own derivation, whose J chain has a one-hot step)."""
+    from derive import problems
+    from derive.steps import loss as loss_file
+    from derive.steps import lossmath
+
+    assert problems.get("skip-gram").make_loss().pair == problems.get("naive-softmax").make_loss()
+    for f in loss_file.SHIPPED.glob("*.tex"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    edited = tmp_path / "skip-gram.tex"
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("naive-softmax}", "cross-entropy}"), encoding="utf-8")
+    monkeypatch.setattr(loss_file, "SHIPPED", tmp_path)
+    lossmath.shipped.cache_clear()
+    try:
+        pair = problems.get("skip-gram").make_loss().pair
+        assert pair is not None and pair.name == "cross-entropy"
+    finally:
+        lossmath.shipped.cache_clear()
+
+
+@pytest.mark.parametrize(("pair", "message"), [
+    ("softmax-ish", r"J_\{softmax-ish\}: the window sums a shipped pair loss \(cross-entropy, "),
+    ("neg-sampling", r"J_\{neg-sampling\} is not a loss of \(v_c, o, U\): a window sums one"),
+])
+def test_a_window_sums_a_shipped_pair_loss_of_v_c_o_u(pair: str, message: str) -> None:
+    with pytest.raises(ReadError, match=r"^line 2, column \d+: " + message):
+        read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
+                  "\\mathbb{R}^{d}$.\n$$J = \\sum_{-m \\le j \\le m, j \\ne 0} "
+                  f"J_{{\\text{{{pair}}}}}(\\mathbf{{v}}_c, w_{{t+j}}, \\mathbf{{U}})$$", "sg")
