@@ -19,7 +19,7 @@ from . import numeric
 from .document import Side, Step
 from .dual import Inexact, Val
 from .indices import assignments, free_indices, ranges
-from .nodes import Add, Node, Num
+from .nodes import Add, Node, is_written_zero
 from .numeric import At, EvalError, NotChecked
 from .points import Point, draw
 from .verdict import (
@@ -112,9 +112,9 @@ def _decide_numerically(step: Step, lhs: Side, rhs: Side, layout: str, seed: int
                     left = numeric.evaluate(lhs.node, here)
                     right = numeric.evaluate(rhs.node, here)
                     # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
-                    if _written_zero(rhs.node):
+                    if is_written_zero(rhs.node):
                         right = Val(np.zeros(left.shape))
-                    elif _written_zero(lhs.node):
+                    elif is_written_zero(lhs.node):
                         left = Val(np.zeros(right.shape))
                     verdict = _compare(step, here, left, right)
                     if verdict.status != "holds":
@@ -173,7 +173,3 @@ def _close(a: Val, b: Val) -> tuple[bool, float]:
     if diff - slack > RTOL * floor and slack <= REPORTED * diff:
         return False, diff / floor
     raise Undecided("the sides are too close to call in floating point")
-
-
-def _written_zero(node: Node) -> bool:
-    return isinstance(node, Num) and node.value in ("0", "0.0")

@@ -138,7 +138,7 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Add(terms=terms):
             # a written 0 (0 + u_o, the start of a sum worked out by hand) adds nothing, to
             # any shape; a computed scalar zero is still a scalar
-            kept = [t for t in terms if not _written_zero(t)] or [terms[0]]
+            kept = [t for t in terms if not N.is_zero_literal(t)] or [terms[0]]
             return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
             out = evaluate(fs[0], env)
@@ -181,11 +181,6 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
 def _at_point(m: Matrix, env: Env) -> Matrix:
     return m if env.point is None else m.xreplace(env.point)
 
-
-def _written_zero(node: N.Node) -> bool:
-    if isinstance(node, N.Neg):
-        return _written_zero(node.a)
-    return isinstance(node, N.Num) and sp.Rational(node.value) == 0
 
 
 def obj(name: str, env: Env) -> Matrix:

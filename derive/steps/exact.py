@@ -12,7 +12,7 @@ import sympy as sp
 from .document import Side, Step
 from .evaluate import DIGITS, Env, EvalError, Matrix, NotChecked, World, evaluate, holds, point
 from .indices import assignments, free_indices, ranges
-from .nodes import Add, Node, Num
+from .nodes import Add, Node, is_written_zero
 from .verdict import (
     NEVER_COMPARED,
     POINTS,
@@ -45,9 +45,9 @@ def decide_exactly(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
                     here = env.at(at, n + POINTS * SIZES.index((V, d, K)))
                     left, right = evaluate(lhs.node, here), evaluate(rhs.node, here)
                     # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
-                    if _written_zero(rhs.node):
+                    if is_written_zero(rhs.node):
                         right = Matrix.zeros(*left.shape)
-                    elif _written_zero(lhs.node):
+                    elif is_written_zero(lhs.node):
                         left = Matrix.zeros(*right.shape)
                     verdict = _compare(step, world, left, right, [at], env)
                     if verdict.status != "holds":
@@ -121,7 +121,3 @@ def _numbers(m: Matrix, values: dict[sp.Symbol, sp.Float]) -> np.ndarray:
         return np.array(out.tolist(), dtype=float)
     except TypeError as exc:
         raise EvalError(f"a side does not evaluate to a number: {out}") from exc
-
-
-def _written_zero(node: Node) -> bool:
-    return isinstance(node, Num) and node.value in ("0", "0.0")

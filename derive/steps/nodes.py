@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from fractions import Fraction
 from typing import TypeVar, dataclass_transform
 
 
@@ -213,3 +214,14 @@ def rebuild(node: Node, change: Callable[[Node], Node]) -> Node:
             changed[name] = value
     return type(node)(**changed)
 
+
+def is_zero_literal(node: Node) -> bool:
+    """A 0 written as a number (0, 0.0, −0): a term a sum may drop."""
+    if isinstance(node, Neg):
+        return is_zero_literal(node.a)
+    return isinstance(node, Num) and Fraction(node.value) == 0
+
+
+def is_written_zero(node: Node) -> bool:
+    """A side that is the bare number 0 (or 0.0), taking the other side's shape: U(ŷ − y) = 0."""
+    return isinstance(node, Num) and node.value in ("0", "0.0")

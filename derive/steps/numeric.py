@@ -99,7 +99,7 @@ def _evaluate(node: N.Node, env: At) -> Val:
             return dual.neg(evaluate(a, env))
         case N.Add(terms=terms):
             # a written 0 (0 + u_o) adds nothing, to any shape; a computed zero is a scalar
-            kept = [t for t in terms if not _written_zero(t)] or [terms[0]]
+            kept = [t for t in terms if not N.is_zero_literal(t)] or [terms[0]]
             return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
             out = evaluate(fs[0], env)
@@ -134,11 +134,6 @@ def _evaluate(node: N.Node, env: At) -> Val:
             return cases(pieces, env)
     raise EvalError(f"cannot evaluate {type(node).__name__}")
 
-
-def _written_zero(node: N.Node) -> bool:
-    if isinstance(node, N.Neg):
-        return _written_zero(node.a)
-    return isinstance(node, N.Num) and Fraction(node.value) == 0
 
 
 def _variable(name: str, env: At) -> Val:
