@@ -17,6 +17,8 @@ import numpy as np
 import sympy as sp
 from sympy.utilities.lambdify import implemented_function
 
+from . import numpyspace
+
 # Points and Point (sample.py, which imports this module) are passed in, not imported: no cycle.
 Points = Any
 Point = Any
@@ -47,8 +49,8 @@ def numeric(expr: sp.Expr, points: Points, at: At) -> sp.Expr:
         scope = sorted((s for s in free - known if isinstance(s, sp.Symbol)), key=str)
         key = ("complex step", f, tuple(scope))
         if key not in points.cache:
-            points.cache[key] = sp.lambdify([*fixed, *scope], f, modules="numpy",
-                                            docstring_limit=0)
+            points.cache[key] = numpyspace.lambdify([*fixed, *scope], f,
+                                                    docstring_limit=0)
         body: Callable[..., Any] = points.cache[key]  # type: ignore[assignment]
         names = [*points.indices, *scope]
         if all(a in names for a in x.indices):  # the entry's indices, by position
@@ -57,7 +59,7 @@ def numeric(expr: sp.Expr, points: Points, at: At) -> sp.Expr:
             def where(*values: Any, spots: list[int] = spots) -> list[Any]:
                 return [values[k] for k in spots]
         else:
-            where = sp.lambdify(names, list(x.indices), modules="numpy", docstring_limit=0)
+            where = numpyspace.lambdify(names, list(x.indices), docstring_limit=0)
         slot = points.bases.index(x.base)
         return implemented_function(f"D{next(_COUNT)}", _evaluate(body, where, slot, at,
                                                                    points))(*scope)

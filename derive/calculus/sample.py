@@ -16,7 +16,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from .. import notation as n
-from . import complexstep
+from . import complexstep, numpyspace, values
 from .fold import entries_as_matrices, matrix_of
 from .records import Loss
 
@@ -56,9 +56,8 @@ class _Printer(NumPyPrinter):
 
 
 def _lambdify(args: list[Any], expr: sp.Expr) -> Any:
-    printer = _Printer({"fully_qualified_modules": False, "inline": True,
-                        "allow_unknown_functions": True, "user_functions": {}})
-    return sp.lambdify(args, expr, modules="numpy", printer=printer, docstring_limit=0)
+    printer = _Printer(dict(numpyspace.PRINTER_SETTINGS))
+    return numpyspace.lambdify(args, expr, printer, docstring_limit=0)
 
 
 def _scalar_sums(expr: sp.Expr) -> list[sp.Sum]:
@@ -88,8 +87,8 @@ class Points:
                                  if isinstance(s, sp.Symbol) and s not in known), key=str)
         self.cache: dict[Any, list[np.ndarray]] = {}
         self.points = []
-        for values in SIZE_VALUES:
-            sizes = dict(zip(self.sizes, values, strict=False))
+        for chosen in SIZE_VALUES:
+            sizes = dict(zip(self.sizes, chosen, strict=False))
             arrays = {b: rng.normal(size=tuple(int(sp.sympify(s).subs(sizes)) for s in b.shape))
                       for b in self.bases}
             indices = {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
@@ -125,7 +124,33 @@ class Points:
 
     def entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
                 free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
-        """expr at every point, as an array over the free indices."""
+        """expr at every point, as an array over the free indices: read off the tree by
+        values.py, or, for a node it has no rule for, lambdified and evaluated entry by entry."""
+        try:
+            return [values.entries(expr, free, self._shape(free_sizes, p), self._scope(p, at))
+                    for at, p in enumerate(self.points)]
+        except values.Unsupported:
+            return self.lambdified_entries(expr, free, free_sizes)
+
+    @staticmethod
+    def _shape(free_sizes: tuple[sp.Expr, ...], p: Point) -> tuple[int, ...]:
+        return tuple(int(sp.sympify(s).subs(p.sizes)) for s in free_sizes)
+
+    def _scope(self, p: Point, at: int) -> values.Scope:
+        scalars = {**p.sizes, **p.indices, **dict(zip(self.constants, p.constants, strict=True))}
+        softmax = self.loss.softmax
+        if softmax is None:
+            return values.Scope(p.arrays, scalars)
+        if "softmax entry" not in self.cache:
+            t = sp.Dummy("t", integer=True)
+            self.cache["softmax entry"] = (t, softmax.entry(t))  # type: ignore[assignment]
+        return values.Scope(p.arrays, scalars, softmax.base,
+                            self.softmax_values()[at].reshape(-1),
+                            self.cache["softmax entry"])  # type: ignore[arg-type]
+
+    def lambdified_entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
+                           free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
+        """entries, the slow way: lambdified, with the derivatives by complexstep.py."""
         yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
         args = [*self.bases, *self.sizes, *self.indices, *self.constants, *yhat, *free]
         at = complexstep.At()
@@ -133,11 +158,11 @@ class Points:
             expr = complexstep.numeric(self._one_hot(expr), self, at)
         f = _lambdify(args, self.expand(expr))
         out = []
-        for p, values in zip(self.points, self.softmax_values(), strict=True):
+        for p, values_at in zip(self.points, self.softmax_values(), strict=True):
             at.point = p
-            shape = [int(sp.sympify(s).subs(p.sizes)) for s in free_sizes]
+            shape = self._shape(free_sizes, p)
             grid = np.empty(shape)
-            fixed = [*self._args(p), *([values.reshape(-1)] if yhat else [])]
+            fixed = [*self._args(p), *([values_at.reshape(-1)] if yhat else [])]
             for idx in itertools.product(*(range(s) for s in shape)):
                 grid[idx] = f(*fixed, *idx)
             out.append(grid)

@@ -14,6 +14,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..errors import DerivationError
+from . import numpyspace
 from .check import RTOL, max_error, trace
 from .functions import sigmoid
 from .records import Derivation, Gradient, Loss, Step
@@ -133,7 +134,7 @@ def random_points(seed: int = SEED) -> list[np.ndarray]:
 
 
 def _values(expr: sp.Expr, samples: list[np.ndarray]) -> list[np.ndarray]:
-    f = sp.lambdify([x, n.alpha], expr.doit() if expr.has(sp.Derivative) else expr, "numpy")
+    f = numpyspace.lambdify([x, n.alpha], expr.doit() if expr.has(sp.Derivative) else expr)
     return [np.broadcast_to(np.asarray(f(*samples), dtype=float), samples[0].shape)]
 
 
