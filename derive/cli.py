@@ -499,15 +499,17 @@ def is_loss_file(arg: str) -> bool:
     return arg.endswith(".tex") or os.path.isfile(arg)
 
 
-def _loss_derivation(path: str, wrt: str | None = None) -> tuple[Any, Any]:
-    """The loss file at `path`, read, and its derivation (every step checked)."""
+def _loss_derivation(path: str, wrt: str | None = None,
+                     text: str | None = None) -> tuple[Any, Any]:
+    """The loss file at `path` (whose `text` may be read already), read, and its derivation
+    (every step checked)."""
     from pathlib import Path
 
     from . import calculus
     from .steps.lossmath import read_loss, with_wrt
 
     try:
-        lf = read_loss(_read_text(path), Path(path).stem)
+        lf = read_loss(_read_text(path) if text is None else text, Path(path).stem)
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
     lf = with_wrt(lf, (wrt or "").split(","), what="--wrt", of=f" of {path}")
@@ -527,21 +529,36 @@ def _loss_json(lf: Any, derivation: Any, title: str) -> dict[str, Any]:
     return data
 
 
-def _show_loss(args: argparse.Namespace) -> int:
+def _loss_report(args: argparse.Namespace, text: str) -> str:
+    """What `derive show LOSS.tex` prints: the file (its `text`) derived, every step checked."""
     from pathlib import Path
 
     from .render import report
 
-    if args.code:
-        raise ValueError("--code is for the built-in problems' kernels, not a loss file")
-    lf, derivation = _loss_derivation(args.problem, args.wrt)
+    lf, derivation = _loss_derivation(args.problem, args.wrt, text)
     title = Path(args.problem).name
     if args.format == "json":
-        print(json.dumps(_loss_json(lf, derivation, title), indent=2, ensure_ascii=False))
-    elif args.format == "latex":
-        sys.stdout.write(report.latex(derivation))
-    else:
-        sys.stdout.write(report.text(derivation, title))
+        return json.dumps(_loss_json(lf, derivation, title), indent=2, ensure_ascii=False) + "\n"
+    if args.format == "latex":
+        return report.latex(derivation)
+    return report.text(derivation, title)
+
+
+def _show_loss(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .render import stored
+
+    if args.code:
+        raise ValueError("--code is for the built-in problems' kernels, not a loss file")
+    # The report depends on the file's bytes and name (its title), the format and --wrt.
+    source = _read_text(args.problem)
+    key = stored.key(source, Path(args.problem).name, args.format, args.wrt or "")
+    text = stored.recall(key)
+    if text is None:
+        text = _loss_report(args, source)
+        stored.remember(key, text)
+    sys.stdout.write(text)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Writing output files atomically: a temp file in the same folder, then a rename."""
+"""Where derive writes: output files atomically (a temp file in the same folder, then a rename),
+and its cache folder."""
 from __future__ import annotations
 
 import os
@@ -26,3 +27,10 @@ def _umask() -> int:
     mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
     os.umask(mask)
     return mask
+
+
+def cache_dir() -> Path:
+    """$DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
+    if "DERIVE_CACHE_DIR" in os.environ:
+        return Path(os.environ["DERIVE_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"

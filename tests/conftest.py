@@ -14,3 +14,11 @@ def naive():
     from derive import engine, problems
 
     return engine.derive(problems.get("naive-softmax").make_loss())
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`derive show` derives every time in tests: a stored report is keyed by the source on
+    disk, which cannot see an engine a test has changed in memory (tests/render/test_stored.py
+    turns it back on)."""
+    monkeypatch.setenv("DERIVE_SHOW_CACHE", "off")

@@ -6,12 +6,11 @@ SymPy's version), so importing `derive.kernels` needs no SymPy after the first t
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import cache_dir, write_atomic
 from . import KERNELS, source
 
 _PACKAGE = Path(__file__).parent.parent
@@ -28,13 +27,6 @@ def cache_key() -> str:
             h.update(path.relative_to(_PACKAGE).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    """$DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive."""
-    if "DERIVE_CACHE_DIR" in os.environ:
-        return Path(os.environ["DERIVE_CACHE_DIR"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"
 
 
 def module_source(derivations: Mapping[str, object] | None = None) -> str:
