@@ -83,9 +83,19 @@ class Points:
         self.bases = [obj.indexed for obj in loss.objects]
         labels = {b.label for b in self.bases}
         known = set(self.sizes) | set(self.indices) | labels
-        self.constants = sorted((s for s in self.expand(loss.expr, softmax=True).free_symbols
-                                 if isinstance(s, sp.Symbol) and s not in known), key=str)
+        # ŷ_t spelled out once, with t a symbol of its own: the constants of the loss with ŷ
+        # spelled out are those of J and of ŷ_t, and the checks read ŷ_t where a derivative
+        # goes through it (values.py)
+        t = sp.Dummy("t", integer=True)
+        self.softmax_entry = (t, loss.softmax.entry(t)) if loss.softmax is not None else None
+        names = loss.expr.free_symbols | (self.softmax_entry[1].free_symbols - {t}
+                                          if self.softmax_entry is not None else set())
+        known |= {n.y.indexed.label} | ({loss.softmax.base.label} if loss.softmax else set())
+        self.constants = sorted((s for s in names if isinstance(s, sp.Symbol) and s not in known),
+                                key=str)
         self.cache: dict[Any, list[np.ndarray]] = {}
+        self._shapes: dict[tuple[tuple[sp.Expr, ...], int], tuple[int, ...]] = {}
+        self._scopes: dict[int, values.Scope] = {}
         self.points = []
         for chosen in SIZE_VALUES:
             sizes = dict(zip(self.sizes, chosen, strict=False))
@@ -127,26 +137,31 @@ class Points:
         """expr at every point, as an array over the free indices: read off the tree by
         values.py, or, for a node it has no rule for, lambdified and evaluated entry by entry."""
         try:
-            return [values.entries(expr, free, self._shape(free_sizes, p), self._scope(p, at))
-                    for at, p in enumerate(self.points)]
+            return [values.entries(expr, free, self._shape(free_sizes, at), self._scope(at))
+                    for at in range(len(self.points))]
         except values.Unsupported:
             return self.lambdified_entries(expr, free, free_sizes)
 
-    @staticmethod
-    def _shape(free_sizes: tuple[sp.Expr, ...], p: Point) -> tuple[int, ...]:
-        return tuple(int(sp.sympify(s).subs(p.sizes)) for s in free_sizes)
+    def _shape(self, free_sizes: tuple[sp.Expr, ...], at: int) -> tuple[int, ...]:
+        """The free indices' sizes at point `at`."""
+        key = (free_sizes, at)
+        if key not in self._shapes:
+            sizes = self.points[at].sizes
+            self._shapes[key] = tuple(int(sp.sympify(s).subs(sizes)) for s in free_sizes)
+        return self._shapes[key]
 
-    def _scope(self, p: Point, at: int) -> values.Scope:
-        scalars = {**p.sizes, **p.indices, **dict(zip(self.constants, p.constants, strict=True))}
-        softmax = self.loss.softmax
-        if softmax is None:
-            return values.Scope(p.arrays, scalars)
-        if "softmax entry" not in self.cache:
-            t = sp.Dummy("t", integer=True)
-            self.cache["softmax entry"] = (t, softmax.entry(t))  # type: ignore[assignment]
-        return values.Scope(p.arrays, scalars, softmax.base,
-                            self.softmax_values()[at].reshape(-1),
-                            self.cache["softmax entry"])  # type: ignore[arg-type]
+    def _scope(self, at: int) -> values.Scope:
+        """What each name stands for at point `at`, for values.py."""
+        if at not in self._scopes:
+            p = self.points[at]
+            scalars = {**p.sizes, **p.indices,
+                       **dict(zip(self.constants, p.constants, strict=True))}
+            softmax = self.loss.softmax
+            self._scopes[at] = (values.Scope(p.arrays, scalars) if softmax is None else
+                                values.Scope(p.arrays, scalars, softmax.base,
+                                             self.softmax_values()[at].reshape(-1),
+                                             self.softmax_entry))
+        return self._scopes[at]
 
     def lambdified_entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
                            free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
@@ -160,7 +175,7 @@ class Points:
         out = []
         for p, values_at in zip(self.points, self.softmax_values(), strict=True):
             at.point = p
-            shape = self._shape(free_sizes, p)
+            shape = self._shape(free_sizes, self.points.index(p))
             grid = np.empty(shape)
             fixed = [*self._args(p), *([values_at.reshape(-1)] if yhat else [])]
             for idx in itertools.product(*(range(s) for s in shape)):

@@ -31,8 +31,8 @@ def _points() -> Points:
 
 
 def _walked(points: Points, expr: sp.Expr, free: tuple, sizes: tuple) -> list[np.ndarray]:
-    return [values.entries(expr, free, points._shape(sizes, p), points._scope(p, at))
-            for at, p in enumerate(points.points)]
+    return [values.entries(expr, free, points._shape(sizes, at), points._scope(at))
+            for at in range(len(points.points))]
 
 
 def _agree(points: Points, expr: sp.Expr, free: tuple, sizes: tuple) -> None:
