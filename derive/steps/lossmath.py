@@ -78,8 +78,8 @@ class Reader:
             z = self.tensor(soft.formula.arg, {})
             if z.rows != n.V or z.cols != 1:
                 raise self.fail("softmax is taken of a V-vector of logits")
-            at, rename = z.at, self.rename
-            self.softmax = Softmax(lambda x: rename(at(x, 0)))
+            self.softmax = Softmax(_remembered(lambda x, at=z.at, rename=self.rename:
+                                               rename(at(x, 0))))
         J = self.scope.loss()
         assert J is not None
         self.token = J.token
@@ -285,6 +285,13 @@ class Reader:
         cols = b.cols if b.cols is not None else sp.S.One
         return Tensor(rows, cols,
                       lambda r, c: sp.Sum(a.at(r, s) * b.at(s, c), (s, 0, inner - 1)))
+
+
+def _remembered(logit: Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp.Expr]:
+    """The logit a(x), built once per x: the engine asks for a(w), a(o), … many times, and each
+    build is a product of tensors, its sums renamed (the same names every time: the result is
+    the same expression)."""
+    return functools.cache(logit)
 
 
 def read_loss(text: str, name: str, *,
