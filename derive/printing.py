@@ -45,6 +45,32 @@ def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
     return a, b
 
 
+def norm_squared(s: sp.Basic) -> tuple[n.Obj, bool] | None:
+    """(a, False) when s is Σ_i a[i]² for a vector of the notation, (A, True) when it is
+    Σ_i Σ_j A[i, j]² for a matrix: ‖a‖² and ‖A‖_F², as a reader writes them."""
+    if not isinstance(s, sp.Sum):
+        return None
+    f, limits = s.function, list(s.limits)
+    if isinstance(f, sp.Sum) and len(s.limits) == 1:  # Σ_w (Σ_i A[i, w]²)
+        f, limits = f.function, [*f.limits, *limits]
+    if not (isinstance(f, sp.Pow) and f.exp == 2 and isinstance(f.base, sp.Indexed)):
+        return None
+    names = [lim[0] for lim in limits]
+    if len(names) not in (1, 2) or sorted(f.base.indices, key=str) != sorted(names, key=str):
+        return None
+    obj = _object(f.base.base)
+    return (obj, len(names) == 2) if obj is not None else None
+
+
+def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:
+    """(a, k) when p is (Σ_i a[i]²)^(k/2) for an integer k: ‖a‖ to the power k."""
+    a = norm_squared(p.base)
+    k = 2 * p.exp
+    if a is None or a[1] or not k.is_Integer:
+        return None
+    return a[0], int(k)
+
+
 def _object(base: sp.IndexedBase) -> n.Obj | None:
     """The handout's or a declared vector whose entries `base` holds."""
     if base in n.BY_INDEXED:
@@ -99,11 +125,22 @@ class TextPrinter(_Handout, StrPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return f"{vectors[0].text}ᵀ{vectors[1].text}"
+        norm = norm_squared(s)
+        if norm is not None:
+            return f"‖{norm[0].text}‖_F²" if norm[1] else f"‖{norm[0].text}‖²"
         if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
             inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
             return f"Σ_{self._index(s.limits[-1][0])} {inner}"
         var = s.variables[0]
         return f"Σ_{self._index(var)} ({self._print(s.function)})"
+
+    def _print_Pow(self, p: sp.Pow, rational: bool = False) -> str:
+        norm = _norm_power(p)
+        if norm is None:
+            return super()._print_Pow(p, rational)
+        a, k = norm
+        power = f"‖{a.text}‖" + (f"**{abs(k)}" if abs(k) != 1 else "")
+        return power if k > 0 else f"1/{power}"
 
     def _print_Symbol(self, s: sp.Symbol) -> str:
         return n.symbol_text(s.name) if s.name in n.GREEK else super()._print_Symbol(s)
@@ -170,6 +207,9 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return rf"{vectors[0].latex}^\top {vectors[1].latex}"
+        norm = norm_squared(s)
+        if norm is not None:
+            return rf"\|{norm[0].latex}\|_F^2" if norm[1] else rf"\|{norm[0].latex}\|^2"
         if len(s.limits) > 1:  # the outer sum first: Σ_w Σ_i f
             inner = self._print(sp.Sum(s.function, *s.limits[:-1]))
             return f"{self._under(s.limits[-1])} {inner}"
@@ -197,6 +237,14 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         if "_" in name:  # (v_c)_j, not v_{c j}
             name = rf"\left({name}\right)"
         return f"{name}_{{{','.join(self._index(x) for x in e.indices)}}}"
+
+    def _print_Pow(self, p: sp.Pow) -> str:
+        norm = _norm_power(p)
+        if norm is None:
+            return super()._print_Pow(p)
+        a, k = norm
+        power = rf"\|{a.latex}\|" + (f"^{{{abs(k)}}}" if abs(k) != 1 else "")
+        return power if k > 0 else rf"\frac{{1}}{{{power}}}"
 
     def _print_Max(self, m: sp.Max, exp: str | None = None) -> str:
         tex = rf"\max\left({', '.join(self._print(a) for a in _larger_first(m.args))}\right)"

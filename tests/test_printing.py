@@ -38,3 +38,28 @@ def test_a_subscripted_name_is_spaced_from_the_next() -> None:
     """v_c yᵀ, not v_cyᵀ (which reads as the entry cy of v); Uy stays as the handout writes it."""
     assert printing.text(sp.MatMul(n.v_c.matrix, sp.Transpose(n.y.matrix))) == "v_c yᵀ"
     assert printing.text(sp.MatMul(n.U.matrix, n.y.matrix)) == "Uy"
+
+
+_i = sp.Symbol("i", integer=True, nonnegative=True)
+_w = sp.Symbol("w", integer=True, nonnegative=True)
+_vc_sq = sp.Sum(n.v_c.indexed[_i] ** 2, (_i, 0, n.d - 1))
+
+
+@pytest.mark.parametrize(("expr", "latex", "text"), [
+    (_vc_sq, r"\|\mathbf{v}_c\|^2", "‖v_c‖²"),
+    (sp.Sum(n.U.indexed[_i, _w] ** 2, (_i, 0, n.d - 1), (_w, 0, n.V - 1)),
+     r"\|\mathbf{U}\|_F^2", "‖U‖_F²"),
+    (sp.Sum(sp.Sum(n.U.indexed[_i, _w] ** 2, (_i, 0, n.d - 1)), (_w, 0, n.V - 1)),
+     r"\|\mathbf{U}\|_F^2", "‖U‖_F²"),
+    (sp.sqrt(_vc_sq), r"\|\mathbf{v}_c\|", "‖v_c‖"),
+    (1 / sp.sqrt(_vc_sq), r"\frac{1}{\|\mathbf{v}_c\|}", "1/‖v_c‖"),
+    (_vc_sq ** sp.Rational(-3, 2), r"\frac{1}{\|\mathbf{v}_c\|^{3}}", "1/‖v_c‖**3"),
+    # not a norm: a sum of squares of a column's entries over the other index, or of a power 3
+    (sp.Sum(n.U.indexed[_i, n.o] ** 2, (_i, 0, n.d - 1)),
+     r"\sum_{i=1}^{d} \mathbf{U}_{i,o}^{2}", "Σ_i (U[i, o]**2)"),
+    (sp.Sum(n.v_c.indexed[_i] ** 3, (_i, 0, n.d - 1)),
+     r"\sum_{i=1}^{d} \left(\mathbf{v}_c\right)_{i}^{3}", "Σ_i (v_c[i]**3)"),
+])
+def test_squared_norms_print_as_a_reader_writes_them(expr, latex, text) -> None:
+    assert printing.latex(expr) == latex
+    assert printing.text(expr) == text
