@@ -78,8 +78,11 @@ class Reader:
             z = self.tensor(soft.formula.arg, {})
             if z.rows != n.V or z.cols != 1:
                 raise self.fail("softmax is taken of a V-vector of logits")
-            self.softmax = Softmax(_remembered(lambda x, at=z.at, rename=self.rename:
-                                               rename(at(x, 0))))
+            at, rename = z.at, self.rename
+
+            def logit(x: sp.Expr) -> sp.Expr:
+                return rename(at(x, 0))
+            self.softmax = Softmax(_remembered(logit))
         J = self.scope.loss()
         assert J is not None
         self.token = J.token
