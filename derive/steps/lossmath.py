@@ -80,9 +80,9 @@ class Reader:
                 raise self.fail("softmax is taken of a V-vector of logits")
             at, rename = z.at, self.rename
 
-            def logit(x: sp.Expr) -> sp.Expr:
+            def logit_of(x: sp.Expr) -> sp.Expr:
                 return rename(at(x, 0))
-            self.softmax = Softmax(_remembered(logit))
+            self.softmax = Softmax(_remembered(logit_of))
         J = self.scope.loss()
         assert J is not None
         self.token = J.token
