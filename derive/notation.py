@@ -76,7 +76,8 @@ PARAMETERS = (alpha,)
 # prints them.
 GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
               "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "omega": "ω", "phi": "φ",
-              "psi": "ψ", "rho": "ρ", "sigma": "σ", "tau": "τ", "xi": "ξ", "zeta": "ζ", "pi": "π"}
+              "psi": "ψ", "rho": "ρ", "sigma": "σ", "tau": "τ", "xi": "ξ", "zeta": "ζ", "pi": "π",
+              "ell": "ℓ"}
 GREEK = frozenset(GREEK_TEXT)
 
 

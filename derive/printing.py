@@ -14,6 +14,7 @@ from sympy.printing.str import StrPrinter
 
 from . import notation as n
 from .calculus.functions import Sigmoid
+from .calculus.matrices import Ones
 
 
 def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
@@ -171,7 +172,8 @@ class TextPrinter(_Handout, StrPrinter):
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
         inner = self._print(t.arg)
-        return f"({inner})ᵀ" if not isinstance(t.arg, sp.MatrixSymbol) else f"{inner}ᵀ"
+        atom = isinstance(t.arg, (sp.MatrixSymbol, Ones))  # vᵀ and 𝟏ᵀ, not (𝟏)ᵀ
+        return f"{inner}ᵀ" if atom else f"({inner})ᵀ"
 
     def _print_Derivative(self, d: sp.Derivative) -> str:
         return f"∂/∂{self._print(d.variables[0])} ({self._print(d.expr)})"

@@ -68,14 +68,22 @@ def indexed(expr: sp.Expr) -> sp.Expr:
 
 
 def _rename(expr: sp.Expr) -> sp.Expr:
-    taken = {s for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)}
+    """Each sum's Dummy index named by its size's preferred names (then spare letters), never a
+    name the expression already uses: by name, not by symbol, since a constant t or a vector a
+    is a symbol of other assumptions with the same name, and Σ_t … t … would capture it."""
+    taken = {str(s) for s in expr.atoms(sp.Symbol) if not isinstance(s, sp.Dummy)}
+    taken |= {b.name for b in expr.atoms(sp.IndexedBase)}
     renames: dict[sp.Dummy, sp.Symbol] = {}
     for s in sorted(expr.atoms(sp.Sum), key=sp.default_sort_key):
         for var, _lo, hi in s.limits:
             if not isinstance(var, sp.Dummy) or var in renames:
                 continue
             options = (*SUM_NAMES.get(hi + 1, ()), *SPARE)
-            name = next(x for x in options if x not in taken)
-            taken.add(name)
+            name = next((x for x in options if str(x) not in taken), None)
+            if name is None:
+                name = next(sp.Symbol(f"{x}{k}", integer=True, nonnegative=True)
+                            for k in range(2, 99) for x in ("s", "i")
+                            if f"{x}{k}" not in taken)
+            taken.add(str(name))
             renames[var] = name
     return expr.xreplace(renames)

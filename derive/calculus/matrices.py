@@ -55,7 +55,9 @@ class Entrywise(sp.MatrixExpr):
         body, var = self._body()
         marker = sp.Symbol("ENTRYWISE_ARGUMENT")
         code = printer._print(body.xreplace({var: marker}))
-        return code.replace("ENTRYWISE_ARGUMENT", f"({printer._print(self.arg)})")
+        # in parentheses: a transpose or a product after it applies to the whole, not to the
+        # last atom ((a)**2.T would be a**(2.T))
+        return "(" + code.replace("ENTRYWISE_ARGUMENT", f"({printer._print(self.arg)})") + ")"
 
     def _printed(self, printer: Any, latex: bool) -> str:
         body, var = self._body()

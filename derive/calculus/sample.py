@@ -38,6 +38,34 @@ def sizes_of(loss: Loss) -> list[sp.Symbol]:
     return sorted({s for e in shapes for s in sp.sympify(e).free_symbols}, key=str)
 
 
+def positive_inputs(expr: sp.Expr) -> set[Any]:
+    """The inputs a loss takes the log or a root of directly (log p_w, log(p_w / ŷ_w), √x_i, the
+    log X_ij of GloVe's counts): drawn positive at the check points, the only points where the
+    loss is real. (‖u‖ = √(Σ u_i²) is real anywhere: a sum under the root is not such an input.)"""
+    out = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.log):
+            arg = node.args[0]
+        elif isinstance(node, sp.Pow) and not node.exp.is_integer:
+            arg = node.base
+        else:
+            continue
+        for factor in sp.Mul.make_args(arg):
+            base = factor.base if isinstance(factor, sp.Pow) else factor
+            if isinstance(base, sp.Indexed):
+                out.add(base.base)
+            elif isinstance(base, n.Scalar):
+                out.add(base)
+    return out
+
+
+def _real_abs(expr: sp.Expr) -> sp.Expr:
+    """|x| as √(x²) before SymPy differentiates it: the handout's entries (v_c[i]) carry no
+    realness, and SymPy's d|x|/dx of a complex x is a derivative of re and im no printer prints;
+    d√(x²)/dx = x/|x| is the real one."""
+    return expr.replace(lambda e: isinstance(e, sp.Abs), lambda e: sp.sqrt(e.args[0] ** 2))
+
+
 class _Printer(NumPyPrinter):
     """SymPy's NumPy printer, with the step function printed as numpy.heaviside (SymPy rewrites
     it as a Piecewise first) and a matrix product always in parentheses (SymPy finds a product's
@@ -99,8 +127,11 @@ class Points:
         self.points = []
         for chosen in SIZE_VALUES:
             sizes = dict(zip(self.sizes, chosen, strict=False))
-            arrays = {b: rng.normal(size=tuple(int(sp.sympify(s).subs(sizes)) for s in b.shape))
-                      for b in self.bases}
+            positive = positive_inputs(loss.expr)
+            arrays = {b: (rng.uniform(0.5, 1.5, size=shape) if b in positive
+                          else rng.normal(size=shape))
+                      for b in self.bases
+                      for shape in [tuple(int(sp.sympify(s).subs(sizes)) for s in b.shape)]}
             indices = {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
                        for x in self.indices}
             constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
@@ -113,7 +144,7 @@ class Points:
         expr = self._one_hot(expr)
         # SymPy's own diff, not doit: doit would also try to evaluate every sum symbolically.
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative),
-                            lambda e: sp.diff(self._spelled(e.expr), *e.variables))
+                            lambda e: sp.diff(_real_abs(self._spelled(e.expr)), *e.variables))
         return self._spelled(expr) if softmax else expr
 
     @staticmethod
@@ -218,7 +249,7 @@ class Points:
         if self.loss.softmax is None:
             out = [np.full((p.sizes.get(n.V, 1), 1), np.nan) for p in self.points]
         else:
-            t = sp.Symbol("t", integer=True)
+            t = sp.Dummy("t", integer=True)  # a Dummy: the loss may have a constant t
             entry = self.expand(self.loss.softmax.entry(t))
             f = _lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t], entry)
             out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])

@@ -178,8 +178,23 @@ def _mul(w: _Walk, e: sp.Basic, b: dict[Any, Any], d: int, p: Perturbed | None) 
 def _pow(w: _Walk, e: sp.Basic, b: dict[Any, Any], d: int, p: Perturbed | None) -> Any:
     base, exponent = w.args(e, b, d, p)
     base = np.asarray(base)
-    # floats, as NumPy's printer makes them: an integer array to a negative power is an error
-    return np.power(base if np.iscomplexobj(base) else base.astype(float), exponent)
+    if not np.iscomplexobj(base):
+        # floats, as NumPy's printer makes them: an integer array to a negative power is an error
+        return np.power(base.astype(float), exponent)
+    out = np.power(base, exponent)
+    if not sp.sympify(e.exp).is_integer:  # no real power of a negative number: NaN, as in reals
+        out = np.where(base.real < 0, np.nan, out)
+    return out
+
+
+def _log(w: _Walk, e: sp.Basic, b: dict[Any, Any], d: int, p: Perturbed | None) -> Any:
+    (x,) = w.args(e, b, d, p)
+    x = np.asarray(x)
+    if not np.iscomplexobj(x):
+        return np.log(x.astype(float))
+    # The complex step's log of a negative number is log|x| + iπ: an imaginary part that is not
+    # the derivative's. The loss is not real there, so its derivative is NaN (a check not made).
+    return np.where(x.real < 0, np.nan, np.log(x))
 
 
 def _delta(w: _Walk, e: sp.Basic, b: dict[Any, Any], d: int, p: Perturbed | None) -> Any:
@@ -217,7 +232,7 @@ _RULES: dict[type, Callable[..., Any]] = {
     sp.Symbol: _Walk.symbol, sp.Dummy: _Walk.symbol, n.Scalar: _Walk.symbol,
     sp.Indexed: _Walk.indexed, sp.Sum: _Walk.sum, sp.Derivative: _Walk.derivative,
     sp.Add: _add, sp.Mul: _mul, sp.Pow: _pow, sp.KroneckerDelta: _delta,
-    sp.exp: _elementwise(np.exp), sp.log: _elementwise(np.log), sp.tanh: _elementwise(np.tanh),
+    sp.exp: _elementwise(np.exp), sp.log: _log, sp.tanh: _elementwise(np.tanh),
     sigmoid: _elementwise(lambda x: 0.5 * (1 + np.tanh(0.5 * x))),
     sp.Heaviside: _heaviside, sp.Abs: _elementwise(np.abs), sp.sign: _elementwise(np.sign),
     sp.Max: _extremum(np.maximum), sp.Min: _extremum(np.minimum),

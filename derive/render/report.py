@@ -52,7 +52,8 @@ def text(derivation: Derivation, title: str) -> str:
     out = [f"{derivation.loss.name}: {title}", "", "J"]
     out += _step_lines(derivation.loss_steps)
     for grad in derivation.gradients:
-        entry = ("entry " + ", ".join(n.INDEX_LATEX[x] for x in grad.index) if grad.index
+        entry = ("entry " + ", ".join(n.INDEX_LATEX.get(x, str(x)) for x in grad.index)
+                 if grad.index
                  else "a scalar" if not grad.wrt.indexed.shape else "the whole gradient")
         where = f"case {case_text(grad)}" if grad.case else entry
         head = f"{gradient_label(grad, of=loss_name(derivation))}  ({where})"

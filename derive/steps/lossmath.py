@@ -64,6 +64,10 @@ class Reader:
                     self.objects[d.name] = n.declare_scalar(d.name, latex=d.latex)
         self.softmax: Softmax | None = None
         self.token = Token("char", "", 1, 1)
+        # the size each index runs over: a sum's, or a declared index's (o ∈ {1, …, V})
+        self.ranges: dict[sp.Expr, sp.Expr] = {
+            sp.Symbol(d.name, integer=True, nonnegative=True): n.size(d.shape[0])
+            for d in scope.declared.values() if d.kind == "index"}
 
     def fail(self, message: str) -> ReadError:
         return ReadError(message, self.token.line, self.token.col)
@@ -155,6 +159,8 @@ class Reader:
             case N.Pick(of=of, indices=idx):
                 t = self.tensor(of, env)
                 at = [self.index(a, env) for a in idx]
+                for a, x, axis in zip(idx, at, (t.rows, t.cols), strict=False):
+                    self.check_range(a, x, axis, "the entries")
                 if len(at) == 1 and t.cols == 1:
                     return scalar(t.at(at[0], 0))
                 if len(at) == 2:
@@ -163,6 +169,7 @@ class Reader:
             case N.Column(index=spec):
                 matrix, atom = spec.split(":")
                 M, x = self.objects[matrix], self.index(atom, env)
+                self.check_range(atom, x, M.matrix.shape[1], f"the columns of {matrix}")
                 return Tensor(M.matrix.shape[0], sp.S.One, lambda r, c: M.indexed[r, x])
             case N.Ref(name=name):
                 raise self.fail(f"{name} cannot be used in a loss here")
@@ -235,6 +242,19 @@ class Reader:
             return sp.Symbol(atom, integer=True, nonnegative=True)
         raise self.fail(f"index {atom} is neither declared nor bound by a sum")
 
+    def check_range(self, atom: str, x: sp.Expr, axis: sp.Expr | None, what: str) -> None:
+        """An index runs over the axis it picks from: u_k with k = 1..K is not a column of a
+        matrix with V columns (the first K columns, read literally, are not what a course
+        means by K samples, and the engine's facts assume every index in its axis's range)."""
+        runs = self.ranges.get(x)
+        if axis is None or runs is None or runs == axis or axis == 1:
+            return
+        message = f"{atom} runs over 1..{runs} but indexes {what}, which run over 1..{axis}"
+        if runs == n.K:
+            message += (": name the K samples' vectors as a matrix of their own, as in "
+                        "\\mathbf{U}_{\\text{neg}} \\in \\mathbb{R}^{d \\times K}")
+        raise self.fail(message)
+
     def summation(self, index: str, size: str | None, body: N.Node, exclude: str | None,
                   env: dict[str, sp.Symbol]) -> Tensor:
         size = size or DEFAULT_RANGE.get(index[0])
@@ -242,6 +262,7 @@ class Reader:
             raise self.fail(f"the sum over {index} needs its range, as in "
                             f"\\sum_{{{index}=1}}^{{V}}")
         var = sp.Dummy(index.replace("'", "2"), integer=True, nonnegative=True)
+        self.ranges[var] = n.size(size)
         t = self.tensor(body, {**env, index: var})
         keep = (1 - sp.KroneckerDelta(var, self.index(exclude, env))) if exclude is not None \
             else sp.S.One

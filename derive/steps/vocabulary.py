@@ -48,7 +48,7 @@ ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
 # imported: check-steps reads a warm cache without loading SymPy, which notation imports; a test
 # keeps the two the same).
 GREEK = frozenset({"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
-                   "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi"})
+                   "nu", "omega", "phi", "psi", "rho", "sigma", "tau", "xi", "zeta", "pi", "ell"})
 # Names a message may suggest for a misspelt one.
 KNOWN_NAMES = ("U", "u_o", "u_w", "u_k", "u_w'", "v_c", "y", "y_w", "y_o", r"\hat{y}",
                r"\hat{y}_w", r"\hat{y}_o", "U_neg", "n", "n_w", "x", r"\alpha", "J", "w", "o", "k",

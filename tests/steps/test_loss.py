@@ -285,7 +285,7 @@ def test_constants_share_one_bound_and_vectors_sum() -> None:
     assert [(d.name, d.kind) for d in lf.inputs][-2:] == [("\\lambda", "constant"),
                                                          ("\\mu", "constant")]
     results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
-    assert results == {"U": "2*λ U + 1/m C𝟏(ŷ - y)ᵀ", "C": "1/m U(ŷ - y)(𝟏)ᵀ + 2*μ C"}
+    assert results == {"U": "2*λ U + 1/m C𝟏(ŷ - y)ᵀ", "C": "1/m U(ŷ - y)𝟏ᵀ + 2*μ C"}
 
 
 def test_an_undeclared_greek_letter_is_told_to_declare_a_constant() -> None:
