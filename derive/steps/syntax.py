@@ -141,6 +141,8 @@ class Parser(Commands):
 
     def primary(self) -> Node:
         tok = self.peek()
+        if tok is not None and tok.text == "'":  # U′ as some write Uᵀ: never guessed
+            raise self.error("a prime is not read as a transpose: write ^\\top (or ^T)")
         if tok is None or not self.starts_factor(tok):
             raise self.error("expected a formula")
         if tok.kind == "number":

@@ -120,3 +120,12 @@ def test_samples_as_indices_into_u_are_refused_with_what_to_write() -> None:
     with pytest.raises(ReadError, match=r"^line 2, column \d+: k runs over 1\.\.K but indexes "
                        r"the columns of U, which run over 1\.\.V: name the K samples' vectors"):
         read_loss(text, "bad")
+
+
+def test_a_prime_is_not_guessed_to_be_a_transpose() -> None:
+    text = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$ and $\\mathbf{v}_c \\in "
+            "\\mathbb{R}^{d}$.\n$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}' "
+            "\\mathbf{v}_c)$$\n$$J = -\\log \\hat{y}_o$$")
+    with pytest.raises(ReadError, match=r"^line 2, column \d+: a prime is not read as a "
+                       r"transpose: write \^\\top \(or \^T\)"):
+        read_loss(text, "bad")
