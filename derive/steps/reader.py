@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 
 from . import vocabulary as vocab
-from .bindings import Bindings, Loader, Same
+from .bindings import Bindings, Loader, Same, k_over_vocabulary
 from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
-from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
-from .nodes import rebuild as _rebuild
+from .nodes import Deriv, IndexRel, Node, Ref, last_operator
 from .source import plain_text
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
@@ -212,6 +211,8 @@ class Reader(Bindings):
             self.truth = left
         missing = self._unbound(left.node) | self._unbound(right.node)
         if missing:
+            if missing == {"J"} and not self.chosen:
+                self.pending.append(len(self.steps))
             return Step(rel.line, left, right, "unread", relation, note=(
                 f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
                 "loss of with --problem NAME, write J_{naive-softmax}, or state the loss where "
@@ -235,7 +236,8 @@ class Reader(Bindings):
         except ReadError as exc:
             return exc
         if self.problem in vocab.VOCABULARY_PROBLEMS:
-            node = _k_over_vocabulary(node)
+            node = k_over_vocabulary(node)
+        self.part_nodes.append(node)
         return Side(node, tokens[0].line, tuple(parser.conditions))
 
     def _bind_labels(self, labels: list[str], side: Parsed) -> None:
@@ -243,16 +245,6 @@ class Reader(Bindings):
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
-
-
-def _k_over_vocabulary(node: Node) -> Node:
-    """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
-    if isinstance(node, Sum):
-        size = node.size or ("V" if node.index.startswith("k") else None)
-        return Sum(node.index, size, _k_over_vocabulary(node.body), node.exclude)
-    if not children(node):
-        return node
-    return _rebuild(node, _k_over_vocabulary)
 
 
 def _new_name(tokens: list[Token], aliases: vocab.Aliases,
@@ -309,7 +301,9 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
             reader.section_case, last_heading = None, heading
         part = max((h for h in parts if h <= region.line), default=0)
         if part != last_part:
+            reader.end_part(reader.steps)
             reader.end_section()
             last_part = part
         reader.region(region)
+    reader.end_part(reader.steps)
     return reader.steps

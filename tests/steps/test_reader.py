@@ -145,7 +145,8 @@ def test_a_bare_j_is_the_loss_last_named_in_the_text() -> None:
 
 
 def test_a_j_nobody_defined_is_unread_never_a_fail_or_a_pass() -> None:
-    report = check_text(r"$$\frac{\partial J}{\partial v_c} = U(\hat{y} - y)$$")
+    # nothing here is one problem's more than another's (no ŷ, no σ): J cannot be told
+    report = check_text(r"$$\frac{\partial J}{\partial u_o} = -v_c$$")
     assert [v.status for v in report.verdicts] == ["unread"]
     assert "--problem" in report.verdicts[0].reason and report.exit_status == 3
 
@@ -278,8 +279,10 @@ def test_a_chain_that_states_its_loss_binds_j_for_its_part() -> None:
     got = _verdicts("stated_loss.md")
     # part one is naive softmax, part two negative sampling; part three states no loss
     assert got == [(10, "holds"), (11, "holds"), (12, "holds"), (18, "holds"), (24, "holds"),
-                   (25, "holds"), (28, "holds"), (32, "unread")]
-    assert check_text((DATA / "stated_loss.md").read_text(encoding="utf-8")).exit_status == 3
+                   (25, "holds"), (28, "holds"), (32, "holds")]
+    report = check_text((DATA / "stated_loss.md").read_text(encoding="utf-8"))
+    # part three is written in σ: negative sampling's terms, and it says so
+    assert report.verdicts[-1].reason == "J read as the neg-sampling loss: this part writes σ"
 
 
 def test_a_stated_loss_that_is_no_known_loss_binds_nothing() -> None:
@@ -298,8 +301,52 @@ def test_problem_given_is_never_inferred_over() -> None:
 
 def test_a_loss_stated_with_its_sign_outside_binds_j_to_the_next_part_label() -> None:
     got = _verdicts("stated_loss_parts.md")
-    assert got == [(7, "holds"), (8, "holds"), (11, "holds"), (15, "unread")]
+    assert got == [(7, "holds"), (8, "holds"), (11, "holds"), (15, "holds")]
     report = check_text((DATA / "stated_loss_parts.md").read_text(encoding="utf-8"))
-    assert report.verdicts[-1].reason.startswith("J is not defined in the file; name the problem")
+    # (e) states no loss, but σ is negative sampling's alone: J is that loss there, not (c)'s
+    assert report.verdicts[-1].reason.startswith("J read as the neg-sampling loss")
     assert dict(_verdicts("stated_loss_parts_planted.md")) == {7: "holds", 8: "fails",
-                                                                11: "holds", 15: "unread"}
+                                                                11: "holds", 15: "holds"}
+
+
+# -- a part written in one problem's terms ---------------------------------------------------
+
+def test_a_part_written_in_one_problems_terms_binds_j_to_that_loss() -> None:
+    got = _verdicts("part_evidence.md")
+    # (b), (c): ŷ and U are naive softmax's; (e): σ and Σ to K negative sampling's; (g) mixes
+    # both and (h) uses neither, so their J stays unknown: unread, never judged
+    assert got == [(8, "holds"), (9, "holds"), (14, "holds"), (18, "holds"), (20, "holds"),
+                   (24, "unread"), (26, "unread"), (30, "unread")]
+    report = check_text((DATA / "part_evidence.md").read_text(encoding="utf-8"))
+    assert report.verdicts[2].reason == "J read as the naive-softmax loss: this part writes y, ŷ"
+    assert report.exit_status == 3
+
+
+def test_a_part_read_by_its_terms_still_finds_each_planted_error() -> None:
+    got = dict(_verdicts("part_evidence_planted.md"))
+    assert got == {8: "holds", 9: "fails", 14: "fails", 18: "holds", 20: "fails",
+                   24: "unread", 26: "unread", 30: "unread"}
+
+
+def test_terms_never_override_a_named_or_given_loss() -> None:
+    text = (r"(e) $$\frac{\partial J}{\partial u_o} = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    assert statuses(text) == ["holds"]  # σ: negative sampling
+    assert statuses(text, problem=NS) == ["fails"]
+    assert statuses(r"For $J_{\text{naive-softmax}}$: " + text) == ["fails"]
+
+
+def test_a_part_that_states_a_loss_of_its_own_is_never_read_by_its_terms() -> None:
+    # +log: J is the student's own loss, so ∂J/∂U = v_c(ŷ − y)ᵀ (naive softmax's) is not
+    # judged against naive softmax, though the part writes ŷ
+    got = dict(_verdicts("stated_loss_planted.md"))
+    assert got[10] == "unread" and got[18] == "unread"
+
+
+def test_a_statement_that_keeps_only_the_terms_with_x_is_no_loss_of_its_own() -> None:
+    kept = (r"(e) $$\frac{\partial J}{\partial u_o} = -\frac{\partial}{\partial u_o}"
+            r" \log \sigma({}u_o^\top v_c) = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    # the K-sum has no u_o in it: J is still negative sampling's loss, read from σ
+    assert statuses(kept.replace("{}", "")) == ["holds", "holds"]
+    # a sign lost inside σ agrees with no loss's derivative: J is the student's own, unread,
+    # and the step after it is judged as written
+    assert statuses(kept.replace("{}", "-")) == ["unread", "fails"]
