@@ -71,7 +71,7 @@ class Region:
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
 # An inline formula is read as a claim when it states a derivative; other prose is passed over.
-_CLAIM = re.compile(r"\\partial|\\nabla|\\frac\s*\{\s*d|\\sigma\s*'|\\mathrm\{d\}")
+_CLAIM = re.compile(r"\\part(?:ial)?(?![A-Za-z])|\\nabla|\\frac\s*\{\s*d|\\sigma\s*'|\\mathrm\{d\}")
 
 
 def regions(text: str) -> list[Region]:

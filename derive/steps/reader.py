@@ -71,6 +71,9 @@ class Reader(Bindings):
             return
         case, self.pending_case = self.pending_case or self.section_case, None
         for n, row in enumerate(rows(tokens)):
+            if (found := self._row_case(row)) is not None:
+                case = found  # a row "(w \neq o)" in a display: the case of the rows after it
+                continue
             try:
                 cleaned = clean(row)
             except ReadError as exc:
@@ -92,6 +95,15 @@ class Reader(Bindings):
         except ReadError:
             return None
         return cond if isinstance(cond, IndexRel) else None
+
+    def _row_case(self, row: list[Token]) -> Node | None:
+        """A display's row that is only a case of the word indices: `(w \neq o)`, `w = o:`."""
+        inner = [t for t in row if not t.is_char("&")]
+        while inner and inner[-1].is_char(":", ",", ";", "."):
+            inner = inner[:-1]
+        if len(inner) > 2 and inner[0].is_char("(") and inner[-1].is_char(")"):
+            inner = inner[1:-1]
+        return self._case(inner) if inner else None
 
     def _inline_definition(self, tokens: list[Token]) -> None:
         """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""

@@ -350,3 +350,33 @@ def test_a_statement_that_keeps_only_the_terms_with_x_is_no_loss_of_its_own() ->
     # a sign lost inside σ agrees with no loss's derivative: J is the student's own, unread,
     # and the step after it is judged as written
     assert statuses(kept.replace("{}", "-")) == ["unread", "fails"]
+
+
+# -- Markdown editors' ∂ and a case written as a row of its own ---------------------------------
+
+def test_part_is_the_markdown_editors_partial() -> None:
+    display = r"$$\frac{\part J}{\part v_c} = {}(\hat{y} - y)$$"
+    assert statuses(display.replace("{}", "U"), problem=NS) == ["holds"]
+    assert statuses(display.replace("{}", "U^T"), problem=NS) == ["fails"]
+    # inline too: it states a derivative, so it is a claim
+    assert statuses(r"so $\part J / \part v_c = U^T(\hat{y} - y)$.", problem=NS) == ["fails"]
+
+
+CASE_ROWS = r"""$$
+\begin{split}
+({}) \\
+\frac{\partial J}{\partial u_w} &= \hat{y}_w v_c \\
+({}) \\
+\frac{\partial J}{\partial u_w} &= (\hat{y}_w - 1) v_c
+\end{split}
+$$"""
+
+
+def test_a_row_that_is_only_a_case_holds_for_the_rows_after_it() -> None:
+    right = CASE_ROWS.replace("{}", r"w \neq o", 1).replace("{}", "w=o", 1)
+    assert statuses(right, problem=NS) == ["holds", "holds"]
+    swapped = CASE_ROWS.replace("{}", "w=o", 1).replace("{}", r"w \neq o", 1)
+    assert statuses(swapped, problem=NS) == ["fails", "fails"]
+    # without the rows the cases are not known, and neither line holds for every w
+    bare = CASE_ROWS.replace(r"({}) \\", "")
+    assert statuses(bare, problem=NS) == ["fails", "fails"]
