@@ -9,10 +9,23 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Bindings, Loader, Same, k_over_vocabulary
-from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
+from .document import (
+    _CHAIN,
+    _CLAIM,
+    Region,
+    Row,
+    Side,
+    Step,
+    clean,
+    equations,
+    regions,
+    rows,
+    states_condition,
+)
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
 from .nodes import Deriv, IndexRel, Node, Ref, last_operator
@@ -70,7 +83,7 @@ class Reader(Bindings):
             self._intermediate(tokens)
             return
         case, self.pending_case = self.pending_case or self.section_case, None
-        for n, row in enumerate(rows(tokens)):
+        for n, row in enumerate(eq for r in rows(tokens) for eq in equations(r)):
             if (found := self._row_case(row)) is not None:
                 case = found  # a row "(w \neq o)" in a display: the case of the rows after it
                 continue
@@ -95,6 +108,15 @@ class Reader(Bindings):
         except ReadError:
             return None
         return cond if isinstance(cond, IndexRel) else None
+
+    def as_condition(self, start: int) -> None:
+        """The display the steps from `start` on came from is a condition the prose states
+        ("the gradient is zero when U(ŷ − y) = 0"): nothing it claims is judged."""
+        for n in range(start, len(self.steps)):
+            if self.steps[n].kind == "step":
+                self.steps[n] = replace(self.steps[n], kind="unchecked", note=(
+                    "a condition, not a claim: the prose before it says when it holds"))
+        self.pending = [n for n in self.pending if n < start]
 
     def _row_case(self, row: list[Token]) -> Node | None:
         """A display's row that is only a case of the word indices: `(w \neq o)`, `w = o:`."""
@@ -316,6 +338,9 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
             reader.end_part(reader.steps)
             reader.end_section()
             last_part = part
+        before = len(reader.steps)
         reader.region(region)
+        if states_condition(region):
+            reader.as_condition(before)
     reader.end_part(reader.steps)
     return reader.steps

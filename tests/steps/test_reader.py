@@ -380,3 +380,30 @@ def test_a_row_that_is_only_a_case_holds_for_the_rows_after_it() -> None:
     # without the rows the cases are not known, and neither line holds for every w
     bare = CASE_ROWS.replace(r"({}) \\", "")
     assert statuses(bare, problem=NS) == ["fails", "fails"]
+
+
+def test_cases_with_punctuation_after_each_condition() -> None:
+    text = (r"$$\frac{\partial J}{\partial u_w} = \begin{cases} ({}\hat{y}_o - 1) v_c, & w = o,"
+            r" \\ \hat{y}_w v_c, & w \neq o. \end{cases}$$")
+    assert statuses(text.replace("{}", ""), problem=NS) == ["holds"]
+    assert statuses(text.replace("{}", "-"), problem=NS) == ["fails"]
+
+
+def test_two_equations_side_by_side_are_two_claims() -> None:
+    text = r"$$u_o = {}y,\quad \sum_{w} \hat{y}_w u_w = U\hat{y}$$"
+    assert statuses(text.replace("{}", "U"), problem=NS) == ["holds", "holds"]
+    # before, the second left side was compared with the first: u_o = Uŷ, a false ✗
+    assert statuses(text.replace("{}", "U^T"), problem=NS) == ["fails", "holds"]
+    # a condition after ,\quad stays the condition of its equation
+    cond = r"$$\frac{\partial J}{\partial u_w} = \hat{y}_w v_c,\quad \text{if } w \neq o$$"
+    assert statuses(cond, problem=NS) == ["holds"]
+
+
+@pytest.mark.parametrize("lead", ["The gradient is zero exactly when", "It vanishes if:",
+                                  "We need y such that"])
+def test_a_display_the_prose_makes_a_condition_is_not_judged(lead: str) -> None:
+    report = check_text(lead + "\n\n$$U(\\hat{y} - y) = 0$$", problem=NS)
+    assert [v.status for v in report.verdicts] == ["unchecked"]
+    assert report.exit_status == 3  # never a pass, never a fail
+    # the same display after "Hence" is a claim, and false
+    assert statuses("Hence\n\n$$U(\\hat{y} - y) = 0$$", problem=NS) == ["fails"]
