@@ -33,7 +33,7 @@ class Bindings:
         # this part's formulas, and its steps left unread only for want of a J: when the part
         # is written in one problem's terms, J is that problem's loss (evidence.py)
         self.part_nodes: list[Node] = []
-        self.pending: list[int] = []
+        self.pending: list[tuple[int, Step]] = []  # where, and the step as it would be judged
         self.groups: list[tuple[str, frozenset[str]]] | None = None
 
     def _note_loss(self, tokens: list[Token]) -> None:
@@ -88,18 +88,16 @@ class Bindings:
             return
         problem, telling = found
         loss = self.losses(problem)
-        for at in pending:
-            step = steps[at]
+        for at, step in pending:
             left, right = step.left, step.right
             if left is None or right is None:
                 continue
             if problem in vocab.VOCABULARY_PROBLEMS:  # Σ_k over the vocabulary, as in _parse
                 left = Side(k_over_vocabulary(left.node), left.line, left.conditions)
                 right = Side(k_over_vocabulary(right.node), right.line, right.conditions)
-            steps[at] = replace(
-                step, left=left, right=right, kind="step", definitions={
-                    **step.definitions, "J": loss},
-                note=f"J read as the {problem} loss: this part writes {telling}", col=0)
+            steps[at] = replace(step, left=left, right=right, definitions={
+                **step.definitions, "J": loss},
+                note=f"J read as the {problem} loss: this part writes {telling}")
 
     def end_section(self) -> None:
         """A heading: a loss a chain stated holds to the end of its section only (the next

@@ -407,3 +407,38 @@ def test_a_display_the_prose_makes_a_condition_is_not_judged(lead: str) -> None:
     assert report.exit_status == 3  # never a pass, never a fail
     # the same display after "Hence" is a claim, and false
     assert statuses("Hence\n\n$$U(\\hat{y} - y) = 0$$", problem=NS) == ["fails"]
+
+
+# -- θ named as the softmax's argument, the chain rule in the other layout -------------------
+
+def test_theta_named_as_the_argument_of_the_softmax_is_the_logits() -> None:
+    text = (r"$$\hat{y} = \text{softmax}(\theta)$$" "\n"
+            r"$$\frac{\partial J}{\partial \theta} = \hat{y} - {}y$$")
+    assert statuses(text.replace("{}", ""), problem=NS) == ["holds", "holds"]
+    assert statuses(text.replace("{}", "2"), problem=NS) == ["holds", "fails"]
+    # ŷ = softmax(θ) with a θ of the text's own is checked, never a new meaning for θ
+    own = r"Let $\theta = 2 U^\top v_c$. " + text.replace("{}", "")
+    assert statuses(own, problem=NS) == ["fails", "unchecked"]
+
+
+def test_the_chain_rule_in_the_numerator_layout_is_a_layout_error() -> None:
+    text = (r"Let $\theta = U^\top v_c$. $$\frac{\partial J}{\partial v_c} = "
+            r"\frac{\partial J}{\partial \theta}\frac{\partial \theta}{\partial v_c}$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["layout"]
+    assert report.verdicts[0].reason.endswith(
+        "it holds in the numerator layout (--layout numerator)")
+    assert statuses(text, problem=NS, layout="numerator") == ["holds"]
+    # written in the denominator layout's order it holds as it is
+    fine = text.replace(r"\frac{\partial J}{\partial \theta}\frac{\partial \theta}{\partial v_c}",
+                        r"\frac{\partial \theta}{\partial v_c}\frac{\partial J}{\partial \theta}")
+    assert statuses(fine, problem=NS) == ["holds"]
+    # a value error is a value error in either layout
+    assert statuses(text.replace("v_c}$$", "v_c} + v_c$$"), problem=NS) == ["fails"]
+
+
+def test_a_case_in_the_subscript_replaces_the_case_the_prose_named_before() -> None:
+    text = (r"There are two cases, $w = o$ and $w \neq o$." "\n\n"
+            r"$$\frac{\partial J}{\partial u_{w=o}} = ({}\hat{y}_o - 1) v_c$$")
+    assert statuses(text.replace("{}", ""), problem=NS) == ["holds"]
+    assert statuses(text.replace("{}", "-"), problem=NS) == ["fails"]
