@@ -31,7 +31,10 @@ class Intermediates(Bindings):
             return False
         if len(row.relations) != 1 or not all(row.sides):
             return False
-        name = _new_name(row.sides[0], self.aliases, self.names)
+        head = row.sides[0]
+        if _of_x(head):  # f(x) = …: a function of the handout's scalar x, named f
+            head = head[:-3]
+        name = _new_name(head, self.aliases, self.names)
         if name is None:
             return False
         try:
@@ -84,6 +87,11 @@ def _logits() -> Node | None:
                 found.formula.name == "softmax":
             return found.formula.arg
     return None
+
+
+def _of_x(tokens: list[Token]) -> bool:
+    """`… (x)` at the end: the head of f(x) = …."""
+    return len(tokens) > 3 and [t.text for t in tokens[-3:]] == ["(", "x", ")"]
 
 
 def _call_argument(tokens: list[Token]) -> list[Token] | None:

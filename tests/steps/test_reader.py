@@ -442,3 +442,13 @@ def test_a_case_in_the_subscript_replaces_the_case_the_prose_named_before() -> N
             r"$$\frac{\partial J}{\partial u_{w=o}} = ({}\hat{y}_o - 1) v_c$$")
     assert statuses(text.replace("{}", ""), problem=NS) == ["holds"]
     assert statuses(text.replace("{}", "-"), problem=NS) == ["fails"]
+
+
+def test_a_function_of_x_the_text_defines_and_its_derivative() -> None:
+    text = (r"For $f(x) = \max(\alpha x, x)$, where $0 < \alpha < 1$:"
+            r"$$f'(x) = \begin{cases} {} & x > 0 \\ \alpha & x < 0 \end{cases}$$")
+    assert statuses(text.replace("{}", "1")) == ["holds"]
+    assert statuses(text.replace("{}", r"\alpha")) == ["fails"]
+    assert statuses(r"$$f(x) = \sigma(x)$$ $$f'(x) = f(x)(1 - f(x))$$") == ["definition", "holds"]
+    # f is a formula of x: at any other argument it is not read, never evaluated at x
+    assert statuses(r"$$f(x) = \sigma(x)$$ $$f(2x) = \sigma(2x)$$") == ["definition", "unread"]
