@@ -109,16 +109,6 @@ def regions(text: str) -> list[Region]:
     return out
 
 
-# Prose that makes the display after it a condition, not a claim: "… is zero exactly when",
-# "if and only if", "such that", "provided that:".
-_CONDITION_LEAD = re.compile(r"\b(?:when|whenever|if|iff|only if|such that|provided(?: that)?|"
-                             r"unless|assuming|suppose)\s*[:,]?\s*$", re.IGNORECASE)
-
-
-def states_condition(region: Region) -> bool:
-    return region.display and bool(_CONDITION_LEAD.search(region.lead))
-
-
 def _find_closer(text: str, closer: str, start: int, end: int) -> int:
     if closer != "$":
         return text.find(closer, start, end)
@@ -174,32 +164,6 @@ def rows(tokens: list[Token]) -> list[list[Token]]:
         out[-1].append(t)
         i += 1
     return [r for r in out if r]
-
-
-def equations(row: list[Token]) -> list[list[Token]]:
-    """A row holding two equations side by side, `u_o = Uy,\\quad Σ_w ŷ_w u_w = Uŷ`: each on its
-    own. Split only at a comma or semicolon outside every bracket followed by \\quad or
-    \\qquad, and only when each piece has an = of its own (a `,\\quad \\text{for } w = o` keeps
-    its condition: its piece starts with a word)."""
-    cuts, depth = [], 0
-    for i, t in enumerate(row[:-1]):
-        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
-        if t.is_cmd("begin", "end", "left", "right"):
-            return [row]  # an environment or a \left…\right pair: left alone
-        if depth == 0 and t.is_char(",", ";") and row[i + 1].is_cmd("quad", "qquad"):
-            cuts.append(i)
-    pieces, start = [], 0
-    for cut in cuts:
-        pieces.append(row[start:cut])
-        start = cut + 2
-    pieces.append(row[start:])
-    if len(pieces) < 2 or not all(_equation(p) for p in pieces):
-        return [row]
-    return pieces
-
-
-def _equation(piece: list[Token]) -> bool:
-    return bool(piece) and not piece[0].is_cmd(*_TEXT) and any(t.is_char("=") for t in piece)
 
 
 def _env_name(tokens: list[Token], i: int) -> tuple[str, int]:

@@ -9,10 +9,10 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
+from .claims import Claims, equations, states_condition
 from .document import (
     _CHAIN,
     _CLAIM,
@@ -21,10 +21,8 @@ from .document import (
     Side,
     Step,
     clean,
-    equations,
     regions,
     rows,
-    states_condition,
 )
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
@@ -37,7 +35,7 @@ from .syntax import Parser, condition, parse_side
 Parsed = Side | ReadError | None
 
 
-class Reader(Intermediates):
+class Reader(Claims, Intermediates):
     def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
                  problem: str | None, headings: frozenset[int] = frozenset(),
                  same: Same | None = None) -> None:
@@ -102,32 +100,6 @@ class Reader(Intermediates):
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,
                                col=exc.col))
-
-    def _case(self, tokens: list[Token]) -> Node | None:
-        """An inline formula that is a case of a word index, like $w = o$ or $w \\neq o$."""
-        try:
-            cond = condition(tokens, self.aliases) if tokens else None
-        except ReadError:
-            return None
-        return cond if isinstance(cond, IndexRel) else None
-
-    def as_condition(self, start: int) -> None:
-        """The display the steps from `start` on came from is a condition the prose states
-        ("the gradient is zero when U(ŷ − y) = 0"): nothing it claims is judged."""
-        for n in range(start, len(self.steps)):
-            if self.steps[n].kind == "step":
-                self.steps[n] = replace(self.steps[n], kind="unchecked", note=(
-                    "a condition, not a claim: the prose before it says when it holds"))
-        self.pending = [(n, step) for n, step in self.pending if n < start]
-
-    def _row_case(self, row: list[Token]) -> Node | None:
-        """A display's row that is only a case of the word indices: `(w \neq o)`, `w = o:`."""
-        inner = [t for t in row if not t.is_char("&")]
-        while inner and inner[-1].is_char(":", ",", ";", "."):
-            inner = inner[:-1]
-        if len(inner) > 2 and inner[0].is_char("(") and inner[-1].is_char(")"):
-            inner = inner[1:-1]
-        return self._case(inner) if inner else None
 
     def _inline_definition(self, tokens: list[Token]) -> None:
         """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""
