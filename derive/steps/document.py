@@ -255,7 +255,11 @@ def clean(tokens: list[Token]) -> Row:
             envs += 1
         elif t.is_cmd("end"):
             envs -= 1
-        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
+        # \{ … \} groups too (𝟙\{w = o\}), but not \left\{ of cases, closed by \right.
+        brace = t.kind == "cmd" and t.text in "{}" and not (i and tokens[i - 1].is_cmd(
+            "left", "right"))
+        depth += (t.is_char("{", "(", "[") or (brace and t.text == "{")) - (
+            t.is_char("}", ")", "]") or (brace and t.text == "}"))
         after_quad = False
         row.sides[-1].append(t)
         i += 1

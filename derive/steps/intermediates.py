@@ -49,9 +49,10 @@ class Intermediates(Bindings):
                                    definitions=dict(self.definitions)))
         return True
 
-    def _softmax_argument(self, tokens: list[Token]) -> bool:
-        """"ŷ = softmax(θ)" with θ new: θ is the argument of the softmax ŷ is (Uᵀv_c), and the
-        row is then read as any other (its steps are judged with θ so bound)."""
+    def _softmax_argument(self, tokens: list[Token], step_line: int | None = None) -> bool:
+        """"ŷ = softmax(θ)" with θ new: θ is the argument of the softmax ŷ is (Uᵀv_c). Alone,
+        the row is θ's definition (True: nothing left to judge); a row that goes on
+        (= exp(θ_o)/Σ_w exp(θ_w)) is then read as any other, with θ so bound."""
         logits = _logits()
         try:
             row = clean(tokens)
@@ -72,6 +73,11 @@ class Intermediates(Bindings):
             return False
         self.names |= {name}
         self.definitions[name] = logits
+        if len(row.relations) > 1:
+            return False
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(head, step_line), Side(body, step_line),
+                                   "definition", definitions=dict(self.definitions)))
         return True
 
 

@@ -94,7 +94,8 @@ class Reader(Claims, Intermediates):
                 continue
             if self._intermediate(row, row[0].line if row else None):
                 continue
-            self._softmax_argument(row)  # ŷ = softmax(θ): θ is bound, the row still judged
+            if self._softmax_argument(row, row[0].line if row else None):
+                continue  # ŷ = softmax(θ) alone: θ's definition
             self.row(cleaned, case, first=n == 0)
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:

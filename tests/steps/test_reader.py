@@ -414,8 +414,13 @@ def test_a_display_the_prose_makes_a_condition_is_not_judged(lead: str) -> None:
 def test_theta_named_as_the_argument_of_the_softmax_is_the_logits() -> None:
     text = (r"$$\hat{y} = \text{softmax}(\theta)$$" "\n"
             r"$$\frac{\partial J}{\partial \theta} = \hat{y} - {}y$$")
-    assert statuses(text.replace("{}", ""), problem=NS) == ["holds", "holds"]
-    assert statuses(text.replace("{}", "2"), problem=NS) == ["holds", "fails"]
+    # alone, ŷ = softmax(θ) defines θ: nothing to judge, and never a ✓ made true by reading
+    assert statuses(text.replace("{}", ""), problem=NS) == ["definition", "holds"]
+    assert statuses(text.replace("{}", "2"), problem=NS) == ["definition", "fails"]
+    # a row that goes on is judged, θ so bound
+    going_on = r"$$\hat{y} = \text{softmax}(\theta) = \text{softmax}({}U^\top v_c)$$"
+    assert statuses(going_on.replace("{}", ""), problem=NS) == ["holds", "holds"]
+    assert statuses(going_on.replace("{}", "2"), problem=NS) == ["holds", "fails"]
     # ŷ = softmax(θ) with a θ of the text's own is checked, never a new meaning for θ
     own = r"Let $\theta = 2 U^\top v_c$. " + text.replace("{}", "")
     assert statuses(own, problem=NS) == ["fails", "unchecked"]
@@ -452,3 +457,16 @@ def test_a_function_of_x_the_text_defines_and_its_derivative() -> None:
     assert statuses(r"$$f(x) = \sigma(x)$$ $$f'(x) = f(x)(1 - f(x))$$") == ["definition", "holds"]
     # f is a formula of x: at any other argument it is not read, never evaluated at x
     assert statuses(r"$$f(x) = \sigma(x)$$ $$f(2x) = \sigma(2x)$$") == ["definition", "unread"]
+
+
+@pytest.mark.parametrize("one", [r"\mathbb{1}\{w = o\}", r"\mathbb{1}[w=o]", r"\mathbf{1}_{w=o}",
+                                 r"1 - \mathbb{1}\{w \neq o\}"])
+def test_an_indicator_of_a_case_is_the_kronecker_delta(one: str) -> None:
+    text = r"$$\frac{\partial J}{\partial u_w} = (\hat{y}_w - " + one + r") v_c$$"
+    assert statuses(text, problem=NS) == ["holds"]
+    assert statuses(text.replace(r"\hat{y}_w -", r"\hat{y}_w +"), problem=NS) == ["fails"]
+
+
+def test_an_indicator_of_anything_else_is_not_read() -> None:
+    text = r"$$\frac{\partial J}{\partial x} = \mathbb{1}\{x > 0\}$$"
+    assert statuses(text, problem="leaky-relu") == ["unread"]
