@@ -180,8 +180,10 @@ class Commands(Sums):
             if len(got) == len(word) and all(t.kind == "letter" for t in got) and \
                     "".join(t.text for t in got) == word:
                 after = self.peek(len(word))
-                if after is not None and after.kind == "letter":
-                    continue  # a longer word: not this function
+                then = self.peek(len(word) + 1)
+                if after is not None and after.kind == "letter" and not (
+                        after.text in ("P", "p") and then is not None and then.is_char("(", "[")):
+                    continue  # a longer word: not this function (but logP(o|c) is log P(o|c))
                 tok = got[0]
                 self.pos += len(word)
                 return self.function_of(name, tok)

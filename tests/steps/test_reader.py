@@ -470,3 +470,9 @@ def test_an_indicator_of_a_case_is_the_kronecker_delta(one: str) -> None:
 def test_an_indicator_of_anything_else_is_not_read() -> None:
     text = r"$$\frac{\partial J}{\partial x} = \mathbb{1}\{x > 0\}$$"
     assert statuses(text, problem="leaky-relu") == ["unread"]
+
+
+def test_log_run_on_to_the_models_probability() -> None:
+    assert statuses(r"$$J_{naive-softmax} = -logP(O=o|C=c)$$") == ["holds"]
+    assert statuses(r"$$J_{naive-softmax} = logP(O=o|C=c)$$") == ["fails"]
+    assert statuses(r"$$J_{naive-softmax} = logP$$") == ["unread"]  # no P(…): not read
