@@ -34,7 +34,6 @@ class Bindings:
         # is written in one problem's terms, J is that problem's loss (evidence.py)
         self.part_nodes: list[Node] = []
         self.pending: list[tuple[int, Step]] = []  # where, and the step as it would be judged
-        self.groups: list[tuple[str, frozenset[str]]] | None = None
 
     def _note_loss(self, tokens: list[Token]) -> None:
         """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
@@ -81,9 +80,7 @@ class Bindings:
         self.pending, self.part_nodes, self.stated_other = [], [], False
         if not pending or stated or self.same is None or self.losses is None:
             return
-        if self.groups is None:
-            self.groups = _hypotheses(self.same, self.losses)
-        found = evidence.infer(nodes, self.groups)
+        found = evidence.infer(nodes, _hypotheses(self.same, self.losses))
         if found is None:
             return
         problem, telling = found
@@ -140,8 +137,15 @@ def _refs(node: Node) -> set[str]:
     return out
 
 
+# The problems grouped by loss, once per loss loader (check_text's is always the same one):
+# which losses are one function does not change from one text to the next.
+_GROUPS: dict[Loader, list[tuple[str, frozenset[str]]]] = {}
+
+
 def _hypotheses(same: Same, losses: Loader) -> list[tuple[str, frozenset[str]]]:
-    return evidence.hypotheses(INFERABLE, lambda a, b: same(a, b, {}), losses)
+    if losses not in _GROUPS:
+        _GROUPS[losses] = evidence.hypotheses(INFERABLE, lambda a, b: same(a, b, {}), losses)
+    return _GROUPS[losses]
 
 
 def k_over_vocabulary(node: Node) -> Node:
