@@ -460,7 +460,7 @@ def test_a_function_of_x_the_text_defines_and_its_derivative() -> None:
 
 
 @pytest.mark.parametrize("one", [r"\mathbb{1}\{w = o\}", r"\mathbb{1}[w=o]", r"\mathbf{1}_{w=o}",
-                                 r"1 - \mathbb{1}\{w \neq o\}"])
+                                 r"(1 - \mathbb{1}\{w \neq o\})"])
 def test_an_indicator_of_a_case_is_the_kronecker_delta(one: str) -> None:
     text = r"$$\frac{\partial J}{\partial u_w} = (\hat{y}_w - " + one + r") v_c$$"
     assert statuses(text, problem=NS) == ["holds"]
