@@ -244,7 +244,9 @@ def test_check_steps_with_no_step_exits_3_not_0(tmp_path, capsys):
 
 def test_check_steps_binds_j_to_the_named_problem(tmp_path, capsys):
     path = tmp_path / "answer.md"
-    path.write_text("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$", "utf-8")
+    # nothing in it is one problem's more than another's (no ŷ, U, σ): which J is not said
+    path.write_text("$$\\frac{\\partial J}{\\partial v_c} = -u_o + \\frac{\\sum_w "
+                    "\\exp(u_w^T v_c) u_w}{\\sum_x \\exp(u_x^T v_c)}$$", "utf-8")
     assert main(["check-steps", str(path)]) == 3  # which J? not said: not read, not passed
     assert "J is not defined in the file" in capsys.readouterr().out
     assert main(["check-steps", str(path), "--problem", "naive-softmax"]) == 0
@@ -252,6 +254,10 @@ def test_check_steps_binds_j_to_the_named_problem(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check-steps", str(path), "--problem", "nope"]) == 2
     assert "unknown problem 'nope'" in capsys.readouterr().err
+    # written in naive softmax's terms (U, ŷ): that loss, and the verdict says so
+    path.write_text("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$", "utf-8")
+    assert main(["check-steps", str(path)]) == 0
+    assert "J read as the naive-softmax loss" in capsys.readouterr().out
 
 
 def test_check_steps_usage_errors_exit_2(tmp_path, capsys):

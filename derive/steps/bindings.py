@@ -4,10 +4,14 @@ problem --problem names or a J_{naive-softmax} in the text names, or the loss a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+from . import evidence
 from . import vocabulary as vocab
+from .document import Side, Step
 from .lexer import Token, group_end
-from .nodes import Deriv, Neg, Node, Ref, children
+from .nodes import Deriv, Neg, Node, Ref, Sum, children
+from .nodes import rebuild as _rebuild
 
 Loader = Callable[[str], Node]
 # Whether two formulas are the same function, given the definitions so far (check.decide says)
@@ -23,6 +27,13 @@ class Bindings:
         self.inferred: str | None = None  # the problem J was, before a chain stated its loss
         self.definitions: dict[str, Node] = {}
         self.from_problem: set[str] = set()  # names bound to a problem's loss, not by the file
+        # this part's chain stated a J that is no known loss: its J is the student's own, never
+        # one inferred from the terms the part is written in (evidence.py)
+        self.stated_other = False
+        # this part's formulas, and its steps left unread only for want of a J: when the part
+        # is written in one problem's terms, J is that problem's loss (evidence.py)
+        self.part_nodes: list[Node] = []
+        self.pending: list[tuple[int, Step]] = []  # where, and the step as it would be judged
 
     def _note_loss(self, tokens: list[Token]) -> None:
         """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
@@ -53,7 +64,37 @@ class Bindings:
                     self.inferred = self.problem or ""
                 self._rebind(problem)
                 return self._bindable("J")
+        # not a whole loss: a statement that keeps only the terms with x in them (∂J/∂u_o =
+        # −∂/∂u_o log σ(u_oᵀv_c)) agrees with a known loss's derivative; anything else is a J
+        # of the student's own
+        var = stated.var
+        if not any(self.same(Deriv(loss, var), Deriv(self.losses(problem), var), self.definitions)
+                   for problem in INFERABLE):
+            self.stated_other = True
         return False
+
+    def end_part(self, steps: list[Step]) -> None:
+        """The part is over: its steps that wanted only a J get the loss of the problem the
+        part is written in, when there is exactly one (evidence.infer); the rest stay unread."""
+        pending, nodes, stated = self.pending, self.part_nodes, self.stated_other
+        self.pending, self.part_nodes, self.stated_other = [], [], False
+        if not pending or stated or self.same is None or self.losses is None:
+            return
+        found = evidence.infer(nodes, _hypotheses(self.same, self.losses))
+        if found is None:
+            return
+        problem, telling = found
+        loss = self.losses(problem)
+        for at, step in pending:
+            left, right = step.left, step.right
+            if left is None or right is None:
+                continue
+            if problem in vocab.VOCABULARY_PROBLEMS:  # Σ_k over the vocabulary, as in _parse
+                left = Side(k_over_vocabulary(left.node), left.line, left.conditions)
+                right = Side(k_over_vocabulary(right.node), right.line, right.conditions)
+            steps[at] = replace(step, left=left, right=right, definitions={
+                **step.definitions, "J": loss},
+                note=f"J read as the {problem} loss: this part writes {telling}")
 
     def end_section(self) -> None:
         """A heading: a loss a chain stated holds to the end of its section only (the next
@@ -96,3 +137,22 @@ def _refs(node: Node) -> set[str]:
     return out
 
 
+# The problems grouped by loss, once per loss loader (check_text's is always the same one):
+# which losses are one function does not change from one text to the next.
+_GROUPS: dict[Loader, list[tuple[str, frozenset[str]]]] = {}
+
+
+def _hypotheses(same: Same, losses: Loader) -> list[tuple[str, frozenset[str]]]:
+    if losses not in _GROUPS:
+        _GROUPS[losses] = evidence.hypotheses(INFERABLE, lambda a, b: same(a, b, {}), losses)
+    return _GROUPS[losses]
+
+
+def k_over_vocabulary(node: Node) -> Node:
+    """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
+    if isinstance(node, Sum):
+        size = node.size or ("V" if node.index.startswith("k") else None)
+        return Sum(node.index, size, k_over_vocabulary(node.body), node.exclude)
+    if not children(node):
+        return node
+    return _rebuild(node, k_over_vocabulary)

@@ -63,6 +63,16 @@ def decide(step: Step, *, layout: str = "denominator", seed: int = 0,
     except (ArithmeticError, TypeError, ValueError, KeyError, RecursionError) as exc:
         # a value we could not work out is a step not checked — never a pass, never a crash
         return Verdict(step, "unchecked", f"could not be evaluated ({type(exc).__name__})")
+    if verdict.status == "fails" and layout == "denominator":
+        # the chain rule written in the numerator layout (∂J/∂θ ∂θ/∂v_c): wrong in the
+        # course's layout, right in the other — a layout error, and said so, never a ✓
+        other = _decide(step, step.left, step.right, "numerator", seed, memo)
+        if other.status == "holds":
+            verdict = Verdict(step, "layout", f"{verdict.reason}; it holds in the numerator "
+                              "layout (--layout numerator)", verdict.max_rel_error)
+    if step.note:  # how the step was read (the loss a bare J was taken to be)
+        verdict = Verdict(step, verdict.status, "; ".join(
+            x for x in (verdict.reason, step.note) if x), verdict.max_rel_error)
     if step.via_head and step.left is not None:
         note = (f"compared with the first side of its chain (line {step.left.line}): the side "
                 "before it could not be read")

@@ -6,12 +6,17 @@ from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
 from .names import HANDOUT_MACRO_NAMES, handout_macros
 from .nodes import (
+    Add,
     Column,
+    Delta,
     Deriv,
     Div,
     Func,
+    IndexRel,
     Max,
+    Neg,
     Node,
+    Num,
     Obj,
     Pick,
     Ref,
@@ -35,6 +40,9 @@ class Commands(Sums):
             self.take()
             self.group_tokens()
             return self.function_of(word, tok)
+        if name in ("mathbb", "mathbf", "bm", "boldsymbol", "mathds") and [
+                t.text for t in self.tokens[self.pos + 1:self.pos + 4]] == ["{", "1", "}"]:
+            return self.indicator(tok)
         if name == "Sigma":
             self.take()
             return self.summation(tok)
@@ -114,6 +122,27 @@ class Commands(Sums):
             return self.sub(tokenize(handout_macros()[name], tok.line, tok.col)).side()
         raise vocab.unknown("\\" + name, tok.line, tok.col, what="macro")
 
+    def indicator(self, tok: Token) -> Node:
+        """𝟙{w = o}, 𝟙[w ≠ o], 𝟙_{w=o}: 1 where the case of the word indices holds, else 0 —
+        δ_wo, or 1 − δ_wo. Only a case of two indices is read; any other 𝟙 is not."""
+        self.pos += 4
+        opener = self.take()
+        closers = {"{": "}", "[": "]", "(": ")"}
+        if opener.is_char("_"):
+            inner = self.group_tokens()
+        elif opener.text in closers and (opener.kind == "cmd") == (opener.text == "{"):
+            close = closers[opener.text]
+            inner = self.until(lambda t: t.text == close and t.kind == opener.kind, tok)
+            self.take()
+        else:
+            raise self.error("only an indicator of a case, 𝟙{w = o}, is read", opener)
+        case = self.condition(inner)
+        if not isinstance(case, IndexRel):
+            raise self.error("only an indicator of a case of two indices, 𝟙{w = o}, is read",
+                             opener)
+        delta = Delta(case.a, case.b)
+        return delta if case.op == "=" else Add((Num("1"), Neg(delta)))
+
     def _prime_group(self) -> bool:
         """σ^\\prime or σ^{\\prime}: taken, when it is one."""
         rest = [t.text for t in self.tokens[self.pos + 1:self.pos + 5]]
@@ -151,8 +180,10 @@ class Commands(Sums):
             if len(got) == len(word) and all(t.kind == "letter" for t in got) and \
                     "".join(t.text for t in got) == word:
                 after = self.peek(len(word))
-                if after is not None and after.kind == "letter":
-                    continue  # a longer word: not this function
+                then = self.peek(len(word) + 1)
+                if after is not None and after.kind == "letter" and not (
+                        after.text in ("P", "p") and then is not None and then.is_char("(", "[")):
+                    continue  # a longer word: not this function (but logP(o|c) is log P(o|c))
                 tok = got[0]
                 self.pos += len(word)
                 return self.function_of(name, tok)

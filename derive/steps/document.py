@@ -67,11 +67,12 @@ class Region:
     col: int
     display: bool
     error: str = ""  # why it cannot be read at all (a display never closed)
+    lead: str = ""  # the prose just before it ("The gradient is zero exactly when")
 
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
 # An inline formula is read as a claim when it states a derivative; other prose is passed over.
-_CLAIM = re.compile(r"\\partial|\\nabla|\\frac\s*\{\s*d|\\sigma\s*'|\\mathrm\{d\}")
+_CLAIM = re.compile(r"\\part(?:ial)?(?![A-Za-z])|\\nabla|\\frac\s*\{\s*d|\\sigma\s*'|\\mathrm\{d\}")
 
 
 def regions(text: str) -> list[Region]:
@@ -102,7 +103,8 @@ def regions(text: str) -> list[Region]:
         content = text[m.end():close]
         # $\begin{aligned} … \end{aligned}$ is a display in all but its delimiters
         display = opener not in ("$", r"\(") or bool(_MULTILINE.search(content))
-        out.append(Region(content, line, col, display))
+        lead = text[max(pos, m.start() - 80):m.start()]
+        out.append(Region(content, line, col, display, lead=lead))
         pos = close + len(closer)
     return out
 
@@ -253,7 +255,11 @@ def clean(tokens: list[Token]) -> Row:
             envs += 1
         elif t.is_cmd("end"):
             envs -= 1
-        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
+        # \{ … \} groups too (𝟙\{w = o\}), but not \left\{ of cases, closed by \right.
+        brace = t.kind == "cmd" and t.text in "{}" and not (i and tokens[i - 1].is_cmd(
+            "left", "right"))
+        depth += (t.is_char("{", "(", "[") or (brace and t.text == "{")) - (
+            t.is_char("}", ")", "]") or (brace and t.text == "}"))
         after_quad = False
         row.sides[-1].append(t)
         i += 1

@@ -22,6 +22,9 @@ TEMPLATE = {f"b{c}": f"\\mathbf{{{c}}}" for c in _LETTERS}
 TEMPLATE |= {"R": "\\mathbb{R}", "softmax": "\\operatorname{softmax}", "argmax":
              "\\operatorname{argmax}", "yhat": "\\hat{\\mathbf{y}}", "bhy": "\\hat{\\mathbf{y}}",
              "hy": "\\hat{y}"}
+# Markdown editors' spelling of ∂ (Typora and MathJax notes write \part J / \part v_c); LaTeX's
+# \part is a sectioning command, which never stands inside a formula.
+TEMPLATE |= {"part": "\\partial"}
 
 _HEAD = re.compile(r"\\(newcommand|renewcommand|providecommand|def|DeclareMathOperator)"
                    r"(\*?)(?![A-Za-z])")

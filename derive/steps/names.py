@@ -11,6 +11,7 @@ from .nodes import (
     Column,
     Const,
     Delta,
+    Deriv,
     IndexRel,
     Node,
     Obj,
@@ -160,8 +161,8 @@ class Names(Cursor):
         try:
             name = self.aliases.name(written)
             stem, _, sub = name.partition("_")
-            if name in self.names:
-                return Ref(name)
+            if name.rstrip("'") in self.names:
+                return self._intermediate_ref(name, tok)
             if stem in self.names and sub and all(vocab.is_index(a, self.bound)
                                                   for a in sub.split(",")):
                 return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
@@ -175,6 +176,24 @@ class Names(Cursor):
             raise
         if isinstance(node, Ref) and self.at("("):
             return Ref(node.name, self.call_args())
+        return node
+
+    def _intermediate_ref(self, name: str, tok: Token) -> Node:
+        """θ, or f(x) and f'(x) for an f the text defined as a function of x: its formula,
+        and its derivative by x. At any other argument it is not read (its formula is of x)."""
+        stem = name.rstrip("'")
+        primes = len(name) - len(stem)
+        while self.at("'"):  # f'(x): the prime follows the name
+            self.take()
+            primes += 1
+        args = self.call_args() if self.at("(") else ()
+        if args not in ((), ("x",)):
+            raise self.error(f"{stem} is read at x only, as the text defined it", tok)
+        node: Node = Ref(stem)
+        for _ in range(primes):
+            if args != ("x",):
+                raise self.error(f"expected {stem}'(x)", tok)
+            node = Deriv(node, Obj("x"))
         return node
 
     def probability(self, tok: Token) -> Node:

@@ -11,12 +11,23 @@ from __future__ import annotations
 import re
 
 from . import vocabulary as vocab
-from .bindings import Bindings, Loader, Same
-from .document import _CHAIN, _CLAIM, Region, Row, Side, Step, clean, regions, rows
+from .bindings import Loader, Same, k_over_vocabulary
+from .claims import Claims, equations, states_condition
+from .document import (
+    _CHAIN,
+    _CLAIM,
+    Region,
+    Row,
+    Side,
+    Step,
+    clean,
+    regions,
+    rows,
+)
+from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
-from .nodes import Deriv, IndexRel, Node, Ref, Sum, children, last_operator
-from .nodes import rebuild as _rebuild
+from .nodes import Deriv, IndexRel, Node, Ref, last_operator
 from .source import plain_text
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
@@ -24,7 +35,7 @@ from .syntax import Parser, condition, parse_side
 Parsed = Side | ReadError | None
 
 
-class Reader(Bindings):
+class Reader(Claims, Intermediates):
     def __init__(self, aliases: vocab.Aliases, macros: Macros, losses: Loader | None,
                  problem: str | None, headings: frozenset[int] = frozenset(),
                  same: Same | None = None) -> None:
@@ -41,7 +52,6 @@ class Reader(Bindings):
         # "### Case 2: $w \neq o$": a case in a Markdown heading holds to the next heading
         self.headings = headings
         self.section_case: Node | None = None
-        self.names: frozenset[str] = frozenset()  # intermediates: θ = Uᵀv_c
 
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
         return self.macros.expand(tokenize(content, line, col))
@@ -68,10 +78,14 @@ class Reader(Bindings):
             # prose is not checked: an inline formula names a case or defines a loss
             self.pending_case = self._case(tokens)
             self._inline_definition(tokens)
-            self._intermediate(tokens)
+            if not self._intermediate(tokens):
+                self._softmax_argument(tokens)
             return
         case, self.pending_case = self.pending_case or self.section_case, None
-        for n, row in enumerate(rows(tokens)):
+        for n, row in enumerate(eq for r in rows(tokens) for eq in equations(r)):
+            if (found := self._row_case(row)) is not None:
+                case = found  # a row "(w \neq o)" in a display: the case of the rows after it
+                continue
             try:
                 cleaned = clean(row)
             except ReadError as exc:
@@ -80,19 +94,13 @@ class Reader(Bindings):
                 continue
             if self._intermediate(row, row[0].line if row else None):
                 continue
+            if self._softmax_argument(row, row[0].line if row else None):
+                continue  # ŷ = softmax(θ) alone: θ's definition
             self.row(cleaned, case, first=n == 0)
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,
                                col=exc.col))
-
-    def _case(self, tokens: list[Token]) -> Node | None:
-        """An inline formula that is a case of a word index, like $w = o$ or $w \\neq o$."""
-        try:
-            cond = condition(tokens, self.aliases) if tokens else None
-        except ReadError:
-            return None
-        return cond if isinstance(cond, IndexRel) else None
 
     def _inline_definition(self, tokens: list[Token]) -> None:
         """A loss defined in the prose ($J_{\\text{neg-sample}}(…) = …$) binds its name too."""
@@ -105,30 +113,6 @@ class Reader(Bindings):
                 self._define(head.name, Parser(row.sides[1], self.aliases).side())
         except ReadError:
             return
-
-    def _intermediate(self, tokens: list[Token], step_line: int | None = None) -> bool:
-        """"Let θ = Uᵀv_c", "z = …": a one-letter name the handout does not know, defined as
-        a formula we can read, stands for that formula from here on."""
-        try:
-            row = clean(tokens)
-        except ReadError:
-            return False
-        if len(row.relations) != 1 or not all(row.sides):
-            return False
-        name = _new_name(row.sides[0], self.aliases, self.names)
-        if name is None:
-            return False
-        try:
-            value = Parser(row.sides[1], self.aliases, names=self.names).side()
-        except ReadError:
-            return False
-        self.names |= {name}
-        self.definitions[name] = value
-        if step_line is not None:
-            self.steps.append(Step(step_line, Side(Ref(name), step_line),
-                                   Side(value, step_line), "definition",
-                                   definitions=dict(self.definitions)))
-        return True
 
     def _define(self, name: str, node: Node) -> None:
         self.definitions[name] = node
@@ -181,6 +165,11 @@ class Reader(Bindings):
         self.head = head if isinstance(head, Side) else None
         self.truth = None
         if isinstance(head, Side):
+            # ∂J/∂u_{w=o} names its own case: it, not one the prose named earlier, holds here
+            own = {frozenset((c.a, c.b)) for c in head.conditions if isinstance(c, IndexRel)}
+            self.chain_conditions = tuple(
+                c for c in self.chain_conditions
+                if not (isinstance(c, IndexRel) and frozenset((c.a, c.b)) in own))
             self.chain_conditions += head.conditions
             if _is_gradient(head.node) and not self._unbound(head.node):
                 self.truth = head
@@ -211,11 +200,6 @@ class Reader(Bindings):
         if is_head and self._infer_loss(left.node, right.node):
             self.truth = left
         missing = self._unbound(left.node) | self._unbound(right.node)
-        if missing:
-            return Step(rel.line, left, right, "unread", relation, note=(
-                f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
-                "loss of with --problem NAME, write J_{naive-softmax}, or state the loss where "
-                "the part starts: ∂J/∂v_c = ∂/∂v_c (…)"), col=rel.col)
         truth = self.truth if self.truth is not None and self.truth is not left else None
         used = free_letters(left.node) | free_letters(right.node) | {"o"}
         # a case of an index the step does not use says nothing about it (a section's w ≠ o
@@ -223,8 +207,16 @@ class Reader(Bindings):
         conditions = tuple(dict.fromkeys(  # each once, in order
             c for c in self.chain_conditions + cond
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
-        return Step(rel.line, left, right, "step", relation, conditions,
+        step = Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via)
+        if missing:
+            if missing == {"J"} and not self.chosen:
+                self.pending.append((len(self.steps), step))  # judged if the part says which J
+            return Step(rel.line, left, right, "unread", relation, note=(
+                f"{sorted(missing)[0]} is not defined in the file; name the problem it is the "
+                "loss of with --problem NAME, write J_{naive-softmax}, or state the loss where "
+                "the part starts: ∂J/∂v_c = ∂/∂v_c (…)"), col=rel.col)
+        return step
 
     def _parse(self, tokens: list[Token]) -> Parsed:
         if not tokens:
@@ -235,7 +227,8 @@ class Reader(Bindings):
         except ReadError as exc:
             return exc
         if self.problem in vocab.VOCABULARY_PROBLEMS:
-            node = _k_over_vocabulary(node)
+            node = k_over_vocabulary(node)
+        self.part_nodes.append(node)
         return Side(node, tokens[0].line, tuple(parser.conditions))
 
     def _bind_labels(self, labels: list[str], side: Parsed) -> None:
@@ -243,37 +236,6 @@ class Reader(Bindings):
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
-
-
-def _k_over_vocabulary(node: Node) -> Node:
-    """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
-    if isinstance(node, Sum):
-        size = node.size or ("V" if node.index.startswith("k") else None)
-        return Sum(node.index, size, _k_over_vocabulary(node.body), node.exclude)
-    if not children(node):
-        return node
-    return _rebuild(node, _k_over_vocabulary)
-
-
-def _new_name(tokens: list[Token], aliases: vocab.Aliases,
-              known: frozenset[str]) -> str | None:
-    """The name `tokens` spell, when it is one letter (or Greek letter) we do not know."""
-    parser = Parser(tokens, aliases)
-    try:
-        written, _, transposed = parser.written_name_t()
-    except ReadError:
-        return None
-    if transposed or parser.peek() is not None or "_" in written or written in known:
-        return None
-    if not (len(written) == 1 or written.lstrip("\\") in vocab.GREEK):
-        return None
-    if written in ("J", "e", "P", "p") or vocab.is_index(written) or written in vocab.SIZES:
-        return None
-    try:
-        Parser(tokens, aliases).side()
-    except ReadError:
-        return aliases.name(written)
-    return None  # a name the handout already has (U, y, x, \alpha, …)
 
 
 def _side(parsed: Parsed) -> Side | None:
@@ -309,7 +271,12 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
             reader.section_case, last_heading = None, heading
         part = max((h for h in parts if h <= region.line), default=0)
         if part != last_part:
+            reader.end_part(reader.steps)
             reader.end_section()
             last_part = part
+        before = len(reader.steps)
         reader.region(region)
+        if states_condition(region):
+            reader.as_condition(before)
+    reader.end_part(reader.steps)
     return reader.steps

@@ -148,6 +148,8 @@ class Sums(Names):
                 value = value[:-1]
             self.take()
             cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
+            while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
+                cond = cond[:-1]
             pieces.append((self.sub(value).side(), self.condition(cond)))
             if self.take().is_cmd("end"):
                 self.group_tokens()

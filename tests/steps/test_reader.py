@@ -145,7 +145,8 @@ def test_a_bare_j_is_the_loss_last_named_in_the_text() -> None:
 
 
 def test_a_j_nobody_defined_is_unread_never_a_fail_or_a_pass() -> None:
-    report = check_text(r"$$\frac{\partial J}{\partial v_c} = U(\hat{y} - y)$$")
+    # nothing here is one problem's more than another's (no ŷ, no σ): J cannot be told
+    report = check_text(r"$$\frac{\partial J}{\partial u_o} = -v_c$$")
     assert [v.status for v in report.verdicts] == ["unread"]
     assert "--problem" in report.verdicts[0].reason and report.exit_status == 3
 
@@ -278,8 +279,10 @@ def test_a_chain_that_states_its_loss_binds_j_for_its_part() -> None:
     got = _verdicts("stated_loss.md")
     # part one is naive softmax, part two negative sampling; part three states no loss
     assert got == [(10, "holds"), (11, "holds"), (12, "holds"), (18, "holds"), (24, "holds"),
-                   (25, "holds"), (28, "holds"), (32, "unread")]
-    assert check_text((DATA / "stated_loss.md").read_text(encoding="utf-8")).exit_status == 3
+                   (25, "holds"), (28, "holds"), (32, "holds")]
+    report = check_text((DATA / "stated_loss.md").read_text(encoding="utf-8"))
+    # part three is written in σ: negative sampling's terms, and it says so
+    assert report.verdicts[-1].reason == "J read as the neg-sampling loss: this part writes σ"
 
 
 def test_a_stated_loss_that_is_no_known_loss_binds_nothing() -> None:
@@ -298,8 +301,178 @@ def test_problem_given_is_never_inferred_over() -> None:
 
 def test_a_loss_stated_with_its_sign_outside_binds_j_to_the_next_part_label() -> None:
     got = _verdicts("stated_loss_parts.md")
-    assert got == [(7, "holds"), (8, "holds"), (11, "holds"), (15, "unread")]
+    assert got == [(7, "holds"), (8, "holds"), (11, "holds"), (15, "holds")]
     report = check_text((DATA / "stated_loss_parts.md").read_text(encoding="utf-8"))
-    assert report.verdicts[-1].reason.startswith("J is not defined in the file; name the problem")
+    # (e) states no loss, but σ is negative sampling's alone: J is that loss there, not (c)'s
+    assert report.verdicts[-1].reason.startswith("J read as the neg-sampling loss")
     assert dict(_verdicts("stated_loss_parts_planted.md")) == {7: "holds", 8: "fails",
-                                                                11: "holds", 15: "unread"}
+                                                                11: "holds", 15: "holds"}
+
+
+# -- a part written in one problem's terms ---------------------------------------------------
+
+def test_a_part_written_in_one_problems_terms_binds_j_to_that_loss() -> None:
+    got = _verdicts("part_evidence.md")
+    # (b), (c): ŷ and U are naive softmax's; (e): σ and Σ to K negative sampling's; (g) mixes
+    # both and (h) uses neither, so their J stays unknown: unread, never judged
+    assert got == [(8, "holds"), (9, "holds"), (14, "holds"), (18, "holds"), (20, "holds"),
+                   (24, "unread"), (26, "unread"), (30, "unread")]
+    report = check_text((DATA / "part_evidence.md").read_text(encoding="utf-8"))
+    assert report.verdicts[2].reason == "J read as the naive-softmax loss: this part writes y, ŷ"
+    assert report.exit_status == 3
+
+
+def test_a_part_read_by_its_terms_still_finds_each_planted_error() -> None:
+    got = dict(_verdicts("part_evidence_planted.md"))
+    assert got == {8: "holds", 9: "fails", 14: "fails", 18: "holds", 20: "fails",
+                   24: "unread", 26: "unread", 30: "unread"}
+
+
+def test_terms_never_override_a_named_or_given_loss() -> None:
+    text = (r"(e) $$\frac{\partial J}{\partial u_o} = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    assert statuses(text) == ["holds"]  # σ: negative sampling
+    assert statuses(text, problem=NS) == ["fails"]
+    assert statuses(r"For $J_{\text{naive-softmax}}$: " + text) == ["fails"]
+
+
+def test_a_part_that_states_a_loss_of_its_own_is_never_read_by_its_terms() -> None:
+    # +log: J is the student's own loss, so ∂J/∂U = v_c(ŷ − y)ᵀ (naive softmax's) is not
+    # judged against naive softmax, though the part writes ŷ
+    got = dict(_verdicts("stated_loss_planted.md"))
+    assert got[10] == "unread" and got[18] == "unread"
+
+
+def test_a_statement_that_keeps_only_the_terms_with_x_is_no_loss_of_its_own() -> None:
+    kept = (r"(e) $$\frac{\partial J}{\partial u_o} = -\frac{\partial}{\partial u_o}"
+            r" \log \sigma({}u_o^\top v_c) = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    # the K-sum has no u_o in it: J is still negative sampling's loss, read from σ
+    assert statuses(kept.replace("{}", "")) == ["holds", "holds"]
+    # a sign lost inside σ agrees with no loss's derivative: J is the student's own, unread,
+    # and the step after it is judged as written
+    assert statuses(kept.replace("{}", "-")) == ["unread", "fails"]
+
+
+# -- Markdown editors' ∂ and a case written as a row of its own ---------------------------------
+
+def test_part_is_the_markdown_editors_partial() -> None:
+    display = r"$$\frac{\part J}{\part v_c} = {}(\hat{y} - y)$$"
+    assert statuses(display.replace("{}", "U"), problem=NS) == ["holds"]
+    assert statuses(display.replace("{}", "U^T"), problem=NS) == ["fails"]
+    # inline too: it states a derivative, so it is a claim
+    assert statuses(r"so $\part J / \part v_c = U^T(\hat{y} - y)$.", problem=NS) == ["fails"]
+
+
+CASE_ROWS = r"""$$
+\begin{split}
+({}) \\
+\frac{\partial J}{\partial u_w} &= \hat{y}_w v_c \\
+({}) \\
+\frac{\partial J}{\partial u_w} &= (\hat{y}_w - 1) v_c
+\end{split}
+$$"""
+
+
+def test_a_row_that_is_only_a_case_holds_for_the_rows_after_it() -> None:
+    right = CASE_ROWS.replace("{}", r"w \neq o", 1).replace("{}", "w=o", 1)
+    assert statuses(right, problem=NS) == ["holds", "holds"]
+    swapped = CASE_ROWS.replace("{}", "w=o", 1).replace("{}", r"w \neq o", 1)
+    assert statuses(swapped, problem=NS) == ["fails", "fails"]
+    # without the rows the cases are not known, and neither line holds for every w
+    bare = CASE_ROWS.replace(r"({}) \\", "")
+    assert statuses(bare, problem=NS) == ["fails", "fails"]
+
+
+def test_cases_with_punctuation_after_each_condition() -> None:
+    text = (r"$$\frac{\partial J}{\partial u_w} = \begin{cases} ({}\hat{y}_o - 1) v_c, & w = o,"
+            r" \\ \hat{y}_w v_c, & w \neq o. \end{cases}$$")
+    assert statuses(text.replace("{}", ""), problem=NS) == ["holds"]
+    assert statuses(text.replace("{}", "-"), problem=NS) == ["fails"]
+
+
+def test_two_equations_side_by_side_are_two_claims() -> None:
+    text = r"$$u_o = {}y,\quad \sum_{w} \hat{y}_w u_w = U\hat{y}$$"
+    assert statuses(text.replace("{}", "U"), problem=NS) == ["holds", "holds"]
+    # before, the second left side was compared with the first: u_o = Uŷ, a false ✗
+    assert statuses(text.replace("{}", "U^T"), problem=NS) == ["fails", "holds"]
+    # a condition after ,\quad stays the condition of its equation
+    cond = r"$$\frac{\partial J}{\partial u_w} = \hat{y}_w v_c,\quad \text{if } w \neq o$$"
+    assert statuses(cond, problem=NS) == ["holds"]
+
+
+@pytest.mark.parametrize("lead", ["The gradient is zero exactly when", "It vanishes if:",
+                                  "We need y such that"])
+def test_a_display_the_prose_makes_a_condition_is_not_judged(lead: str) -> None:
+    report = check_text(lead + "\n\n$$U(\\hat{y} - y) = 0$$", problem=NS)
+    assert [v.status for v in report.verdicts] == ["unchecked"]
+    assert report.exit_status == 3  # never a pass, never a fail
+    # the same display after "Hence" is a claim, and false
+    assert statuses("Hence\n\n$$U(\\hat{y} - y) = 0$$", problem=NS) == ["fails"]
+
+
+# -- θ named as the softmax's argument, the chain rule in the other layout -------------------
+
+def test_theta_named_as_the_argument_of_the_softmax_is_the_logits() -> None:
+    text = (r"$$\hat{y} = \text{softmax}(\theta)$$" "\n"
+            r"$$\frac{\partial J}{\partial \theta} = \hat{y} - {}y$$")
+    # alone, ŷ = softmax(θ) defines θ: nothing to judge, and never a ✓ made true by reading
+    assert statuses(text.replace("{}", ""), problem=NS) == ["definition", "holds"]
+    assert statuses(text.replace("{}", "2"), problem=NS) == ["definition", "fails"]
+    # a row that goes on is judged, θ so bound
+    going_on = r"$$\hat{y} = \text{softmax}(\theta) = \text{softmax}({}U^\top v_c)$$"
+    assert statuses(going_on.replace("{}", ""), problem=NS) == ["holds", "holds"]
+    assert statuses(going_on.replace("{}", "2"), problem=NS) == ["holds", "fails"]
+    # ŷ = softmax(θ) with a θ of the text's own is checked, never a new meaning for θ
+    own = r"Let $\theta = 2 U^\top v_c$. " + text.replace("{}", "")
+    assert statuses(own, problem=NS) == ["fails", "unchecked"]
+
+
+def test_the_chain_rule_in_the_numerator_layout_is_a_layout_error() -> None:
+    text = (r"Let $\theta = U^\top v_c$. $$\frac{\partial J}{\partial v_c} = "
+            r"\frac{\partial J}{\partial \theta}\frac{\partial \theta}{\partial v_c}$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["layout"]
+    assert report.verdicts[0].reason.endswith(
+        "it holds in the numerator layout (--layout numerator)")
+    assert statuses(text, problem=NS, layout="numerator") == ["holds"]
+    # written in the denominator layout's order it holds as it is
+    fine = text.replace(r"\frac{\partial J}{\partial \theta}\frac{\partial \theta}{\partial v_c}",
+                        r"\frac{\partial \theta}{\partial v_c}\frac{\partial J}{\partial \theta}")
+    assert statuses(fine, problem=NS) == ["holds"]
+    # a value error is a value error in either layout
+    assert statuses(text.replace("v_c}$$", "v_c} + v_c$$"), problem=NS) == ["fails"]
+
+
+def test_a_case_in_the_subscript_replaces_the_case_the_prose_named_before() -> None:
+    text = (r"There are two cases, $w = o$ and $w \neq o$." "\n\n"
+            r"$$\frac{\partial J}{\partial u_{w=o}} = ({}\hat{y}_o - 1) v_c$$")
+    assert statuses(text.replace("{}", ""), problem=NS) == ["holds"]
+    assert statuses(text.replace("{}", "-"), problem=NS) == ["fails"]
+
+
+def test_a_function_of_x_the_text_defines_and_its_derivative() -> None:
+    text = (r"For $f(x) = \max(\alpha x, x)$, where $0 < \alpha < 1$:"
+            r"$$f'(x) = \begin{cases} {} & x > 0 \\ \alpha & x < 0 \end{cases}$$")
+    assert statuses(text.replace("{}", "1")) == ["holds"]
+    assert statuses(text.replace("{}", r"\alpha")) == ["fails"]
+    assert statuses(r"$$f(x) = \sigma(x)$$ $$f'(x) = f(x)(1 - f(x))$$") == ["definition", "holds"]
+    # f is a formula of x: at any other argument it is not read, never evaluated at x
+    assert statuses(r"$$f(x) = \sigma(x)$$ $$f(2x) = \sigma(2x)$$") == ["definition", "unread"]
+
+
+@pytest.mark.parametrize("one", [r"\mathbb{1}\{w = o\}", r"\mathbb{1}[w=o]", r"\mathbf{1}_{w=o}",
+                                 r"(1 - \mathbb{1}\{w \neq o\})"])
+def test_an_indicator_of_a_case_is_the_kronecker_delta(one: str) -> None:
+    text = r"$$\frac{\partial J}{\partial u_w} = (\hat{y}_w - " + one + r") v_c$$"
+    assert statuses(text, problem=NS) == ["holds"]
+    assert statuses(text.replace(r"\hat{y}_w -", r"\hat{y}_w +"), problem=NS) == ["fails"]
+
+
+def test_an_indicator_of_anything_else_is_not_read() -> None:
+    text = r"$$\frac{\partial J}{\partial x} = \mathbb{1}\{x > 0\}$$"
+    assert statuses(text, problem="leaky-relu") == ["unread"]
+
+
+def test_log_run_on_to_the_models_probability() -> None:
+    assert statuses(r"$$J_{naive-softmax} = -logP(O=o|C=c)$$") == ["holds"]
+    assert statuses(r"$$J_{naive-softmax} = logP(O=o|C=c)$$") == ["fails"]
+    assert statuses(r"$$J_{naive-softmax} = logP$$") == ["unread"]  # no P(…): not read

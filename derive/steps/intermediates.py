@@ -1,0 +1,134 @@
+"""Names a text introduces for a formula: "let θ = Uᵀv_c", "z = …", and the argument of a
+softmax the text names, "ŷ = softmax(θ)" — θ is then the logits the handout's ŷ is the
+softmax of (its definition in the shipped loss files, read as data)."""
+from __future__ import annotations
+
+import functools
+
+from . import vocabulary as vocab
+from .bindings import INFERABLE, Bindings
+from .document import Side, Step, clean
+from .lexer import ReadError, Token
+from .nodes import Func, Node, Obj, Ref
+from .syntax import Parser
+
+HAT_Y = r"\hat{y}"
+
+
+class Intermediates(Bindings):
+    """The intermediates of a text (`names`), each bound in `definitions` to its formula."""
+
+    names: frozenset[str] = frozenset()
+    aliases: vocab.Aliases
+    steps: list[Step]
+
+    def _intermediate(self, tokens: list[Token], step_line: int | None = None) -> bool:
+        """"Let θ = Uᵀv_c", "z = …": a one-letter name the handout does not know, defined as
+        a formula we can read, stands for that formula from here on."""
+        try:
+            row = clean(tokens)
+        except ReadError:
+            return False
+        if len(row.relations) != 1 or not all(row.sides):
+            return False
+        head = row.sides[0]
+        if _of_x(head):  # f(x) = …: a function of the handout's scalar x, named f
+            head = head[:-3]
+        name = _new_name(head, self.aliases, self.names)
+        if name is None:
+            return False
+        try:
+            value = Parser(row.sides[1], self.aliases, names=self.names).side()
+        except ReadError:
+            return False
+        self.names |= {name}
+        self.definitions[name] = value
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(Ref(name), step_line),
+                                   Side(value, step_line), "definition",
+                                   definitions=dict(self.definitions)))
+        return True
+
+    def _softmax_argument(self, tokens: list[Token], step_line: int | None = None) -> bool:
+        """"ŷ = softmax(θ)" with θ new: θ is the argument of the softmax ŷ is (Uᵀv_c). Alone,
+        the row is θ's definition (True: nothing left to judge); a row that goes on
+        (= exp(θ_o)/Σ_w exp(θ_w)) is then read as any other, with θ so bound."""
+        logits = _logits()
+        try:
+            row = clean(tokens)
+        except ReadError:
+            return False
+        if logits is None or len(row.relations) < 1 or not all(row.sides[:2]):
+            return False
+        inside = _call_argument(row.sides[1])
+        name = _new_name(inside, self.aliases, self.names) if inside else None
+        if name is None:
+            return False
+        try:
+            head = Parser(row.sides[0], self.aliases, names=self.names).side()
+            body = Parser(row.sides[1], self.aliases, names=self.names | {name}).side()
+        except ReadError:
+            return False
+        if head != Obj(HAT_Y) or body != Func("softmax", Ref(name)):
+            return False
+        self.names |= {name}
+        self.definitions[name] = logits
+        if len(row.relations) > 1:
+            return False
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(head, step_line), Side(body, step_line),
+                                   "definition", definitions=dict(self.definitions)))
+        return True
+
+
+@functools.cache
+def _logits() -> Node | None:
+    """What ŷ is the softmax of, as the shipped loss files define ŷ."""
+    from .loss import SHIPPED, read_scope
+
+    for problem in INFERABLE:
+        scope = read_scope((SHIPPED / f"{problem}.tex").read_text(encoding="utf-8"))
+        found = scope.defined(HAT_Y)
+        if found is not None and isinstance(found.formula, Func) and \
+                found.formula.name == "softmax":
+            return found.formula.arg
+    return None
+
+
+def _of_x(tokens: list[Token]) -> bool:
+    """`… (x)` at the end: the head of f(x) = …."""
+    return len(tokens) > 3 and [t.text for t in tokens[-3:]] == ["(", "x", ")"]
+
+
+def _call_argument(tokens: list[Token]) -> list[Token] | None:
+    """The tokens inside `f(…)` when `tokens` are exactly a function applied to one group."""
+    open_at = next((n for n, t in enumerate(tokens) if t.is_char("(")), None)
+    if open_at is None or not tokens[-1].is_char(")"):
+        return None
+    depth = 0
+    for n, t in enumerate(tokens[open_at:], open_at):
+        depth += t.is_char("(") - t.is_char(")")
+        if depth == 0 and n != len(tokens) - 1:
+            return None
+    return tokens[open_at + 1:-1]
+
+
+def _new_name(tokens: list[Token], aliases: vocab.Aliases,
+              known: frozenset[str]) -> str | None:
+    """The name `tokens` spell, when it is one letter (or Greek letter) we do not know."""
+    parser = Parser(tokens, aliases)
+    try:
+        written, _, transposed = parser.written_name_t()
+    except ReadError:
+        return None
+    if transposed or parser.peek() is not None or "_" in written or written in known:
+        return None
+    if not (len(written) == 1 or written.lstrip("\\") in vocab.GREEK):
+        return None
+    if written in ("J", "e", "P", "p") or vocab.is_index(written) or written in vocab.SIZES:
+        return None
+    try:
+        Parser(tokens, aliases).side()
+    except ReadError:
+        return aliases.name(written)
+    return None  # a name the handout already has (U, y, x, \alpha, …)
