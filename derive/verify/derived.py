@@ -21,6 +21,7 @@ import sympy as sp
 
 from .. import calculus, printing, problems
 from .. import notation as n
+from ..calculus import lambdified as lambdified_
 from ..calculus import window
 from ..calculus.check import NumericPoint, located, max_error
 from ..calculus.records import Derivation, Step
@@ -86,8 +87,8 @@ def lambdified(args: Sequence[sp.Basic], expr: sp.Basic) -> Callable[..., Any]:
     """`expr` as a NumPy function of `args` (a tuple), made once: with the sizes among the
     arguments rather than substituted, one function serves every size — and printing an
     expression whose shapes are 50 000 × 300 costs seconds where a symbolic one costs
-    milliseconds."""
-    return sp.lambdify(list(args), expr, modules="numpy")
+    milliseconds. The printed function is kept on disk (calculus.lambdified)."""
+    return lambdified_.function(("verify", tuple(args), expr), lambda: (list(args), expr))
 
 
 def text(expr: Any) -> str:
