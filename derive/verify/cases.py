@@ -17,11 +17,10 @@ from .. import problems
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, gradcheck, losses, plan, trace, windows
+from . import derived, losses, plan, trace, windows
 from .report import Check, Report
 
 MODES = ("coordinate", "directional", "auto")
-DIRECTIONS_STREAM = 1  # the directions' generator is seeded (seed, 1), apart from the points
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
 BATCH = ("v_c", "o")  # a batch's per-sample inputs (losses.printed)
 NEG = ("u_o", "U_neg")  # and negative sampling's, gathered for each word
@@ -50,30 +49,28 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
 
     made: list[Derivation] = []
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
-    # One set of random directions for the run, by shape: every problem's U is (V, d), and at
-    # V·d = 15 million drawing four directions for each would cost more than their checks.
-    directions = gradcheck.Directions(np.random.default_rng([seed, DIRECTIONS_STREAM]))
+    draws = plan.Draws(seed)
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
         derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
                                                                                   made)
         made.append(derivation)
         if problem.name not in ("naive-softmax", "cross-entropy"):
-            shared.clear()  # naive softmax's U goes: this problem draws its own
+            shared.clear()  # naive softmax's point goes (U stays in draws: the same numbers)
         if problem.name in SCALAR:
             checks += trace.scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
-                                           np.dtype(dtype), seed, mode, quiet, directions)
+                                           np.dtype(dtype), seed, mode, quiet, draws)
         elif problem.name == "neg-sampling-repeated":
             checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet,
-                                       directions)
+                                       draws)
         elif problem.name == "skip-gram":
             checks += windows.skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype),
-                                              seed, mode, quiet, directions)
+                                              seed, mode, quiet, draws)
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
-                                      seed, mode, quiet, shared, directions)
+                                      seed, mode, quiet, shared, draws)
         if problem.name == "skip-gram":
             checks += trace.window_trace_checks(problem.name, derivation, seed)
         elif problem.name not in SCALAR:
@@ -96,15 +93,14 @@ class _SoftmaxPoint:
     is the same, drawn from the same seed, so its differences are the same numbers."""
 
     def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int,
-                 directions: gradcheck.Directions) -> None:
+                 draws: plan.Draws) -> None:
         self.key = (V, d, B, seed)
-        self.rng = rng = np.random.default_rng(seed)
-        self.U = U = rng.normal(size=(V, d))
+        self.rng, self.U = rng, U = draws.start(V, d)
         self.V_c = V_c = rng.normal(size=(B, d))
         self.o = o = rng.integers(V, size=B)
         # v is its own array, not a view of V_c: each x is moved in place by the differences.
         self.v, self.o0 = v, o0 = V_c[0].copy(), int(o[0])
-        self.differences = plan.Differences(rng, directions)
+        self.differences = plan.Differences(rng, draws.directions)
         # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15
         # million, allocating them anew costs more than the loss. It goes once the differences
         # are taken.
@@ -139,20 +135,21 @@ class _SoftmaxPoint:
 
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    shared: dict[str, _SoftmaxPoint], directions: gradcheck.Directions
+                    shared: dict[str, _SoftmaxPoint], draws: plan.Draws
                     ) -> list[Check]:
     from .. import kernels  # generated on first import: only when a kernel is checked
 
     point = shared.get("softmax")
     if point is None or point.key != (V, d, B, seed):
-        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed, directions)
+        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed, draws)
     U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     fast_v, fast_U, fast_bV, fast_bU = point.fast
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    kv, kU = plan.parts(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)), 1, 2)
-    bV, bU = plan.parts(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o, _as(U, dtype)),
-                        1, 2)
+    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)))
+    batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
+                                                                        _as(U, dtype)))
+    (kv, kU), (bV, bU) = plan.parts(single, 1, 2), plan.parts(batched, 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
@@ -161,12 +158,14 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
                   single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0).T, f64,
                   fast=fast_U),
-        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v),
-        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U),
+        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
+                  own=own),
+        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U,
+                  own=own),
         plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype,
-                  fast=fast_bV),
+                  fast=fast_bV, own=own_b),
         plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype,
-                  fast=fast_bU),
+                  fast=fast_bU, own=own_b),
     ]
     if problem.name not in KERNELS:
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
@@ -179,7 +178,7 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                         directions: gradcheck.Directions) -> list[Check]:
+                         draws: plan.Draws) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
@@ -187,8 +186,8 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
     if V < 2:
         raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
-    rng = np.random.default_rng(seed)
-    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    rng, U = draws.start(V, d)
+    v, o = rng.normal(size=d), int(rng.integers(V))
     K = min(10, V - 1)
     distinct = rng.choice(np.delete(np.arange(V), o), size=K, replace=False)
     repeated = np.delete(np.arange(V), o)[rng.integers(V - 1, size=K)]
@@ -261,18 +260,18 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
     return plan.run(problem.name, cases, max(K, d),
                     lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                    progress, differences=plan.Differences(rng, directions))
+                    progress, differences=plan.Differences(rng, draws.directions))
 
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      seed: int, mode: str, progress: Progress,
-                     directions: gradcheck.Directions) -> list[Check]:
+                     draws: plan.Draws) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
     from .. import kernels  # generated on first import: only when a kernel is checked
 
-    rng = np.random.default_rng(seed)
-    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    rng, U = draws.start(V, d)
+    v, o = rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
 
@@ -293,7 +292,7 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
                      np.dtype(np.float64), rows=rows,
                      fast=lambda x: J(v_c=v, u_o=x[at(o)], U_neg=x[at(samples)].T, o=o))
     return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
-                    progress, differences=plan.Differences(rng, directions))
+                    progress, differences=plan.Differences(rng, draws.directions))
 
 
 def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:

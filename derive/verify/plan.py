@@ -11,7 +11,7 @@ is checked and dropped after it: only one gradient of U is alive at a time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,9 @@ class Case:
     # `rows`, the rows of x that J reads (sorted, distinct), and J takes those rows alone.
     fast: Callable[[np.ndarray], float] | None = None
     rows: np.ndarray | None = None
+    # The kernel's loss at x from the call that makes its gradient (in its dtype), compared
+    # with J there; without it `loss` is called once more.
+    own: Callable[[], float] | None = None
 
 
 class Differences:
@@ -74,8 +77,34 @@ class Differences:
                  directions: gradcheck.Directions | None = None) -> None:
         self.directions = directions or gradcheck.Directions(rng)
         self.numeric: dict[tuple[int, int, str], Any] = {}
-        # |loss(x) − J(x)| relative, for the cases whose differences are J's.
-        self.at_point: dict[tuple[int, int, str], float] = {}
+
+
+class Draws:
+    """What every problem of a run draws alike, drawn once for the run.
+
+    The random directions, by shape (every problem's U is (V, d); at V·d = 15 million drawing
+    four for each problem costs more than their checks), from their own generator (seed, 1).
+    And U: every problem starts with default_rng(seed).normal(size=(V, d)), the same numbers,
+    so it is drawn once and each problem gets it with a generator where the draw left off.
+    U is shared, not copied: whatever moves it in place puts it back (exactly in coordinate
+    mode; within an ulp or two of an entry in directional mode, see differences.py)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.directions = gradcheck.Directions(np.random.default_rng([seed, 1]))
+        self._first: tuple[np.ndarray, Mapping[str, Any]] | None = None
+
+    def start(self, V: int, d: int) -> tuple[np.random.Generator, np.ndarray]:
+        """(the problem's generator after its first draw, U)."""
+        if self._first is None or self._first[0].shape != (V, d):
+            self._first = None  # the old U goes before the new one is drawn
+            rng = np.random.default_rng(self.seed)
+            U = rng.normal(size=(V, d))
+            self._first = (U, rng.bit_generator.state)
+        U, state = self._first
+        rng = np.random.default_rng(self.seed)
+        rng.bit_generator.state = state
+        return rng, U
 
 
 def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
@@ -100,17 +129,14 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
             alone[i] = _alone(problem, case, n, rng)
         elif key not in numeric:
             numeric[key] = _numeric(case, m, directions)
-        if case.target == "kernel" and case.fast is not None and m == "directional" \
-                and key not in shared.at_point:
-            shared.at_point[key] = _loss_error(case)
     release()
     checks = []
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         progress(f"{problem}: {case.target} {case.function} ∂/∂{case.wrt}")
         key = (id(case.loss), id(case.x), m)
         check = alone.get(i) or _check(problem, case, m, numeric[key], n, directions)
-        if case.target == "kernel" and key in shared.at_point:
-            check = _with_loss(check, shared.at_point[key])
+        if case.target == "kernel" and case.fast is not None and m == "directional":
+            check = _with_loss(check, _loss_error(case))
         checks.append(check)
     progress(f"{problem}: trace steps")
     return checks
@@ -136,8 +162,8 @@ def _loss_error(case: Case) -> float:
     gradients are checked against J's differences rather than its own loss's."""
     assert case.fast is not None
     at = case.x if case.rows is None else np.array(case.x[case.rows], dtype=np.float64)
-    own, J = case.loss(case.x), case.fast(at)
-    return float(gradcheck.relative_error(own, J))
+    own = case.own() if case.own is not None else case.loss(case.x)
+    return float(gradcheck.relative_error(own, case.fast(at)))
 
 
 def _with_loss(check: Check, error: float) -> Check:
@@ -196,6 +222,23 @@ def _verdict(problem: str, case: Case, mode: str, analytic: np.ndarray | None,
          else gradcheck.compare_directional(analytic, numeric, tol))
     return Check(target, case.function, case.wrt, r.mode, r.max_rel_error, r.tolerance,
                  r.passed, r.worst_index)
+
+
+def with_loss(make: Callable[[], tuple[Any, ...]]
+              ) -> tuple[Callable[[], tuple[Any, ...]], Callable[[], float]]:
+    """(make, own): make() as given, keeping the loss (its result's first item, a float) when
+    it runs; own() gives that loss, calling make() only if it has not run. A kernel's cases
+    read their gradients through parts(make, …) and its loss at the point through own()."""
+    loss: list[float] = []
+
+    def made() -> tuple[Any, ...]:
+        out = make()
+        loss[:] = [float(out[0])]
+        return out
+
+    def own() -> float:
+        return loss[0] if loss else float(make()[0])
+    return made, own
 
 
 def parts(make: Callable[[], tuple[Any, ...]], *indices: int) -> list[Callable[[], Any]]:

@@ -13,7 +13,7 @@ from .. import notation as n
 from .. import problems
 from ..calculus import window
 from ..calculus.records import Derivation
-from . import derived, gradcheck, losses, plan
+from . import derived, losses, plan
 from .report import Check
 
 Progress = Callable[[str], None]
@@ -23,14 +23,14 @@ NEG = ("u_o", "U_neg")
 
 def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    directions: gradcheck.Directions) -> list[Check]:
+                    draws: plan.Draws) -> list[Check]:
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last (of J, the window's pair losses as a batch, in directional mode)."""
     from .. import kernels  # generated on first import: only when a kernel is checked
 
-    rng = np.random.default_rng(seed)
-    U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
+    rng, U = draws.start(V, d)
+    centres = rng.normal(size=(V, d))
     c = int(rng.integers(V))
     outside = rng.integers(V, size=window.WINDOW)
     outside[-1] = outside[0]
@@ -85,7 +85,8 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         return J_neg(v_c=np.broadcast_to(v_c, (W, d)), u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
-    kv, kU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)), 1, 2)
+    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
+    kv, kU = plan.parts(naive, 1, 2)
     nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
                                                  negatives=negatives), 1, 2)
     results = {g.key: derived.text(g.result) for g in derivation.gradients}
@@ -100,16 +101,16 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
         "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64,
         fast=lambda x: J_naive(x[0], U), rows=np.array([c]))],
-        differences=plan.Differences(rng, directions))
+        differences=plan.Differences(rng, draws.directions))
     del centres
     fast_v, fast_U = (lambda x: J_naive(x, U)), (lambda x: J_naive(v, x))
-    checks = run(differences=plan.Differences(rng, directions), cases=[
+    checks = run(differences=plan.Differences(rng, draws.directions), cases=[
         plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
                   lambda: terms("v_c", lambda g: g[:, 0]).array(), f64, fast=fast_v),
         plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
                   lambda: terms("U", lambda g: g.T), f64, fast=fast_U),
-        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v),
-        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U),
+        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own),
+        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own),
         plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
                   nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives])),
         plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
