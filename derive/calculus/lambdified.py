@@ -21,6 +21,7 @@ import builtins
 import dis
 import hashlib
 import inspect
+import marshal
 import os
 import platform
 from collections.abc import Callable, Sequence
@@ -81,7 +82,10 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
         f = sp.lambdify(args, expr, modules="numpy")
         if _global_names(f.__code__) <= set(_namespace()):
             try:
-                write_atomic(path, inspect.getsource(f))
+                text = inspect.getsource(f)
+                write_atomic(path, text)  # to read; the compiled code beside it, to load
+                write_atomic(path.with_suffix(".code"),
+                             marshal.dumps(compile(text, str(path), "exec")))
                 if path.parent not in _pruned:
                     _pruned.add(path.parent)
                     _prune(path.parent)
@@ -92,14 +96,16 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
 
 
 def _load(path: Path) -> Callable[..., Any] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    """The function kept at path: its compiled code (marshal, which the Python version in the
+    key makes safe to load), else its source."""
     local: dict[str, Any] = {}
     try:
-        exec(compile(text, str(path), "exec"), _namespace(), local)  # noqa: S102 -- our own printed text
-    except Exception:  # noqa: BLE001 -- a damaged entry is printed again
+        try:
+            code = marshal.loads(path.with_suffix(".code").read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        exec(code, _namespace(), local)  # noqa: S102 -- our own printed text
+    except Exception:  # noqa: BLE001 -- a missing or damaged entry is printed again
         return None
     f = local.get(_NAME)
     return f if callable(f) else None
@@ -119,10 +125,17 @@ def _global_names(code: CodeType) -> set[str]:
 
 @cache
 def _namespace() -> dict[str, Any]:
-    """What lambdify puts in a namespace for modules="numpy" (the names its printer reads), as
-    its own import lines do: NumPy's module and names, builtins and range."""
-    namespace: dict[str, Any] = {}
-    exec("import numpy; from numpy import *; from numpy.linalg import *", namespace)  # noqa: S102
+    """What lambdify's namespace for modules="numpy" holds of NumPy (its import lines are
+    `import numpy; from numpy import *; from numpy.linalg import *`), builtins and range —
+    less the names NumPy loads lazily: importing those (numpy.testing, …) costs 0.4 s, and a
+    function whose code reads one is simply not kept."""
+    import numpy
+    import numpy.linalg
+
+    namespace: dict[str, Any] = {"numpy": numpy}
+    for module in (numpy, numpy.linalg):
+        loaded = vars(module)
+        namespace.update({k: loaded[k] for k in getattr(module, "__all__", ()) if k in loaded})
     namespace.update({"builtins": builtins, "range": range})
     return namespace
 
@@ -131,7 +144,7 @@ def _prune(current: Path) -> None:
     """Folders of an older source go, as the kernel cache's stale files do."""
     for stale in current.parent.glob("lambdified-*"):
         if stale != current and stale.is_dir():
-            for entry in stale.glob("*.py"):
+            for entry in [*stale.glob("*.py"), *stale.glob("*.code")]:
                 entry.unlink(missing_ok=True)
             try:
                 stale.rmdir()

@@ -90,14 +90,16 @@ def inners(a: np.ndarray, rs: list[Direction]) -> np.ndarray:
     return out / np.array([r.norm for r in rs])
 
 
-def directional(f: Callable[[np.ndarray], float], x: np.ndarray, rs: list[Direction], *,
-                h: float) -> np.ndarray:
+def directional(f: Callable[[np.ndarray], float | np.ndarray], x: np.ndarray,
+                rs: list[Direction], *, h: float) -> np.ndarray:
     """(f(x + h' r) − f(x − h' r)) / 2h' along each direction r (h' as in the module's note), in
-    float64. A C-contiguous float64 x is moved in place and put back, also when f raises."""
+    float64. A C-contiguous float64 x is moved in place and put back, also when f raises. f may
+    return an array (several losses of the same x, which then share each move of x): the
+    result is (directions, *f's shape)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     flat = x.reshape(-1)
     buffer = np.empty(min(CHUNK, flat.size))
-    out = np.empty(len(rs))
+    out: np.ndarray | None = None
     for t, r in enumerate(rs):
         c = 2.0 ** round(math.log2(h / r.norm))
         q = r.q.reshape(-1)
@@ -111,8 +113,10 @@ def directional(f: Callable[[np.ndarray], float], x: np.ndarray, rs: list[Direct
             minus = f(x)
         finally:
             _shift(flat, q, -moved, buffer)
-        out[t] = (plus - minus) / (2 * c * r.norm)
-    return out
+        if out is None:
+            out = np.empty((len(rs), *np.shape(plus)))
+        out[t] = (np.asarray(plus) - minus) / (2 * c * r.norm)
+    return out if out is not None else np.empty(0)
 
 
 def _shift(flat: np.ndarray, q: np.ndarray, c: float, buffer: np.ndarray) -> None:

@@ -117,6 +117,14 @@ def numeric_directional(f: Callable[[np.ndarray], float], x: np.ndarray,
     return differences.directional(_fresh(f), x, rs, h=h)
 
 
+def numeric_directional_many(fs: list[Callable[[np.ndarray], float]], x: np.ndarray,
+                             rs: list[differences.Direction], *, h: float = H) -> np.ndarray:
+    """numeric_directional of each f at the same x, as columns: each move of x (a pass over
+    all of it) serves every f."""
+    fresh = [_fresh(f) for f in fs]
+    return differences.directional(lambda y: np.array([f(y) for f in fresh]), x, rs, h=h)
+
+
 def along(grad: np.ndarray, rs: list[differences.Direction]) -> np.ndarray:
     """⟨grad, r⟩ for each direction r, in float64, without a float64 copy of grad."""
     return differences.inners(grad, rs)

@@ -122,13 +122,27 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
         "coordinate" if c.x.size * cost(c.function) <= COORDINATE_BUDGET else "directional")
         for c in cases]
     alone: dict[int, Check] = {}
+    whole: dict[int, dict[tuple[int, int, str], Case]] = {}  # J on all of x, by x: see below
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         key = (id(case.loss), id(case.x), m)
         progress(f"{problem}: differences for {case.target} {case.function} ∂/∂{case.wrt}")
         if case.alone and m == "directional":
             alone[i] = _alone(problem, case, n, rng)
-        elif key not in numeric:
+        elif key in numeric:
+            continue
+        elif m == "directional" and case.fast is not None and case.rows is None:
+            whole.setdefault(id(case.x), {}).setdefault(key, case)
+        else:
             numeric[key] = _numeric(case, m, directions)
+    # The losses of one whole x (naive softmax's one word and batch, both of U) share its moves:
+    # at V·d = 15 million a move is a pass over x, dearer than J itself.
+    for group in whole.values():
+        first = next(iter(group.values()))
+        values = gradcheck.numeric_directional_many(
+            [c.fast for c in group.values() if c.fast is not None], first.x,
+            directions.of(first.x.shape))
+        for j, key in enumerate(group):
+            numeric[key] = values[:, j]
     release()
     checks = []
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
@@ -201,14 +215,19 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
 
 def _along(grad: np.ndarray | Sum | None, rs: list[Any], shape: tuple[int, ...]
            ) -> np.ndarray | None:
-    """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape."""
+    """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape. A
+    term that occurs twice in a sum (one function: a word repeated in the window) is made once
+    and counted twice."""
     total = np.zeros(len(rs))
+    seen: dict[int, np.ndarray] = {}
     for term in grad.terms if isinstance(grad, Sum) else (lambda: grad,):
-        g = term()
-        if g is None or np.shape(g) != shape:
-            return None
-        total += gradcheck.along(g, rs)
-        del g
+        if id(term) not in seen:
+            g = term()
+            if g is None or np.shape(g) != shape:
+                return None
+            seen[id(term)] = gradcheck.along(g, rs)
+            del g
+        total += seen[id(term)]
     return total
 
 

@@ -47,7 +47,8 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
         def at(word: int) -> Callable[[], np.ndarray]:
             return lambda: layout(derived.evaluate(body, U, v, word))
-        return plan.Sum(tuple(at(int(w)) for w in outside))
+        made: dict[int, Callable[[], np.ndarray]] = {}  # a repeated word: the same term
+        return plan.Sum(tuple(made.setdefault(int(w), at(int(w))) for w in outside))
 
     def centre_vectors() -> np.ndarray:
         # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
