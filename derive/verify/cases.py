@@ -127,10 +127,19 @@ class _SoftmaxPoint:
             return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
 
         self.losses = single_loss_v, single_loss_U, batch_loss_V, batch_loss_U
+        self._yhat: np.ndarray | None = None
         # The same losses as J alone, for directional differences (losses.py).
         J, J_batch = losses.printed("naive-softmax"), losses.printed("naive-softmax", BATCH)
         self.fast = (lambda x: J(v_c=x, U=U.T, o=o0), lambda x: J(v_c=v, U=x.T, o=o0),
                      lambda x: J_batch(v_c=x, U=U.T, o=o), lambda x: J_batch(v_c=V_c, U=x.T, o=o))
+
+
+    def yhat(self) -> np.ndarray:
+        """ŷ at (U, v), made once for every derived form evaluated there (after the
+        differences, which put U back)."""
+        if self._yhat is None:
+            self._yhat = derived.softmax_at(self.U, self.v)
+        return self._yhat
 
 
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
@@ -153,10 +162,12 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     f64 = np.dtype(np.float64)
     cases = [
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
-                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0)[:, 0], f64,
+                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0,
+                                                             point.yhat())[:, 0], f64,
                   fast=fast_v),
         plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
-                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0).T, f64,
+                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0,
+                                                             point.yhat()).T, f64,
                   fast=fast_U),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
                   own=own),

@@ -41,12 +41,21 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     def gradient(name: str) -> Any:
         return next(g for g in derivation.gradients if g.wrt.name == name).result
 
+    softmax: list[np.ndarray] = []
+
+    def yhat() -> np.ndarray:
+        # ŷ at (U, v) is the same for every term: made once, with the first (after every
+        # difference, so at U as it was drawn).
+        if not softmax:
+            softmax.append(derived.softmax_at(U, v))
+        return softmax[0]
+
     def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
         # The window sum evaluated as it stands: its body at each outside word, added.
         body = window.at_one_word(gradient(name).body)
 
         def at(word: int) -> Callable[[], np.ndarray]:
-            return lambda: layout(derived.evaluate(body, U, v, word))
+            return lambda: layout(derived.evaluate(body, U, v, word, yhat()))
         made: dict[int, Callable[[], np.ndarray]] = {}  # a repeated word: the same term
         return plan.Sum(tuple(made.setdefault(int(w), at(int(w))) for w in outside))
 

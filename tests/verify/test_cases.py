@@ -238,8 +238,8 @@ def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
 
     real = derived.evaluate
 
-    def off(expr, U, v, o):  # each outside word's term a little off
-        return real(expr, U, v, o) + 1e-3
+    def off(expr, U, v, o, *yhat):  # each outside word's term a little off
+        return real(expr, U, v, o, *yhat) + 1e-3
 
     monkeypatch.setattr(derived, "evaluate", off)
     report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
