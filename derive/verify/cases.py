@@ -133,7 +133,6 @@ class _SoftmaxPoint:
         self.fast = (lambda x: J(v_c=x, U=U.T, o=o0), lambda x: J(v_c=v, U=x.T, o=o0),
                      lambda x: J_batch(v_c=x, U=U.T, o=o), lambda x: J_batch(v_c=V_c, U=x.T, o=o))
 
-
     def yhat(self) -> np.ndarray:
         """ŷ at (U, v), made once for every derived form evaluated there (after the
         differences, which put U back)."""

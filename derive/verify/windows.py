@@ -45,7 +45,7 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
     def yhat() -> np.ndarray:
         # ŷ at (U, v) is the same for every term: made once, with the first (after every
-        # difference, so at U as it was drawn).
+        # difference, which put U back).
         if not softmax:
             softmax.append(derived.softmax_at(U, v))
         return softmax[0]
@@ -86,7 +86,7 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     # J alone: the window is a batch of its pair losses, each with the centre vector v_c.
     J, J_neg = losses.printed("naive-softmax", BATCH), losses.printed("neg-sampling", BATCH + NEG)
     W = window.WINDOW
-    rows, at = losses.rows_read(outside, negatives)
+    rows, row_of = losses.rows_read(outside, negatives)
 
     def J_naive(v_c: np.ndarray, U_: np.ndarray) -> float:
         return J(v_c=np.broadcast_to(v_c, (W, d)), U=U_.T, o=outside)
@@ -125,7 +125,7 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
                   nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives])),
         plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
                   nU, dtype, rows=rows,
-                  fast=lambda x: J_negatives(v, x[at(outside)], x[at(negatives)])),
+                  fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
     return [*checks[:2], centres_check, *checks[2:]]
 
