@@ -4,7 +4,10 @@ Run: python benchmarks/bench_verify.py [--vocab 50000 --dim 300 --repeat 3], fro
 (the children run `python -m derive`, which takes the tree in the working directory).
 Runs `derive verify --vocab V --dim d --mode directional` in a child process, float64 and
 float32, with a warm kernel cache and a cold one (DERIVE_CACHE_DIR in a fresh temporary folder),
-and prints the median wall time and the largest peak RSS (from wait4) of each. References
+and prints the median wall time and the largest peak RSS (from wait4) of each, with the 1-minute
+load average when the row was measured (a figure taken at load 3 on two cores is not one taken
+idle). The cold rows start with an empty cache folder: no kernels and no printed step-check
+functions (derive.calculus.lambdified). References
 measured in the same run, since the machine's load moves every absolute figure:
   - U, the bytes of one (V, d) float64 array: the peak is also printed in copies of U;
   - a child that imports NumPy, draws U and copies it once (a floor: two copies of U);
@@ -69,10 +72,11 @@ def main() -> None:
     floor = series([python, "-c", FLOOR, str(V), str(d)], env, args.repeat)
     imports = series([python, "-c", IMPORTS], env, args.repeat)
     print(f"V = {V}, d = {d}: U is {u_mb:.0f} MB in float64; medians of {args.repeat} runs")
-    print(f"{'run':38s} {'wall s':>7s} {'peak MB':>8s} {'copies of U':>12s}")
+    print(f"{'run':38s} {'wall s':>7s} {'peak MB':>8s} {'copies of U':>12s} {'load':>5s}")
 
     def row(label: str, wall: float, peak: float) -> None:
-        print(f"{label:38s} {wall:7.2f} {peak:8.0f} {peak / u_mb:12.2f}")
+        print(f"{label:38s} {wall:7.2f} {peak:8.0f} {peak / u_mb:12.2f} "
+              f"{os.getloadavg()[0]:5.2f}")
 
     row("floor: draw U, copy it once", *floor)
     row("imports only (SymPy, verify, kernels)", *imports)

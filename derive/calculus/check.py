@@ -6,6 +6,7 @@ V ≠ d, so a result that is right only up to a transpose cannot pass.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from numpy.typing import ArrayLike
 
 from .. import notation as n
 from ..errors import DerivationError
+from . import lambdified
 from .fold import entries_as_matrices, matrix_of
 from .records import Gradient, Loss, Step
 
@@ -45,6 +47,7 @@ class NumericPoint:
         rng = np.random.default_rng(seed)
         self.loss = loss
         self.defs: dict[sp.IndexedBase, Any] = {n.y.indexed: lambda x: sp.KroneckerDelta(x, n.o)}
+        self._printed_defs: str | None = None
         if loss.softmax is not None:
             self.defs[loss.softmax.base] = loss.softmax.entry
         expanded = self.expand(loss.expr)
@@ -71,10 +74,14 @@ class NumericPoint:
                 extra: dict[sp.Basic, list[Any]] | None = None) -> list[np.ndarray]:
         """expr at every point, as an array over the free indices (rows first); `extra` gives
         the value of further symbols (or IndexedBases) at each point."""
-        expr = self.expand(expr)
-        extra = extra or {}
+        return self._entries(("entries", expr), lambda: self.expand(expr), index, extra or {})
+
+    def _entries(self, key: tuple[Any, ...], make: Callable[[], sp.Expr],
+                 index: tuple[sp.Symbol, ...], extra: dict[sp.Basic, list[Any]]
+                 ) -> list[np.ndarray]:
+        """The expression make() gives (which `key` determines) at every point."""
         args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params, *extra]
-        f = sp.lambdify(args, expr, modules="numpy")
+        f = lambdified.function((*key, self._defined(), tuple(args)), lambda: (args, make()))
         out = []
         for at, p in enumerate(self.points):
             sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
@@ -86,19 +93,35 @@ class NumericPoint:
             out.append(grid)
         return out
 
+    def _defined(self) -> str:
+        """What expand() puts for ŷ and y, as expressions of a generic index: part of the key
+        of every function printed from an expanded expression (printed once)."""
+        if self._printed_defs is None:
+            x = sp.Symbol("x", integer=True)
+            self._printed_defs = sp.srepr(tuple((b, entry(x)) for b, entry in self.defs.items()))
+        return self._printed_defs
+
+    def derivative(self, f: sp.Expr, entry: sp.Indexed, index: tuple[sp.Symbol, ...],
+                   extra: dict[sp.Basic, list[Any]] | None = None) -> list[np.ndarray]:
+        """∂f/∂entry (SymPy's own derivative) at every point, over the free indices."""
+        return self._entries(("diff", f, entry), lambda: self.expand(sp.diff(f, entry)), index,
+                             extra or {})
+
     def matrices(self, expr: sp.MatrixExpr, free: tuple[sp.Symbol, ...] = (),
                  outside: list[int] | None = None) -> list[np.ndarray]:
         """A matrix form at every point; with a free index (w), stacked over it. `outside`
         gives the outside word o (and so the one-hot y) at each point, in place of the point's."""
-        expr = entries_as_matrices(expr)
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]
         out = []
         words = outside if outside is not None else [p.o for p in self.points]
+        printed = sp.srepr(expr)  # once: it keys a function at each size
+        args = [*mats, n.o, *free, *self.params]
         for p, yhat, o in zip(self.points, self._softmax_values(), words, strict=True):
-            sized = expr.subs({n.V: p.V, n.d: p.d, n.K: p.K})
-            f = sp.lambdify([*mats, n.o, *free, *self.params], sized, modules="numpy")
+            sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
+            f = lambdified.function(("matrices", printed, tuple(sizes.items()), tuple(args)),
+                                    functools.partial(_sized, args, expr, sizes))
             onehot = np.eye(p.V)[:, [o]]
             cols = [a.reshape(a.shape[0], -1) for a in p.arrays.values()]
             ranges = [range(p.V) for _ in free]
@@ -108,12 +131,13 @@ class NumericPoint:
         return out
 
     def _softmax_values(self) -> list[np.ndarray]:
-        if self.loss.softmax is None:
+        softmax = self.loss.softmax
+        if softmax is None:
             return [np.full((p.V, 1), np.nan) for p in self.points]  # no ŷ in this loss
         x = sp.Symbol("x", integer=True)
-        entry = self.expand(self.loss.softmax.entry(x))
-        f = sp.lambdify([*self.bases, n.o, n.V, n.d, n.K, x, *self.params], entry,
-                        modules="numpy")
+        args = [*self.bases, n.o, n.V, n.d, n.K, x, *self.params]
+        f = lambdified.function(("softmax", self._defined(), tuple(args)),
+                                lambda: (args, self.expand(softmax.entry(x))))
         return [np.array([[f(*p.arrays.values(), p.o, p.V, p.d, p.K, t, *p.params)]
                           for t in range(p.V)])
                 for p in self.points]
@@ -127,8 +151,11 @@ class NumericPoint:
     def check_against_sympy_diff(self, loss: Loss, grad: Gradient,
                                  error: type[Exception] = DerivationError) -> None:
         """The folded result against SymPy's own elementwise derivative of the loss."""
-        reference = sp.diff(self.expand(loss.expr), grad.wrt.indexed[grad.index])
-        err = compare(self.entries(reference, grad.index), self.values(grad.steps[-1], grad.index))
+        reference = self._entries(
+            ("sympy diff", loss.expr, grad.wrt.indexed[grad.index]),
+            lambda: self.expand(sp.diff(self.expand(loss.expr), grad.wrt.indexed[grad.index])),
+            grad.index, {})
+        err = compare(reference, self.values(grad.steps[-1], grad.index))
         if err is not None:
             raise error(f"dJ/d{grad.wrt.name} = {grad.result} disagrees with the elementwise "
                         f"derivative of {loss.name}: {err}")
@@ -145,6 +172,11 @@ class NumericPoint:
                 if err is not None:
                     raise error(f"dJ/du_w ({case.case}) = {case.result} disagrees with column "
                                 f"{w} of dJ/dU: {err}")
+
+
+def _sized(args: list[Any], expr: sp.MatrixExpr, sizes: dict[sp.Symbol, int]
+           ) -> tuple[list[Any], sp.Basic]:
+    return args, entries_as_matrices(expr).subs(sizes)
 
 
 def relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:

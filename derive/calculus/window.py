@@ -258,8 +258,7 @@ class Checker:
         if obj.indexed not in self.point.bases:  # f does not contain it
             return [np.zeros(self._shape(wrt, p)) for p in self.point.points]
         index = (n.j,) if len(obj.indexed.shape) == 1 else (n.j, n.k)
-        grids = self.point.entries(sp.diff(f, obj.indexed[index]), index,
-                                   extra={n.w_t: self.words})
+        grids = self.point.derivative(f, obj.indexed[index], index, extra={n.w_t: self.words})
         return [g.reshape(self._shape(wrt, p)) for g, p in zip(grids, self.point.points,
                                                                strict=True)]
 

@@ -7,24 +7,23 @@ hide wrong gradients); the seed is reported so a failure replays.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .. import notation as n
 from .. import problems
-from ..calculus import window
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, plan, trace
+from . import derived, losses, plan, trace, windows
 from .report import Check, Report
 
 MODES = ("coordinate", "directional", "auto")
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
+BATCH = ("v_c", "o")  # a batch's per-sample inputs (losses.printed)
+NEG = ("u_o", "U_neg")  # and negative sampling's, gathered for each word
 
 
 Progress = Callable[[str], None]
@@ -50,26 +49,28 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
 
     made: list[Derivation] = []
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
+    draws = plan.Draws(seed)
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
         derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
                                                                                   made)
         made.append(derivation)
         if problem.name not in ("naive-softmax", "cross-entropy"):
-            shared.clear()  # naive softmax's U goes: this problem draws its own
+            shared.clear()  # naive softmax's point goes (U stays in draws: the same numbers)
         if problem.name in SCALAR:
             checks += trace.scalar_checks(problem, derivation, seed, quiet)
         elif problem.name == "neg-sampling":
             checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
-                                           np.dtype(dtype), seed, mode, quiet)
+                                           np.dtype(dtype), seed, mode, quiet, draws)
         elif problem.name == "neg-sampling-repeated":
-            checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet)
+            checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet,
+                                       draws)
         elif problem.name == "skip-gram":
-            checks += _skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype), seed,
-                                       mode, quiet)
+            checks += windows.skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype),
+                                              seed, mode, quiet, draws)
         else:
             checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
-                                      seed, mode, quiet, shared)
+                                      seed, mode, quiet, shared, draws)
         if problem.name == "skip-gram":
             checks += trace.window_trace_checks(problem.name, derivation, seed)
         elif problem.name not in SCALAR:
@@ -91,15 +92,15 @@ class _SoftmaxPoint:
     """The point, losses and differences of naive softmax, which cross-entropy shares: its loss
     is the same, drawn from the same seed, so its differences are the same numbers."""
 
-    def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int) -> None:
+    def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int,
+                 draws: plan.Draws) -> None:
         self.key = (V, d, B, seed)
-        self.rng = rng = np.random.default_rng(seed)
-        self.U = U = rng.normal(size=(V, d))
+        self.rng, self.U = rng, U = draws.start(V, d)
         self.V_c = V_c = rng.normal(size=(B, d))
         self.o = o = rng.integers(V, size=B)
         # v is its own array, not a view of V_c: each x is moved in place by the differences.
         self.v, self.o0 = v, o0 = V_c[0].copy(), int(o[0])
-        self.differences = plan.Differences(rng)
+        self.differences = plan.Differences(rng, draws.directions)
         # The gradients a loss evaluation also computes go to one reused buffer: at V·d = 15
         # million, allocating them anew costs more than the loss. It goes once the differences
         # are taken.
@@ -126,32 +127,55 @@ class _SoftmaxPoint:
             return float(kernels.naive_softmax_batch(V_c, o, x, out=scratch(grad_V))[0])
 
         self.losses = single_loss_v, single_loss_U, batch_loss_V, batch_loss_U
+        self._yhat: np.ndarray | None = None
+        # The same losses as J alone, for directional differences (losses.py).
+        J, J_batch = losses.printed("naive-softmax"), losses.printed("naive-softmax", BATCH)
+        self.fast = (lambda x: J(v_c=x, U=U.T, o=o0), lambda x: J(v_c=v, U=x.T, o=o0),
+                     lambda x: J_batch(v_c=x, U=U.T, o=o), lambda x: J_batch(v_c=V_c, U=x.T, o=o))
+
+    def yhat(self) -> np.ndarray:
+        """ŷ at (U, v), made once for every derived form evaluated there (after the
+        differences, which put U back)."""
+        if self._yhat is None:
+            self._yhat = derived.softmax_at(self.U, self.v)
+        return self._yhat
 
 
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    shared: dict[str, _SoftmaxPoint]) -> list[Check]:
+                    shared: dict[str, _SoftmaxPoint], draws: plan.Draws
+                    ) -> list[Check]:
     from .. import kernels  # generated on first import: only when a kernel is checked
 
     point = shared.get("softmax")
     if point is None or point.key != (V, d, B, seed):
-        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed)
+        shared["softmax"] = point = _SoftmaxPoint(kernels, V, d, B, seed, draws)
     U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
+    fast_v, fast_U, fast_bV, fast_bU = point.fast
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    kv, kU = plan.parts(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)), 1, 2)
-    bV, bU = plan.parts(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o, _as(U, dtype)),
-                        1, 2)
+    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)))
+    batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
+                                                                        _as(U, dtype)))
+    (kv, kU), (bV, bU) = plan.parts(single, 1, 2), plan.parts(batched, 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
-                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0)[:, 0], f64),
+                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0,
+                                                             point.yhat())[:, 0], f64,
+                  fast=fast_v),
         plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
-                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0).T, f64),
-        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype),
-        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype),
-        plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype),
-        plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype),
+                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0,
+                                                             point.yhat()).T, f64,
+                  fast=fast_U),
+        plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
+                  own=own),
+        plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U,
+                  own=own),
+        plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype,
+                  fast=fast_bV, own=own_b),
+        plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype,
+                  fast=fast_bU, own=own_b),
     ]
     if problem.name not in KERNELS:
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
@@ -163,8 +187,8 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
-                         B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress
-                         ) -> list[Check]:
+                         B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress,
+                         draws: plan.Draws) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
@@ -172,8 +196,8 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
     if V < 2:
         raise ValueError(f"{problem.name} needs --vocab of at least 2 (o and a sample); got {V}")
-    rng = np.random.default_rng(seed)
-    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    rng, U = draws.start(V, d)
+    v, o = rng.normal(size=d), int(rng.integers(V))
     K = min(10, V - 1)
     distinct = rng.choice(np.delete(np.arange(V), o), size=K, replace=False)
     repeated = np.delete(np.arange(V), o)[rng.integers(V - 1, size=K)]
@@ -209,36 +233,55 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
     bV, bU = plan.parts(lambda: kernels.neg_sampling_batch(V_c.astype(dtype), os, _as(U, dtype),
                                                            batch_negatives), 1, 2)
+    # J alone in (v_c, u_o, U_neg), the rows gathered from U: as a function of U it reads the
+    # rows of o and the samples alone, so only those are moved.
+    J, J_batch = losses.printed("neg-sampling"), losses.printed("neg-sampling", BATCH + NEG)
+    rows, at = losses.rows_read(o, repeated)
+    batch_rows, batch_at = losses.rows_read(os, batch_negatives)
+    u_o = U[o].copy()
+
+    def J_rows(x: np.ndarray) -> float:
+        return J(v_c=v, u_o=x[at(o)], U_neg=x[at(repeated)].T, o=o)
+
+    def J_batch_at(V_c_: np.ndarray, u: np.ndarray, neg: np.ndarray) -> float:
+        return J_batch(v_c=V_c_, u_o=u, U_neg=np.swapaxes(neg, 1, 2), o=os)
+
     f64 = np.dtype(np.float64)
     cases = [
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
-                  lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64),
+                  lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64,
+                  fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[distinct].T, o=o)),
         plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
-                  lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64),
+                  lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64,
+                  fast=lambda x: J(v_c=v, u_o=x, U_neg=U[distinct].T, o=o)),
         plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
-                  lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64),
+                  lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64,
+                  fast=lambda x: J(v_c=v, u_o=u_o, U_neg=x, o=o)),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
-                  dtype),
-        plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype),
+                  dtype, fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[repeated].T, o=o)),
+        plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype,
+                  fast=J_rows, rows=rows),
         plan.Case("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV,
-                  dtype),
+                  dtype, fast=lambda x: J_batch_at(x, U[os], U[batch_negatives])),
         plan.Case("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU,
-                  dtype),
+                  dtype, rows=batch_rows, fast=lambda x: J_batch_at(
+                      V_c, x[batch_at(os)], x[batch_at(batch_negatives)])),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
     return plan.run(problem.name, cases, max(K, d),
                     lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                    progress)
+                    progress, differences=plan.Differences(rng, draws.directions))
 
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
-                     seed: int, mode: str, progress: Progress) -> list[Check]:
+                     seed: int, mode: str, progress: Progress,
+                     draws: plan.Draws) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
     from .. import kernels  # generated on first import: only when a kernel is checked
 
-    rng = np.random.default_rng(seed)
-    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    rng, U = draws.start(V, d)
+    v, o = rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
     grad = next(g for g in derivation.gradients if not g.case)
 
@@ -250,91 +293,16 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
         counts = np.bincount(samples, minlength=V)[:, None].astype(float)
         return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
 
+    # J alone, with the samples' rows gathered (as in _neg_sampling_checks): the same function
+    # of U as J with the counts n, reading the rows of o and the samples alone.
+    J = losses.printed("neg-sampling")
+    rows, at = losses.rows_read(o, samples)
     case = plan.Case("derived expression", "dJ/dU = " + derived.text(grad.result), "U",
                      lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
-                     np.dtype(np.float64))
+                     np.dtype(np.float64), rows=rows,
+                     fast=lambda x: J(v_c=v, u_o=x[at(o)], U_neg=x[at(samples)].T, o=o))
     return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
-                    progress)
-
-
-def _skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
-                     dtype: np.dtype, seed: int, mode: str, progress: Progress) -> list[Check]:
-    """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
-    either pair loss, against differences of the kernel's loss over a window of 4 outside words,
-    the first repeated last."""
-    from .. import kernels  # generated on first import: only when a kernel is checked
-
-    rng = np.random.default_rng(seed)
-    U, centres = rng.normal(size=(V, d)), rng.normal(size=(V, d))
-    c = int(rng.integers(V))
-    outside = rng.integers(V, size=window.WINDOW)
-    outside[-1] = outside[0]
-    negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
-    v = centres[c].copy()  # not a view: the centre vectors go after their own check
-    sizes = {n.d: d, n.V: V}
-
-    def gradient(name: str) -> Any:
-        return next(g for g in derivation.gradients if g.wrt.name == name).result
-
-    def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
-        # The window sum evaluated as it stands: its body at each outside word, added.
-        body = window.at_one_word(gradient(name).body)
-
-        def at(word: int) -> Callable[[], np.ndarray]:
-            return lambda: layout(derived.evaluate(body, U, v, word))
-        return plan.Sum(tuple(at(int(w)) for w in outside))
-
-    def centre_vectors() -> np.ndarray:
-        # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
-        # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
-        zero = gradient("v_w")
-        other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
-                 if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
-        row = terms("v_c", lambda g: g[:, 0]).array()
-        if other is None or other.shape != (d, 1) or row is None or row.shape != (d,):
-            return np.empty(0)  # a shape other than the centre vectors': checked as such
-        out = np.zeros((V, d))
-        if np.any(other != 0):  # NaN too
-            out[...] = other.T
-        out[c] = row
-        return out
-
-    def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:
-        return float(kernels.skipgram(v_c, outside, U_, negatives=neg)[0])
-
-    def loss_v(x: np.ndarray) -> float:
-        return loss_at(x, U)
-
-    def loss_U(x: np.ndarray) -> float:
-        return loss_at(v, x)
-
-    kv, kU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)), 1, 2)
-    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
-                                                 negatives=negatives), 1, 2)
-    results = {g.key: derived.text(g.result) for g in derivation.gradients}
-    f64 = np.dtype(np.float64)
-    # One loss evaluation costs about V·d multiply-adds an outside word.
-    run = functools.partial(plan.run, problem.name, n=max(V, d),
-                            cost=lambda _: window.WINDOW * V * d, mode=mode, rng=rng,
-                            progress=progress)
-    # The centre vectors first, on their own: then they go, and with them a copy of U.
-    (centres_check,) = run(cases=[plan.Case(
-        "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
-        "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64, alone=True)])
-    del centres
-    checks = run(cases=[
-        plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
-                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64),
-        plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
-                  lambda: terms("U", lambda g: g.T), f64),
-        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype),
-        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype),
-        plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
-                  nv, dtype),
-        plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
-                  nU, dtype),
-    ])
-    return [*checks[:2], centres_check, *checks[2:]]
+                    progress, differences=plan.Differences(rng, draws.directions))
 
 
 def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:

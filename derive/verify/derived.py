@@ -21,6 +21,7 @@ import sympy as sp
 
 from .. import calculus, printing, problems
 from .. import notation as n
+from ..calculus import lambdified as lambdified_
 from ..calculus import window
 from ..calculus.check import NumericPoint, located, max_error
 from ..calculus.records import Derivation, Step
@@ -86,21 +87,29 @@ def lambdified(args: Sequence[sp.Basic], expr: sp.Basic) -> Callable[..., Any]:
     """`expr` as a NumPy function of `args` (a tuple), made once: with the sizes among the
     arguments rather than substituted, one function serves every size — and printing an
     expression whose shapes are 50 000 × 300 costs seconds where a symbolic one costs
-    milliseconds."""
-    return sp.lambdify(list(args), expr, modules="numpy")
+    milliseconds. The printed function is kept on disk (calculus.lambdified)."""
+    return lambdified_.function(("verify", tuple(args), expr), lambda: (list(args), expr))
 
 
 def text(expr: Any) -> str:
     return printing.text(expr)
 
 
-def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int) -> np.ndarray:
-    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout."""
-    V, d = U.shape
+def softmax_at(U: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """ŷ at U (rows) and v_c: the definition's value, not a gradient (the max-shifted softmax)."""
     logits = U @ v
-    # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
     yhat = np.exp(logits - logits.max())
     yhat /= yhat.sum()
+    return yhat
+
+
+def evaluate(expr: Any, U: np.ndarray, v: np.ndarray, o: int,
+             yhat: np.ndarray | None = None) -> np.ndarray:
+    """A derived matrix expression at U (rows, (V, d)), v_c and o, in the handout's layout; ŷ
+    (softmax_at(U, v)) may be given, computed once for the expressions evaluated at one point."""
+    V, d = U.shape
+    # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
+    yhat = softmax_at(U, v) if yhat is None else yhat
     onehot = np.zeros(V)
     onehot[o] = 1.0
     args = (n.U.matrix, n.v_c.matrix, n.y_hat.matrix, n.y.matrix, n.V, n.d)

@@ -79,11 +79,11 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, h: floa
 class Directions:
     """k random unit directions for each shape, drawn once: checks of the same shape share them.
 
-    A direction is r = q / ‖q‖ with q's entries uniform integers in [−127, 127], kept as int8: at
+    A direction is r = q / ‖q‖ with q's entries uniform integers in [−128, 127], kept as int8: at
     V·d = 15 million, four directions in float64 would be four copies of U (480 MB); in int8 they
     are half of one, and drawn several times faster. Any spread of directions finds a wrong
     gradient: one is missed only where ⟨error, q⟩ = 0, for two equal entries of the error about
-    1/255 a direction, so (1/255)⁴ for the four.
+    1/256 a direction, so (1/256)⁴ for the four.
     """
 
     def __init__(self, rng: np.random.Generator, k: int = DIRECTIONS) -> None:
@@ -117,9 +117,17 @@ def numeric_directional(f: Callable[[np.ndarray], float], x: np.ndarray,
     return differences.directional(_fresh(f), x, rs, h=h)
 
 
+def numeric_directional_many(fs: list[Callable[[np.ndarray], float]], x: np.ndarray,
+                             rs: list[differences.Direction], *, h: float = H) -> np.ndarray:
+    """numeric_directional of each f at the same x, as columns: each move of x (a pass over
+    all of it) serves every f."""
+    fresh = [_fresh(f) for f in fs]
+    return differences.directional(lambda y: np.array([f(y) for f in fresh]), x, rs, h=h)
+
+
 def along(grad: np.ndarray, rs: list[differences.Direction]) -> np.ndarray:
     """⟨grad, r⟩ for each direction r, in float64, without a float64 copy of grad."""
-    return np.array([differences.inner(grad, r) for r in rs])
+    return differences.inners(grad, rs)
 
 
 def compare_directional(analytic: np.ndarray, numeric: np.ndarray, tol: float) -> Result:

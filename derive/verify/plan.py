@@ -10,13 +10,14 @@ is checked and dropped after it: only one gradient of U is alive at a time.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from . import gradcheck
+from . import differences, gradcheck
 from .report import Check
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
@@ -56,17 +57,54 @@ class Case:
     gradient: Callable[[], np.ndarray | Sum | None]  # made when checked; None: unusable
     dtype: np.dtype                           # of the gradient, which sets the tolerance
     # Its own directions, drawn one at a time and dropped: for a case whose x is a second array
-    # of U's size (skip-gram's centre vectors), where the shared ones would be a copy too many.
+    # of U's size, where the shared ones would be a copy too many.
     alone: bool = False
+    # The loss J alone (losses.printed), for directional differences in place of `loss`, which
+    # is a kernel's and makes its gradients too; `loss` is still compared with it at x. With
+    # `rows`, the rows of x that J reads (sorted, distinct), and J takes those rows alone.
+    fast: Callable[[np.ndarray], float] | None = None
+    rows: np.ndarray | None = None
+    # The kernel's loss at x from the call that makes its gradient (in its dtype), compared
+    # with J there; without it `loss` is called once more.
+    own: Callable[[], float] | None = None
 
 
 class Differences:
     """The directions and the differences already taken, by (loss, point, mode): runs that share
     a point and its losses (cross-entropy's and naive softmax's are the same) share these too."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.directions = gradcheck.Directions(rng)
+    def __init__(self, rng: np.random.Generator,
+                 directions: gradcheck.Directions | None = None) -> None:
+        self.directions = directions or gradcheck.Directions(rng)
         self.numeric: dict[tuple[int, int, str], Any] = {}
+
+
+class Draws:
+    """What every problem of a run draws alike, drawn once for the run.
+
+    The random directions, by shape (every problem's U is (V, d); at V·d = 15 million drawing
+    four for each problem costs more than their checks), from their own generator (seed, 1).
+    And U: every problem starts with default_rng(seed).normal(size=(V, d)), the same numbers,
+    so it is drawn once and each problem gets it with a generator where the draw left off.
+    U is shared, not copied: whatever moves it in place puts it back (exactly in coordinate
+    mode; within an ulp or two of an entry in directional mode, see differences.py)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.directions = gradcheck.Directions(np.random.default_rng([seed, 1]))
+        self._first: tuple[np.ndarray, Mapping[str, Any]] | None = None
+
+    def start(self, V: int, d: int) -> tuple[np.random.Generator, np.ndarray]:
+        """(the problem's generator after its first draw, U)."""
+        if self._first is None or self._first[0].shape != (V, d):
+            self._first = None  # the old U goes before the new one is drawn
+            rng = np.random.default_rng(self.seed)
+            U = rng.normal(size=(V, d))
+            self._first = (U, rng.bit_generator.state)
+        U, state = self._first
+        rng = np.random.default_rng(self.seed)
+        rng.bit_generator.state = state
+        return rng, U
 
 
 def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
@@ -84,19 +122,36 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
         "coordinate" if c.x.size * cost(c.function) <= COORDINATE_BUDGET else "directional")
         for c in cases]
     alone: dict[int, Check] = {}
+    whole: dict[int, dict[tuple[int, int, str], Case]] = {}  # J on all of x, by x: see below
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         key = (id(case.loss), id(case.x), m)
         progress(f"{problem}: differences for {case.target} {case.function} ∂/∂{case.wrt}")
         if case.alone and m == "directional":
             alone[i] = _alone(problem, case, n, rng)
-        elif key not in numeric:
+        elif key in numeric:
+            continue
+        elif m == "directional" and case.fast is not None and case.rows is None:
+            whole.setdefault(id(case.x), {}).setdefault(key, case)
+        else:
             numeric[key] = _numeric(case, m, directions)
+    # The losses of one whole x (naive softmax's one word and batch, both of U) share its moves:
+    # at V·d = 15 million a move is a pass over x, dearer than J itself.
+    for group in whole.values():
+        first = next(iter(group.values()))
+        values = gradcheck.numeric_directional_many(
+            [c.fast for c in group.values() if c.fast is not None], first.x,
+            directions.of(first.x.shape))
+        for j, key in enumerate(group):
+            numeric[key] = values[:, j]
     release()
     checks = []
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         progress(f"{problem}: {case.target} {case.function} ∂/∂{case.wrt}")
-        checks.append(alone.get(i) or _check(problem, case, m, numeric[(id(case.loss),
-                                              id(case.x), m)], n, directions))
+        key = (id(case.loss), id(case.x), m)
+        check = alone.get(i) or _check(problem, case, m, numeric[key], n, directions)
+        if case.target == "kernel" and case.fast is not None and m == "directional":
+            check = _with_loss(check, _loss_error(case, case.fast))
+        checks.append(check)
     progress(f"{problem}: trace steps")
     return checks
 
@@ -104,7 +159,32 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
 def _numeric(case: Case, mode: str, directions: gradcheck.Directions) -> np.ndarray:
     if mode == "coordinate":
         return gradcheck.numeric_gradient(case.loss, case.x)
-    return gradcheck.numeric_directional(case.loss, case.x, directions.of(case.x.shape))
+    rs = directions.of(case.x.shape)
+    if case.fast is None:
+        return gradcheck.numeric_directional(case.loss, case.x, rs)
+    if case.rows is None:
+        return gradcheck.numeric_directional(case.fast, case.x, rs)
+    # J reads these rows alone: moving them alone gives the same differences, bit for bit.
+    sub = np.array(case.x[case.rows], dtype=np.float64)
+    rows = case.rows
+    return gradcheck.numeric_directional(case.fast, sub,
+                                         [differences.restricted(r, rows) for r in rs])
+
+
+def _loss_error(case: Case, J: Callable[[np.ndarray], float]) -> float:
+    """The kernel's loss against J (case.fast) at x: a kernel with a wrong loss must not pass
+    because its gradients are checked against J's differences rather than its own loss's."""
+    at = case.x if case.rows is None else np.array(case.x[case.rows], dtype=np.float64)
+    own = case.own() if case.own is not None else case.loss(case.x)
+    return float(gradcheck.relative_error(own, J(at)))
+
+
+def _with_loss(check: Check, error: float) -> Check:
+    """The check, failed when the kernel's loss is not J at the point (NaN fails too)."""
+    if error <= check.tolerance:
+        return check
+    worst = float("nan") if np.isnan(error) else max(error, check.max_rel_error)
+    return dataclasses.replace(check, max_rel_error=worst, passed=False, worst_index=None)
 
 
 def _alone(problem: str, case: Case, n: int, rng: np.random.Generator) -> Check:
@@ -134,14 +214,19 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
 
 def _along(grad: np.ndarray | Sum | None, rs: list[Any], shape: tuple[int, ...]
            ) -> np.ndarray | None:
-    """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape."""
+    """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape. A
+    term that occurs twice in a sum (one function: a word repeated in the window) is made once
+    and counted twice."""
     total = np.zeros(len(rs))
+    seen: dict[int, np.ndarray] = {}
     for term in grad.terms if isinstance(grad, Sum) else (lambda: grad,):
-        g = term()
-        if g is None or np.shape(g) != shape:
-            return None
-        total += gradcheck.along(g, rs)
-        del g
+        if id(term) not in seen:
+            g = term()
+            if g is None or np.shape(g) != shape:
+                return None
+            seen[id(term)] = gradcheck.along(g, rs)
+            del g
+        total += seen[id(term)]
     return total
 
 
@@ -155,6 +240,23 @@ def _verdict(problem: str, case: Case, mode: str, analytic: np.ndarray | None,
          else gradcheck.compare_directional(analytic, numeric, tol))
     return Check(target, case.function, case.wrt, r.mode, r.max_rel_error, r.tolerance,
                  r.passed, r.worst_index)
+
+
+def with_loss(make: Callable[[], tuple[Any, ...]]
+              ) -> tuple[Callable[[], tuple[Any, ...]], Callable[[], float]]:
+    """(make, own): make() as given, keeping the loss (its result's first item, a float) when
+    it runs; own() gives that loss, calling make() only if it has not run. A kernel's cases
+    read their gradients through parts(make, …) and its loss at the point through own()."""
+    loss: list[float] = []
+
+    def made() -> tuple[Any, ...]:
+        out = make()
+        loss[:] = [float(out[0])]
+        return out
+
+    def own() -> float:
+        return loss[0] if loss else float(make()[0])
+    return made, own
 
 
 def parts(make: Callable[[], tuple[Any, ...]], *indices: int) -> list[Callable[[], Any]]:

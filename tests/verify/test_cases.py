@@ -238,8 +238,8 @@ def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
 
     real = derived.evaluate
 
-    def off(expr, U, v, o):  # each outside word's term a little off
-        return real(expr, U, v, o) + 1e-3
+    def off(expr, U, v, o, *yhat):  # each outside word's term a little off
+        return real(expr, U, v, o, *yhat) + 1e-3
 
     monkeypatch.setattr(derived, "evaluate", off)
     report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
@@ -266,3 +266,60 @@ def test_peak_memory_at_a_larger_size_is_a_few_copies_of_U():
     # 13.2 copies before the large-size path was reworked, naive softmax alone 12.1.
     copies = peak / (V * d * 8)
     assert copies < 4.6, copies
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize(("kernel", "problem"), [
+    ("naive_softmax", "naive-softmax"), ("naive_softmax_batch", "naive-softmax"),
+    ("skipgram", "skip-gram"), ("neg_sampling", "neg-sampling"),
+    ("neg_sampling_batch", "neg-sampling")])
+def test_directional_fails_a_kernel_whose_own_loss_is_wrong(monkeypatch, derived_problems,
+                                                             kernel, problem, seed):
+    """Directional differences are J's, not the kernel's loss: a kernel whose gradients are
+    right but whose loss is off (here by 1e-3 relative) still fails, at every seed."""
+    real = getattr(kernels, kernel)
+
+    def mutant(*args, **kw):
+        loss, g_v, g_U = real(*args, **kw)
+        return loss * (1 + 1e-3), g_v, g_U
+
+    monkeypatch.setattr(kernels, kernel, mutant)
+    report = verify.verify([problem], vocab=300, dim=8, batch=2, seed=seed, mode="directional",
+                           derivations=derived_problems)
+    failed = {(c.target, c.function.split(" ")[0]) for c in report.checks if not c.passed}
+    assert failed and failed <= {(f"{problem}: kernel", kernel)}, failed
+    assert any(c.function.split(" ")[0] == kernel for c in report.checks if not c.passed)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
+def test_directional_catches_one_wrong_row_at_every_seed(monkeypatch, derived_problems, seed):
+    real = kernels.naive_softmax
+
+    def mutant(*args, **kw):
+        loss, g_v, g_U = real(*args, **kw)
+        g_U = np.array(g_U)
+        g_U[np.argmax(np.abs(g_U).sum(axis=1))] *= 1.5
+        return loss, g_v, g_U
+
+    monkeypatch.setattr(kernels, "naive_softmax", mutant)
+    report = verify.verify(["naive-softmax"], vocab=400, dim=16, batch=2, seed=seed,
+                           mode="directional", derivations=derived_problems)
+    failed = {(c.function, c.wrt) for c in report.checks if not c.passed}
+    assert failed == {("naive_softmax", "U")}
+
+
+def test_directional_differences_are_of_the_loss_alone(monkeypatch, derived_problems):
+    """At large sizes each loss is evaluated as J alone: the kernels are called for their
+    gradients only, once a point, not eight times a direction pair."""
+    calls = []
+    real = kernels.naive_softmax
+
+    def counted(*args, **kw):
+        calls.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(kernels, "naive_softmax", counted)
+    report = verify.verify(["naive-softmax"], vocab=300, dim=8, batch=2, seed=1,
+                           mode="directional", derivations=derived_problems)
+    assert report.passed
+    assert len(calls) == 1  # the gradients (v_c, U) and the loss compared with J, one call

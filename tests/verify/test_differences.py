@@ -87,7 +87,7 @@ def test_a_wrong_gradient_is_off_along_a_direction():
 def test_draw_gives_int8_directions_with_their_norm(shape, seed):
     r = differences.draw(np.random.default_rng(seed), shape)
     assert r.q.dtype == np.int8 and r.q.shape == shape
-    assert r.q.min() >= -127 and r.q.max() <= 127
+    assert r.q.min() >= -128 and r.q.max() <= 127  # every int8 value
     assert r.norm == pytest.approx(float(np.linalg.norm(r.q.astype(float))), rel=1e-12)
     assert r.norm > 0
 

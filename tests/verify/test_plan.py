@@ -104,3 +104,56 @@ def test_parts_reads_a_result_once_and_lets_it_go_after_the_last_reader():
     assert made == [1]
     first()  # a new round computes it again: nothing is kept past the last reader
     assert made == [1, 1]
+
+
+def test_differences_of_the_rows_a_loss_reads_are_those_of_all_of_x():
+    rng = np.random.default_rng(4)
+    x, rows = rng.normal(size=(30, 3)), np.array([2, 5, 11])
+
+    def J(y):
+        return float(np.sum(np.sin(y[rows])))
+
+    rs = gradcheck.Directions(np.random.default_rng(5)).of(x.shape)
+    whole = gradcheck.numeric_directional(J, x.copy(), rs)
+    sub = gradcheck.numeric_directional(lambda s: float(np.sum(np.sin(s))), x[rows].copy(),
+                                        [plan.differences.restricted(r, rows) for r in rs])
+    np.testing.assert_array_equal(whole, sub)
+
+
+def test_losses_of_one_x_share_its_moves_and_give_each_its_own_differences():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(6, 2))
+    rs = gradcheck.Directions(np.random.default_rng(7)).of(x.shape)
+    fs = [lambda y: float(np.sum(np.sin(y))), lambda y: float(np.sum(y ** 3))]
+    both = gradcheck.numeric_directional_many(fs, x, rs)
+    for j, f in enumerate(fs):
+        np.testing.assert_array_equal(both[:, j], gradcheck.numeric_directional(f, x, rs))
+
+
+def test_a_kernel_whose_loss_is_not_J_fails_even_with_the_right_gradient():
+    x = np.random.default_rng(8).normal(size=(4, 3))
+
+    def J(y):
+        return float(np.sum(np.sin(y)))
+
+    def kernel_loss(y):
+        return J(y) + 1e-3  # the gradient is J's; the loss is not
+
+    ok = plan.Case("kernel", "k", "x", J, x, lambda: np.cos(x), np.dtype(np.float64), fast=J)
+    bad = plan.Case("kernel", "k", "x", kernel_loss, x, lambda: np.cos(x),
+                    np.dtype(np.float64), fast=J)
+    own = plan.Case("kernel", "k", "x", J, x, lambda: np.cos(x), np.dtype(np.float64), fast=J,
+                    own=lambda: J(x) * 1.01)
+    right, wrong, wrong_own = _run([ok, bad, own], "directional")
+    assert right.passed and not wrong.passed and not wrong_own.passed
+    assert wrong.max_rel_error == pytest.approx(1e-3 / max(1.0, abs(J(x))), rel=1e-3)
+
+
+def test_draws_give_each_problem_the_first_draw_and_the_generator_after_it():
+    draws = plan.Draws(9)
+    rng, U = draws.start(7, 3)
+    fresh = np.random.default_rng(9)
+    np.testing.assert_array_equal(U, fresh.normal(size=(7, 3)))
+    again, same = draws.start(7, 3)
+    assert same is U
+    assert again.normal() == fresh.normal() == rng.normal()

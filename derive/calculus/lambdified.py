@@ -1,0 +1,152 @@
+"""NumPy functions of the step checks' expressions, printed once and kept on disk.
+
+A step check evaluates an expression at the check sizes (a few microseconds) after expanding it
+and printing it with lambdify (milliseconds to a tenth of a second each, most of a run's symbolic
+time), and every run checks the same expressions at new points. So the printed source is kept
+under the cache folder, keyed by a hash of
+
+    the code that expands and prints (calculus/*.py, notation.py) and SymPy's, NumPy's and
+    Python's versions: a changed source misses;
+    the inputs: srepr of the expression (or of what it is made from) and of the arguments,
+    assumptions included. An expression holding a Dummy never hits (its srepr names a number
+    that differs from run to run), so it is printed again, as before.
+
+A function whose code reads a name outside lambdify's plain NumPy namespace is not kept (it could
+not be run from its source alone); it is printed each time. The cache folder is
+$DERIVE_CACHE_DIR, else $XDG_CACHE_HOME/derive, else ~/.cache/derive (the kernel cache's).
+"""
+from __future__ import annotations
+
+import builtins
+import dis
+import hashlib
+import inspect
+import marshal
+import os
+import platform
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+import sympy as sp
+
+from ..files import write_atomic
+
+_PACKAGE = Path(__file__).parent.parent
+_SOURCES = ("notation.py", "calculus/*.py")
+_NAME = "_lambdifygenerated"
+_memo: dict[str, Callable[..., Any]] = {}
+_pruned: set[Path] = set()
+
+
+def source_key() -> str:
+    """A hash of what decides a printed function besides its inputs."""
+    return _source_key(_PACKAGE)
+
+
+@cache
+def _source_key(package: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("sympy", "numpy"):
+        h.update(f"{name} {metadata.version(name)}\0".encode())
+    h.update(platform.python_version().encode())
+    for pattern in _SOURCES:
+        for path in sorted(package.glob(pattern)):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def folder() -> Path:
+    if "DERIVE_CACHE_DIR" in os.environ:
+        root = Path(os.environ["DERIVE_CACHE_DIR"])
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"
+    return root / f"lambdified-{source_key()}"
+
+
+def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
+             ) -> Callable[..., Any]:
+    """lambdify(*make(), modules="numpy"), from the cache when `key` (which must determine
+    make()'s result) was printed before. make() runs only on a miss."""
+    digest = hashlib.sha256(sp.srepr(tuple(key)).encode()).hexdigest()
+    if digest in _memo:
+        return _memo[digest]
+    path = folder() / f"{digest}.py"
+    f = _load(path)
+    if f is None:
+        args, expr = make()
+        f = sp.lambdify(args, expr, modules="numpy")
+        if _global_names(f.__code__) <= set(_namespace()):
+            try:
+                text = inspect.getsource(f)
+                write_atomic(path, text)  # to read; the compiled code beside it, to load
+                write_atomic(path.with_suffix(".code"),
+                             marshal.dumps(compile(text, str(path), "exec")))
+                if path.parent not in _pruned:
+                    _pruned.add(path.parent)
+                    _prune(path.parent)
+            except OSError:
+                pass  # a read-only home still checks, printing again next time
+    _memo[digest] = f
+    return f
+
+
+def _load(path: Path) -> Callable[..., Any] | None:
+    """The function kept at path: its compiled code (marshal, which the Python version in the
+    key makes safe to load), else its source."""
+    local: dict[str, Any] = {}
+    try:
+        try:
+            code = marshal.loads(path.with_suffix(".code").read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        exec(code, _namespace(), local)  # noqa: S102 -- our own printed text
+    except Exception:  # noqa: BLE001 -- a missing or damaged entry is printed again
+        return None
+    f = local.get(_NAME)
+    return f if callable(f) else None
+
+
+def _global_names(code: CodeType) -> set[str]:
+    """The names code (and the generators inside it, a Sum's) looks up as globals. lambdify
+    also puts the expression's symbols in its namespace, but a function whose code reads none
+    of them runs the same in NumPy's namespace alone."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _global_names(const)
+    return names
+
+
+@cache
+def _namespace() -> dict[str, Any]:
+    """What lambdify's namespace for modules="numpy" holds of NumPy (its import lines are
+    `import numpy; from numpy import *; from numpy.linalg import *`), builtins and range —
+    less the names NumPy loads lazily: importing those (numpy.testing, …) costs 0.4 s, and a
+    function whose code reads one is simply not kept."""
+    import numpy
+    import numpy.linalg
+
+    namespace: dict[str, Any] = {"numpy": numpy}
+    for module in (numpy, numpy.linalg):
+        loaded = vars(module)
+        namespace.update({k: loaded[k] for k in getattr(module, "__all__", ()) if k in loaded})
+    namespace.update({"builtins": builtins, "range": range})
+    return namespace
+
+
+def _prune(current: Path) -> None:
+    """Folders of an older source go, as the kernel cache's stale files do."""
+    for stale in current.parent.glob("lambdified-*"):
+        if stale != current and stale.is_dir():
+            for entry in [*stale.glob("*.py"), *stale.glob("*.code")]:
+                entry.unlink(missing_ok=True)
+            try:
+                stale.rmdir()
+            except OSError:
+                pass

@@ -1,0 +1,135 @@
+"""`derive verify` for skip-gram: the derived window sums and the skipgram kernel, with either
+pair loss, over one window of outside words (the first repeated last)."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .. import notation as n
+from .. import problems
+from ..calculus import window
+from ..calculus.records import Derivation
+from . import derived, losses, plan
+from .report import Check
+
+Progress = Callable[[str], None]
+BATCH = ("v_c", "o")  # the window as a batch of pair losses (losses.printed)
+NEG = ("u_o", "U_neg")
+
+
+def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+                    dtype: np.dtype, seed: int, mode: str, progress: Progress,
+                    draws: plan.Draws) -> list[Check]:
+    """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
+    either pair loss, against differences of the kernel's loss over a window of 4 outside words,
+    the first repeated last (of J, the window's pair losses as a batch, in directional mode)."""
+    from .. import kernels  # generated on first import: only when a kernel is checked
+
+    rng, U = draws.start(V, d)
+    centres = rng.normal(size=(V, d))
+    c = int(rng.integers(V))
+    outside = rng.integers(V, size=window.WINDOW)
+    outside[-1] = outside[0]
+    negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
+    v = centres[c].copy()  # not a view: the centre vectors go after their own check
+    sizes = {n.d: d, n.V: V}
+
+    def gradient(name: str) -> Any:
+        return next(g for g in derivation.gradients if g.wrt.name == name).result
+
+    softmax: list[np.ndarray] = []
+
+    def yhat() -> np.ndarray:
+        # ŷ at (U, v) is the same for every term: made once, with the first (after every
+        # difference, which put U back).
+        if not softmax:
+            softmax.append(derived.softmax_at(U, v))
+        return softmax[0]
+
+    def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
+        # The window sum evaluated as it stands: its body at each outside word, added.
+        body = window.at_one_word(gradient(name).body)
+
+        def at(word: int) -> Callable[[], np.ndarray]:
+            return lambda: layout(derived.evaluate(body, U, v, word, yhat()))
+        made: dict[int, Callable[[], np.ndarray]] = {}  # a repeated word: the same term
+        return plan.Sum(tuple(made.setdefault(int(w), at(int(w))) for w in outside))
+
+    def centre_vectors() -> np.ndarray:
+        # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
+        # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
+        zero = gradient("v_w")
+        other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
+                 if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
+        row = terms("v_c", lambda g: g[:, 0]).array()
+        if other is None or other.shape != (d, 1) or row is None or row.shape != (d,):
+            return np.empty(0)  # a shape other than the centre vectors': checked as such
+        out = np.zeros((V, d))
+        if np.any(other != 0):  # NaN too
+            out[...] = other.T
+        out[c] = row
+        return out
+
+    def loss_at(v_c: np.ndarray, U_: np.ndarray, neg: np.ndarray | None = None) -> float:
+        return float(kernels.skipgram(v_c, outside, U_, negatives=neg)[0])
+
+    def loss_v(x: np.ndarray) -> float:
+        return loss_at(x, U)
+
+    def loss_U(x: np.ndarray) -> float:
+        return loss_at(v, x)
+
+    # J alone: the window is a batch of its pair losses, each with the centre vector v_c.
+    J, J_neg = losses.printed("naive-softmax", BATCH), losses.printed("neg-sampling", BATCH + NEG)
+    W = window.WINDOW
+    rows, row_of = losses.rows_read(outside, negatives)
+
+    def J_naive(v_c: np.ndarray, U_: np.ndarray) -> float:
+        return J(v_c=np.broadcast_to(v_c, (W, d)), U=U_.T, o=outside)
+
+    def J_negatives(v_c: np.ndarray, u_o: np.ndarray, U_neg: np.ndarray) -> float:
+        return J_neg(v_c=np.broadcast_to(v_c, (W, d)), u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
+                     o=outside)
+
+    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
+    kv, kU = plan.parts(naive, 1, 2)
+    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
+                                                 negatives=negatives), 1, 2)
+    results = {g.key: derived.text(g.result) for g in derivation.gradients}
+    f64 = np.dtype(np.float64)
+    # One loss evaluation costs about V·d multiply-adds an outside word.
+    run = functools.partial(plan.run, problem.name, n=max(V, d),
+                            cost=lambda _: window.WINDOW * V * d, mode=mode, rng=rng,
+                            progress=progress)
+    # The centre vectors first, on their own: then they go, and with them a copy of U. J reads
+    # row c of them alone, so that row alone is moved.
+    (centres_check,) = run(cases=[plan.Case(
+        "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
+        "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64,
+        fast=lambda x: J_naive(x[0], U), rows=np.array([c]))],
+        differences=plan.Differences(rng, draws.directions))
+    del centres
+    fast_v, fast_U = (lambda x: J_naive(x, U)), (lambda x: J_naive(v, x))
+    checks = run(differences=plan.Differences(rng, draws.directions), cases=[
+        plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
+                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64, fast=fast_v),
+        plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
+                  lambda: terms("U", lambda g: g.T), f64, fast=fast_U),
+        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own),
+        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own),
+        plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
+                  nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives])),
+        plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
+                  nU, dtype, rows=rows,
+                  fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
+    ])
+    return [*checks[:2], centres_check, *checks[2:]]
+
+
+def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """U in the kernels' dtype: no copy when it is already (float64)."""
+    return U.astype(dtype, copy=False)
