@@ -22,7 +22,6 @@ import dis
 import hashlib
 import inspect
 import marshal
-import os
 import platform
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -33,7 +32,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..files import write_atomic
+from ..files import cache_dir, write_atomic
+from . import numpyspace
 
 _PACKAGE = Path(__file__).parent.parent
 _SOURCES = ("notation.py", "calculus/*.py")
@@ -61,11 +61,7 @@ def _source_key(package: Path) -> str:
 
 
 def folder() -> Path:
-    if "DERIVE_CACHE_DIR" in os.environ:
-        root = Path(os.environ["DERIVE_CACHE_DIR"])
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "derive"
-    return root / f"lambdified-{source_key()}"
+    return cache_dir() / f"lambdified-{source_key()}"
 
 
 def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
@@ -79,7 +75,7 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
     f = _load(path)
     if f is None:
         args, expr = make()
-        f = sp.lambdify(args, expr, modules="numpy")
+        f = numpyspace.lambdify(args, expr)
         if _global_names(f.__code__) <= set(_namespace()):
             try:
                 text = inspect.getsource(f)
@@ -125,19 +121,10 @@ def _global_names(code: CodeType) -> set[str]:
 
 @cache
 def _namespace() -> dict[str, Any]:
-    """What lambdify's namespace for modules="numpy" holds of NumPy (its import lines are
-    `import numpy; from numpy import *; from numpy.linalg import *`), builtins and range —
-    less the names NumPy loads lazily: importing those (numpy.testing, …) costs 0.4 s, and a
-    function whose code reads one is simply not kept."""
-    import numpy
-    import numpy.linalg
-
-    namespace: dict[str, Any] = {"numpy": numpy}
-    for module in (numpy, numpy.linalg):
-        loaded = vars(module)
-        namespace.update({k: loaded[k] for k in getattr(module, "__all__", ()) if k in loaded})
-    namespace.update({"builtins": builtins, "range": range})
-    return namespace
+    """The namespace a kept function runs in: numpyspace's (lambdify's NumPy namespace less the
+    submodules NumPy loads lazily), builtins and range; a function whose code reads any other
+    name is simply not kept."""
+    return {**numpyspace.namespace(), "builtins": builtins, "range": range}
 
 
 def _prune(current: Path) -> None:

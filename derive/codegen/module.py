@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy as sp
 
+from ..calculus import numpyspace
 from ..calculus.records import Derivation
 from ..errors import CodegenError
 from .arrays import BATCH, Translator, result, safe
@@ -104,8 +105,9 @@ def source(derivation: Derivation, *, backend: str = "numpy",
     args = [sp.Symbol(safe(i.name)) for i in ins if i.required]
     args += [t.sizes[s] for s in sorted(t.sizes)]
     args.append(sp.Symbol("dtype"))
-    kernel = sp.lambdify(args, [J.expr, *grads], modules="numpy",
-                         printer=PRINTERS[backend](), cse=True, docstring_limit=0)
+    # printed, then run from its source in the module's own namespace
+    kernel = numpyspace.lambdify(args, [J.expr, *grads], PRINTERS[backend](), cse=True,
+                                 docstring_limit=0)
     body = inspect.getsource(kernel).replace("def _lambdifygenerated(", "def _kernel(", 1)
     xp = MODULES[backend]
     wrt = tuple(g.wrt.indexed.name for g in derivation.gradients)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import notation as n
+from ..calculus import numpyspace
 from ..calculus.records import Derivation
 from ..calculus.sample import SEED, Points
 from ..codegen import module
@@ -65,12 +66,11 @@ def check(derivation: Derivation, *, seed: int = SEED) -> list[KernelCheck]:
 def _function_of_x(derivation: Derivation, seed: int) -> KernelCheck:
     """A function of the scalar x has no kernel: its derivative is checked against central
     differences of the function itself, at random x away from 0 (a kink) and α in (0, 1)."""
-    import sympy as sp
 
     from ..calculus import scalar
 
     xs, alphas = scalar.random_points(seed)
-    f, df = (sp.lambdify([n.x_scalar, n.alpha], e, "numpy")
+    f, df = (numpyspace.lambdify([n.x_scalar, n.alpha], e)
              for e in (derivation.loss.expr, derivation.gradients[0].result))
     fd = (f(xs + H, alphas) - f(xs - H, alphas)) / (2 * H)
     err = float(np.max(np.abs(np.broadcast_to(df(xs, alphas), xs.shape) - fd)))

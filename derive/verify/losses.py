@@ -24,6 +24,7 @@ import sympy as sp
 
 from .. import notation as n
 from .. import problems
+from ..calculus import numpyspace
 from ..codegen.arrays import BATCH, Translator
 from ..codegen.printer import HELPERS, PRINTERS
 
@@ -46,8 +47,8 @@ def printed(problem: str, batch: tuple[str, ...] = ()) -> Callable[..., float]:
     names = [o.indexed.name for o in objects] + [str(x) for x, _ in loss.ranges]
     symbols = [t.arrays[o.indexed] for o in objects] + [t.indices[x] for x, _ in loss.ranges]
     sizes = sorted(t.sizes)
-    f = sp.lambdify([*symbols, *(t.sizes[s] for s in sizes), sp.Symbol("dtype")], J.expr,
-                    modules="numpy", printer=PRINTERS["numpy"](), cse=True, docstring_limit=0)
+    f = numpyspace.lambdify([*symbols, *(t.sizes[s] for s in sizes), sp.Symbol("dtype")],
+                            J.expr, PRINTERS["numpy"](), cse=True, docstring_limit=0)
     namespace: dict[str, Any] = {}
     text = "import numpy\n" + HELPERS.format(xp="numpy") + "\n" + inspect.getsource(f)
     exec(compile(text, f"<derive loss {problem}>", "exec"), namespace)  # noqa: S102 -- our own printed text

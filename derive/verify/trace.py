@@ -7,11 +7,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .. import notation as n
 from .. import problems
-from ..calculus import scalar
+from ..calculus import numpyspace, scalar
 from ..calculus.check import RTOL, step_error
 from ..calculus.records import Derivation
 from . import derived, gradcheck
@@ -38,8 +37,8 @@ def scalar_checks(problem: problems.Problem, derivation: Derivation, seed: int,
     rng = np.random.default_rng(seed)
     xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)
     alpha = rng.uniform(0.05, 0.95, 16)
-    J = sp.lambdify([n.x_scalar, n.alpha], derivation.loss.expr, "numpy")
-    dJ = sp.lambdify([n.x_scalar, n.alpha], grad.result, "numpy")
+    J = numpyspace.lambdify([n.x_scalar, n.alpha], derivation.loss.expr)
+    dJ = numpyspace.lambdify([n.x_scalar, n.alpha], grad.result)
     h = gradcheck.H
     numeric = (J(xs + h, alpha) - J(xs - h, alpha)) / (2 * h)
     errors = gradcheck.relative_error(np.broadcast_to(dJ(xs, alpha), xs.shape), numeric)
