@@ -23,9 +23,10 @@ from .. import notation as n
 from ..calculus.records import Derivation
 from ..errors import CodegenError
 
-# Rows of U per block in the one-word softmax: 4 MiB, small enough to stay in this machine's
-# 32 MiB L3 between the two products, large enough that OpenBLAS runs each on every core.
-BLOCK_BYTES = 1 << 22
+# Rows of U per block in the one-word softmax: 1 MiB stays in cache between a block's two products
+# (and its write of grad_U) with room to spare, yet is large enough that a block's dozen NumPy calls
+# cost little beside its bytes; measured beside 256 KiB-4 MiB in benchmarks/bench_kernels.py.
+BLOCK_BYTES = 1 << 20
 
 PER_SAMPLE = {n.v_c.name: "V_c"}
 
@@ -42,6 +43,13 @@ class _Emitter:
             g.result.replace(_is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
             for g in derivation.gradients if not g.case)
         self.names: dict[str, str] = {}
+        # One word's grad_U can be written block by block, each block's 1/z and max folded into
+        # the (d,) factor, when ŷ is needed nowhere else: not normalised, nor as e − zy.
+        grads = [g.result for g in derivation.gradients if not g.case]
+        self.fast_write = (self.yhat_only_in_delta
+                           and all(_yhat_only_in_products(g) for g in grads
+                                   if _outer_with_delta(g) is None)
+                           and any(_outer_with_delta(g) is not None for g in grads))
         loss = derivation.loss_steps[-1].expr
         labels = {b.label for b in loss.atoms(sp.IndexedBase)}
         self.params = sorted((s for s in loss.free_symbols
@@ -115,6 +123,30 @@ class _Emitter:
 
     def param_grad_into(self, expr: sp.MatrixExpr, name: str) -> str:
         """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
+        a = _outer_with_delta(expr)
+        if a is not None and self.fast_write:
+            right = self.rows(a)
+            # Hand-tuned, one word: block k's ŷ is its exponentials e_b times w_k/z, so its rows
+            # of (ŷ − y)aᵀ are e_b times the (d,) factor a·w_k/z, and y takes a off row o: grad_U
+            # is written once, with no (V, d) temporary, and e is never rescaled.
+            self.lines += [
+                f"{name} = np.empty((U.shape[0], V_c.shape[1]), e.dtype) if out_U is None "
+                "else out_U",
+                "if B == 1:",
+                f"    a_row = {right}[0]",
+                "    wz = w / z[0, 0]",
+                "    for k, a in enumerate(starts):",
+                # einsum writes an outer product faster than a broadcast multiply does
+                f"        np.einsum('i,j->ij', e[0, a:a + step], a_row * wz[k], "
+                f"out={name}[a:a + step])",
+                f"    {name}[o[0]] -= a_row",
+                "else:",
+            ]
+            body = len(self.lines)
+            left = self.scaled_delta()
+            self.lines[body:] = [f"    {line}" for line in self.lines[body:]]
+            self.lines.append(f"    np.matmul({left}.T, ({right} / z), out={name})")
+            return name
         coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
@@ -184,7 +216,8 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     product = any(_is_product_with_delta(e)
                   for g in grads.values() for e in sp.preorder_traversal(g))
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
-                 *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes)),
+                 *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes,
+                                                        not em.fast_write)),
                  "else:",
                  *(f"    {line}" for line in _batch_softmax(logits, product))]
     loss = em.loss(derivation.loss_steps[-1].expr)
@@ -218,16 +251,19 @@ def _assigned(body: str) -> set[str]:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
-def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]:
+def _one_word_softmax(logits: str, product: bool, block_bytes: int, rescale: bool) -> list[str]:
     """Lines computing one word's dots_o, lse, e (1, V), z (1, 1) and, if `product`, Uyhat (Uŷ).
 
     One word is bound by memory, not arithmetic: U is read once, a block of rows at a time, each
     block giving its logits, their exponentials and its share of eᵀU while it is still in cache.
-    Each block is shifted by its own maximum; at the end every block is rescaled to the overall
-    one, which is the same log-sum-exp split over blocks.
+    Each block is shifted by its own maximum m_k; its weight w_k = exp(m_k − m) takes it to the
+    overall one, which is the same log-sum-exp split over blocks. e is rescaled by the weights
+    only if `rescale`: otherwise grad_U's blocked write folds them in (see param_grad_into).
     """
     lines = [
-        "# One word: U read once, by blocks of rows; each block's max is rescaled at the end.",
+        "# One word (hand-tuned): U read once, by blocks of rows; each block's max is rescaled "
+        "at the end.",
+        "v = V_c[0]",
         f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
         "starts = range(0, U.shape[0], step)",
         "e = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
@@ -236,20 +272,19 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]
         *(["Ue_k = np.empty((len(starts), V_c.shape[1]), e.dtype)"] if product else []),
         "for k, a in enumerate(starts):",
         "    Ub = U[a:a + step]",
-        "    dots = np.matmul(V_c, Ub.T, out=e[:, a:a + step])",
+        "    dots = np.matmul(Ub, v, out=e[0, a:a + step])",
         f"    logits = {logits}",
         "    m_k[k] = logits.max()",
         "    e_b = np.subtract(logits, m_k[k], out=dots)",
         "    np.exp(e_b, out=e_b)",
         "    z_k[k] = e_b.sum()",
-        *(["    np.matmul(e_b, Ub, out=Ue_k[k:k + 1])"] if product else []),
+        *(["    np.matmul(e_b, Ub, out=Ue_k[k])"] if product else []),
         "m = m_k.max()",
         "w = np.exp(m_k - m)",
-        "for k, a in enumerate(starts):",
-        "    e[:, a:a + step] *= w[k]",
+        *(["for k, a in enumerate(starts):", "    e[0, a:a + step] *= w[k]"] if rescale else []),
         "z = (w @ z_k).reshape(1, 1)",
         "lse = (m + np.log(z))[:, 0]",
-        "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
+        "dots_o = U[o] @ v",
     ]
     return lines + (["Uyhat = (w @ Ue_k)[None, :] / z"] if product else [])
 
@@ -289,6 +324,25 @@ def _is_product_with_delta(e: sp.Basic) -> bool:
         return False
     mats = _split(e)[1]
     return len(mats) == 2 and mats[0] == n.U.matrix and _is_delta(mats[1])
+
+
+def _outer_with_delta(e: sp.Basic) -> sp.MatrixExpr | None:
+    """a, when e is a(ŷ − y)ᵀ for a per-sample vector a free of ŷ: the U gradient of a softmax
+    of the logits u_wᵀ(·), written in blocks for one word."""
+    if not isinstance(e, sp.MatMul):
+        return None
+    coeff, mats = _split(e)
+    if coeff != 1 or len(mats) != 2 or not isinstance(mats[1], sp.Transpose):
+        return None
+    if not _is_delta(mats[1].arg) or mats[0].has(n.y_hat.matrix):
+        return None
+    return mats[0]
+
+
+def _yhat_only_in_products(e: sp.Basic) -> bool:
+    """Whether ŷ appears in e only inside c·U(ŷ − y), which the kernels print as c·(Uŷ − u_o)."""
+    return not e.replace(_is_product_with_delta,
+                         lambda x: sp.ZeroMatrix(*x.shape)).has(n.y_hat.matrix)
 
 
 def _is_norm_sq(e: sp.Basic, base: sp.IndexedBase) -> bool:
