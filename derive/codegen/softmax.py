@@ -263,7 +263,6 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int, rescale: boo
     lines = [
         "# One word (hand-tuned): U read once, by blocks of rows; each block's max is rescaled "
         "at the end.",
-        "v = V_c[0]",
         f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
         "starts = range(0, U.shape[0], step)",
         "e = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
@@ -272,19 +271,19 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int, rescale: boo
         *(["Ue_k = np.empty((len(starts), V_c.shape[1]), e.dtype)"] if product else []),
         "for k, a in enumerate(starts):",
         "    Ub = U[a:a + step]",
-        "    dots = np.matmul(Ub, v, out=e[0, a:a + step])",
+        "    dots = np.matmul(V_c, Ub.T, out=e[:, a:a + step])",
         f"    logits = {logits}",
         "    m_k[k] = logits.max()",
         "    e_b = np.subtract(logits, m_k[k], out=dots)",
         "    np.exp(e_b, out=e_b)",
         "    z_k[k] = e_b.sum()",
-        *(["    np.matmul(e_b, Ub, out=Ue_k[k])"] if product else []),
+        *(["    np.matmul(e_b, Ub, out=Ue_k[k:k + 1])"] if product else []),
         "m = m_k.max()",
         "w = np.exp(m_k - m)",
         *(["for k, a in enumerate(starts):", "    e[0, a:a + step] *= w[k]"] if rescale else []),
         "z = (w @ z_k).reshape(1, 1)",
         "lse = (m + np.log(z))[:, 0]",
-        "dots_o = U[o] @ v",
+        "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
     ]
     return lines + (["Uyhat = (w @ Ue_k)[None, :] / z"] if product else [])
 
