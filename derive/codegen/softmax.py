@@ -22,6 +22,15 @@ import sympy as sp
 from .. import notation as n
 from ..calculus.records import Derivation
 from ..errors import CodegenError
+from .softmax_forms import (
+    is_column_dot,
+    is_delta,
+    is_norm_sq,
+    is_product_with_delta,
+    outer_with_delta,
+    split,
+    yhat_only_in_products,
+)
 
 # Rows of U per block in the one-word softmax: 1 MiB stays in cache between a block's two products
 # (and its write of grad_U) with room to spare, yet is large enough that a block's dozen NumPy calls
@@ -40,16 +49,16 @@ class _Emitter:
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
         self.yhat_only_in_delta = not any(
-            g.result.replace(_is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
+            g.result.replace(is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
             for g in derivation.gradients if not g.case)
         self.names: dict[str, str] = {}
         # One word's grad_U can be written block by block, each block's 1/z and max folded into
         # the (d,) factor, when ŷ is needed nowhere else: not normalised, nor as e − zy.
         grads = [g.result for g in derivation.gradients if not g.case]
         self.fast_write = (self.yhat_only_in_delta
-                           and all(_yhat_only_in_products(g) for g in grads
-                                   if _outer_with_delta(g) is None)
-                           and any(_outer_with_delta(g) is not None for g in grads))
+                           and all(yhat_only_in_products(g) for g in grads
+                                   if outer_with_delta(g) is None)
+                           and any(outer_with_delta(g) is not None for g in grads))
         loss = derivation.loss_steps[-1].expr
         labels = {b.label for b in loss.atoms(sp.IndexedBase)}
         self.params = sorted((s for s in loss.free_symbols
@@ -76,13 +85,13 @@ class _Emitter:
             if expr.name in PER_SAMPLE:
                 return PER_SAMPLE[expr.name]
             raise CodegenError(f"{expr} is not a per-sample vector")
-        if _is_delta(expr):
+        if is_delta(expr):
             return self.assign(f"{self.scaled_delta()} / z", "delta")
         if isinstance(expr, sp.MatAdd):
             return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
         if isinstance(expr, sp.MatMul):
-            coeff, mats = _split(expr)
-            if _is_product_with_delta(expr):
+            coeff, mats = split(expr)
+            if is_product_with_delta(expr):
                 code = "Uyhat - U[o]"  # U(ŷ − y) = Uŷ − u_o, Uŷ made with the softmax
             elif len(mats) == 2 and mats[0] == n.U.matrix:
                 code = f"{self.rows(mats[1])} @ U"
@@ -104,7 +113,7 @@ class _Emitter:
 
     def outer(self, a: sp.MatrixExpr, b: sp.MatrixExpr) -> tuple[str, str]:
         """(B_rows, A_rows), whose B_rows.T @ A_rows is the (V, d) rows form of Σ_b a_b b_bᵀ."""
-        if _is_delta(b):
+        if is_delta(b):
             return self.scaled_delta(), f"({self.rows(a)} / z)"
         return self.rows(b), self.rows(a)
 
@@ -112,7 +121,7 @@ class _Emitter:
     def param_grad(self, expr: sp.MatrixExpr) -> str:
         if isinstance(expr, sp.MatAdd):
             return " + ".join(self.param_grad(t) for t in expr.args)
-        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
+        coeff, mats = split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
         scale = "" if coeff == 1 else f"{self.scalar(coeff)} * "
         if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
@@ -123,7 +132,7 @@ class _Emitter:
 
     def param_grad_into(self, expr: sp.MatrixExpr, name: str) -> str:
         """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
-        a = _outer_with_delta(expr)
+        a = outer_with_delta(expr)
         if a is not None and self.fast_write:
             right = self.rows(a)
             # Hand-tuned, one word: block k's ŷ is its exponentials e_b times w_k/z, so its rows
@@ -147,7 +156,7 @@ class _Emitter:
             self.lines[body:] = [f"    {line}" for line in self.lines[body:]]
             self.lines.append(f"    np.matmul({left}.T, ({right} / z), out={name})")
             return name
-        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
+        coeff, mats = split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
             # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
@@ -178,17 +187,17 @@ class _Emitter:
                 return f"{self.scalar(coeff)} * ({self.loss(rest)})"
         if isinstance(expr, sp.log) and expr.args[0] == self.normaliser:
             return "lse"  # log Σ_w exp(logit_w), the log-sum-exp of the printed logits
-        if _is_column_dot(expr, n.o):
+        if is_column_dot(expr, n.o):
             return "dots_o"
-        if _is_norm_sq(expr, n.v_c.indexed):  # ‖v_c‖², one per sample
+        if is_norm_sq(expr, n.v_c.indexed):  # ‖v_c‖², one per sample
             return "np.einsum('bi,bi->b', V_c, V_c)"
-        if _is_norm_sq(expr, n.U.indexed):  # ‖U‖²_F, the same in each of the B losses
+        if is_norm_sq(expr, n.U.indexed):  # ‖U‖²_F, the same in each of the B losses
             return "np.full(B, np.vdot(U, U))"
         raise CodegenError(f"no kernel form for the loss term {expr}")
 
     def logits(self, expr: sp.Expr, dots: str) -> str:
         """The logits as code over `dots`, the array of dot products u_wᵀv_c."""
-        if _is_column_dot(expr, n.w2):
+        if is_column_dot(expr, n.w2):
             return dots
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
@@ -200,11 +209,6 @@ class _Emitter:
 _INDEXES = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
 
 
-def _split(m: sp.MatMul) -> tuple[sp.Expr, list[sp.MatrixExpr]]:
-    coeff = sp.Mul(*[a for a in m.args if not getattr(a, "is_Matrix", False)])
-    return coeff, [a for a in m.args if getattr(a, "is_Matrix", False)]
-
-
 def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK_BYTES) -> str:
     """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`.
 
@@ -213,7 +217,7 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     logit = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
     logits = em.logits(logit, "dots")
-    product = any(_is_product_with_delta(e)
+    product = any(is_product_with_delta(e)
                   for g in grads.values() for e in sp.preorder_traversal(g))
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
                  *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes,
@@ -306,68 +310,3 @@ def _batch_softmax(logits: str, product: bool) -> list[str]:
         "lse = (m + np.log(z))[:, 0]",
         *(["Uyhat = e @ U", "Uyhat /= z"] if product else []),
     ]
-
-
-_DELTA_TERMS = frozenset({n.y_hat.matrix, -n.y.matrix})
-
-
-def _is_delta(e: sp.Basic) -> bool:
-    """Whether e is ŷ − y, in whatever order SymPy keeps its terms."""
-    return isinstance(e, sp.MatAdd) and set(e.args) == _DELTA_TERMS
-
-
-def _is_product_with_delta(e: sp.Basic) -> bool:
-    """Whether e is c·U(ŷ − y) — U, then ŷ − y, as its only matrix factors — which the kernels
-    evaluate as c·(Uŷ − u_o): Uy = u_o for the one-hot y of the outside word o."""
-    if not isinstance(e, sp.MatMul):
-        return False
-    mats = _split(e)[1]
-    return len(mats) == 2 and mats[0] == n.U.matrix and _is_delta(mats[1])
-
-
-def _outer_with_delta(e: sp.Basic) -> sp.MatrixExpr | None:
-    """a, when e is a(ŷ − y)ᵀ for a per-sample vector a free of ŷ: the U gradient of a softmax
-    of the logits u_wᵀ(·), written in blocks for one word."""
-    if not isinstance(e, sp.MatMul):
-        return None
-    coeff, mats = _split(e)
-    if coeff != 1 or len(mats) != 2 or not isinstance(mats[1], sp.Transpose):
-        return None
-    if not _is_delta(mats[1].arg) or mats[0].has(n.y_hat.matrix):
-        return None
-    return mats[0]
-
-
-def _yhat_only_in_products(e: sp.Basic) -> bool:
-    """Whether ŷ appears in e only inside c·U(ŷ − y), which the kernels print as c·(Uŷ − u_o)."""
-    return not e.replace(_is_product_with_delta,
-                         lambda x: sp.ZeroMatrix(*x.shape)).has(n.y_hat.matrix)
-
-
-def _is_norm_sq(e: sp.Basic, base: sp.IndexedBase) -> bool:
-    """Whether e is a sum of the squared entries of `base` over its whole shape: ‖base‖² (the
-    Frobenius norm for a matrix), each index of base[…]² summed once over 0 … size − 1."""
-    if not isinstance(e, sp.Sum) or not isinstance(e.function, sp.Pow) or e.function.exp != 2:
-        return False
-    entry = e.function.base
-    if not isinstance(entry, sp.Indexed) or entry.base != base:
-        return False
-    return _over_axes(e, entry.indices, base.shape)
-
-
-def _is_column_dot(e: sp.Basic, column: sp.Expr) -> bool:
-    """Whether e is u_xᵀv_c = Σ_i U[i, x] v_c[i] for x = `column`, i over all d rows of U."""
-    if not isinstance(e, sp.Sum) or len(e.limits) != 1:
-        return False
-    i = e.variables[0]
-    return (i != column and e.function == n.U.indexed[i, column] * n.v_c.indexed[i]
-            and _over_axes(e, (i,), n.U.indexed.shape[:1]))
-
-
-def _over_axes(s: sp.Sum, indices: tuple[sp.Expr, ...], shape: tuple[sp.Expr, ...]) -> bool:
-    """Whether the sum s runs exactly the distinct variables `indices`, each over the whole axis
-    of `shape` it indexes: (indices[a], 0, shape[a] − 1) for every axis a, in any order."""
-    limits = {var: (lower, upper) for var, lower, upper in s.limits}
-    return (len(indices) == len(shape) == len(s.limits) == len(limits)
-            and set(indices) == set(limits)
-            and all(limits[var] == (0, size - 1) for var, size in zip(indices, shape, strict=True)))
