@@ -33,8 +33,8 @@ from .softmax_forms import (
 )
 
 # Rows of U per block in the one-word softmax: 1 MiB stays in cache between a block's two products
-# (and its write of grad_U) with room to spare, yet is large enough that a block's dozen NumPy calls
-# cost little beside its bytes; measured beside 256 KiB-4 MiB in benchmarks/bench_kernels.py.
+# and is large enough that a block's dozen NumPy calls cost little beside its bytes. Paired with the
+# copy floor on one BLAS thread, it beat 4 MiB at 7 of 8 sizes (by up to 15%), 128-512 KiB at all.
 BLOCK_BYTES = 1 << 20
 
 PER_SAMPLE = {n.v_c.name: "V_c"}
