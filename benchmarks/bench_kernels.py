@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -166,6 +167,12 @@ def main() -> None:
                              "On a machine others load, a threaded product waits for a thread "
                              "the scheduler has put aside, and the single-threaded copy floor "
                              "does not: 1 keeps the floor ratio about the kernel")
+    parser.add_argument("--size", action="append", metavar="V,d",
+                        help="only this size of U in the built-in table (repeat for more)")
+    parser.add_argument("--dtype", choices=["float32", "float64"], action="append",
+                        help="only this dtype in the built-in table (repeat for both)")
+    parser.add_argument("--batch", type=int, action="append", metavar="B",
+                        help="only this batch size in the built-in table (1, 64, 512; repeat)")
     args = parser.parse_args()
     if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != str(args.blas_threads):
         # OpenBLAS reads its thread count once, when NumPy loads it: start again with it set.
@@ -177,6 +184,10 @@ def main() -> None:
     if args.repeat < 1 or args.min_time < 0:
         parser.error(f"--repeat must be at least 1 and --min-time at least 0; got {args.repeat} "
                      f"and {args.min_time}")
+    bad = [size for size in args.size or () if not re.fullmatch(r"[1-9]\d*,[1-9]\d*", size)]
+    if bad or any(B < 1 for B in args.batch or ()):
+        parser.error(f"--size takes V,d (two positive ints) and --batch a positive int; got "
+                     f"{bad[0] if bad else args.batch}")
     if not args.printed_only:
         builtin_kernels(args)
     if not args.builtin_only:
@@ -192,14 +203,16 @@ def builtin_kernels(args: argparse.Namespace) -> None:
     both_jax = "jax" in extra and "jax kernel" in extra
     sizes = [(10_000, 100)] if args.quick else [(10_000, 100), (10_000, 300), (50_000, 100),
                                                 (50_000, 300)]
+    if args.size:  # targeted rows: the table's other rows are not run
+        sizes = [tuple(int(x) for x in size.split(",")) for size in args.size]
     print(f"{'dtype':8} {'V':>6} {'d':>4} {'B':>4} {'derive ms':>10} {'numpy ms':>9} "
           f"{'ratio':>6} {'floor×':>7}" + "".join(f" {k + ' ×':>8}" for k in extra)
           + (f" {'jk/vg':>6}" if both_jax else ""))
-    for dtype in (np.float32, np.float64):
+    for dtype in [np.dtype(t).type for t in args.dtype or ("float32", "float64")]:
         for V, d in sizes:
             U = rng.normal(size=(V, d)).astype(dtype)
             dst = np.empty_like(U)
-            for B in (1, 64, 512):
+            for B in args.batch or (1, 64, 512):
                 V_c = rng.normal(size=(B, d)).astype(dtype)
                 o = rng.integers(V, size=B)
                 fns = {"derive": kernels.naive_softmax_batch, "numpy": numpy_reference, **extra,

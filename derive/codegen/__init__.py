@@ -1,6 +1,7 @@
 """Kernels printed from derivations: NumPy source for the derived loss and matrix forms.
 
     softmax   losses with a softmax (naive softmax and its kin): stable log-sum-exp, batched
+              (softmax_forms: the forms it recognises, ŷ − y, U(ŷ − y), a(ŷ − y)ᵀ, ‖x‖²)
     sigmoid   losses of σ (negative sampling): stacks of per-sample matrices
     cache     the module of every built-in kernel, generated once and cached
     wrappers  the checked entry points users call, appended to the generated kernels

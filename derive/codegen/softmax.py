@@ -22,10 +22,20 @@ import sympy as sp
 from .. import notation as n
 from ..calculus.records import Derivation
 from ..errors import CodegenError
+from .softmax_forms import (
+    is_column_dot,
+    is_delta,
+    is_norm_sq,
+    is_product_with_delta,
+    outer_with_delta,
+    split,
+    yhat_only_in_products,
+)
 
-# Rows of U per block in the one-word softmax: 4 MiB, small enough to stay in this machine's
-# 32 MiB L3 between the two products, large enough that OpenBLAS runs each on every core.
-BLOCK_BYTES = 1 << 22
+# Rows of U per block in the one-word softmax: 1 MiB stays in cache between a block's two products
+# and is large enough that a block's dozen NumPy calls cost little beside its bytes. Paired with the
+# copy floor on one BLAS thread, it beat 4 MiB at 7 of 8 sizes (by up to 15%), 128-512 KiB at all.
+BLOCK_BYTES = 1 << 20
 
 PER_SAMPLE = {n.v_c.name: "V_c"}
 
@@ -39,9 +49,16 @@ class _Emitter:
         logit = derivation.loss.softmax.logit
         self.normaliser = sp.Sum(sp.exp(logit(n.w2)), (n.w2, 0, n.V - 1))
         self.yhat_only_in_delta = not any(
-            g.result.replace(_is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
+            g.result.replace(is_delta, lambda e: sp.ZeroMatrix(*e.shape)).has(n.y_hat.matrix)
             for g in derivation.gradients if not g.case)
         self.names: dict[str, str] = {}
+        # One word's grad_U can be written block by block, each block's 1/z and max folded into
+        # the (d,) factor, when ŷ is needed nowhere else: not normalised, nor as e − zy.
+        grads = [g.result for g in derivation.gradients if not g.case]
+        self.fast_write = (self.yhat_only_in_delta
+                           and all(yhat_only_in_products(g) for g in grads
+                                   if outer_with_delta(g) is None)
+                           and any(outer_with_delta(g) is not None for g in grads))
         loss = derivation.loss_steps[-1].expr
         labels = {b.label for b in loss.atoms(sp.IndexedBase)}
         self.params = sorted((s for s in loss.free_symbols
@@ -68,13 +85,13 @@ class _Emitter:
             if expr.name in PER_SAMPLE:
                 return PER_SAMPLE[expr.name]
             raise CodegenError(f"{expr} is not a per-sample vector")
-        if _is_delta(expr):
+        if is_delta(expr):
             return self.assign(f"{self.scaled_delta()} / z", "delta")
         if isinstance(expr, sp.MatAdd):
             return self.assign(" + ".join(self.rows(t) for t in expr.args), "r")
         if isinstance(expr, sp.MatMul):
-            coeff, mats = _split(expr)
-            if _is_product_with_delta(expr):
+            coeff, mats = split(expr)
+            if is_product_with_delta(expr):
                 code = "Uyhat - U[o]"  # U(ŷ − y) = Uŷ − u_o, Uŷ made with the softmax
             elif len(mats) == 2 and mats[0] == n.U.matrix:
                 code = f"{self.rows(mats[1])} @ U"
@@ -96,7 +113,7 @@ class _Emitter:
 
     def outer(self, a: sp.MatrixExpr, b: sp.MatrixExpr) -> tuple[str, str]:
         """(B_rows, A_rows), whose B_rows.T @ A_rows is the (V, d) rows form of Σ_b a_b b_bᵀ."""
-        if _is_delta(b):
+        if is_delta(b):
             return self.scaled_delta(), f"({self.rows(a)} / z)"
         return self.rows(b), self.rows(a)
 
@@ -104,7 +121,7 @@ class _Emitter:
     def param_grad(self, expr: sp.MatrixExpr) -> str:
         if isinstance(expr, sp.MatAdd):
             return " + ".join(self.param_grad(t) for t in expr.args)
-        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
+        coeff, mats = split(expr) if isinstance(expr, sp.MatMul) else (sp.S.One, [expr])
         scale = "" if coeff == 1 else f"{self.scalar(coeff)} * "
         if len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
@@ -115,7 +132,31 @@ class _Emitter:
 
     def param_grad_into(self, expr: sp.MatrixExpr, name: str) -> str:
         """Lines that leave the U gradient in `name`, the caller's out_U buffer when given."""
-        coeff, mats = _split(expr) if isinstance(expr, sp.MatMul) else (None, [])
+        a = outer_with_delta(expr)
+        if a is not None and self.fast_write:
+            right = self.rows(a)
+            # Hand-tuned, one word: block k's ŷ is its exponentials e_b times w_k/z, so its rows
+            # of (ŷ − y)aᵀ are e_b times the (d,) factor a·w_k/z, and y takes a off row o: grad_U
+            # is written once, with no (V, d) temporary, and e is never rescaled.
+            self.lines += [
+                f"{name} = np.empty((U.shape[0], V_c.shape[1]), e.dtype) if out_U is None "
+                "else out_U",
+                "if B == 1:",
+                f"    a_row = {right}[0]",
+                "    wz = w / z[0, 0]",
+                "    for k, a in enumerate(starts):",
+                # einsum writes an outer product faster than a broadcast multiply does
+                f"        np.einsum('i,j->ij', e[0, a:a + step], a_row * wz[k], "
+                f"out={name}[a:a + step])",
+                f"    {name}[o[0]] -= a_row",
+                "else:",
+            ]
+            body = len(self.lines)
+            left = self.scaled_delta()
+            self.lines[body:] = [f"    {line}" for line in self.lines[body:]]
+            self.lines.append(f"    np.matmul({left}.T, ({right} / z), out={name})")
+            return name
+        coeff, mats = split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
             # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
@@ -146,17 +187,17 @@ class _Emitter:
                 return f"{self.scalar(coeff)} * ({self.loss(rest)})"
         if isinstance(expr, sp.log) and expr.args[0] == self.normaliser:
             return "lse"  # log Σ_w exp(logit_w), the log-sum-exp of the printed logits
-        if _is_column_dot(expr, n.o):
+        if is_column_dot(expr, n.o):
             return "dots_o"
-        if _is_norm_sq(expr, n.v_c.indexed):  # ‖v_c‖², one per sample
+        if is_norm_sq(expr, n.v_c.indexed):  # ‖v_c‖², one per sample
             return "np.einsum('bi,bi->b', V_c, V_c)"
-        if _is_norm_sq(expr, n.U.indexed):  # ‖U‖²_F, the same in each of the B losses
+        if is_norm_sq(expr, n.U.indexed):  # ‖U‖²_F, the same in each of the B losses
             return "np.full(B, np.vdot(U, U))"
         raise CodegenError(f"no kernel form for the loss term {expr}")
 
     def logits(self, expr: sp.Expr, dots: str) -> str:
         """The logits as code over `dots`, the array of dot products u_wᵀv_c."""
-        if _is_column_dot(expr, n.w2):
+        if is_column_dot(expr, n.w2):
             return dots
         if isinstance(expr, sp.Mul):
             coeff, rest = expr.as_independent(sp.Sum, as_Add=False)
@@ -168,11 +209,6 @@ class _Emitter:
 _INDEXES = frozenset({n.V, n.d, n.o, n.i, n.j, n.k, n.w, n.w2})
 
 
-def _split(m: sp.MatMul) -> tuple[sp.Expr, list[sp.MatrixExpr]]:
-    coeff = sp.Mul(*[a for a in m.args if not getattr(a, "is_Matrix", False)])
-    return coeff, [a for a in m.args if getattr(a, "is_Matrix", False)]
-
-
 def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK_BYTES) -> str:
     """Source of `name(V_c, o, U, *, params…) -> (per-sample losses, grad_V_c, grad_U)`.
 
@@ -181,10 +217,11 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
     logit = derivation.loss.softmax.logit(n.w2)  # type: ignore[union-attr]  # _Emitter checked
     logits = em.logits(logit, "dots")
-    product = any(_is_product_with_delta(e)
+    product = any(is_product_with_delta(e)
                   for g in grads.values() for e in sp.preorder_traversal(g))
     em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
-                 *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes)),
+                 *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes,
+                                                        not em.fast_write)),
                  "else:",
                  *(f"    {line}" for line in _batch_softmax(logits, product))]
     loss = em.loss(derivation.loss_steps[-1].expr)
@@ -218,16 +255,18 @@ def _assigned(body: str) -> set[str]:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
-def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]:
+def _one_word_softmax(logits: str, product: bool, block_bytes: int, rescale: bool) -> list[str]:
     """Lines computing one word's dots_o, lse, e (1, V), z (1, 1) and, if `product`, Uyhat (Uŷ).
 
     One word is bound by memory, not arithmetic: U is read once, a block of rows at a time, each
     block giving its logits, their exponentials and its share of eᵀU while it is still in cache.
-    Each block is shifted by its own maximum; at the end every block is rescaled to the overall
-    one, which is the same log-sum-exp split over blocks.
+    Each block is shifted by its own maximum m_k; its weight w_k = exp(m_k − m) takes it to the
+    overall one, which is the same log-sum-exp split over blocks. e is rescaled by the weights
+    only if `rescale`: otherwise grad_U's blocked write folds them in (see param_grad_into).
     """
     lines = [
-        "# One word: U read once, by blocks of rows; each block's max is rescaled at the end.",
+        "# One word (hand-tuned): U read once, by blocks of rows; each block's max is rescaled "
+        "at the end.",
         f"step = max(1, {block_bytes} // (U.shape[1] * U.itemsize))",
         "starts = range(0, U.shape[0], step)",
         "e = np.empty((1, U.shape[0]), np.result_type(V_c, U))",
@@ -245,8 +284,7 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int) -> list[str]
         *(["    np.matmul(e_b, Ub, out=Ue_k[k:k + 1])"] if product else []),
         "m = m_k.max()",
         "w = np.exp(m_k - m)",
-        "for k, a in enumerate(starts):",
-        "    e[:, a:a + step] *= w[k]",
+        *(["for k, a in enumerate(starts):", "    e[0, a:a + step] *= w[k]"] if rescale else []),
         "z = (w @ z_k).reshape(1, 1)",
         "lse = (m + np.log(z))[:, 0]",
         "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
@@ -272,49 +310,3 @@ def _batch_softmax(logits: str, product: bool) -> list[str]:
         "lse = (m + np.log(z))[:, 0]",
         *(["Uyhat = e @ U", "Uyhat /= z"] if product else []),
     ]
-
-
-_DELTA_TERMS = frozenset({n.y_hat.matrix, -n.y.matrix})
-
-
-def _is_delta(e: sp.Basic) -> bool:
-    """Whether e is ŷ − y, in whatever order SymPy keeps its terms."""
-    return isinstance(e, sp.MatAdd) and set(e.args) == _DELTA_TERMS
-
-
-def _is_product_with_delta(e: sp.Basic) -> bool:
-    """Whether e is c·U(ŷ − y) — U, then ŷ − y, as its only matrix factors — which the kernels
-    evaluate as c·(Uŷ − u_o): Uy = u_o for the one-hot y of the outside word o."""
-    if not isinstance(e, sp.MatMul):
-        return False
-    mats = _split(e)[1]
-    return len(mats) == 2 and mats[0] == n.U.matrix and _is_delta(mats[1])
-
-
-def _is_norm_sq(e: sp.Basic, base: sp.IndexedBase) -> bool:
-    """Whether e is a sum of the squared entries of `base` over its whole shape: ‖base‖² (the
-    Frobenius norm for a matrix), each index of base[…]² summed once over 0 … size − 1."""
-    if not isinstance(e, sp.Sum) or not isinstance(e.function, sp.Pow) or e.function.exp != 2:
-        return False
-    entry = e.function.base
-    if not isinstance(entry, sp.Indexed) or entry.base != base:
-        return False
-    return _over_axes(e, entry.indices, base.shape)
-
-
-def _is_column_dot(e: sp.Basic, column: sp.Expr) -> bool:
-    """Whether e is u_xᵀv_c = Σ_i U[i, x] v_c[i] for x = `column`, i over all d rows of U."""
-    if not isinstance(e, sp.Sum) or len(e.limits) != 1:
-        return False
-    i = e.variables[0]
-    return (i != column and e.function == n.U.indexed[i, column] * n.v_c.indexed[i]
-            and _over_axes(e, (i,), n.U.indexed.shape[:1]))
-
-
-def _over_axes(s: sp.Sum, indices: tuple[sp.Expr, ...], shape: tuple[sp.Expr, ...]) -> bool:
-    """Whether the sum s runs exactly the distinct variables `indices`, each over the whole axis
-    of `shape` it indexes: (indices[a], 0, shape[a] − 1) for every axis a, in any order."""
-    limits = {var: (lower, upper) for var, lower, upper in s.limits}
-    return (len(indices) == len(shape) == len(s.limits) == len(limits)
-            and set(indices) == set(limits)
-            and all(limits[var] == (0, size - 1) for var, size in zip(indices, shape, strict=True)))

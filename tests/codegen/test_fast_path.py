@@ -96,3 +96,67 @@ def test_skipgram_is_the_printed_kernel_summed_over_the_window() -> None:
     np.testing.assert_allclose(loss, want, rtol=1e-12)
     np.testing.assert_allclose(g_v, grads["v_c"].sum(axis=0), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(g_U, grads["U"].T, rtol=1e-10, atol=1e-12)
+
+
+@functools.cache
+def _in_blocks(block_bytes: int):  # type: ignore[no-untyped-def]
+    """derive.kernels' module with one word's softmax in blocks of `block_bytes`: the kernel
+    derive.kernels loads (cache.module_source), with blocks small enough for a few rows each."""
+    from derive import codegen, engine, problems
+
+    wrappers = (Path(codegen.__file__).parent / "wrappers.py").read_text()
+    derivation = engine.derive(problems.get("naive-softmax").make_loss())
+    namespace = {"__name__": "blocks"}
+    exec(codegen.source(derivation, "_naive_softmax_kernel", block_bytes=block_bytes)  # noqa: S102
+         + "\n" + wrappers, namespace)
+    return namespace["naive_softmax"]
+
+
+TOL = {np.float32: 2e-4, np.float64: 1e-10}
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), V=st.integers(1, 23), d=st.integers(1, 5),
+       rows=st.integers(1, 7), scale=st.sampled_from([1e-3, 1.0, 30.0, 1e3]),
+       end=st.sampled_from(["first", "last", "any"]),
+       dtype=st.sampled_from([np.float32, np.float64]), out=st.booleans())
+def test_one_word_in_blocks_equals_the_printed_kernel(seed: int, V: int, d: int, rows: int,
+                                                      scale: float, end: str, dtype: type,
+                                                      out: bool) -> None:
+    """The hand-tuned one-word pass — U in blocks of `rows` rows (V rarely a multiple of it),
+    grad_U written block by block with each block's w_k/z folded in — against the printed
+    kernel of the same loss file, in the same dtype: logits up to ~1e3·d (exp overflows float32 at
+    89, float64 at 710, so only the shifted forms survive), o the first, last or any word, and
+    grad_U into the caller's buffer or a new one."""
+    rng = np.random.default_rng(seed)
+    U = (rng.normal(size=(V, d)) * scale).astype(dtype)
+    v_c = rng.normal(size=d).astype(dtype)
+    o = {"first": 0, "last": V - 1, "any": int(rng.integers(V))}[end]
+    bufs = (np.full(d, np.nan, dtype), np.full((V, d), np.nan, dtype)) if out else None
+    loss, g_v, g_U = _in_blocks(rows * d * np.dtype(dtype).itemsize)(v_c, o, U, out=bufs)
+    want, grads = general("naive-softmax")({"U": U.T, "v_c": v_c, "o": o})
+    assert loss.dtype == g_v.dtype == g_U.dtype == dtype
+    if out:
+        assert g_v is bufs[0] and g_U is bufs[1]
+    tol = TOL[dtype]
+    # The loss is a difference of logits of size |U||v_c|: its error scales with them.
+    big = max(1.0, float(np.abs(U).max() * np.abs(v_c).sum()))
+    np.testing.assert_allclose(loss, want, rtol=tol, atol=tol * big)
+    np.testing.assert_allclose(g_v, grads["v_c"], rtol=tol, atol=tol * float(np.abs(U).max()))
+    np.testing.assert_allclose(g_U, grads["U"].T, rtol=tol, atol=tol)
+
+
+def test_a_block_far_below_the_largest_logit_writes_zero_rows_of_grad_U() -> None:
+    """Blocks of 2 rows, the last block's logit 1e4 above the rest (V = 7, so it is a block of
+    one row): every other block's weight w_k underflows to 0 and its rows of grad_U are exactly
+    0, and row o is −v_c, as the printed kernel has them."""
+    U = np.zeros((7, 2))
+    U[6] = [1e4, 0]
+    v_c = np.array([1.0, 1.0])
+    loss, g_v, g_U = _in_blocks(2 * 2 * 8)(v_c, 3, U)
+    want, grads = general("naive-softmax")({"U": U.T, "v_c": v_c, "o": 3})
+    assert loss == want == 1e4
+    np.testing.assert_array_equal(g_v, U[6] - U[3])
+    np.testing.assert_array_equal(g_U, grads["U"].T)
+    np.testing.assert_array_equal(g_U[[3, 6]], [-v_c, v_c])
+    assert not g_U[[0, 1, 2, 4, 5]].any()
