@@ -62,6 +62,8 @@ def entries(expr: sp.Expr, free: tuple[sp.Symbol, ...], shape: tuple[int, ...],
     value = np.asarray(value)
     if np.iscomplexobj(value):
         raise Unsupported("a complex value outside a derivative")
+    if value.ndim > len(shape):  # an axis left over: not an entry of the free indices
+        raise Unsupported(f"a value of shape {value.shape} for entries of shape {shape}")
     return np.array(np.broadcast_to(value, shape), dtype=float)
 
 
@@ -111,8 +113,8 @@ class _Walk:
             assert self.scope.softmax_entry is not None
             t, entry = self.scope.softmax_entry
             return self.value(entry, {**bound, t: idx[0]}, depth, pert)
-        if base not in self.scope.arrays:
-            raise Unsupported(f"no value for {base}")
+        if base not in self.scope.arrays or len(idx) != self.scope.arrays[base].ndim:
+            raise Unsupported(f"no entry {e} of the arrays")  # never a slice for an entry
         value = self.scope.arrays[base][tuple(idx)]
         if pert is not None and pert.base == base:
             hit = np.ones((), dtype=bool)
