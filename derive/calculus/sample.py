@@ -188,11 +188,21 @@ class Points:
             scalars = {**p.sizes, **p.indices,
                        **dict(zip(self.constants, p.constants, strict=True))}
             softmax = self.loss.softmax
-            self._scopes[at] = (values.Scope(p.arrays, scalars) if softmax is None else
+            self._scopes[at] = (values.Scope(p.arrays, scalars, diff=self._diff)
+                                if softmax is None else
                                 values.Scope(p.arrays, scalars, softmax.base,
                                              self.softmax_values()[at].reshape(-1),
-                                             self.softmax_entry))
+                                             self.softmax_entry, self._diff))
         return self._scopes[at]
+
+    def _diff(self, der: sp.Derivative) -> sp.Expr:
+        """SymPy's own derivative, ŷ spelled out so SymPy sees what it depends on (as expand
+        takes it), kept: both points and every step that repeats it ask for the same one."""
+        key = ("diff", der)
+        if key not in self.cache:
+            self.cache[key] = sp.diff(_real_abs(self._spelled(der.expr)),  # type: ignore
+                                      *der.variables)
+        return self.cache[key]  # type: ignore[return-value]
 
     def lambdified_entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
                            free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:

@@ -8,10 +8,11 @@ arrays. An unevaluated ∂f/∂X[idx] is the complex step, Im f(X + ih·e_idx) /
 perturbation itself an array: X[a, b] reads X[a, b] + ih·[a = idx₀][b = idx₁], so one
 evaluation of f gives the derivative for every entry.
 
-The check of every step of the general engine (sample.py) goes through here; anything this
-walker does not know — a node type it has no rule for, a derivative of a function that is not
-analytic (max, |x|, the step function), a derivative inside a derivative — raises Unsupported,
-and sample.py then evaluates that step the slower way, with lambdify. tests/calculus/test_values
+A derivative of a function that is not analytic (max, |x|, the step function) is SymPy's own
+diff, given by the caller, walked in turn. The check of every step of the general engine
+(sample.py) goes through here; anything this walker does not know — a node type it has no rule
+for, a derivative inside a complex step — raises Unsupported, and sample.py then evaluates that
+step the slower way, with lambdify. tests/calculus/test_values
 checks that both ways agree on every step of every loss in the corpus.
 """
 from __future__ import annotations
@@ -50,6 +51,9 @@ class Scope:
     softmax_values: np.ndarray | None = None  # ŷ at the point, computed once
     # ŷ_t spelled out, for a derivative through ŷ: the symbol t and the expression in it
     softmax_entry: tuple[sp.Symbol, sp.Expr] | None = None
+    # SymPy's own derivative of a function that is not analytic (max, |x|, the step function),
+    # where the complex step cannot go: its result is walked like any other expression
+    diff: Callable[[sp.Derivative], sp.Expr] | None = None
 
 
 def entries(expr: sp.Expr, free: tuple[sp.Symbol, ...], shape: tuple[int, ...],
@@ -141,6 +145,9 @@ class _Walk:
 
     def derivative(self, e: sp.Derivative, bound: dict[Any, Any], depth: int,
                    pert: Perturbed | None) -> Any:
+        if pert is None and self.scope.diff is not None and (
+                len(e.variables) != 1 or e.expr.has(*NON_ANALYTIC)):
+            return self.value(self.scope.diff(e), bound, depth, None)
         if pert is not None or len(e.variables) != 1 or e.expr.has(*NON_ANALYTIC):
             raise Unsupported("a derivative the complex step cannot take")
         (x,) = e.variables

@@ -99,11 +99,23 @@ def test_a_derivative_reaches_through_the_softmax() -> None:
 
 @pytest.mark.parametrize("expr", [
     sp.Derivative(sp.Max(0, v[j]), v[j]),
+    sp.Derivative(sp.Abs(v[j]) * U[j, n.o], v[j]),
     sp.Derivative(sp.Derivative(sp.exp(v[j]), v[j]), v[j]),
-    sp.Piecewise((v[j], v[j] > 0), (0, True)),
 ])
-def test_what_the_walker_cannot_take_is_left_to_lambdify(expr) -> None:
+def test_a_derivative_the_complex_step_cannot_take_is_sympys_walked(expr) -> None:
     points = _points()
+    _agree(points, expr, (j,), (n.d,))
+    for at, value in enumerate(_walked(points, expr, (j,), (n.d,))):
+        p = points.points[at]
+        x, u_o = p.arrays[v], p.arrays[U][:, p.indices[n.o]]
+        want = ((x > 0) * 1.0 if expr.has(sp.Max) else np.sign(x) * u_o if expr.has(sp.Abs)
+                else np.exp(x))
+        np.testing.assert_allclose(value, want, rtol=1e-12)
+
+
+def test_what_the_walker_cannot_take_is_left_to_lambdify() -> None:
+    points = _points()
+    expr = sp.Piecewise((v[j], v[j] > 0), (0, True))
     with pytest.raises(values.Unsupported):
         _walked(points, expr, (j,), (n.d,))
     assert len(points.entries(expr, (j,), (n.d,))) == 2  # and the caller still values it
