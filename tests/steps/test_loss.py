@@ -52,6 +52,17 @@ def test_inputs_are_named_without_fonts() -> None:
     ("Let $\\mathbf{x} \\in \\mathbb{Q}^{d}$.\n$$J = 1$$", r"^line 1, column \d+: expected"),
     ("Let $\\mathbf{W} \\in \\mathbb{R}^{V \\times d}$, $\\mathbf{x} \\in \\mathbb{R}^{V}$.\n"
      "$$J = \\mathbf{1}^\\top \\mathbf{W} \\mathbf{x}$$", r"^line 2, column \d+: a product of"),
+    # K samples as columns of a d × V U: refused, saying what to write, never the first K columns
+    ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$"
+     " and $o \\in \\{1, \\dots, V\\}$.\n$$J = -\\log \\sigma(\\mathbf{u}_o^\\top "
+     "\\mathbf{v}_c) - \\sum_{k=1}^{K} \\log \\sigma(-\\mathbf{u}_k^\\top \\mathbf{v}_c)$$",
+     r"^line 2, column \d+: k runs over 1\.\.K but indexes the columns of U, which run over "
+     r"1\.\.V: name the K samples' vectors"),
+    # a prime is never guessed to be a transpose
+    ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$ and $\\mathbf{v}_c \\in "
+     "\\mathbb{R}^{d}$.\n$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}' "
+     "\\mathbf{v}_c)$$\n$$J = -\\log \\hat{y}_o$$",
+     r"^line 2, column \d+: a prime is not read as a transpose: write \^\\top \(or \^T\)"),
 ])
 def test_unreadable_file_names_line_and_column(text: str, message: str) -> None:
     with pytest.raises(ReadError, match=message):

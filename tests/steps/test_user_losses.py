@@ -12,7 +12,6 @@ import sympy as sp
 
 from derive.calculus import derive
 from derive.calculus.sample import Points, positive_inputs
-from derive.steps.lexer import ReadError
 from derive.steps.lossmath import read_loss
 
 FILES = Path(__file__).parent.parent / "data" / "user-losses"
@@ -112,20 +111,3 @@ def test_a_user_constant_named_like_a_spare_index_is_not_captured() -> None:
     sums = [str(v) for s in lf.loss.expr.atoms(sp.Sum) for v in s.variables]
     assert "s" not in sums and sums
 
-
-def test_samples_as_indices_into_u_are_refused_with_what_to_write() -> None:
-    text = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$"
-            " and $o \\in \\{1, \\dots, V\\}$.\n$$J = -\\log \\sigma(\\mathbf{u}_o^\\top "
-            "\\mathbf{v}_c) - \\sum_{k=1}^{K} \\log \\sigma(-\\mathbf{u}_k^\\top \\mathbf{v}_c)$$")
-    with pytest.raises(ReadError, match=r"^line 2, column \d+: k runs over 1\.\.K but indexes "
-                       r"the columns of U, which run over 1\.\.V: name the K samples' vectors"):
-        read_loss(text, "bad")
-
-
-def test_a_prime_is_not_guessed_to_be_a_transpose() -> None:
-    text = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$ and $\\mathbf{v}_c \\in "
-            "\\mathbb{R}^{d}$.\n$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}' "
-            "\\mathbf{v}_c)$$\n$$J = -\\log \\hat{y}_o$$")
-    with pytest.raises(ReadError, match=r"^line 2, column \d+: a prime is not read as a "
-                       r"transpose: write \^\\top \(or \^T\)"):
-        read_loss(text, "bad")
