@@ -2,8 +2,11 @@
 and its cache folder."""
 from __future__ import annotations
 
+import hashlib
 import os
+import platform
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -27,6 +30,23 @@ def _umask() -> int:
     mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
     os.umask(mask)
     return mask
+
+
+def source_hash(package: Path, patterns: Sequence[str]) -> hashlib._Hash:
+    """A hash, still open to more input, of what every cache of derive is keyed by besides its
+    own inputs: the versions of SymPy, NumPy and Python, and the files under `package` that
+    match `patterns` (their paths and bytes). A changed source misses every cache it feeds."""
+    from importlib import metadata  # here, not at import: write_atomic's users need none of it
+
+    h = hashlib.sha256()
+    for name in ("sympy", "numpy"):
+        h.update(f"{name} {metadata.version(name)}\0".encode())
+    h.update(platform.python_version().encode() + b"\0")
+    for pattern in patterns:
+        for path in sorted(package.glob(pattern)):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h
 
 
 def cache_dir() -> Path:

@@ -18,13 +18,12 @@ import sympy as sp
 from sympy.utilities.lambdify import implemented_function
 
 from . import numpyspace
+from .values import NON_ANALYTIC, H  # the step and what it cannot take: values.py's, one place
 
 # Points and Point (sample.py, which imports this module) are passed in, not imported: no cycle.
 Points = Any
 Point = Any
 
-H = 1e-30
-NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
 _COUNT = itertools.count()
 
 

@@ -22,17 +22,15 @@ import dis
 import hashlib
 import inspect
 import marshal
-import platform
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
 import sympy as sp
 
-from ..files import cache_dir, write_atomic
+from ..files import cache_dir, source_hash, write_atomic
 from . import numpyspace
 
 _PACKAGE = Path(__file__).parent.parent
@@ -49,15 +47,7 @@ def source_key() -> str:
 
 @cache
 def _source_key(package: Path) -> str:
-    h = hashlib.sha256()
-    for name in ("sympy", "numpy"):
-        h.update(f"{name} {metadata.version(name)}\0".encode())
-    h.update(platform.python_version().encode())
-    for pattern in _SOURCES:
-        for path in sorted(package.glob(pattern)):
-            h.update(path.relative_to(package).as_posix().encode() + b"\0")
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    return source_hash(package, _SOURCES).hexdigest()[:16]
 
 
 def folder() -> Path:

@@ -125,9 +125,9 @@ class Points:
         self._shapes: dict[tuple[tuple[sp.Expr, ...], int], tuple[int, ...]] = {}
         self._scopes: dict[int, values.Scope] = {}
         self.points = []
+        positive = positive_inputs(loss.expr)
         for chosen in SIZE_VALUES:
             sizes = dict(zip(self.sizes, chosen, strict=False))
-            positive = positive_inputs(loss.expr)
             arrays = {b: (rng.uniform(0.5, 1.5, size=shape) if b in positive
                           else rng.normal(size=shape))
                       for b in self.bases
@@ -137,15 +137,13 @@ class Points:
             constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
             self.points.append(Point(sizes, arrays, indices, constants))
 
-    def expand(self, expr: sp.Expr, *, softmax: bool = False) -> sp.Expr:
+    def expand(self, expr: sp.Expr) -> sp.Expr:
         """y replaced by what it stands for, and any derivative left evaluated by SymPy's own
-        diff (ŷ spelled out inside it, so SymPy sees what ŷ depends on). Elsewhere ŷ stays an
-        entry, its value computed once per point, unless `softmax` asks for it spelled out."""
+        diff (ŷ spelled out inside it, so SymPy sees what ŷ depends on: _diff). Elsewhere ŷ
+        stays an entry, its value computed once per point."""
         expr = self._one_hot(expr)
         # SymPy's own diff, not doit: doit would also try to evaluate every sum symbolically.
-        expr = expr.replace(lambda e: isinstance(e, sp.Derivative),
-                            lambda e: sp.diff(_real_abs(self._spelled(e.expr)), *e.variables))
-        return self._spelled(expr) if softmax else expr
+        return expr.replace(lambda e: isinstance(e, sp.Derivative), self._diff)
 
     @staticmethod
     def _one_hot(expr: sp.Expr) -> sp.Expr:

@@ -5,12 +5,10 @@ SymPy's version), so importing `derive.kernels` needs no SymPy after the first t
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 
-from ..files import cache_dir, write_atomic
+from ..files import cache_dir, source_hash, write_atomic
 from . import KERNELS, source
 
 _PACKAGE = Path(__file__).parent.parent
@@ -21,12 +19,7 @@ _SOURCES = ("notation.py", "problems.py", "printing.py", "calculus/*.py", "codeg
 
 
 def cache_key() -> str:
-    h = hashlib.sha256(metadata.version("sympy").encode())
-    for pattern in _SOURCES:
-        for path in sorted(_PACKAGE.glob(pattern)):
-            h.update(path.relative_to(_PACKAGE).as_posix().encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    return source_hash(_PACKAGE, _SOURCES).hexdigest()[:16]
 
 
 def module_source(derivations: Mapping[str, object] | None = None) -> str:

@@ -12,12 +12,10 @@ for tests that change the engine in memory, which no source hash can see.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-from importlib import metadata
 from pathlib import Path
 
-from ..files import cache_dir, write_atomic
+from ..files import cache_dir, source_hash, write_atomic
 
 _PACKAGE = Path(__file__).parent.parent
 # Every file whose text can change a report: the code, and the shipped loss files it reads.
@@ -32,13 +30,7 @@ def enabled() -> bool:
 
 def key(*inputs: str | bytes) -> str:
     """The hash of `inputs` (a command's own: file bytes, options), derive's code and versions."""
-    h = hashlib.sha256()
-    for package in ("sympy", "numpy"):
-        h.update(f"{package} {metadata.version(package)}\n".encode())
-    for pattern in _SOURCES:
-        for path in sorted(_PACKAGE.glob(pattern)):
-            h.update(path.relative_to(_PACKAGE).as_posix().encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+    h = source_hash(_PACKAGE, _SOURCES)
     for item in inputs:
         data = item.encode("utf-8") if isinstance(item, str) else item
         # length-prefixed, so that ("ab", "c") and ("a", "bc") differ
