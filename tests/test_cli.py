@@ -357,6 +357,22 @@ def test_wrt_names_only_declared_objects(capsys):
                     capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("argv, code, out, err", [
+    (["show", "naive-softmax", "--format", "json"], 0, r'^\{\n  "problem": "naive-softmax"', r"^$"),
+    (["show", "no-such-problem"], 2, r"^$", r"^derive show: .*no-such-problem"),
+    (["show", str(LOSSES / "hinge.tex"), "--wrt", "q"], 2, r"^$", r"^derive show: --wrt q"),
+])
+def test_the_program_delivers_all_its_output_and_its_exit_code(argv, code, out, err) -> None:
+    """`python -m derive` ends with os._exit (cli.run): piped output must still be flushed whole,
+    and main's exit code kept."""
+    proc = subprocess.run([sys.executable, "-m", "derive", *argv], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == code
+    assert re.match(out, proc.stdout) and re.match(err, proc.stderr)
+    if code == 0:
+        assert json.loads(proc.stdout)["problem"] == "naive-softmax"  # complete, not cut off
+
+
 def test_a_closed_pipe_ends_quietly() -> None:
     """`derive list | head -1`: the reader closed the pipe; no 'Broken pipe' message, not 0."""
     import os
