@@ -14,7 +14,7 @@ from sympy.printing.str import StrPrinter
 
 from . import notation as n
 from .calculus.functions import Sigmoid
-from .calculus.matrices import Ones
+from .calculus.matrices import Column, OneHot, Ones
 
 
 def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
@@ -172,7 +172,7 @@ class TextPrinter(_Handout, StrPrinter):
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
         inner = self._print(t.arg)
-        atom = isinstance(t.arg, (sp.MatrixSymbol, Ones))  # vᵀ and 𝟏ᵀ, not (𝟏)ᵀ
+        atom = isinstance(t.arg, (sp.MatrixSymbol, Ones, Column, OneHot))  # vᵀ, 𝟏ᵀ, not (𝟏)ᵀ
         return f"{inner}ᵀ" if atom else f"({inner})ᵀ"
 
     def _print_Derivative(self, d: sp.Derivative) -> str:
@@ -296,8 +296,10 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
 
 
 def _joins(before: str, after: str) -> bool:
-    """v_c then yᵀ: juxtaposed, a subscript would swallow the next name (v_cyᵀ), so a space."""
-    return bool(re.search(r"_[A-Za-z0-9]+$", before)) and after[:1].isalpha()
+    """v_c then yᵀ: juxtaposed, a subscript would swallow the next name (v_cyᵀ), and a matrix
+    would run into a function's name (Ustep(z), Uexp(z)), so a space."""
+    return (bool(re.search(r"_[A-Za-z0-9]+$", before)) and after[:1].isalpha()
+            or bool(re.match(r"[A-Za-z]{2,}\(", after)))
 
 
 def text(expr: sp.Basic) -> str:

@@ -1,5 +1,5 @@
 """Matrix expressions a general fold needs beyond SymPy's own: a function applied entrywise, the
-ones vector 𝟏 and diag(a).
+ones vector 𝟏, diag(a), the column a_k of a matrix at an index k and the one-hot vector e_k.
 
 Each prints to LaTeX, to the text printer and to NumPy (so a matrix form is checked by evaluating
 it, as every other matrix form is).
@@ -130,3 +130,78 @@ class Diag(sp.MatrixExpr):
 
     def _derive_text(self, printer: Any) -> str:
         return f"diag({printer._print(self.arg)})"
+
+
+def _index(printer: Any, x: sp.Expr) -> str:
+    index = getattr(printer, "_index", None)  # derive's printers name indices (w′, k, …)
+    return index(x) if index is not None else printer._print(x)
+
+
+class Column(sp.MatrixExpr):
+    """A[:, k], the column of a matrix at an index k of the loss (u_k of U when K samples' words
+    are declared as indices into the vocabulary)."""
+
+    def __new__(cls, matrix: sp.MatrixExpr, index: sp.Symbol) -> Column:
+        return sp.Basic.__new__(cls, matrix, index)
+
+    @property
+    def matrix(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def index(self) -> sp.Symbol:
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return (self.matrix.shape[0], sp.S.One)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return self.matrix._entry(i, self.index, **kwargs)
+
+    def _numpycode(self, printer: Any) -> str:
+        return f"{printer._print(self.matrix)}[:, [{printer._print(self.index)}]]"
+
+    def _named(self, table: dict[sp.IndexedBase, str]) -> str | None:
+        obj = n.lookup(self.matrix.name, self.matrix.shape)
+        pattern = table.get(obj.indexed) if obj is not None else None
+        return pattern
+
+    def _latex(self, printer: Any) -> str:
+        pattern = self._named(n.COLUMN_LATEX)
+        k = _index(printer, self.index)
+        return pattern.format(k) if pattern else rf"{printer._print(self.matrix)}_{{:,{k}}}"
+
+    def _derive_text(self, printer: Any) -> str:
+        pattern = self._named(n.COLUMN_TEXT)
+        k = _index(printer, self.index)
+        return pattern.format(k) if pattern else f"{printer._print(self.matrix)}[:, {k}]"
+
+
+class OneHot(sp.MatrixExpr):
+    """e_k, the vector of n entries that is 1 at the index k and 0 elsewhere (for the outside
+    word o the handout names it y)."""
+
+    def __new__(cls, index: sp.Symbol, size: sp.Expr) -> OneHot:
+        return sp.Basic.__new__(cls, index, sp.sympify(size))
+
+    @property
+    def index(self) -> sp.Symbol:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return (self.args[1], sp.S.One)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return sp.KroneckerDelta(i, self.index)
+
+    def _numpycode(self, printer: Any) -> str:
+        eye = printer._module_format("numpy.eye")
+        return f"{eye}({printer._print(self.args[1])})[:, [{printer._print(self.index)}]]"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathbf{{e}}_{{{_index(printer, self.index)}}}"
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"e_{_index(printer, self.index)}"

@@ -7,6 +7,7 @@
     f(r) g(r)                 f ∘ g              f(r) g(c)             f gᵀ
     a(r) M[r, c]              diag(a) M          δ(r, c)               I
     c, free of r              c 𝟏                φ(g(r))               φ(g), φ entrywise
+    A[r, k], k an index       a_k, column k      δ(r, k)               e_k, one-hot
 
 A term with no pattern has no matrix form: `fold` raises NoMatrixForm, and the engine gives the
 entry form instead, saying so.
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .. import notation as n
 from .fold import matrix_of
 from .functions import Sigmoid, sigmoid
-from .matrices import Diag, Entrywise, Ones
+from .matrices import Column, Diag, Entrywise, OneHot, Ones
 
 
 class NoMatrixForm(Exception):
@@ -30,7 +32,19 @@ Sizes = dict[sp.Symbol, sp.Expr]
 def fold(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixExpr:
     """The matrix (or vector) whose entry at the free indices is expr."""
     terms = _like_terms([_term(t, free, sizes) for t in sp.Add.make_args(expr)])
+    terms = [_columns(t) for t in terms]
     return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
+
+
+def _columns(term: sp.MatrixExpr) -> sp.MatrixExpr:
+    """A y = a_o, the column of A at the outside word, where the one-hot y ends a product of its
+    own (in U(ŷ − y) it does not: y is part of a sum there). The engine writes a column at o as
+    A y so that like terms such as Σ_w ŷ_w u_w − u_o collect into U(ŷ − y)."""
+    y = n.y.matrix
+    factors = list(term.args) if isinstance(term, sp.MatMul) else [term]
+    if len(factors) >= 2 and factors[-1] == y and isinstance(factors[-2], sp.MatrixSymbol):
+        return _scaled(sp.S.One, *factors[:-2], Column(factors[-2], n.o))
+    return term
 
 
 def _like_terms(terms: list[sp.MatrixExpr]) -> list[sp.MatrixExpr]:
@@ -156,6 +170,13 @@ def _vector(f: sp.Expr, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
     """The vector whose entry r is f."""
     if isinstance(f, sp.Indexed) and f.indices == (r,):
         return matrix_of(f.base)
+    if isinstance(f, sp.Indexed) and len(f.indices) == 2 and f.indices[0] == r \
+            and _index_of_loss(f.indices[1], r):
+        return Column(matrix_of(f.base), f.indices[1])
+    if isinstance(f, sp.KroneckerDelta) and r in f.args:
+        (k,) = [x for x in f.args if x != r] or [r]
+        if _index_of_loss(k, r):
+            return OneHot(k, sizes[r])
     if isinstance(f, (sp.Add, sp.Mul)):
         return fold(f, (r,), sizes)
     if isinstance(f, sp.Pow) and not f.exp.has(r):
@@ -170,6 +191,12 @@ def _vector(f: sp.Expr, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:
 
 
 _T = sp.Dummy("t")
+
+
+def _index_of_loss(k: sp.Basic, r: sp.Symbol) -> bool:
+    """k is an index the loss declares (o, or a sampled word k), not the free index r: a symbol
+    that is neither free nor summed here, since a summed index is folded as a free one."""
+    return isinstance(k, sp.Symbol) and k != r and bool(k.is_integer)
 
 
 def _sum_vector(f: sp.Sum, r: sp.Symbol, sizes: Sizes) -> sp.MatrixExpr:

@@ -97,6 +97,24 @@ def _scalar_sums(expr: sp.Expr) -> list[sp.Sum]:
                   key=sp.default_sort_key)
 
 
+def _apart_then_together(indices: dict[sp.Symbol, int], ranges: dict[sp.Symbol, sp.Expr],
+                          sizes: dict[sp.Symbol, int], at: int) -> dict[sp.Symbol, int]:
+    """Indices over one range (o and a sampled word m) all different at the first point and all
+    equal at the second: a step that holds only when m ≠ o, or only when m = o (a δ(m, o)
+    dropped or kept wrongly), fails at one of them whatever the draw."""
+    out = dict(indices)
+    groups: dict[sp.Expr, list[sp.Symbol]] = {}
+    for x in sorted(indices, key=str):
+        groups.setdefault(ranges[x], []).append(x)
+    for size, xs in groups.items():
+        if len(xs) < 2 or at > 1:
+            continue
+        first, count = indices[xs[0]], int(sp.sympify(size).subs(sizes))
+        for j, x in enumerate(xs):
+            out[x] = (first + j) % count if at == 0 else first
+    return out
+
+
 class Points:
     """Random values for every declared object of a loss, at each check size."""
 
@@ -124,7 +142,7 @@ class Points:
         self.cache: dict[Any, list[np.ndarray]] = {}
         self._shapes: dict[tuple[tuple[sp.Expr, ...], int], tuple[int, ...]] = {}
         self._scopes: dict[int, values.Scope] = {}
-        self.points = []
+        self.points: list[Point] = []
         positive = positive_inputs(loss.expr)
         for chosen in SIZE_VALUES:
             sizes = dict(zip(self.sizes, chosen, strict=False))
@@ -132,8 +150,9 @@ class Points:
                           else rng.normal(size=shape))
                       for b in self.bases
                       for shape in [tuple(int(sp.sympify(s).subs(sizes)) for s in b.shape)]}
-            indices = {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
-                       for x in self.indices}
+            indices = _apart_then_together(
+                {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
+                 for x in self.indices}, self.ranges, sizes, len(self.points))
             constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
             self.points.append(Point(sizes, arrays, indices, constants))
 

@@ -83,6 +83,24 @@ def test_fold_table_patterns() -> None:
     assert fold(sp.Integer(2), (j,), sizes) == sp.MatMul(2, matrixform.Ones(n.V))
     with pytest.raises(matrixform.NoMatrixForm, match="^no pattern folds"):
         fold(sp.KroneckerDelta(j, 2) * a.indexed[j], (j,), sizes)
+    m = sp.Symbol("m", integer=True, nonnegative=True)  # an index the loss declares
+    assert fold(A.indexed[j, m] * x.indexed[m], (j,), sizes) == \
+        sp.MatMul(x.indexed[m], matrixform.Column(A.matrix, m))
+    assert fold(a.indexed[j] * sp.KroneckerDelta(m, k), (j, k), sizes) == \
+        sp.MatMul(a.matrix, sp.Transpose(matrixform.OneHot(m, n.d)))
+
+
+def test_a_column_at_the_wrong_index_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from derive.steps.lossmath import read_loss
+
+    path = Path(__file__).parent.parent / "data" / "user-losses" / "sampled-index.tex"
+    loss = read_loss(path.read_text(encoding="utf-8"), "sampled").loss
+    real = matrixform.Column
+    monkeypatch.setattr(matrixform, "Column", lambda M, k: real(M, n.o))  # u_o for u_m: wrong
+    with pytest.raises(DerivationError, match=r"^step 'dJ/dv_c: matrix form' does not hold"):
+        derive(loss)
 
 
 def test_terms_with_one_scalar_up_to_sign_share_it() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from derive import printing
 from derive.calculus import derive
 from derive.calculus.sample import Points, positive_inputs
 from derive.steps.lossmath import read_loss
@@ -65,9 +66,21 @@ def _ell(A: Arrays) -> Arrays:
     return {"u": 2 * e * A["v"], "v": 2 * e * A["u"]}
 
 
+def _sampled_index(A: Arrays) -> Arrays:
+    def sigma(x: float) -> float:
+        return 1 / (1 + np.exp(-x))
+    U, v, o, m = A["U"], A["v_c"], A["o"], A["m"]
+    pos, neg = 1 - sigma(U[:, o] @ v), sigma(U[:, m] @ v)
+    grad_U = np.zeros_like(U)
+    grad_U[:, o] -= pos * v
+    grad_U[:, m] += neg * v  # added: m may be o
+    return {"U": grad_U, "v_c": -pos * U[:, o] + neg * U[:, m]}
+
+
 HAND: dict[str, Callable[[Arrays], Arrays]] = {
     "target-t": _target_t, "constant-s": _constant_s, "constant-t": _constant_t,
-    "glove-weights": _glove, "kl-target": _kl, "l1-entries": _l1, "constant-ell": _ell}
+    "glove-weights": _glove, "kl-target": _kl, "l1-entries": _l1, "constant-ell": _ell,
+    "sampled-index": _sampled_index}
 
 
 def _arrays(points: Points, at: int) -> Arrays:
@@ -111,3 +124,22 @@ def test_a_user_constant_named_like_a_spare_index_is_not_captured() -> None:
     sums = [str(v) for s in lf.loss.expr.atoms(sp.Sum) for v in s.variables]
     assert "s" not in sums and sums
 
+
+
+def test_a_column_at_a_declared_index_folds_as_the_handout_writes_it() -> None:
+    # u_m and e_m for the sampled word m, u_o for the outside word: the column at an index, not
+    # an entry form (no pattern folded U[j, m] before) and not U y
+    lf = read_loss((FILES / "sampled-index.tex").read_text(encoding="utf-8"), "sampled")
+    results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
+    assert results == {"U": "v_c(σ(u_mᵀv_c) e_m - (1 - σ(u_oᵀv_c)) y)ᵀ",
+                       "v_c": "σ(u_mᵀv_c) u_m - (1 - σ(u_oᵀv_c)) u_o"}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_indices_over_one_range_are_apart_at_one_point_and_equal_at_the_other(seed) -> None:
+    # a step that drops or keeps δ(m, o) wrongly holds at one of the cases only: the checks must
+    # reach both, whatever the draw
+    lf = read_loss((FILES / "sampled-index.tex").read_text(encoding="utf-8"), "sampled")
+    first, second = Points(lf.loss, seed=seed).points
+    m, o = sorted(first.indices, key=str)
+    assert first.indices[m] != first.indices[o] and second.indices[m] == second.indices[o]
