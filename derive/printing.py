@@ -13,54 +13,9 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
+from .calculus.dots import dot_pair, norm_squared, vector_dot
 from .calculus.functions import Sigmoid
 from .calculus.matrices import Column, OneHot, Ones
-
-
-def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
-    """(x, v) when s is Σ_i U[i, x] v[i]: the column u_x dotted with a vector."""
-    if len(s.limits) != 1:
-        return None
-    var = s.variables[0]
-    factors = sp.Mul.make_args(s.function)
-    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) for f in factors):
-        return None
-    mat = next((f for f in factors if len(f.indices) == 2 and f.indices[0] == var), None)
-    vec = next((f for f in factors if f.indices == (var,)), None)
-    if mat is None or vec is None or mat.base not in n.COLUMN_TEXT:
-        return None
-    return mat.indices[1], vec.base
-
-
-def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:
-    """(a, b) when s is Σ_i a[i] b[i] for two vectors of the notation: aᵀb, v_c last."""
-    if len(s.limits) != 1:
-        return None
-    var = s.variables[0]
-    factors = sp.Mul.make_args(s.function)
-    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) and f.indices == (var,)
-                                    and _object(f.base) is not None for f in factors):
-        return None
-    objs = [o for o in (_object(f.base) for f in factors) if o is not None]
-    a, b = sorted(objs, key=lambda o: o is n.v_c)
-    return a, b
-
-
-def norm_squared(s: sp.Basic) -> tuple[n.Obj, bool] | None:
-    """(a, False) when s is Σ_i a[i]² for a vector of the notation, (A, True) when it is
-    Σ_i Σ_j A[i, j]² for a matrix: ‖a‖² and ‖A‖_F², as a reader writes them."""
-    if not isinstance(s, sp.Sum):
-        return None
-    f, limits = s.function, list(s.limits)
-    if isinstance(f, sp.Sum) and len(s.limits) == 1:  # Σ_w (Σ_i A[i, w]²)
-        f, limits = f.function, [*f.limits, *limits]
-    if not (isinstance(f, sp.Pow) and f.exp == 2 and isinstance(f.base, sp.Indexed)):
-        return None
-    names = [lim[0] for lim in limits]
-    if len(names) not in (1, 2) or sorted(f.base.indices, key=str) != sorted(names, key=str):
-        return None
-    obj = _object(f.base.base)
-    return (obj, len(names) == 2) if obj is not None else None
 
 
 def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:
@@ -70,14 +25,6 @@ def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:
     if a is None or a[1] or not k.is_Integer:
         return None
     return a[0], int(k)
-
-
-def _object(base: sp.IndexedBase) -> n.Obj | None:
-    """The handout's or a declared vector whose entries `base` holds."""
-    if base in n.BY_INDEXED:
-        return n.BY_INDEXED[base]
-    declared = n.DECLARED.get(base.name)
-    return declared if declared is not None and declared.indexed == base else None
 
 
 def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:

@@ -1,5 +1,6 @@
 """Matrix expressions a general fold needs beyond SymPy's own: a function applied entrywise, the
-ones vector 𝟏, diag(a), the column a_k of a matrix at an index k and the one-hot vector e_k.
+ones vector 𝟏, diag(a), the column a_k of a matrix at an index k, the one-hot vector e_k, and
+aᵀb, the scalar a sum of entries folds to inside a matrix form (Σ_s a[s] σ((Wx)_s) = aᵀσ(Wx)).
 
 Each prints to LaTeX, to the text printer and to NumPy (so a matrix form is checked by evaluating
 it, as every other matrix form is).
@@ -205,3 +206,33 @@ class OneHot(sp.MatrixExpr):
 
     def _derive_text(self, printer: Any) -> str:
         return f"e_{_index(printer, self.index)}"
+
+
+class Dot(sp.Expr):
+    """aᵀb for two vectors of one length: a scalar, so a factor of a matrix form."""
+
+    is_commutative = True
+    is_real = True
+
+    def __new__(cls, a: sp.MatrixExpr, b: sp.MatrixExpr) -> Dot:
+        return sp.Expr.__new__(cls, a, b)
+
+    def _numpycode(self, printer: Any) -> str:
+        a, b = (printer._print(x) for x in self.args)
+        return f"(({a}).T @ ({b})).item()"
+
+    def _printed(self, printer: Any, latex: bool) -> str:
+        a, b = self.args
+        left = printer._print(a)
+        if not isinstance(a, (sp.MatrixSymbol, Ones, Column)):
+            left = rf"\left({left}\right)" if latex else f"({left})"
+        right = printer._print(b)
+        if isinstance(b, (sp.MatAdd, sp.MatMul, sp.HadamardProduct)):
+            right = rf"\left({right}\right)" if latex else f"({right})"
+        return rf"{left}^\top {right}" if latex else f"{left}ᵀ{right}"
+
+    def _latex(self, printer: Any) -> str:
+        return self._printed(printer, True)
+
+    def _derive_text(self, printer: Any) -> str:
+        return self._printed(printer, False)

@@ -8,6 +8,7 @@
     a(r) M[r, c]              diag(a) M          δ(r, c)               I
     c, free of r              c 𝟏                φ(g(r))               φ(g), φ entrywise
     A[r, k], k an index       a_k, column k      δ(r, k)               e_k, one-hot
+    a scalar Σ_s a[s] g(s)    aᵀg                a scalar Σ_s g(s)     𝟏ᵀg
 
 A term with no pattern has no matrix form: `fold` raises NoMatrixForm, and the engine gives the
 entry form instead, saying so.
@@ -17,9 +18,10 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import notation as n
+from .dots import dot_pair, norm_squared, vector_dot
 from .fold import matrix_of
 from .functions import Sigmoid, sigmoid
-from .matrices import Column, Diag, Entrywise, OneHot, Ones
+from .matrices import Column, Diag, Dot, Entrywise, OneHot, Ones
 
 
 class NoMatrixForm(Exception):
@@ -33,7 +35,37 @@ def fold(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixE
     """The matrix (or vector) whose entry at the free indices is expr."""
     terms = _like_terms([_term(t, free, sizes) for t in sp.Add.make_args(expr)])
     terms = [_columns(t) for t in terms]
-    return sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
+    out = sp.MatAdd(*terms) if len(terms) > 1 else terms[0]
+    dots = {s: d for s in _outer_sums(out) if (d := _dot(s, sizes)) != s}
+    # only where a sum changes: a rebuilt 2*(wᵀx − t) would distribute into 2*wᵀx − 2*t
+    return out.xreplace(dots) if dots else out
+
+
+def _outer_sums(expr: sp.Basic) -> list[sp.Sum]:
+    """The sums a matrix form still holds, each a scalar factor, outermost only (Σ_w step(1 +
+    u_wᵀv_c − u_oᵀv_c), not the u_wᵀv_c inside it, which is in w)."""
+    if isinstance(expr, sp.Sum):
+        return [expr]
+    return [s for a in expr.args for s in _outer_sums(a)]
+
+
+def _dot(s: sp.Sum, sizes: Sizes) -> sp.Expr:
+    """A scalar sum as a reader writes it: Σ_s a[s] g(s) = aᵀg, Σ_s g(s) = 𝟏ᵀg. A dot of two
+    entries (u_oᵀv_c), a squared norm and any sum with no vector form stay as they are."""
+    if len(s.limits) != 1 or dot_pair(s) or vector_dot(s) or norm_squared(s):
+        return s
+    var, lo, hi = s.limits[0]
+    try:
+        g = fold(s.function, (var,), {**sizes, var: hi + 1}) if lo == 0 else None
+    except NoMatrixForm:
+        return s
+    if g is None:
+        return s
+    if isinstance(g, sp.HadamardProduct) and len(g.args) == 2:
+        return Dot(*sorted(g.args, key=lambda a: not isinstance(a, sp.MatrixSymbol)))
+    if isinstance(g, sp.MatMul) and not isinstance(g.args[0], sp.MatrixExpr):
+        return g.args[0] * Dot(Ones(hi + 1), _scaled(sp.S.One, *g.args[1:]))
+    return Dot(Ones(hi + 1), g)
 
 
 def _columns(term: sp.MatrixExpr) -> sp.MatrixExpr:
