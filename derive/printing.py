@@ -35,10 +35,12 @@ def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
 def _coefficients_first(m: sp.Mul) -> sp.Mul:
     """αx as a rule states it, not SymPy's xα: a parameter of the loss (n.PARAMETERS) before the
     other factors."""
+    numbers = [a for a in m.args if a.is_Number]  # −α and 2α, not α*(-1)
     params = [a for a in m.args if a in n.PARAMETERS]
-    if not params or m.args[:len(params)] == tuple(params):
+    first = (*numbers, *params)
+    if not params or m.args[:len(first)] == first:
         return m
-    return sp.Mul(*params, *(a for a in m.args if a not in n.PARAMETERS), evaluate=False)
+    return sp.Mul(*first, *(a for a in m.args if a not in first), evaluate=False)
 
 
 def _larger_first(args: tuple[sp.Basic, ...]) -> list[sp.Basic]:

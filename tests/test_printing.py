@@ -5,6 +5,7 @@ import sympy as sp
 
 from derive import engine, printing
 from derive import notation as n
+from derive.calculus.matrices import Column, Dot, OneHot, Ones
 
 U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
 
@@ -25,6 +26,12 @@ U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
     # max(αx, x) and αx as the Leaky ReLU's rule states them, not SymPy's max(x, xα)
     (sp.Max(n.alpha * n.x_scalar, n.x_scalar), r"\max\left(\alpha x, x\right)", "max(α*x, x)"),
     (n.x_scalar * n.alpha, r"\alpha x", "α*x"),
+    (-n.alpha * n.x_scalar, r"- \alpha x", "-α*x"),  # the sign first, not α*(-1)*x
+    (1 - n.alpha, r"1 - \alpha", "1 - α"),
+    # the fold's nodes: a column at an index, the one-hot vector, a scalar sum as a dot
+    (Column(U, n.k), r"\mathbf{u}_{k}", "u_k"),
+    (sp.MatMul(v, sp.Transpose(OneHot(n.k, n.V))), r"\mathbf{v}_c \mathbf{e}_{k}^\top", "v_c e_kᵀ"),
+    (Dot(Ones(n.V), yhat), r"\mathbf{1}^\top \hat{\mathbf{y}}", "𝟏ᵀŷ"),
     # \log \hat{y}_o as the seed prints it: parentheses only around more than one symbol
     (-sp.log(n.y_hat.indexed[n.o]), r"- \log \hat{y}_{o}", "-log(ŷ_o)"),
     (sp.log(2 * n.y_hat.indexed[n.o]), r"\log{\left(2 \hat{y}_{o} \right)}", "log(2*ŷ_o)"),

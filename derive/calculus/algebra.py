@@ -175,3 +175,19 @@ def sigmoid_of_negative(expr: sp.Expr) -> sp.Expr:
     out = expr.replace(lambda e: isinstance(e, sigmoid) and e.args[0].could_extract_minus_sign(),
                        lambda e: 1 - sigmoid(-e.args[0]))
     return sp.expand(out, power_exp=False, power_base=False, log=False) if out != expr else expr
+
+
+def step_of_max(expr: sp.Expr) -> sp.Expr:
+    """step(z) max(z, 0)^k = max(z, 0)^k for k > 0: where the step is 0 the max is too (the
+    derivative of a squared hinge, 2 max(z, 0) step(z), is 2 max(z, 0))."""
+    def hinge(f: sp.Basic) -> sp.Expr | None:
+        base = f.base if isinstance(f, sp.Pow) and f.exp.is_positive else f
+        if isinstance(base, sp.Max) and len(base.args) == 2 and sp.S.Zero in base.args:
+            return next(a for a in base.args if a != 0)
+        return None
+
+    def drop_steps(m: sp.Mul) -> sp.Expr:
+        hinged = {z for f in m.args if (z := hinge(f)) is not None}
+        return sp.Mul(*(f for f in m.args
+                        if not (isinstance(f, sp.Heaviside) and f.args[0] in hinged)))
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and e.has(sp.Heaviside), drop_steps)

@@ -109,6 +109,7 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("linearity of Σ", algebra.split_sums),
         *softmax,
         ("σ(−x) = 1 − σ(x)", algebra.sigmoid_of_negative),
+        ("step(z) max(z, 0) = max(z, 0)", algebra.step_of_max),
         ("one-hot vector", _one_hot(loss, free)),
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)

@@ -88,6 +88,14 @@ def test_fold_table_patterns() -> None:
         sp.MatMul(x.indexed[m], matrixform.Column(A.matrix, m))
     assert fold(a.indexed[j] * sp.KroneckerDelta(m, k), (j, k), sizes) == \
         sp.MatMul(a.matrix, sp.Transpose(matrixform.OneHot(m, n.d)))
+    # a scalar sum inside a matrix form is a dot: aᵀexp(b), 𝟏ᵀb; a dot of entries stays a sum
+    from derive import printing
+    scalar = sp.Sum(a.indexed[s] * sp.exp(b.indexed[s]), (s, 0, n.V - 1))
+    assert printing.text(fold(scalar * x.indexed[k], (k,), {k: n.d})) == "aᵀexp(b) x"
+    total = sp.Sum(b.indexed[s], (s, 0, n.V - 1))
+    assert printing.text(fold(total * x.indexed[k], (k,), {k: n.d})) == "𝟏ᵀb x"
+    dot = sp.Sum(a.indexed[s] * b.indexed[s], (s, 0, n.V - 1))
+    assert fold(dot * x.indexed[k], (k,), {k: n.d}) == sp.MatMul(dot, x.matrix)
 
 
 def test_a_column_at_the_wrong_index_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -116,3 +124,12 @@ def test_terms_with_one_scalar_up_to_sign_share_it() -> None:
     results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
     assert results["v_c"].endswith(") U(ŷ - y)") and results["v_c"].count("ŷ - y") == 1
     assert results["U"].startswith("v_c((") and results["U"].endswith(") (ŷ - y))ᵀ")
+
+
+def test_a_wrong_dot_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    # entropy regularisation's ŷᵀlog(ŷ): folded as log(ŷ)ᵀlog(ŷ) it must fail its check
+    loss = next(c for c in CASES if c.name == "entropy-regularised").loss
+    real = matrixform.Dot
+    monkeypatch.setattr(matrixform, "Dot", lambda a, b: real(b, b))
+    with pytest.raises(DerivationError, match=r"^step 'dJ/d\w+: matrix form' does not hold"):
+        derive(loss)
