@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence, precedence_traditional
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
@@ -29,7 +30,25 @@ def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:
 
 def _positive_first(terms: list[sp.Basic]) -> list[sp.Basic]:
     # ŷ − y and ŷ_w − 1 as the seed writes them, not SymPy's −y + ŷ.
-    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+    return sorted(terms, key=_negative)
+
+
+def _negative(t: sp.Basic) -> bool:
+    """A term that starts with a minus sign. For a matrix product, SymPy's own test (its leading
+    number is negative) without the −t SymPy computes first, which re-evaluates the whole product,
+    entrywise functions and sums and all (half a second for a hinge's report)."""
+    if isinstance(t, sp.MatMul):
+        c = t.args[0]
+        return bool(c.is_number and c.is_extended_negative)
+    return bool(t.could_extract_minus_sign())
+
+
+def _precedence(item: sp.Basic, of: Callable[[sp.Basic], int]) -> int:
+    """SymPy's precedence of item (`of`: precedence or precedence_traditional); a matrix
+    product's read by _negative, as SymPy reads a product's: Add when it starts with a minus."""
+    if isinstance(item, sp.MatMul):
+        return PRECEDENCE["Add"] if _negative(item) else PRECEDENCE["Mul"]
+    return of(item)
 
 
 def _coefficients_first(m: sp.Mul) -> sp.Mul:
@@ -66,6 +85,27 @@ class _Handout:
 
 class TextPrinter(_Handout, StrPrinter):
     printmethod = "_derive_text"  # Indexed's own _sympystr would bypass our _print_Indexed
+
+    def parenthesize(self, item: sp.Basic, level: int, strict: bool = False) -> str:
+        prec = _precedence(item, precedence)  # StrPrinter's, without SymPy's costly −item
+        if prec < level or (not strict and prec <= level):
+            return f"({self._print(item)})"
+        return self._print(item)
+
+    def _print_MatAdd(self, m: sp.MatAdd) -> str:
+        # As StrPrinter prints it (as an Add), without asking a matrix product its precedence:
+        # SymPy finds that by negating the product and re-evaluating it, sums and all (~0.4 s
+        # of a derivation's report), and a product is never parenthesised as a term of a sum.
+        out: list[str] = []
+        for term in self._as_ordered_terms(m):
+            t = self._print(term)
+            sign, t = ("-", t[1:]) if t.startswith("-") and not term.is_Add else ("+", t)
+            if term.is_Add or (not isinstance(term, sp.MatMul)
+                               and precedence(term) < PRECEDENCE["Add"]):
+                t = f"({t})"
+            out += [sign, t]
+        first = out.pop(0)
+        return ("" if first == "+" else first) + " ".join(out)
 
     def _print_Sum(self, s: sp.Sum) -> str:
         pair = dot_pair(s)
@@ -233,15 +273,41 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         tex = rf"{n.STEP_LATEX}\left({self._print(h.args[0])}\right)"
         return f"{tex}^{{{exp}}}" if exp is not None else tex
 
+    def parenthesize(self, item: sp.Basic, level: int, is_neg: bool = False,
+                     strict: bool = False) -> str:
+        # LatexPrinter's, without SymPy's costly −item
+        prec = _precedence(item, precedence_traditional)
+        if (is_neg and strict) or prec < level or (not strict and prec <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
+
+    def _print_MatMul(self, m: sp.MatMul) -> str:
+        # LatexPrinter's, with the sign read by _negative
+        def parens(x: sp.Basic) -> str:
+            if isinstance(x, sp.Mul) and not isinstance(x, sp.MatMul):
+                return self._print(x)
+            return self.parenthesize(x, _precedence(m, precedence_traditional), False)
+        args = list(m.args)
+        if not _negative(m):
+            return " ".join(map(parens, args))
+        args = args[1:] if args[0] == -1 else [-args[0], *args[1:]]
+        return "- " + " ".join(map(parens, args))
+
     def _print_MatAdd(self, m: sp.MatAdd) -> str:
         # a − σ(x) y, not SymPy's a + −σ(x) y, where a term's scalar factor is negative
         out = ""
         for idx, t in enumerate(self._as_ordered_terms(m)):
             negative = isinstance(t, sp.MatMul) and t.args[0].could_extract_minus_sign()
-            body = self._print(-t if negative else t)
+            body = self._print(_negated(t) if negative else t)
             out += (f" - {body}" if negative else f" + {body}") if idx else (
                 f"- {body}" if negative else body)
         return out
+
+
+def _negated(t: sp.MatMul) -> sp.MatrixExpr:
+    """−(c A B) as (−c) A B, without SymPy's −t, which re-evaluates the whole product."""
+    c, *rest = t.args
+    return sp.MatMul(-c, *rest) if -c != 1 else (sp.MatMul(*rest) if len(rest) > 1 else rest[0])
 
 
 def _joins(before: str, after: str) -> bool:

@@ -227,7 +227,7 @@ def test_text_writes_greek_constants_and_the_step_function() -> None:
                    "\\mathbf{v}_c)$$", "margin")
     results = {g.wrt.name: printing.text(g.result) for g in derive(lf.loss).gradients}
     assert results["U_neg"] == "v_c(step((μ - u_oᵀv_c) 𝟏 + U_negᵀv_c))ᵀ"
-    assert "Heaviside" not in results["u_o"] and "step(μ + " in results["u_o"]
+    assert results["u_o"] == "-𝟏ᵀstep((μ - u_oᵀv_c) 𝟏 + U_negᵀv_c) v_c"  # the scalar sum a dot
     assert "\\theta" not in printing.latex(derive(lf.loss).gradients[0].result)
 
 
