@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..errors import DerivationError
-from .functions import sigmoid
+from .functions import Heaviside, sigmoid
 
 
 @dataclass(frozen=True)
@@ -118,10 +118,10 @@ def _push(f: sp.Expr, x: sp.Indexed, note: Callable[[str], None],
         if len(f.args) != 2:
             raise DerivationError(f"no fact differentiates {f}: more than two arguments")
         a, b = sorted(f.args, key=lambda t: t.has(*bases))  # a constant argument first
-        step = sp.Heaviside(b - a) if isinstance(f, sp.Max) else sp.Heaviside(a - b)
+        h = Heaviside(b - a) if isinstance(f, sp.Max) else Heaviside(a - b)
         if not a.has(*bases):  # max(0, g): step(g) ∂g
-            return step * d(b, x)
-        return step * d(b, x) + (1 - step) * d(a, x)
+            return h * d(b, x)
+        return h * d(b, x) + (1 - h) * d(a, x)
     fact = BY_HEAD.get(type(f))
     if fact is not None and len(f.args) == 1:
         note(f"chain rule, {fact.name}")

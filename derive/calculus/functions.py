@@ -1,4 +1,5 @@
-"""The elementwise functions losses are written with, beyond SymPy's own: the logistic sigmoid σ.
+"""The elementwise functions losses are written with, beyond SymPy's own: the logistic sigmoid σ,
+and the step function of a hinge as the engine writes it.
 
 `sigmoid` is σ of a scalar; SymPy differentiates it by `fdiff`, the one fact of calculus it adds:
 σ′(x) = σ(x)(1 − σ(x)). `Sigmoid` is σ applied entrywise to a matrix expression, the form a matrix
@@ -32,6 +33,22 @@ class sigmoid(sp.Function):  # noqa: N801 -- SymPy's convention for functions: l
 
     def _derive_text(self, printer: Any) -> str:
         return f"σ({printer._print(self.args[0])})"
+
+
+class Heaviside(sp.Heaviside):
+    """The step function of a hinge, 1 above zero, as the engine writes it: SymPy's Heaviside,
+    evaluated only at a number. SymPy's own evaluation asks the sign and the imaginary part of
+    its argument, a sum of entries, through the assumptions system each time an expression
+    holding it is rebuilt: a third of a hinge's derivation. Named Heaviside because SymPy's
+    printers print a renamed subclass of a function by its own name, not as the function."""
+
+    def __new__(cls, arg: sp.Expr, H0: sp.Expr = sp.S.Half, **options: Any) -> sp.Expr:  # noqa: N803
+        # SymPy's Heaviside.__new__ calls super(cls, cls), which loops for a subclass
+        return sp.Function.__new__(cls, arg, H0, **options)
+
+    @classmethod
+    def eval(cls, arg: sp.Expr, H0: sp.Expr = sp.S.Half) -> sp.Expr | None:  # noqa: N803
+        return super().eval(arg, H0) if arg.is_Number else None
 
 
 class Sigmoid(sp.MatrixExpr):

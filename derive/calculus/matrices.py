@@ -12,12 +12,13 @@ from typing import Any
 import sympy as sp
 
 from .. import notation as n
-from .functions import sigmoid
+from .functions import Heaviside, sigmoid
 
 # How an entrywise function is written in LaTeX and text, by its SymPy head.
 _NAMES: dict[Any, tuple[str, str]] = {
     sp.exp: (r"\exp", "exp"), sp.log: (r"\log", "log"), sigmoid: (r"\sigma", "σ"),
     sp.tanh: (r"\tanh", "tanh"), sp.Heaviside: (n.STEP_LATEX, "step"),
+    Heaviside: (n.STEP_LATEX, "step"),
     sp.sign: (r"\operatorname{sign}", "sign"),
 }
 _ARG = sp.Dummy("t")

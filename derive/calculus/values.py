@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from .. import notation as n
-from .functions import sigmoid
+from .functions import Heaviside, sigmoid
 
 H = 1e-30  # the complex step: exact to rounding, no difference of nearly equal values
 NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
@@ -243,7 +243,8 @@ _RULES: dict[type, Callable[..., Any]] = {
     sp.Add: _add, sp.Mul: _mul, sp.Pow: _pow, sp.KroneckerDelta: _delta,
     sp.exp: _elementwise(np.exp), sp.log: _log, sp.tanh: _elementwise(np.tanh),
     sigmoid: _elementwise(lambda x: 0.5 * (1 + np.tanh(0.5 * x))),
-    sp.Heaviside: _heaviside, sp.Abs: _elementwise(np.abs), sp.sign: _elementwise(np.sign),
+    sp.Heaviside: _heaviside, Heaviside: _heaviside,
+    sp.Abs: _elementwise(np.abs), sp.sign: _elementwise(np.sign),
     sp.Max: _extremum(np.maximum), sp.Min: _extremum(np.minimum),
 }
 # Numbers come in many classes (Zero, One, Half, Rational, Float, …): matched by kind.

@@ -37,7 +37,7 @@ def test_a_broken_fact_is_caught_by_the_step_check(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_broken_max_fact_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sp, "Heaviside", lambda x, *a: sp.S.One)  # the step function as 1
+    monkeypatch.setattr(facts, "Heaviside", lambda x, *a: sp.S.One)  # the step function as 1
     with pytest.raises(DerivationError, match=r"^step 'dJ/dv_c: linearity, derivative of max"):
         derive(HINGE)
 
