@@ -20,8 +20,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
+# The import reference ends as derive's program does (cli.run: os._exit, no teardown of
+# SymPy's objects), so that it is the floor of a first show and not 0.3 s above it.
 REFERENCES = {"python": ["-c", "pass"],
-              "import sympy, numpy": ["-c", "import sympy, numpy, sympy.tensor.tensor"]}
+              "import sympy, numpy": ["-c", "import os, sympy, numpy, sympy.tensor.tensor; "
+                                            "os._exit(0)"]}
 
 
 def wall(args: list[str], env: dict[str, str]) -> float:
