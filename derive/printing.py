@@ -16,7 +16,7 @@ from sympy.printing.str import StrPrinter
 from . import notation as n
 from .calculus.dots import dot_pair, norm_squared, vector_dot
 from .calculus.functions import Sigmoid
-from .calculus.matrices import Column, OneHot, Ones
+from .calculus.matrices import Column, Entrywise, OneHot, Ones
 
 
 def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:
@@ -171,8 +171,14 @@ class TextPrinter(_Handout, StrPrinter):
         return f"δ({self._index(e.args[0])}, {self._index(e.args[1])})"
 
     def _print_HadamardProduct(self, h: sp.HadamardProduct) -> str:
-        return " ∘ ".join(f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a)
-                          for a in h.args)
+        def part(a: sp.Basic) -> str:
+            return f"({self._print(a)})" if isinstance(a, sp.MatAdd) else self._print(a)
+        top, bottom = _quotient(h)
+        out = " ∘ ".join(part(a) for a in top)
+        if bottom:  # p ⊘ ŷ, not (ŷ)^∘-1 ∘ p
+            under = " ∘ ".join(part(a) for a in bottom)
+            out += f" ⊘ ({under})" if len(bottom) > 1 else f" ⊘ {under}"
+        return out
 
     def _print_MatMul(self, m: sp.MatMul) -> str:
         out, prev = "", None
@@ -281,6 +287,17 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             return self._add_parens(self._print(item))
         return self._print(item)
 
+    def _print_HadamardProduct(self, h: sp.HadamardProduct) -> str:
+        def part(a: sp.Basic) -> str:
+            return (rf"\left({self._print(a)}\right)" if isinstance(a, (sp.MatAdd, sp.MatMul))
+                    else self._print(a))
+        top, bottom = _quotient(h)
+        out = r" \circ ".join(part(a) for a in top)
+        if bottom:  # p ⊘ ŷ, not (ŷ)^∘-1 ∘ p
+            under = r" \circ ".join(part(a) for a in bottom)
+            out += rf" \oslash \left({under}\right)" if len(bottom) > 1 else rf" \oslash {under}"
+        return out
+
     def _print_MatMul(self, m: sp.MatMul) -> str:
         # LatexPrinter's, with the sign read by _negative
         def parens(x: sp.Basic) -> str:
@@ -302,6 +319,19 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
             out += (f" - {body}" if negative else f" + {body}") if idx else (
                 f"- {body}" if negative else body)
         return out
+
+
+def _quotient(h: sp.HadamardProduct) -> tuple[list[sp.Basic], list[sp.Basic]]:
+    """The factors of an entrywise product above and below an entrywise division: for
+    p ∘ ŷ^∘-1, ([p], [ŷ]); no division, or nothing above it, is ([all factors], [])."""
+    def inverted(a: sp.Basic) -> bool:
+        if not isinstance(a, Entrywise):
+            return False
+        body, var = a._body()
+        return isinstance(body, sp.Pow) and body.base == var and body.exp == -1
+    bottom = [a.arg for a in h.args if inverted(a)]
+    top = [a for a in h.args if not inverted(a)]
+    return (top, bottom) if top and bottom else (list(h.args), [])
 
 
 def _negated(t: sp.MatMul) -> sp.MatrixExpr:

@@ -5,9 +5,10 @@ import sympy as sp
 
 from derive import engine, printing
 from derive import notation as n
-from derive.calculus.matrices import Column, Dot, OneHot, Ones
+from derive.calculus.matrices import Column, Dot, Entrywise, OneHot, Ones
 
 U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
+_t = sp.Symbol("t")
 
 
 @pytest.mark.parametrize(("expr", "latex", "text"), [
@@ -32,6 +33,11 @@ U, v, yhat, y = (o.matrix for o in (n.U, n.v_c, n.y_hat, n.y))
     (Column(U, n.k), r"\mathbf{u}_{k}", "u_k"),
     (sp.MatMul(v, sp.Transpose(OneHot(n.k, n.V))), r"\mathbf{v}_c \mathbf{e}_{k}^\top", "v_c e_kᵀ"),
     (Dot(Ones(n.V), yhat), r"\mathbf{1}^\top \hat{\mathbf{y}}", "𝟏ᵀŷ"),
+    # an entrywise quotient as ⊘, the inverse's argument below it
+    (sp.HadamardProduct(Entrywise.of(_t ** -1, _t, yhat), y),
+     r"\mathbf{y} \oslash \hat{\mathbf{y}}", "y ⊘ ŷ"),
+    (sp.HadamardProduct(Entrywise.of(_t ** -1, _t, sp.MatAdd(Ones(n.V), -yhat)), y),
+     r"\mathbf{y} \oslash \left(\mathbf{1} - \hat{\mathbf{y}}\right)", "y ⊘ (𝟏 - ŷ)"),
     # \log \hat{y}_o as the seed prints it: parentheses only around more than one symbol
     (-sp.log(n.y_hat.indexed[n.o]), r"- \log \hat{y}_{o}", "-log(ŷ_o)"),
     (sp.log(2 * n.y_hat.indexed[n.o]), r"\log{\left(2 \hat{y}_{o} \right)}", "log(2*ŷ_o)"),
