@@ -79,14 +79,7 @@ class Reader:
         if soft is not None:
             self.token = soft.token
             assert isinstance(soft.formula, N.Func)
-            z = self.tensor(soft.formula.arg, {})
-            if z.rows != n.V or z.cols != 1:
-                raise self.fail("softmax is taken of a V-vector of logits")
-            at, rename = z.at, self.rename
-
-            def logit_of(x: sp.Expr) -> sp.Expr:
-                return rename(at(x, 0))
-            self.softmax = Softmax(_remembered(logit_of))
+            self.softmax = self.softmax_of(soft.formula.arg)
         J = self.scope.loss()
         assert J is not None
         self.token = J.token
@@ -111,6 +104,26 @@ class Reader:
         loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
                     ranges=ranges or ((n.o, n.V),), column_cases=False)
         return LossFile(loss, tuple(self.scope.declared.values()))
+
+    def softmax_of(self, logits: N.Node) -> Softmax:
+        z = self.tensor(logits, {})
+        if z.rows != n.V or z.cols != 1:
+            raise self.fail("softmax is taken of a V-vector of logits")
+        at, rename = z.at, self.rename
+
+        def logit_of(x: sp.Expr) -> sp.Expr:
+            return rename(at(x, 0))
+        return Softmax(_remembered(logit_of))
+
+    def inline_softmax(self, logits: N.Node) -> Tensor:
+        """softmax(z) written inside the loss (−log softmax(Wh)_o): ŷ, as if the file defined
+        ŷ = softmax(z); one softmax per loss, as the engine recognises one ŷ."""
+        softmax = self.softmax_of(logits)
+        if self.softmax is None:
+            self.softmax = softmax
+        elif self.rename(self.softmax.logit(n.w) - softmax.logit(n.w)) != 0:
+            raise self.fail("a loss takes one softmax: two of different logits cannot both be ŷ")
+        return Tensor(n.V, sp.S.One, lambda r, c: n.y_hat.indexed[r])
 
     def of_scalar(self, name: str, expr: sp.Expr, scalars: list[Declared]) -> Loss:
         """A function of one scalar x (σ(x), max(αx, x)): the engine for functions of x derives it,
@@ -201,6 +214,8 @@ class Reader:
                               lambda r, c: t.at(c, r))
             case N.Func(name="norm", arg=a):
                 return scalar(sp.sqrt(self.squares(self.tensor(a, env)).at(0, 0)))
+            case N.Func(name="softmax", arg=a):
+                return self.inline_softmax(a)
             case N.Func(name=name, arg=a) if name in FUNCS:
                 t, func = self.tensor(a, env), FUNCS[name]
                 return Tensor(t.rows, t.cols, lambda r, c: func(t.at(r, c)))
@@ -211,6 +226,8 @@ class Reader:
                 return scalar(sp.Max(*(t.at(0, 0) for t in ts)))
             case N.Sum(index=index, size=size, body=body, exclude=exclude):
                 return self.summation(index, size, body, exclude, env)
+        if isinstance(node, N.Func):
+            raise self.fail(f"{node.name}(…) is not read in a loss")
         raise self.fail(f"{type(node).__name__} is not read in a loss")
 
     def object(self, name: str) -> Tensor:

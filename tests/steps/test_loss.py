@@ -63,6 +63,15 @@ def test_inputs_are_named_without_fonts() -> None:
      "\\mathbb{R}^{d}$.\n$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}' "
      "\\mathbf{v}_c)$$\n$$J = -\\log \\hat{y}_o$$",
      r"^line 2, column \d+: a prime is not read as a transpose: write \^\\top \(or \^T\)"),
+    # two softmaxes of different logits cannot both be ŷ
+    ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c, \\mathbf{x} \\in "
+     "\\mathbb{R}^{d}$ and $o \\in \\{1, \\dots, V\\}$.\n$$J = -\\log "
+     "\\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{v}_c)_o - \\log "
+     "\\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{x})_o$$",
+     r"^line 2, column \d+: a loss takes one softmax"),
+    # a function no loss takes: named, with the ones it could be
+    ("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$.\n$$J = \\operatorname{diag}(\\mathbf{x})$$",
+     r"^line 2, column \d+: unknown function diag; known: softmax, "),
 ])
 def test_unreadable_file_names_line_and_column(text: str, message: str) -> None:
     with pytest.raises(ReadError, match=message):

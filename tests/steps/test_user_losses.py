@@ -77,10 +77,15 @@ def _sampled_index(A: Arrays) -> Arrays:
     return {"U": grad_U, "v_c": -pos * U[:, o] + neg * U[:, m]}
 
 
+def _inline_softmax(A: Arrays) -> Arrays:
+    g = _softmax(A["W"] @ A["h"]) - np.eye(A["W"].shape[0])[A["o"]]
+    return {"W": np.outer(g, A["h"]) + A["lambda"] * A["W"], "h": A["W"].T @ g}
+
+
 HAND: dict[str, Callable[[Arrays], Arrays]] = {
     "target-t": _target_t, "constant-s": _constant_s, "constant-t": _constant_t,
     "glove-weights": _glove, "kl-target": _kl, "l1-entries": _l1, "constant-ell": _ell,
-    "sampled-index": _sampled_index}
+    "sampled-index": _sampled_index, "inline-softmax": _inline_softmax}
 
 
 def _arrays(points: Points, at: int) -> Arrays:
