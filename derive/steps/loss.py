@@ -149,6 +149,8 @@ def resolve(scope: Scope, name: str, tok: Token) -> Node:
         return Size(name)
     base, _, sub = name.partition("_")
     atoms = sub.split(",") if sub else []
+    if len(atoms) > 1 and f"{base}_{atoms[0]}" in scope.declared:  # v_{c,i}: entry i of v_c
+        return Pick(Obj(f"{base}_{atoms[0]}"), tuple(atoms[1:]))
     if atoms and all(re.fullmatch(r"[a-z]'*|\d+", a) for a in atoms):
         if base in scope.declared or scope.defined(base) is not None or base == "y":
             return Pick(Obj(base), tuple(atoms))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sympy import Abs
 
 from derive.calculus import derive
 from derive.calculus.sample import Points
@@ -346,3 +347,14 @@ def test_a_window_sums_a_shipped_pair_loss_of_v_c_o_u(pair: str, message: str) -
         read_loss("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
                   "\\mathbb{R}^{d}$.\n$$J = \\sum_{-m \\le j \\le m, j \\ne 0} "
                   f"J_{{\\text{{{pair}}}}}(\\mathbf{{v}}_c, w_{{t+j}}, \\mathbf{{U}})$$", "sg")
+
+
+def test_an_entry_written_in_one_subscript_is_the_entry() -> None:
+    # v_{c,i}, as students write the i-th entry of v_c, reads as (v_c)_i, never as a name v_c,i
+    text = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
+            "\\mathbb{R}^{d}$, $o \\in \\{1, \\dots, V\\}$ and $\\lambda > 0$.\n"
+            "$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{v}_c)$$\n"
+            "$$J = -\\log \\hat{y}_o + \\lambda \\sum_{i=1}^{d} |ENTRY|$$")
+    one = read_loss(text.replace("ENTRY", "v_{c,i}"), "one").loss.expr
+    two = read_loss(text.replace("ENTRY", "(\\mathbf{v}_c)_i"), "two").loss.expr
+    assert one == two and len(one.atoms(Abs)) == 1
