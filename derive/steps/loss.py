@@ -291,6 +291,12 @@ def _declaration(scope: Scope, part: list[Token]) -> None:
             scope.declared[name] = Declared(name, kind, sizes, latex)
         elif right and right[0].is_cmd("{"):
             letters = [t.text for t in right if t.kind == "letter"]
+            numbers = [t.text for t in right if t.kind == "number"]
+            if not letters and numbers:
+                # a label t ∈ {0, 1}: a constant of the loss, as λ is; each step is an identity
+                # in t, so the checks, which draw constants in (0.5, 1.5), still check it
+                scope.declared[name] = Declared(name, "constant", (), latex)
+                return
             if not letters:
                 raise ReadError("an index runs over {1, …, V}", right[0].line, right[0].col)
             scope.declared[name] = Declared(name, "index", (letters[-1],), latex)

@@ -82,10 +82,16 @@ def _inline_softmax(A: Arrays) -> Arrays:
     return {"W": np.outer(g, A["h"]) + A["lambda"] * A["W"], "h": A["W"].T @ g}
 
 
+def _binary_label(A: Arrays) -> Arrays:
+    g = 1 / (1 + np.exp(-(A["w"] @ A["x"] + A["b"]))) - A["t"]
+    return {"w": g * A["x"], "x": g * A["w"]}
+
+
 HAND: dict[str, Callable[[Arrays], Arrays]] = {
     "target-t": _target_t, "constant-s": _constant_s, "constant-t": _constant_t,
     "glove-weights": _glove, "kl-target": _kl, "l1-entries": _l1, "constant-ell": _ell,
-    "sampled-index": _sampled_index, "inline-softmax": _inline_softmax}
+    "sampled-index": _sampled_index, "inline-softmax": _inline_softmax,
+    "binary-label": _binary_label}
 
 
 def _arrays(points: Points, at: int) -> Arrays:
@@ -148,3 +154,9 @@ def test_two_indices_over_one_range_are_apart_at_one_point_and_equal_at_the_othe
     first, second = Points(lf.loss, seed=seed).points
     m, o = sorted(first.indices, key=str)
     assert first.indices[m] != first.indices[o] and second.indices[m] == second.indices[o]
+
+
+def test_a_label_declared_as_a_set_of_numbers_is_a_constant() -> None:
+    lf = read_loss((FILES / "binary-label.tex").read_text(encoding="utf-8"), "label")
+    assert [(d.name, d.kind) for d in lf.inputs] == [
+        ("w", "vector"), ("x", "vector"), ("b", "scalar"), ("t", "constant")]
