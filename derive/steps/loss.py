@@ -27,7 +27,13 @@ from .nodes import Column, Const, Div, Func, Node, Num, Obj, Pick, Pow, Ref, Siz
 SHIPPED = Path(__file__).parent / "losses"
 # Names the notation gives a meaning of its own, which a declaration may not change.
 RESERVED = {"y": "the one-hot vector of the outside word o", "\\hat{y}": "the softmax ŷ"}
-_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\$(?P<i>.+?)\$", re.DOTALL)
+_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]"
+                   r"|\\begin\{(?P<env>equation|align|gather|multline|eqnarray|displaymath)"
+                   r"(?P<star>\*?)\}(?P<d3>.+?)\\end\{(?P=env)(?P=star)\}"
+                   r"|\$(?P<i>.+?)\$", re.DOTALL)
+# In a display environment: what only lays it out (an alignment &, a label, a number's
+# suppression), blanked to spaces of its own length so that lines and columns stay true.
+_LAYOUT = re.compile(r"&|\\(?:label|tag)\{[^{}]*\}|\\(?:nonumber|notag)\b")
 
 
 @dataclass(frozen=True)
@@ -172,14 +178,24 @@ def segments(text: str) -> list[tuple[list[Token], bool]]:
     """Every math segment's tokens, and whether it is a display."""
     out = []
     for m in _MATH.finditer(text):
-        group = "d1" if m.group("d1") is not None else "d2" if m.group("d2") is not None else "i"
-        start = m.start(group)
-        line = text.count("\n", 0, start) + 1
-        col = start - (text.rfind("\n", 0, start) + 1) + 1
-        tokens = tokenize(m.group(group), line, col)
-        while tokens and tokens[-1].is_char(".", ",", ";"):
-            tokens.pop()
-        out.append((tokens, group != "i"))
+        group = next(g for g in ("d1", "d2", "d3", "i") if m.group(g) is not None)
+        rows = [(m.start(group), m.group(group))]
+        if group == "d3":  # \begin{align} … \end{align}: each row (split at \\) a display
+            body = _LAYOUT.sub(lambda x: " " * len(x.group()), m.group(group))
+            rows, at = [], m.start(group)
+            for row in re.split(r"(\\\\)", body):
+                if row != "\\\\":
+                    rows.append((at, row))
+                at += len(row)
+        for start, row in rows:
+            line = text.count("\n", 0, start) + 1
+            col = start - (text.rfind("\n", 0, start) + 1) + 1
+            tokens = tokenize(row, line, col)
+            while tokens and tokens[-1].is_char(".", ",", ";"):
+                tokens.pop()
+            if group == "d3" and (not tokens or tokens[0].is_char("=")):
+                continue  # an empty row, or one that goes on with the row before (&= …)
+            out.append((tokens, group != "i"))
     return out
 
 

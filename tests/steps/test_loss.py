@@ -358,3 +358,29 @@ def test_an_entry_written_in_one_subscript_is_the_entry() -> None:
     one = read_loss(text.replace("ENTRY", "v_{c,i}"), "one").loss.expr
     two = read_loss(text.replace("ENTRY", "(\\mathbf{v}_c)_i"), "two").loss.expr
     assert one == two and len(one.atoms(Abs)) == 1
+
+
+_DECLARED = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in "
+             "\\mathbb{R}^{d}$ and $o \\in \\{1, \\dots, V\\}$.\n")
+_SOFTMAX = "\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top \\mathbf{v}_c)"
+
+
+@pytest.mark.parametrize("displays", [
+    f"\\begin{{equation}}\n{_SOFTMAX}\n\\end{{equation}}\n\\begin{{equation*}}\nJ = -\\log "
+    "\\hat{y}_o \\label{eq:loss}\n\\end{equation*}",
+    f"\\begin{{align}}\n{_SOFTMAX} \\nonumber \\\\\nJ &= -\\log \\hat{{y}}_o \\\\\n"
+    "&= -\\log \\hat{y}_o\n\\end{align}",
+    f"\\begin{{align*}}\n{_SOFTMAX}, \\qquad J = -\\log \\hat{{y}}_o\n\\end{{align*}}",
+])
+def test_display_environments_are_displays(displays: str) -> None:
+    # equation, align (rows split at \\, & and \label blanked, a row going on with &= skipped)
+    want = read_loss(_DECLARED + f"$${_SOFTMAX}$$\n$$J = -\\log \\hat{{y}}_o$$", "dollars")
+    got = read_loss(_DECLARED + displays, "env")
+    assert got.loss.expr == want.loss.expr and got.loss.softmax is not None
+
+
+def test_an_error_in_an_align_row_names_its_line_and_column() -> None:
+    text = (_DECLARED + f"\\begin{{align}}\n{_SOFTMAX} \\\\\n"
+            "  J &= -\\log \\hat{z}_o\n\\end{align}")
+    with pytest.raises(ReadError, match=r"^line 4, column 14: \\hat\{z\}_o is not declared"):
+        read_loss(text, "bad")
