@@ -228,15 +228,31 @@ def read_scope(text: str) -> Scope:
                     _declaration(scope, name + part[at:])
             names = names + [part] if at is None and _is_name(part, scope) else []
             _declaration(scope, part)
-    for part, display in parts:
-        if display and _top(part, lambda t: t.is_char("=")) is not None:
-            _definition(scope, part)
+    _definitions(scope, [part for part, display in parts
+                         if display and _top(part, lambda t: t.is_char("=")) is not None])
     if scope.loss() is None:
         where = parts[-1][0][0] if parts else Token("char", "", 1, 1)
         raise ReadError("no loss: a display must define J, as in $$J = -\\log \\hat{y}_o$$ "
                         "(or a function of a scalar, as in $$f(x) = \\sigma(x)$$)",
                         where.line, where.col)
     return scope
+
+
+def _definitions(scope: Scope, pending: list[list[Token]]) -> None:
+    """Each display's definition, in order; one that names a later definition (J = −log ŷ_o,
+    \\qquad ŷ = softmax(z)) is read again once the others are, until none is left or a round
+    reads nothing new, when the first that still fails says why (a name defined by nothing, or
+    two definitions in terms of each other)."""
+    while pending:
+        failed: list[tuple[list[Token], ReadError]] = []
+        for part in pending:
+            try:
+                _definition(scope, part)
+            except ReadError as exc:
+                failed.append((part, exc))
+        if len(failed) == len(pending):
+            raise failed[0][1]
+        pending = [part for part, _ in failed]
 
 
 def _is_name(tokens: list[Token], scope: Scope) -> bool:

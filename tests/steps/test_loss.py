@@ -371,6 +371,8 @@ _SOFTMAX = "\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}^\\top \\mat
     f"\\begin{{align}}\n{_SOFTMAX} \\nonumber \\\\\nJ &= -\\log \\hat{{y}}_o \\\\\n"
     "&= -\\log \\hat{y}_o\n\\end{align}",
     f"\\begin{{align*}}\n{_SOFTMAX}, \\qquad J = -\\log \\hat{{y}}_o\n\\end{{align*}}",
+    # the definition after the loss that uses it
+    f"$$J = -\\log \\hat{{y}}_o, \\qquad {_SOFTMAX}$$",
 ])
 def test_display_environments_are_displays(displays: str) -> None:
     # equation, align (rows split at \\, & and \label blanked, a row going on with &= skipped)
@@ -384,3 +386,11 @@ def test_an_error_in_an_align_row_names_its_line_and_column() -> None:
             "  J &= -\\log \\hat{z}_o\n\\end{align}")
     with pytest.raises(ReadError, match=r"^line 4, column 14: \\hat\{z\}_o is not declared"):
         read_loss(text, "bad")
+
+
+def test_definitions_in_terms_of_each_other_are_refused() -> None:
+    text = ("Let $\\mathbf{v}_c \\in \\mathbb{R}^{d}$.\n$$\\mathbf{a} = \\mathbf{b} + "
+            "\\mathbf{v}_c, \\quad \\mathbf{b} = \\mathbf{a}$$\n$$J = \\mathbf{a}^\\top "
+            "\\mathbf{v}_c$$")
+    with pytest.raises(ReadError, match=r"^line 2, column \d+: b is not declared"):
+        read_loss(text, "cycle")
