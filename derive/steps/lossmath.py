@@ -101,8 +101,10 @@ class Reader:
                     if o.indexed.name in uses and not isinstance(o.indexed, n.Scalar))
         ranges = tuple((sp.Symbol(d.name, integer=True, nonnegative=True), n.size(d.shape[0]))
                        for d in self.scope.declared.values() if d.kind == "index")
+        if not ranges and (self.softmax is not None or expr.has(n.o, n.y.indexed)):
+            ranges = ((n.o, n.V),)  # the outside word the one-hot y and the softmax's ŷ_o name
         loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
-                    ranges=ranges or ((n.o, n.V),), column_cases=False)
+                    ranges=ranges, column_cases=False)
         return LossFile(loss, tuple(self.scope.declared.values()))
 
     def softmax_of(self, logits: N.Node) -> Softmax:
