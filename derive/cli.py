@@ -358,6 +358,9 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}"
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"not UTF-8 text: can't decode byte 0x{exc.object[exc.start]:02x} at offset "
+                f"{exc.start}; save the file as UTF-8")
     return str(exc)
 
 
@@ -573,7 +576,10 @@ def _show_loss(args: argparse.Namespace) -> int:
     if args.code:
         raise ValueError("--code is for the built-in problems' kernels, not a loss file")
     # The report depends on the file's bytes and name (its title), the format and --wrt.
-    source = _read_text(args.problem)
+    try:
+        source = _read_text(args.problem)
+    except ValueError as exc:  # not UTF-8, or too long: named with its file, as read_loss's are
+        raise ValueError(f"{args.problem}: {_reason(exc)}") from None
     key = stored.key(source, Path(args.problem).name, args.format, args.wrt or "")
     text = stored.recall(key)
     if text is None:

@@ -213,6 +213,14 @@ def test_check_steps_unusable_input_exits_2(tmp_path, capsys, text, message):
     assert re.search(message.replace("^derive check-steps: ", "^"), error["error"])
 
 
+def test_show_names_a_loss_file_that_is_not_utf8(tmp_path, capsys):
+    path = tmp_path / "latin1.tex"
+    path.write_bytes(b"Let $x \\in \\mathbb{R}$.\n$$f(x) = x\xe9$$")
+    assert main(["show", str(path)]) == 2
+    assert re.match(rf"^derive show: {re.escape(str(path))}: not UTF-8 text: can't decode byte "
+                    r"0xe9 at offset 34; save the file as UTF-8$", capsys.readouterr().err)
+
+
 def test_check_steps_refuses_text_that_is_not_utf8(tmp_path, capsys):
     path = tmp_path / "latin1.tex"
     path.write_bytes("$$\\hat{y}_o = ŷ$$".encode("latin-1", "replace") + b"\xff")
