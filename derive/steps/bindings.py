@@ -41,7 +41,9 @@ class Bindings:
             if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
                 end = group_end(tokens, i + 2)
                 name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
-                if name is not None and name != self.problem:
+                # J_{skip-gram} is read where it is written; a bare J is never the window's
+                # sum (J(v_c, w_{t+j}, U) is the pair loss it adds up)
+                if name is not None and name != self.problem and name != "skip-gram":
                     self._rebind(name)  # a bare J: the new loss
                     self.inferred = None
 
@@ -117,9 +119,9 @@ class Bindings:
         problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
         if problem is None or self.losses is None:
             return False
-        self.definitions[name] = self.losses(problem)
+        loss = self.definitions[name] = self.losses(problem)
         self.from_problem.add(name)
-        return True
+        return not self._unbound(loss)  # skip-gram's loss names its pair loss
 
     def _unbound(self, node: Node) -> set[str]:
         if isinstance(node, Ref) and node.name not in ("e",):
@@ -152,7 +154,7 @@ def k_over_vocabulary(node: Node) -> Node:
     """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
     if isinstance(node, Sum):
         size = node.size or ("V" if node.index.startswith("k") else None)
-        return Sum(node.index, size, k_over_vocabulary(node.body), node.exclude)
+        return Sum(node.index, size, k_over_vocabulary(node.body), node.exclude, node.window)
     if not children(node):
         return node
     return _rebuild(node, k_over_vocabulary)

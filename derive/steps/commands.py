@@ -247,13 +247,14 @@ class Commands(Sums):
         return self.operand(lambda body: Deriv(body, var))
 
     def variable(self, node: Node, tok: Token) -> Node:
-        ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x")) or isinstance(
-            node, Column) or (isinstance(node, Pick) and isinstance(node.of, Obj | Column)
-                              and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg")) or (
+        ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x", "v_w")) or (
+            isinstance(node, Column)) or (
+            isinstance(node, Pick) and isinstance(node.of, Obj | Column)
+            and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg")) or (
             isinstance(node, Ref) and node.name in self.names)  # θ, defined as θ = Uᵀv_c
         if not ok:
-            raise ReadError("a derivative is taken with respect to U, v_c, u_w, U_neg, x or "
-                            "one of their entries", tok.line, tok.col)
+            raise ReadError("a derivative is taken with respect to U, v_c, u_w, U_neg, x, v_w "
+                            "(w ≠ c) or one of their entries", tok.line, tok.col)
         return node
 
 

@@ -19,13 +19,16 @@ def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
             return (set(idx) - bound) | free_indices(of, bound, definitions)
         case N.Delta(a=a, b=b) | N.IndexRel(a=a, b=b):
             return {a, b} - bound
-        case N.Obj(name="y"):
-            return {"o"} - bound
+        case N.Obj(name="y", word=word):
+            return {word or "o"} - bound
         case N.Sum(index=i, body=body, exclude=ex):
             inner = free_indices(body, bound | {i}, definitions)
             return inner | ({ex.lstrip("=")} - bound if ex else set())
         case N.Ref(name=name) if definitions and name in definitions:
-            return free_indices(definitions[name], bound, definitions)
+            inner = free_indices(definitions[name], bound, definitions)
+            if node.outside is None:
+                return inner
+            return (inner - {"o"}) | ({node.outside} - bound)  # J(v_c, w_{t+j}, U)
         case N.Cases(pieces=pieces):
             out: set[str] = set()
             for value, cond in pieces:

@@ -3,6 +3,7 @@ resolved to the handout's objects, and the indices and cases in their subscripts
 from __future__ import annotations
 
 import functools
+import re
 
 from . import vocabulary as vocab
 from .cursor import Cursor
@@ -130,6 +131,11 @@ class Names(Cursor):
         nxt = self.peek()
         if nxt is not None and nxt.is_char("_") and "_" not in base:
             self.take()
+            save = self.pos
+            word = _window_word(self.group_tokens())
+            if word is not None and word in self.bound:  # y_{w_{t+j}}: of the window's word
+                return f"{base}_@{word}", tok, transposed
+            self.pos = save
             base += "_" + ",".join(self.subscript_atoms())
         return base, tok, transposed
 
@@ -158,6 +164,16 @@ class Names(Cursor):
         return Transpose(node) if transposed else node
 
     def _named(self, written: str, tok: Token) -> Node:
+        stem, at, word = written.partition("_@")
+        if at:  # the window's word w_{t+j}: its one-hot y, its ŷ entry, its column u
+            if stem == "y":
+                return Obj("y", word)
+            if stem == r"\hat{y}":
+                return Pick(Obj(stem), (word,))
+            if stem == vocab.COLUMN_BASE:
+                return Column(word)
+            raise ReadError(f"{stem}_{{w_{{{word}}}}} is not read: y, \\hat{{y}} and u are, "
+                            "of a word of the window", tok.line, tok.col)
         try:
             name = self.aliases.name(written)
             stem, _, sub = name.partition("_")
@@ -229,6 +245,15 @@ class Names(Cursor):
                 continue
             if not current:
                 raise self.error("expected a name between the commas", start)
+            word = _window_word(current)
+            if word is not None:  # J(v_c, w_{t+j}, U); J_{skip-gram}(v_c, w_{t-m}, …, U)
+                names.append(f"o={word}" if word in self.bound else f"w_{{{word}}}")
+                current = []
+                continue
+            if all(t.is_cmd(*_DOTS) or t.is_char(".") for t in current):
+                names.append("…")
+                current = []
+                continue
             p = self.sub(current)
             atom = p.atom_or_none()
             if atom is None:
@@ -237,6 +262,18 @@ class Names(Cursor):
             names.append(atom or "".join(t.shown() for t in current))
             current = []
         return tuple(names)
+
+
+_DOTS = frozenset({"dots", "ldots", "cdots"})
+
+
+def _window_word(tokens: list[Token]) -> str | None:
+    """t+j for w_{t+j}, t-m for w_{t-m}: a word of the context window, by its position."""
+    if len(tokens) < 3 or tokens[0].text != "w" or not tokens[1].is_char("_"):
+        return None
+    inner = "".join(t.text for t in tokens[2:] if not t.is_char("{", "}"))
+    inner = inner.replace("−", "-")  # a Unicode minus, as some editors write it
+    return inner if re.fullmatch(r"t[+-][a-z0-9]", inner) else None
 
 
 def _is_transpose(tokens: list[Token]) -> bool:
@@ -267,6 +304,9 @@ def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozens
     indices = all(vocab.is_index(a, bound) for a in atoms)
     if name == "v_c":
         return Obj("v_c")
+    if base == "v" and len(atoms) == 1 and atoms[0] != "c" and vocab.is_index(atoms[0]) \
+            and atoms[0] not in bound:
+        return Obj("v_w")  # v_w: the centre vector of another word (w ≠ c), as in skip-gram
     if name == "U_neg":
         return Obj("U_neg")
     if base in ("U", "y", r"\hat{y}", "n") and not atoms:

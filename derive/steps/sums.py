@@ -13,10 +13,16 @@ from .nodes import (
     Cases,
     Column,
     Node,
+    Obj,
     Pick,
+    Ref,
     Sum,
     children,
+    rebuild,
 )
+
+# The loss of one (centre, outside) pair that a skip-gram window sum adds up, by its name.
+PAIR_LOSS = "J_naive-softmax"
 
 
 class Sums(Names):
@@ -31,6 +37,9 @@ class Sums(Names):
                 if len(binder) == 1 and binder[0].text in vocab.SIZES:  # \sum_K: over K
                     size = binder[0].text
                     continue
+                window = _window_index(_stacked(binder), tok)
+                if window is not None:
+                    return self.window_sum(window, tok)
                 index, size, exclude = self.sum_binder(binder, tok)
             elif nxt is not None and nxt.is_char("^"):
                 self.take()
@@ -78,6 +87,22 @@ class Sums(Names):
                         return make(self.primary())
                     break
         return self.rest_of_term(make)
+
+    def window_sum(self, letter: str, tok: Token) -> Node:
+        """Σ_{-m ≤ j ≤ m, j ≠ 0} of the pair loss of each outside word: its terms must name
+        the word, J(v_c, w_{t+j}, U) — a term without it would be counted once per word."""
+        index = f"t+{letter}"
+        self.bound.add(index)
+        try:
+            node = self.rest_of_term(lambda body: Sum(index, "V", _pair_loss(body, index), None,
+                                                      window=True))
+        finally:
+            self.bound.discard(index)
+        if not _names_word(node, index):
+            raise ReadError("a sum over the context window adds the loss of each outside word: "
+                            f"write its terms with J(v_c, w_{{t+{letter}}}, U)", tok.line,
+                            tok.col)
+        return node
 
     def rest_of_term(self, make: Callable[[Node], Node]) -> Node:
         """Σ and ∂/∂x apply to the rest of their term: Σ_w ŷ_w u_w + c is (Σ_w ŷ_w u_w) + c."""
@@ -154,6 +179,39 @@ class Sums(Names):
             if self.take().is_cmd("end"):
                 self.group_tokens()
                 return Cases(tuple(pieces))
+
+
+def _window_index(tokens: list[Token], tok: Token) -> str | None:
+    """j, for the binder of a context window: -m \\le j \\le m, j \\neq 0 (or j ≠ 0 below
+    it). None for any other binder; one with \\le that is not this is an error."""
+    if not any(t.is_cmd("le", "leq") for t in tokens):
+        return None
+    shown = [t.text for t in tokens if not t.is_char("{", "}")]
+    if (len(shown) == 10 and shown[:2] == ["-", "m"] and shown[2] in ("le", "leq")
+            and shown[4] in ("le", "leq") and shown[5] == "m" and shown[6] in (",", "|", "mid")
+            and shown[7] == shown[3] and shown[8] in ("ne", "neq") and shown[9] == "0"
+            and re.fullmatch(r"[a-z]", shown[3])):
+        return shown[3]
+    raise ReadError("a sum over a context window is read as \\sum_{-m \\le j \\le m, j \\neq 0} "
+                    "(the centre word, j = 0, left out)", tok.line, tok.col)
+
+
+def _pair_loss(node: Node, index: str) -> Node:
+    """A bare J(v_c, w_{t+j}, U) in a window sum is the pair loss skip-gram sums: the
+    naive-softmax loss (as problems.py's skip-gram has it), whatever a bare J is elsewhere."""
+    if isinstance(node, Ref) and node.name == "J" and node.outside == index:
+        return Ref(PAIR_LOSS, node.args)
+    if not children(node):
+        return node
+    return rebuild(node, lambda child: _pair_loss(child, index))
+
+
+def _names_word(node: Node, index: str) -> bool:
+    """Whether the terms use the window's word: J(v_c, w_{t+j}, U), y_{w_{t+j}}, u_{w_{t+j}}."""
+    if (isinstance(node, Ref) and node.outside == index) or (
+            isinstance(node, Obj) and node.word == index):
+        return True
+    return index in free_letters(node) or any(_names_word(c, index) for c in children(node))
 
 
 def _stacked(tokens: list[Token]) -> list[Token]:

@@ -221,6 +221,8 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
     left, right = rest[:at], rest[at + 1:]
     if op in ("=", "≠") and len(left) <= 3 and len(right) <= 3:
         a, b = Parser(left, aliases).atom_or_none(), Parser(right, aliases).atom_or_none()
+        if b is None and op == "≠" and [t.text for t in right] == ["c"]:
+            b = "c"  # w ≠ c: another word than the centre one, which v_w already is
         if a is not None and b is not None:
             return IndexRel(a, op, b)
     return ValueRel(Parser(left, aliases).side(), op, Parser(right, aliases).side())
