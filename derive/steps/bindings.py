@@ -75,6 +75,20 @@ class Bindings:
             self.stated_other = True
         return False
 
+    def _states_loss(self, left: Node, right: Node) -> bool:
+        """J = CE(y, ŷ), J = J_{naive-softmax}: J, not the file's, stated to be a loss we know —
+        that problem's loss to the end of the part, as a chain that states its loss is."""
+        if self.chosen or left != Ref("J") or not isinstance(right, Ref) or "_" not in right.name \
+                or ("J" in self.definitions and "J" not in self.from_problem):
+            return False
+        problem = vocab.loss_problem(right.name.partition("_")[2])
+        if problem is None or problem == "skip-gram" or self.losses is None:
+            return False
+        if self.inferred is None:
+            self.inferred = self.problem or ""
+        self._rebind(problem)
+        return self._bindable("J") and self._bindable(right.name)
+
     def end_part(self, steps: list[Step]) -> None:
         """The part is over: its steps that wanted only a J get the loss of the problem the
         part is written in, when there is exactly one (evidence.infer); the rest stay unread."""

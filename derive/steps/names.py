@@ -32,12 +32,13 @@ class Names(Cursor):
         tok = self.take()
         if tok.kind == "cmd" and tok.text in ("text", "mathrm", "textrm"):
             return self.group_text()
-        if tok.kind == "cmd" and tok.text in vocab.FONTS:  # u_{\mathbf{o}}
-            inner = self.sub(self.group_tokens())
+        if tok.kind == "cmd" and tok.text in vocab.FONTS | vocab.INDEX_ACCENTS.keys():
+            inner = self.sub(self.group_tokens())  # u_{\mathbf{o}}; u_{\hat{w}}, an index ŵ
             atom = inner.atom()
-            if inner.peek() is not None:
+            if inner.peek() is not None or (tok.text in vocab.INDEX_ACCENTS
+                                            and not re.fullmatch("[a-z]", atom)):
                 raise inner.error("expected one index inside the font command")
-            return atom
+            return atom + vocab.INDEX_ACCENTS.get(tok.text, "")
         text = "\\" + tok.text if tok.kind == "cmd" else tok.text
         if tok.kind == "letter":
             while self.at("'"):
@@ -159,6 +160,9 @@ class Names(Cursor):
                     self.peek(1).is_char("(", "["):  # type: ignore[union-attr]
                 self.take()
                 return self.probability(tok0)
+            if [t.text for t in self.tokens[self.pos:self.pos + 3]] == ["C", "E", "("]:
+                self.pos += 2
+                return self.cross_entropy(tok0)
         written, tok, transposed = self.written_name_t()
         node = self._named(written, tok)
         return Transpose(node) if transposed else node
@@ -233,6 +237,18 @@ class Names(Cursor):
         self.expect_char(closer)
         return Pick(Obj(r"\hat{y}"), (index,))
 
+    def cross_entropy(self, tok: Token) -> Node:
+        """CE(y, ŷ): the cross-entropy of ŷ against y, the loss of the cross-entropy problem."""
+        start = self.take()
+        inside = self.until(lambda t: t.is_char(")"), start)
+        self.take()
+        at = next((n for n, t in enumerate(inside) if t.is_char(",")), None)
+        if at is None or [self.sub(inside[:at]).side(), self.sub(inside[at + 1:]).side()] != [
+                Obj("y"), Obj(r"\hat{y}")]:
+            raise ReadError("CE is read as CE(y, \\hat{y}), the cross-entropy of ŷ against y",
+                            tok.line, tok.col)
+        return Ref("J_cross-entropy")
+
     def call_args(self) -> tuple[str, ...]:
         """J(v_c, o, U): the names a loss is written with; each must be one we know."""
         start = self.take()
@@ -304,8 +320,8 @@ def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozens
     indices = all(vocab.is_index(a, bound) for a in atoms)
     if name == "v_c":
         return Obj("v_c")
-    if base == "v" and len(atoms) == 1 and atoms[0] != "c" and vocab.is_index(atoms[0]) \
-            and atoms[0] not in bound:
+    if base == "v" and len(atoms) == 1 and atoms[0] not in ("c", "o") \
+            and vocab.is_index(atoms[0]) and atoms[0] not in bound:
         return Obj("v_w")  # v_w: the centre vector of another word (w ≠ c), as in skip-gram
     if name == "U_neg":
         return Obj("U_neg")

@@ -193,7 +193,9 @@ class Reader(Claims, Intermediates):
                             note=f"the side before cannot be read: {left.message}",
                             col=left.col)
             left, via = self.head, True
-        if is_head and isinstance(left.node, Ref) and not self._bindable(left.node.name):
+        if is_head and self._states_loss(left.node, right.node):
+            pass  # J = CE(y, ŷ): J is that loss from here on, and the step is judged
+        elif is_head and isinstance(left.node, Ref) and not self._bindable(left.node.name):
             self._define(left.node.name, right.node)
             return Step(rel.line, left, right, "definition", relation,
                         definitions=dict(self.definitions))

@@ -33,6 +33,8 @@ def text(node: N.Node) -> str:
             return f"{text(of)}_{','.join(idx)}"
         case N.Pick(of=of, indices=idx):
             return f"({text(of)})_{','.join(idx)}"
+        case N.Ref(name="J_cross-entropy"):  # CE(y, ŷ), as it was written
+            return "CE(y, ŷ)"
         case N.Ref(name=name) if node.outside is not None:
             return f"J(v_c, w_{{{node.outside}}}, U)"
         case N.Ref(name=name):

@@ -175,10 +175,17 @@ class Sums(Names):
             cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
             while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
                 cond = cond[:-1]
-            pieces.append((self.sub(value).side(), self.condition(cond)))
+            pieces.append((self.sub(_unbraced(value)).side(), self.condition(_unbraced(cond))))
             if self.take().is_cmd("end"):
                 self.group_tokens()
                 return Cases(tuple(pieces))
+
+
+def _unbraced(tokens: list[Token]) -> list[Token]:
+    """A cell written in braces, {1} & {\text{if } w = o}, as an array's cells often are."""
+    if len(tokens) >= 2 and tokens[0].is_char("{") and group_end(tokens, 0) == len(tokens):
+        return tokens[1:-1]
+    return tokens
 
 
 def _window_index(tokens: list[Token], tok: Token) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from . import vocabulary as vocab
 from .commands import Commands
 from .cursor import OPEN, RELATIONS
+from .enumeration import enumerated, extent
 from .lexer import ReadError, Token
 from .names import _is_transpose
 from .nodes import (
@@ -29,6 +30,7 @@ from .nodes import (
     Pick,
     Pow,
     Ref,
+    Sum,
     Transpose,
     ValueRel,
 )
@@ -59,10 +61,30 @@ class Parser(Commands):
         return node
 
     def expr(self) -> Node:
+        written = self.written_out()
+        if written is not None:
+            return written
         terms = [self.signed_term()]
         while (tok := self.peek()) is not None and tok.is_char("+", "-"):
             terms.append(self.signed_term())
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def written_out(self) -> Node | None:
+        """y_1 log ŷ_1 + ⋯ + y_{|V|} log ŷ_{|V|}: the Σ over the vocabulary it writes out."""
+        end = extent(self.tokens, self.pos)
+        found = enumerated(self.tokens[self.pos:end])
+        if found is None:
+            return None
+        term, letter = found
+        fresh = letter not in self.bound
+        self.bound.add(letter)
+        try:
+            body = self.sub(term).side()
+        finally:
+            if fresh:
+                self.bound.discard(letter)
+        self.pos = end
+        return Sum(letter, "V", body)
 
     def signed_term(self) -> Node:
         tok = self.peek()
@@ -114,11 +136,24 @@ class Parser(Commands):
         if self.nesting > MAX_NESTING:
             raise self.error(f"the formula is nested more than {MAX_NESTING} deep")
         node = self.primary()
-        while (tok := self.peek()) is not None and tok.is_char("^", "_"):
+        if isinstance(node, Func) and node.name == "sigma" and self.at("'") and not (
+                self.peek(1) is not None and self.peek(1).is_char("'")):  # type: ignore[union-attr]
+            self.take()  # σ(x)': σ'(x), as σ' is read
+            node = Func("dsigma", node.arg)
+        while (tok := self.peek()) is not None and (tok.is_char("^", "_") or self._empty_group()):
+            if tok.is_char("{"):  # u_w{}^{T}, as converters write it: the {} holds nothing
+                self.pos += 2
+                continue
             self.take()
             node = self.superscript(node) if tok.text == "^" else self.subscript_pick(node, tok)
         self.nesting -= 1
         return node
+
+    def _empty_group(self) -> bool:
+        """An empty {} just before a superscript or subscript."""
+        after = self.peek(2)
+        return self.at("{") and self.peek(1) is not None and self.peek(1).is_char("}") and (  # type: ignore[union-attr]
+            after is not None and after.is_char("^", "_"))
 
     def superscript(self, base: Node) -> Node:
         tokens = self.group_tokens()

@@ -79,6 +79,28 @@ CONSTRUCTS = [
      r"\end{array}\right.",
      r"y_w = \left\{ \begin{array}{ll} 0, & \text{if } w = o \\ 1, & \text{o.w.} "
      r"\end{array}\right."),
+    # an array's cells in braces, as converters write them
+    (r"y_w = \left\{\begin{array}{ll} {1} & {\text { if } w = o} \\ {0} & "
+     r"{\text { if } w \ne o} \end{array}\right.",
+     r"y_w = \left\{\begin{array}{ll} {0} & {\text { if } w = o} \\ {1} & "
+     r"{\text { if } w \ne o} \end{array}\right."),
+    # an empty group before a transpose (u_o{ }^{T}), as converters write it
+    (r"\mathbf{u}_{\mathbf{o}}{ }^{T} \mathbf{v}_{\mathbf{c}} = v_c^\top u_o",
+     r"\mathbf{u}_{\mathbf{o}}{ }^{T} \mathbf{v}_{\mathbf{c}} = -v_c^\top u_o"),
+    # σ(x)': the prime after the argument
+    (r"\sigma(x)' = \sigma(x)(1-\sigma(x))", r"\sigma(x)' = \sigma(x)(1+\sigma(x))"),
+    # an accented index: \hat{w} is an index of its own, never w
+    (r"\sum_{\hat{w}\in V} u_\hat{w}\hat{y}_\hat{w} = U \hat{y}",
+     r"\sum_{\hat{w}\in V} u_\hat{w}\hat{y}_w = U \hat{y}"),
+    # a sum written out term by term, its last term at the vocabulary's size
+    (r"-(y_1 \log \hat{y}_1 + \cdots + y_o \log \hat{y}_o + \cdots + y_{|V|} \log \hat{y}_{|V|})"
+     r" = -\log \hat{y}_o",
+     r"-(y_1 \log \hat{y}_1 + \cdots + y_o \log \hat{y}_o + \cdots + y_{|V|} \log \hat{y}_{|V|})"
+     r" = \log \hat{y}_o"),
+    (r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U \hat{y}",
+     r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U y"),
+    # the cross-entropy written CE(y, ŷ)
+    (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
 
 
@@ -476,3 +498,30 @@ def test_log_run_on_to_the_models_probability() -> None:
     assert statuses(r"$$J_{naive-softmax} = -logP(O=o|C=c)$$") == ["holds"]
     assert statuses(r"$$J_{naive-softmax} = logP(O=o|C=c)$$") == ["fails"]
     assert statuses(r"$$J_{naive-softmax} = logP$$") == ["unread"]  # no P(…): not read
+
+
+def test_cross_entropy_is_read_with_y_first_only() -> None:
+    report = check_text(r"$$CE(\hat{y}, y) = -\log \hat{y}_o$$", problem=NS)
+    assert [v.status for v in report.verdicts] == ["unread"]
+    assert "CE is read as CE(y, \\hat{y})" in report.verdicts[0].reason
+
+
+def test_j_stated_as_a_loss_is_that_loss_for_its_part_only() -> None:
+    # (b) J = CE(y, ŷ) makes J the cross-entropy there; (e) is read by its own terms again
+    text = ("(b)\n$$J = CE(y, \\hat{y})$$\n"
+            "$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n"
+            "(e)\n$$\\frac{\\partial J}{\\partial u_o} = (\\sigma(u_o^\\top v_c) - 1) v_c$$\n"
+            "$$\\frac{\\partial J}{\\partial u_k} = \\sigma(u_k^\\top v_c) v_c$$\n")
+    report = check_text(text)
+    assert [(v.step.line, v.status) for v in report.verdicts] == [
+        (2, "holds"), (3, "holds"), (5, "holds"), (6, "holds")]
+    assert "J read as the neg-sampling loss" in report.verdicts[2].reason
+
+
+@pytest.mark.parametrize("sloppy", [
+    r"y_1 \log \hat{y}_1 + \cdots + y_w \log \hat{y}_w = \log \hat{y}_o",  # last at w, not V
+    r"\hat{y}_1 u_1 + \cdots + \hat{y}_V u_1 = U \hat{y}",  # terms of different shapes
+    r"y_1 - \cdots - y_V = 0",  # a difference is no written-out sum
+])
+def test_a_written_out_sum_is_read_only_when_every_term_is_one_formula(sloppy: str) -> None:
+    assert statuses(f"$${sloppy}$$", problem=NS) == ["unread"]
