@@ -72,8 +72,14 @@ class Sums(Names):
 
     def operand(self, make: Callable[[Node], Node]) -> Node:
         """What ∂/∂x applies to: the rest of its term — except that a bracketed group followed
-        by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset."""
+        by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset; and
+        one that starts with a sign (∇_v −uᵀv + log Σ …) takes the whole rest of the formula,
+        which its sign, written straight after the operator, opens."""
         tok = self.peek()
+        if tok is not None and tok.is_char("-", "+"):
+            node = make(self.expr())
+            self.took_rest = True
+            return node
         if tok is not None and tok.is_char("(", "["):
             closer = OPEN[tok.text]
             depth = 0

@@ -236,6 +236,7 @@ class Parser(Commands):
 
 def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
     """`\\text{if } w = o`, `w \\neq o`, `\\text{for}\\: x < 0`; None for `\\text{otherwise}`."""
+    tokens = _math_out_of_text(tokens)
     p = Parser(tokens, aliases)
     words = []
     while (tok := p.peek()) is not None and (tok.is_cmd("text", "mathrm", "quad", ",", ":", ";")
@@ -261,6 +262,20 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
         if a is not None and b is not None:
             return IndexRel(a, op, b)
     return ValueRel(Parser(left, aliases).side(), op, Parser(right, aliases).side())
+
+
+def _math_out_of_text(tokens: list[Token]) -> list[Token]:
+    """\\text{if $w = o$}: the words in the text, then the formula set in it."""
+    if len(tokens) < 3 or not tokens[0].is_cmd("text", "mathrm", "textrm") \
+            or not tokens[1].is_char("{") or tokens[-1].text != "}":
+        return tokens
+    inner = tokens[2:-1]
+    dollars = [n for n, t in enumerate(inner) if t.kind == "other" and t.text == "$"]
+    if len(dollars) != 2 or dollars[1] != len(inner) - 1:
+        return tokens
+    words = inner[:dollars[0]]
+    opened = [Token("cmd", "text", tokens[0].line, tokens[0].col), tokens[1]]
+    return [*opened, *words, tokens[-1], *inner[dollars[0] + 1:dollars[1]]]
 
 
 def parse_side(tokens: list[Token], aliases: vocab.Aliases) -> Node:

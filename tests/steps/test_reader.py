@@ -99,6 +99,12 @@ CONSTRUCTS = [
      r" = \log \hat{y}_o"),
     (r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U \hat{y}",
      r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U y"),
+    # an operator followed by a sign takes the rest of the formula: ∇(−uᵀv + log Σ …)
+    (r"\nabla_{v_c} -u_o^\top v_c + \log \sum_w \exp(u_w^\top v_c) = U(\hat{y} - y)",
+     r"\nabla_{v_c} -u_o^\top v_c + \log \sum_w \exp(u_w^\top v_c) = U(y - \hat{y})"),
+    # a condition set as a formula inside the text: \text{if $w = o$}
+    (r"y_w = \begin{cases} 1, & \text{if $w = o$} \\ 0, & \text{otherwise} \end{cases}",
+     r"y_w = \begin{cases} 0, & \text{if $w = o$} \\ 1, & \text{otherwise} \end{cases}"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
@@ -525,3 +531,21 @@ def test_j_stated_as_a_loss_is_that_loss_for_its_part_only() -> None:
 ])
 def test_a_written_out_sum_is_read_only_when_every_term_is_one_formula(sloppy: str) -> None:
     assert statuses(f"$${sloppy}$$", problem=NS) == ["unread"]
+
+
+def test_a_dollar_inside_text_does_not_end_an_inline_formula() -> None:
+    text = (r"$\begin{aligned}[t] y_w &= \begin{cases} 1, & \text{if $w = o$} \\ 0, & "
+            r"\text{otherwise} \end{cases} \\ \hat{y}_o &= P(O = o \mid C = c) \end{aligned}$")
+    assert statuses(text, problem=NS) == ["holds", "holds"]
+    wrong = text.replace(r"\hat{y}_o &= P", r"\hat{y}_o &= 2 P")
+    assert statuses(wrong, problem=NS) == ["holds", "fails"]
+
+
+def test_macros_in_ensuremath_or_braces_name_one_symbol() -> None:
+    defs = (r"\newcommand\bu{\ensuremath{\mathbf{u}}}" "\n"
+            r"\newcommand{\bv}{{\mathbf{v}}}" "\n"
+            r"\newcommand{\q}{{\hat{y}_o + 1}}" "\n")
+    assert statuses(defs + r"$$\bu_o^\top \bv_c = v_c^\top u_o$$", problem=NS) == ["holds"]
+    assert statuses(defs + r"$$\bu_o^\top \bv_c = -v_c^\top u_o$$", problem=NS) == ["fails"]
+    # braces around more than one symbol stay: {ŷ_o + 1}^2 is (ŷ_o + 1)², never ŷ_o + 1²
+    assert statuses(defs + r"$$\q^2 = (\hat{y}_o + 1)^2$$", problem=NS) == ["holds"]
