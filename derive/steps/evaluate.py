@@ -31,7 +31,7 @@ def counts(V: int) -> Matrix:
 
 
 # The objects whose entries are symbols (ŷ is a function of U and v_c; y a constant).
-VARIABLES = ("U", "v_c", "U_neg", "x", "v_w")
+VARIABLES = ("U", "v_c", "U_neg", "x", "v_w", "x_vec")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class World:
 
         symbols = {"U": entries("U", d, V), "v_c": entries("v", d, 1),
                    "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]]),
-                   "v_w": entries("W", d, 1), "n": counts(V)}
+                   "v_w": entries("W", d, 1), "x_vec": entries("X", d, 1), "n": counts(V)}
         # ŷ = softmax(Uᵀv_c), built once: a Σ_w ŷ_w … reads it V times per evaluation.
         y_hat = softmax(symbols["U"].T * symbols["v_c"])
         return cls({"V": V, "d": d, "K": K}, {**symbols, r"\hat{y}": y_hat})
@@ -340,7 +340,7 @@ def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.
     for the symbols of `world`."""
     drawn = draw(world.sizes, rng, n)
     values = {}
-    for name in ("U", "v_c", "U_neg", "x", "v_w"):
+    for name in ("U", "v_c", "U_neg", "x", "v_w", "x_vec"):
         for s, v in zip(world.symbols[name], drawn[name].reshape(-1), strict=True):
             values[s] = sp.Float(float(v), DIGITS)
     values[notation.alpha] = sp.Float(float(drawn["alpha"][0, 0]), DIGITS)

@@ -51,7 +51,7 @@ def ranges(node: N.Node) -> dict[str, str]:
         match n:
             case N.Pick(of=N.Obj(name=name), indices=idx):
                 shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
-                         r"\hat{y}": ("V",), "n": ("V",)}.get(name, ())
+                         r"\hat{y}": ("V",), "n": ("V",), "x_vec": ("d",)}.get(name, ())
                 for i, size in zip(idx, shape, strict=False):
                     out.setdefault(i, size)
             case N.Pick(of=N.Column(), indices=idx):

@@ -335,6 +335,8 @@ def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozens
         return Column(atoms[0])
     if name == "x":
         return Obj("x")
+    if base == "x" and len(atoms) == 1 and indices:
+        return Pick(Obj("x_vec"), (atoms[0],))  # x_i: an entry of a vector x (σ(x_i))
     if name in vocab.CONSTANTS:
         return Const(name)
     if name in vocab.SIZES:

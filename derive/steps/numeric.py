@@ -152,7 +152,7 @@ def _variable(name: str, env: At) -> Val:
 def obj(name: str, env: At, word: str | None = None) -> Val:
     if env.through is not None and name == through.leaf(env.through[0]).name:
         return env.through[1]
-    if name in ("U", "v_c", "U_neg", "x", "v_w"):
+    if name in ("U", "v_c", "U_neg", "x", "v_w", "x_vec"):
         return _variable(name, env)
     if name == "n":
         return dual.const(counts(env.point.sizes["V"]))

@@ -10,8 +10,8 @@ import numpy as np
 
 # The variables, in the order their entries are drawn (each row by row); α is the constant of
 # Leaky ReLU, also a variable one may differentiate by; v_w is the centre vector of a word
-# other than c (skip-gram's ∂J/∂v_w, w ≠ c).
-VARIABLES = ("U", "v_c", "U_neg", "x", "alpha", "v_w")
+# other than c (skip-gram's ∂J/∂v_w, w ≠ c); x_vec the vector whose entries x_i are (σ(x_i)).
+VARIABLES = ("U", "v_c", "U_neg", "x", "alpha", "v_w", "x_vec")
 
 
 def counts(V: int) -> np.ndarray:
@@ -57,4 +57,5 @@ def draw(sizes: Mapping[str, int], rng: np.random.Generator, n: int) -> dict[str
     # from a generator of its own, so that adding v_w moved none of the numbers above
     other = np.random.default_rng(1009 + n)
     out["v_w"] = other.normal(0.0, 0.7, size=(d, 1))
+    out["x_vec"] = other.normal(0.0, 1.0, size=(d, 1))
     return out

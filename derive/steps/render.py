@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
 _OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
-            "n": "n", "v_w": "v_w"}
+            "n": "n", "v_w": "v_w", "x_vec": "x"}
 _FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax", "dsigma": "σ'"}
 # Wrapped in parentheses as a numerator, denominator or base.
 _PRODUCT = (N.Add, N.Mul, N.Neg, N.Div, N.Sum)
@@ -27,7 +27,8 @@ def text(node: N.Node) -> str:
             return name
         case N.Column(index=i):
             return f"u_{i}"
-        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n"):
+        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n",
+                                                                   "x_vec"):
             return f"{text(node.of)}_{''.join(idx) if len(idx) == 1 else ','.join(idx)}"
         case N.Pick(of=N.Ref() as of, indices=idx):
             return f"{text(of)}_{','.join(idx)}"

@@ -105,6 +105,13 @@ CONSTRUCTS = [
     # a condition set as a formula inside the text: \text{if $w = o$}
     (r"y_w = \begin{cases} 1, & \text{if $w = o$} \\ 0, & \text{otherwise} \end{cases}",
      r"y_w = \begin{cases} 0, & \text{if $w = o$} \\ 1, & \text{otherwise} \end{cases}"),
+    # entries x_i of a vector x, each its own number: σ(x_i), ∂/∂x_i
+    (r"\frac{\partial \sigma(x_i)}{\partial x_i} = \sigma(x_i)(1-\sigma(x_i))",
+     r"\frac{\partial \sigma(x_j)}{\partial x_i} = \sigma(x_i)(1-\sigma(x_i))"),
+    (r"\sigma(x_i) = \frac{1}{1 + e^{-x_i}}", r"\sigma(x_i) = \frac{1}{1 + e^{-x_j}}"),
+    # a whole power on a function's name is the power of its value, as in sin²x
+    (r"\sigma(x) - \sigma^2(x) = \sigma(x)(1-\sigma(x))",
+     r"\sigma(x) - \sigma^2(x) = \sigma(\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
@@ -549,3 +556,7 @@ def test_macros_in_ensuremath_or_braces_name_one_symbol() -> None:
     assert statuses(defs + r"$$\bu_o^\top \bv_c = -v_c^\top u_o$$", problem=NS) == ["fails"]
     # braces around more than one symbol stay: {ŷ_o + 1}^2 is (ŷ_o + 1)², never ŷ_o + 1²
     assert statuses(defs + r"$$\q^2 = (\hat{y}_o + 1)^2$$", problem=NS) == ["holds"]
+
+
+def test_a_power_on_a_function_other_than_a_whole_one_is_not_read() -> None:
+    assert statuses(r"$$\sigma^{-1}(x) = x$$", problem=NS) == ["unread"]
