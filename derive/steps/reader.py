@@ -96,7 +96,8 @@ class Reader(Claims, Intermediates):
                 continue
             if self._softmax_argument(row, row[0].line if row else None):
                 continue  # ŷ = softmax(θ) alone: θ's definition
-            self.row(cleaned, case, first=n == 0)
+            named = self._named_chain(cleaned, row[0].line) if row else None
+            self.row(named or cleaned, case, first=n == 0)
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,

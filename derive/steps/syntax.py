@@ -244,7 +244,9 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
         p.take()
         if tok.is_cmd("text", "mathrm"):
             words.append(p.group_text().strip().lower())
-    if any(w in vocab.OTHERWISE_WORDS for w in words) and p.peek() is None:
+    otherwise = vocab.OTHERWISE_WORDS | {c + o for c in vocab.CONDITION_WORDS  # "if otherwise"
+                                         for o in vocab.OTHERWISE_WORDS}
+    if any(w in otherwise for w in words) and p.peek() is None:
         return None
     rest = tokens[p.pos:]
     at = next((n for n, t in enumerate(rest) if t.is_char("=", "<", ">") or (

@@ -112,6 +112,9 @@ CONSTRUCTS = [
     # a whole power on a function's name is the power of its value, as in sin²x
     (r"\sigma(x) - \sigma^2(x) = \sigma(x)(1-\sigma(x))",
      r"\sigma(x) - \sigma^2(x) = \sigma(\sigma(x))"),
+    # a case "if otherwise", as some write the last one
+    (r"y_w = \begin{cases} 1 & \text{if } w = o \\ 0 & \text{if otherwise} \end{cases}",
+     r"y_w = \begin{cases} 0 & \text{if } w = o \\ 1 & \text{if otherwise} \end{cases}"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
@@ -560,3 +563,11 @@ def test_macros_in_ensuremath_or_braces_name_one_symbol() -> None:
 
 def test_a_power_on_a_function_other_than_a_whole_one_is_not_read() -> None:
     assert statuses(r"$$\sigma^{-1}(x) = x$$", problem=NS) == ["unread"]
+
+
+def test_a_new_name_at_the_head_of_a_chain_names_its_first_formula() -> None:
+    # "l = A = B = C": l stands for A, and A = B = C is judged as written
+    text = (r"$$l = \frac{1}{\sum_{w} \exp(u_w^T v_c)} \frac{\partial}{\partial u_w} "
+            r"\exp(u_w^T v_c) = \frac{\exp(u_w^T v_c)}{\sum_{w} \exp(u_w^T v_c)} v_c = "
+            r"\hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w u_w$$")
+    assert statuses(text, problem=NS) == ["definition", "holds", "holds", "holds", "fails"]
