@@ -259,7 +259,9 @@ class Commands(Sums):
             isinstance(node, Column)) or (
             isinstance(node, Pick) and isinstance(node.of, Obj | Column)
             and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg", "x_vec")) or (
-            isinstance(node, Ref) and node.name in self.names)  # θ, defined as θ = Uᵀv_c
+            isinstance(node, Ref) and node.name in self.names) or (  # θ, defined as θ = Uᵀv_c
+            isinstance(node, Pick) and isinstance(node.of, Ref) and node.of.name in self.names
+            and len(node.indices) == 1)  # θ_o, one of its entries
         if not ok:
             raise ReadError("a derivative is taken with respect to U, v_c, u_w, U_neg, x, v_w "
                             "(w ≠ c) or one of their entries", tok.line, tok.col)

@@ -169,7 +169,7 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Sum(index=i, size=size, body=body, exclude=exclude, window=window):
             return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
                              exclude, env, window)
-        case N.Deriv(var=N.Ref(name=name)):
+        case N.Deriv(var=N.Ref(name=name)) | N.Deriv(var=N.Pick(of=N.Ref(name=name))):
             raise NotChecked(f"a derivative by {name} could not be worked out exactly")
         case N.Deriv() if env.point is not None:  # symbolically, then at the point
             return evaluate(node, env.at(None, -1)).xreplace(env.point)

@@ -237,6 +237,13 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
         raise Inexact("a derivative inside a derivative")
     if isinstance(var, N.Ref):
         return _by_intermediate(body, var.name, env)
+    if isinstance(var, N.Pick) and isinstance(var.of, N.Ref):  # ∂J/∂θ_o: entry o of ∂J/∂θ
+        grad = _by_intermediate(body, var.of.name, env)
+        if 1 not in grad.shape or evaluate(body, env).shape != (1, 1):
+            raise NotChecked(f"a derivative of a vector by an entry of {var.of.name} is not "
+                             "worked out here")
+        at = env.value(var.indices[0])
+        return grad.entry(at, 0) if grad.shape[1] == 1 else grad.entry(0, at)
     try:
         x = evaluate(var, env)
     except EvalError:

@@ -571,3 +571,15 @@ def test_a_new_name_at_the_head_of_a_chain_names_its_first_formula() -> None:
             r"\exp(u_w^T v_c) = \frac{\exp(u_w^T v_c)}{\sum_{w} \exp(u_w^T v_c)} v_c = "
             r"\hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w u_w$$")
     assert statuses(text, problem=NS) == ["definition", "holds", "holds", "holds", "fails"]
+
+
+def test_a_derivative_by_an_entry_of_an_intermediate() -> None:
+    text = (r"Let $\theta = U^\top v_c$ and $\hat{y} = \text{softmax}(\theta)$." "\n"
+            r"$$\frac{\partial J}{\partial \theta_w} = \hat{y}_w - y_w$$" "\n"
+            r"$$\frac{\partial J}{\partial \theta_w} = y_w - \hat{y}_w$$" "\n"
+            r"$$\frac{\partial \hat{y}_o}{\partial \theta_w} = "
+            r"\hat{y}_o(\delta_{ow} - \hat{y}_w)$$")
+    assert statuses(text, problem=NS) == ["holds", "fails", "holds"]
+    # of a vector by one entry: not worked out, so never a pass
+    vector = r"Let $\theta = U^\top v_c$." "\n" r"$$\frac{\partial \theta}{\partial \theta_w} = y$$"
+    assert statuses(vector, problem=NS) == ["unchecked"]
