@@ -33,10 +33,10 @@ def extent(tokens: list[Token], start: int) -> int:
     return len(tokens)
 
 
-def enumerated(tokens: list[Token]) -> tuple[list[Token], str] | None:
-    """The one term (its index as a letter) that `tokens`, a written-out sum, repeats; None when
-    these tokens are not one."""
-    terms = _terms(tokens)
+def enumerated(tokens: list[Token], sep: str = "+") -> tuple[list[Token], str] | None:
+    """The one term (its index as a letter) that `tokens`, a written-out sum (or with `sep` &,
+    a matrix's row), repeats; None when these tokens are not one."""
+    terms = _terms(tokens, sep)
     if terms is None or not any(_is_dots(t) for t in terms) or _is_dots(terms[0]) \
             or _is_dots(terms[-1]):
         return None
@@ -72,8 +72,9 @@ def _parts(term: list[Token]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(outside + [t.text for t in term[n:]]), tuple(contents)
 
 
-def _terms(tokens: list[Token]) -> list[list[Token]] | None:
-    """The terms `tokens` adds at its own depth; None if any is subtracted (a − ⋯ is no sum)."""
+def _terms(tokens: list[Token], sep: str) -> list[list[Token]] | None:
+    """The terms `tokens` adds (or the cells a row separates) at its own depth; None if any is
+    subtracted (a − ⋯ is no sum)."""
     out: list[list[Token]] = [[]]
     depth = 0
     for t in tokens:
@@ -81,10 +82,10 @@ def _terms(tokens: list[Token]) -> list[list[Token]] | None:
             depth += 1
         elif t.kind == "char" and t.text in _CLOSE:
             depth -= 1
-        if depth == 0 and t.is_char("+"):
+        if depth == 0 and t.is_char(sep):
             out.append([])
             continue
-        if depth == 0 and t.is_char("-") and out[-1]:
+        if depth == 0 and sep == "+" and t.is_char("-") and out[-1]:
             return None
         out[-1].append(t)
     return out if all(out) else None

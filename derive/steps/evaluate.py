@@ -177,6 +177,12 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
             return derivative(evaluate(body, env), evaluate(var, env), env)
         case N.Cases(pieces=pieces):
             return cases(pieces, env)
+        case N.Stacked(index=i, size=size, body=body):
+            cols = [evaluate(body, env.bind(i, n, size)) for n in range(env.world.sizes[size])]
+            if any(c.shape != cols[0].shape or c.shape[1] != 1 for c in cols):
+                raise EvalError(f"the columns of [⋯] are {env.world.shape_text(cols[0])}: not "
+                                "one column each")
+            return Matrix.hstack(*cols)
     raise EvalError(f"cannot evaluate {type(node).__name__}")
 
 

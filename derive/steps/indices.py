@@ -24,6 +24,8 @@ def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
         case N.Sum(index=i, body=body, exclude=ex):
             inner = free_indices(body, bound | {i}, definitions)
             return inner | ({ex.lstrip("=")} - bound if ex else set())
+        case N.Stacked(index=i, body=body):
+            return free_indices(body, bound | {i}, definitions)
         case N.Ref(name=name) if definitions and name in definitions:
             inner = free_indices(definitions[name], bound, definitions)
             if node.outside is None:
@@ -58,7 +60,7 @@ def ranges(node: N.Node) -> dict[str, str]:
                 out.setdefault(idx[0], "d")
             case N.Delta(a=a, b=b) if "o" in (a, b):
                 out.setdefault(b if a == "o" else a, "V")
-            case N.Sum(index=i, size=size) if size:
+            case N.Sum(index=i, size=size) | N.Stacked(index=i, size=size) if size:
                 out.setdefault(i, size)
         for child in N.children(n):
             visit(child)

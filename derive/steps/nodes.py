@@ -150,6 +150,15 @@ class Sum(Node):
 
 
 @node_class
+class Stacked(Node):
+    """[body at index = 1, …, body at index = size]: a matrix whose columns are the body at each
+    value of `index` — ∂J/∂U written [∂J/∂u_1 ⋯ ∂J/∂u_{|V|}]."""
+    index: str
+    size: str
+    body: Node
+
+
+@node_class
 class Deriv(Node):
     """∂body/∂var; `operator` when written ∂/∂var (…), which is how a label names it."""
     body: Node
@@ -191,7 +200,7 @@ def children(node: Node) -> tuple[Node, ...]:
             return (a, b)
         case Max(args=args):
             return args
-        case Sum(body=body):
+        case Sum(body=body) | Stacked(body=body):
             return (body,)
         case Deriv(body=body, var=var):
             return (body, var)

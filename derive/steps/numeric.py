@@ -132,6 +132,12 @@ def _evaluate(node: N.Node, env: At) -> Val:
                              exclude, env, window)
         case N.Deriv(body=body, var=var):
             return derivative(body, var, env)
+        case N.Stacked(index=i, size=size, body=body):
+            cols = [evaluate(body, env.bind(i, n, size)) for n in range(env.point.sizes[size])]
+            if any(c.shape != cols[0].shape or c.shape[1] != 1 for c in cols):
+                raise EvalError(f"the columns of [⋯] are {env.shape_text(cols[0])}: not one "
+                                "column each")
+            return dual.columns(cols)
         case N.Cases(pieces=pieces):
             return cases(pieces, env)
     raise EvalError(f"cannot evaluate {type(node).__name__}")

@@ -70,6 +70,8 @@ def text(node: N.Node) -> str:
             return f"{_FUNCTIONS[name]}({text(a)})"
         case N.Max(args=args):
             return f"max({', '.join(text(a) for a in args)})"
+        case N.Stacked(index=i, size=size, body=body):
+            return f"[{text(body)}]_{i}=1…{size}"
         case N.Sum(index=i, body=body, window=True):
             j = i.removeprefix("t+")
             return f"Σ_{{-m≤{j}≤m, {j}≠0}} {_wrap(body, (N.Add,))}"

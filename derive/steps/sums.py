@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from . import vocabulary as vocab
 from .cursor import OPEN
+from .enumeration import enumerated
 from .lexer import ReadError, Token, group_end
 from .names import Names
 from .nodes import (
@@ -16,11 +17,13 @@ from .nodes import (
     Obj,
     Pick,
     Ref,
+    Stacked,
     Sum,
     children,
     rebuild,
 )
 
+MATRICES = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix"})
 # The loss of one (centre, outside) pair that a skip-gram window sum adds up, by its name.
 PAIR_LOSS = "J_naive-softmax"
 
@@ -93,6 +96,37 @@ class Sums(Names):
                         return make(self.primary())
                     break
         return self.rest_of_term(make)
+
+    def _rows_ahead(self) -> bool:
+        """Whether the environment starting here has more than one row (a \\\\ before \\end)."""
+        depth = 0
+        for t in self.tokens[self.pos:]:
+            depth += t.is_char("{") - t.is_char("}")
+            if t.is_cmd("end") and depth == 0:
+                return False
+            if t.is_cmd("\\") and depth == 0:
+                return True
+        return False
+
+    def matrix_row(self, env: str, begin: Token) -> Node:
+        """\\begin{bmatrix} a_1 & a_2 & \\cdots & a_{|V|} \\end{bmatrix}: one row of columns
+        written out term by term, the matrix whose column w is a_w. Anything else is not read."""
+        cells = self.until(lambda t: t.is_cmd("end"), begin)
+        self.take()
+        self.group_tokens()
+        found = enumerated(cells, "&") if not any(t.is_cmd("\\") for t in cells) else None
+        if found is None:
+            raise ReadError(f"\\begin{{{env}}} is read as one row [a_1 & a_2 & \\cdots & "
+                            "a_{|V|}] only", begin.line, begin.col)
+        term, letter = found
+        fresh = letter not in self.bound
+        self.bound.add(letter)
+        try:
+            body = self.sub(term).side()
+        finally:
+            if fresh:
+                self.bound.discard(letter)
+        return Stacked(letter, "V", body)
 
     def window_sum(self, letter: str, tok: Token) -> Node:
         """Σ_{-m ≤ j ≤ m, j ≠ 0} of the pair loss of each outside word: its terms must name
@@ -169,7 +203,9 @@ class Sums(Names):
         env = self.group_text()
         if env == "array" and self.at("{"):  # \left\{ \begin{array}{ll} … : cases
             self.group_tokens()
-        elif env not in ("cases", "dcases"):
+        if env in MATRICES or (env == "array" and not self._rows_ahead()):
+            return self.matrix_row(env, begin)  # one row: [a_1 & ⋯ & a_{|V|}]
+        if env not in ("cases", "dcases", "array"):
             raise ReadError(f"\\begin{{{env}}} is not read inside a formula (only cases)",
                             begin.line, begin.col)
         pieces: list[tuple[Node, Node | None]] = []
@@ -252,7 +288,7 @@ def free_letters(node: Node) -> set[str]:
         return {node.index}
     if isinstance(node, Pick):
         return set(node.indices) | free_letters(node.of)
-    if isinstance(node, Sum):
+    if isinstance(node, Sum | Stacked):
         return free_letters(node.body) - {node.index}
     out: set[str] = set()
     for child in children(node):

@@ -115,6 +115,15 @@ CONSTRUCTS = [
     # a case "if otherwise", as some write the last one
     (r"y_w = \begin{cases} 1 & \text{if } w = o \\ 0 & \text{if otherwise} \end{cases}",
      r"y_w = \begin{cases} 0 & \text{if } w = o \\ 1 & \text{if otherwise} \end{cases}"),
+    # ∂J/∂U as the row of its columns, written out: [∂J/∂u_1 ⋯ ∂J/∂u_{|V|}]
+    (r"\frac{\partial J}{\partial U} = \begin{bmatrix} \frac{\partial J}{\partial u_1} & "
+     r"\frac{\partial J}{\partial u_2} & \cdots & \frac{\partial J}{\partial u_{|V|}} "
+     r"\end{bmatrix}",
+     r"\frac{\partial J}{\partial v_c} = \begin{bmatrix} \frac{\partial J}{\partial u_1} & "
+     r"\frac{\partial J}{\partial u_2} & \cdots & \frac{\partial J}{\partial u_{|V|}} "
+     r"\end{bmatrix}"),
+    (r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = U",
+     r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = -U"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
@@ -583,3 +592,9 @@ def test_a_derivative_by_an_entry_of_an_intermediate() -> None:
     # of a vector by one entry: not worked out, so never a pass
     vector = r"Let $\theta = U^\top v_c$." "\n" r"$$\frac{\partial \theta}{\partial \theta_w} = y$$"
     assert statuses(vector, problem=NS) == ["unchecked"]
+
+
+def test_a_matrix_is_read_only_as_one_row_written_out() -> None:
+    assert statuses(r"$$\begin{bmatrix} u_1 & u_2 \\ u_3 & u_4 \end{bmatrix} = U$$",
+                    problem=NS) == ["unread"]
+    assert statuses(r"$$\begin{bmatrix} u_1 & u_o \end{bmatrix} = U$$", problem=NS) == ["unread"]
