@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
+from .enumeration import over_a_range
 from .lexer import FORBIDDEN, ReadError, Token, group_end
 from .nodes import Node
 
@@ -221,6 +222,9 @@ def clean(tokens: list[Token]) -> Row:
                 _label(row, _text(tokens[i + 1:end]), started)
                 i = end
                 continue
+            if started and (t.is_char(",") or t.is_cmd("text", "quad", "qquad") or
+                            t.text == "f") and over_a_range(tokens, i):
+                break  # "= σ(u_kᵀv_c) v_c, for k = 1, …, K": every k, as a free index already is
             if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()

@@ -4,6 +4,7 @@ at the vocabulary's size. Anything looser (a last term at w, terms of different 
 to the grammar, which refuses the numbered entries: never a guess at what the dots stand for."""
 from __future__ import annotations
 
+from . import vocabulary as vocab
 from .lexer import Token, group_end
 
 DOTS = frozenset({"cdots", "ldots", "dots", "dotsb", "dotsc"})
@@ -118,3 +119,23 @@ def _at(term: list[Token], which: set[int], letter: str) -> list[Token]:
             out.append(Token("letter", letter, term[a].line, term[a].col))
             n = end
     return out + term[n:]
+
+
+def over_a_range(tokens: list[Token], i: int) -> bool:
+    """Whether the row ends here with ", for k = 1, 2, …, K" (or \\text{for } k \\in \\{1, …, K\\}):
+    the range of an index the formula leaves free, which it already runs over."""
+    rest = [t for t in tokens[i:] if not (t.is_char(",", ".", "{", "}", ";")
+                                          or t.is_cmd(*_RANGE_FILLER))]
+    if [t.text for t in rest[:3]] != ["f", "o", "r"]:
+        return False
+    rest = rest[3:]
+    if len(rest) < 4 or not vocab.is_index(rest[0].text) or not (
+            rest[1].is_char("=") or rest[1].is_cmd("in")):
+        return False
+    span = [t.text for t in rest[2:]]
+    return span[0] == "1" and span[-1] in vocab.SIZES and all(
+        s.isdigit() or s in ("ldots", "cdots", "dots") for s in span[1:-1])
+
+
+_RANGE_FILLER = frozenset({"quad", "qquad", "space", ",", ";", ":", " ", "text", "mathrm", "{",
+                           "}"})

@@ -21,6 +21,7 @@ from .nodes import (
     Size,
     Transpose,
 )
+from .window import DOTS, window_word
 
 
 class Names(Cursor):
@@ -133,7 +134,7 @@ class Names(Cursor):
         if nxt is not None and nxt.is_char("_") and "_" not in base:
             self.take()
             save = self.pos
-            word = _window_word(self.group_tokens())
+            word = window_word(self.group_tokens())
             if word is not None and word in self.bound:  # y_{w_{t+j}}: of the window's word
                 return f"{base}_@{word}", tok, transposed
             self.pos = save
@@ -261,12 +262,12 @@ class Names(Cursor):
                 continue
             if not current:
                 raise self.error("expected a name between the commas", start)
-            word = _window_word(current)
+            word = window_word(current)
             if word is not None:  # J(v_c, w_{t+j}, U); J_{skip-gram}(v_c, w_{t-m}, …, U)
                 names.append(f"o={word}" if word in self.bound else f"w_{{{word}}}")
                 current = []
                 continue
-            if all(t.is_cmd(*_DOTS) or t.is_char(".") for t in current):
+            if all(t.is_cmd(*DOTS) or t.is_char(".") for t in current):
                 names.append("…")
                 current = []
                 continue
@@ -278,18 +279,6 @@ class Names(Cursor):
             names.append(atom or "".join(t.shown() for t in current))
             current = []
         return tuple(names)
-
-
-_DOTS = frozenset({"dots", "ldots", "cdots"})
-
-
-def _window_word(tokens: list[Token]) -> str | None:
-    """t+j for w_{t+j}, t-m for w_{t-m}: a word of the context window, by its position."""
-    if len(tokens) < 3 or tokens[0].text != "w" or not tokens[1].is_char("_"):
-        return None
-    inner = "".join(t.text for t in tokens[2:] if not t.is_char("{", "}"))
-    inner = inner.replace("−", "-")  # a Unicode minus, as some editors write it
-    return inner if re.fullmatch(r"t[+-][a-z0-9]", inner) else None
 
 
 def _is_transpose(tokens: list[Token]) -> bool:

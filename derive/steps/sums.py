@@ -20,12 +20,11 @@ from .nodes import (
     Stacked,
     Sum,
     children,
-    rebuild,
 )
+from .window import pair_loss, window_index
 
 MATRICES = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix"})
-# The loss of one (centre, outside) pair that a skip-gram window sum adds up, by its name.
-PAIR_LOSS = "J_naive-softmax"
+
 
 
 class Sums(Names):
@@ -40,7 +39,7 @@ class Sums(Names):
                 if len(binder) == 1 and binder[0].text in vocab.SIZES:  # \sum_K: over K
                     size = binder[0].text
                     continue
-                window = _window_index(_stacked(binder), tok)
+                window = window_index(_stacked(binder), tok)
                 if window is not None:
                     return self.window_sum(window, tok)
                 index, size, exclude = self.sum_binder(binder, tok)
@@ -134,7 +133,7 @@ class Sums(Names):
         index = f"t+{letter}"
         self.bound.add(index)
         try:
-            node = self.rest_of_term(lambda body: Sum(index, "V", _pair_loss(body, index), None,
+            node = self.rest_of_term(lambda body: Sum(index, "V", pair_loss(body, index), None,
                                                       window=True))
         finally:
             self.bound.discard(index)
@@ -228,31 +227,6 @@ def _unbraced(tokens: list[Token]) -> list[Token]:
     if len(tokens) >= 2 and tokens[0].is_char("{") and group_end(tokens, 0) == len(tokens):
         return tokens[1:-1]
     return tokens
-
-
-def _window_index(tokens: list[Token], tok: Token) -> str | None:
-    """j, for the binder of a context window: -m \\le j \\le m, j \\neq 0 (or j ≠ 0 below
-    it). None for any other binder; one with \\le that is not this is an error."""
-    if not any(t.is_cmd("le", "leq") for t in tokens):
-        return None
-    shown = [t.text for t in tokens if not t.is_char("{", "}")]
-    if (len(shown) == 10 and shown[:2] == ["-", "m"] and shown[2] in ("le", "leq")
-            and shown[4] in ("le", "leq") and shown[5] == "m" and shown[6] in (",", "|", "mid")
-            and shown[7] == shown[3] and shown[8] in ("ne", "neq") and shown[9] == "0"
-            and re.fullmatch(r"[a-z]", shown[3])):
-        return shown[3]
-    raise ReadError("a sum over a context window is read as \\sum_{-m \\le j \\le m, j \\neq 0} "
-                    "(the centre word, j = 0, left out)", tok.line, tok.col)
-
-
-def _pair_loss(node: Node, index: str) -> Node:
-    """A bare J(v_c, w_{t+j}, U) in a window sum is the pair loss skip-gram sums: the
-    naive-softmax loss (as problems.py's skip-gram has it), whatever a bare J is elsewhere."""
-    if isinstance(node, Ref) and node.name == "J" and node.outside == index:
-        return Ref(PAIR_LOSS, node.args)
-    if not children(node):
-        return node
-    return rebuild(node, lambda child: _pair_loss(child, index))
 
 
 def _names_word(node: Node, index: str) -> bool:

@@ -598,3 +598,15 @@ def test_a_matrix_is_read_only_as_one_row_written_out() -> None:
     assert statuses(r"$$\begin{bmatrix} u_1 & u_2 \\ u_3 & u_4 \end{bmatrix} = U$$",
                     problem=NS) == ["unread"]
     assert statuses(r"$$\begin{bmatrix} u_1 & u_o \end{bmatrix} = U$$", problem=NS) == ["unread"]
+
+
+@pytest.mark.parametrize("suffix", [r",\space for \space k=1,2,...,K", r"\quad \text{for } k = 1, "
+                                    r"\ldots, K", r", \text{ for } k \in \{1, \dots, K\}"])
+def test_a_range_after_the_formula_is_every_value_it_already_takes(suffix: str) -> None:
+    right = r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^Tv_c)v_c" + suffix + "$$"
+    assert statuses(right, problem="neg-sampling") == ["holds"]
+    assert statuses(right.replace("= \\sigma", "= -\\sigma"), problem="neg-sampling") == ["fails"]
+    # a range that leaves values out is no such note: not read, never a pass
+    part = (r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^Tv_c)v_c \quad \text{for } k = 2, "
+            r"\ldots, K$$")
+    assert statuses(part, problem="neg-sampling") == ["unread"]
