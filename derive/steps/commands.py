@@ -250,6 +250,9 @@ class Commands(Sums):
         if not den or den[0].text not in ("partial", "d") or num[0].text != den[0].text:
             raise self.error("expected \\partial x below the line of a derivative", tok)
         var = self.variable(self.sub(den[1:]).side(), den[0])
+        if len(num) == 2 and num[1].is_cmd("sigma") and (
+                var == Obj("x") or (isinstance(var, Pick) and var.of == Obj("x_vec"))):
+            return Deriv(Func("sigma", var), var, operator=False)  # dσ/dx: of σ(x)
         if len(num) > 1:
             return Deriv(self.sub(num[1:]).side(), var, operator=False)
         return self.operand(lambda body: Deriv(body, var))

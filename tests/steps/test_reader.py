@@ -124,6 +124,9 @@ CONSTRUCTS = [
      r"\end{bmatrix}"),
     (r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = U",
      r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = -U"),
+    # dσ/dx with σ written alone: the derivative of σ(x)
+    (r"\frac{d \sigma}{d x} = \sigma(x)(1-\sigma(x))",
+     r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
