@@ -19,6 +19,7 @@ from .names import _is_transpose
 from .nodes import (
     Add,
     Column,
+    Deriv,
     Div,
     Func,
     IndexRel,
@@ -33,6 +34,7 @@ from .nodes import (
     Sum,
     Transpose,
     ValueRel,
+    children,
 )
 
 MAX_NESTING = 60
@@ -159,7 +161,9 @@ class Parser(Commands):
         tokens = self.group_tokens()
         if _is_transpose(tokens):
             return Transpose(base)
-        if all(t.is_char("'") for t in tokens) and tokens:
+        if tokens and all(t.is_char("'") or t.is_cmd("prime") for t in tokens):
+            if len(tokens) == 1 and _of_x_alone(base):  # (e^x + 1)': a formula of x, by x
+                return Deriv(base, Obj("x"), operator=False)
             raise self.error("a prime on this is not read (σ'(x) is)", tokens[0])
         exponent = self.sub(tokens).side()
         if isinstance(base, Ref) and base.name == "e":
@@ -264,6 +268,21 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
         if a is not None and b is not None:
             return IndexRel(a, op, b)
     return ValueRel(Parser(left, aliases).side(), op, Parser(right, aliases).side())
+
+
+def _of_x_alone(node: Node) -> bool:
+    """Whether `node` is a formula of the scalar x and numbers only, so that a prime on it can
+    only mean its derivative by x."""
+    found: set[str] = set()
+
+    def visit(n: Node) -> bool:
+        if isinstance(n, Obj):
+            found.add(n.name)
+        if isinstance(n, Num | Obj | Func | Add | Mul | Div | Pow | Neg):
+            return all(visit(c) for c in children(n))
+        return False
+
+    return visit(node) and found == {"x"}
 
 
 def _math_out_of_text(tokens: list[Token]) -> list[Token]:
