@@ -11,8 +11,10 @@ from .enumeration import enumerated
 from .lexer import ReadError, Token, group_end
 from .names import Names
 from .nodes import (
+    Add,
     Cases,
     Column,
+    Deriv,
     Node,
     Obj,
     Pick,
@@ -76,12 +78,17 @@ class Sums(Names):
         """What ∂/∂x applies to: the rest of its term — except that a bracketed group followed
         by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset; and
         one that starts with a sign (∇_v −uᵀv + log Σ …) takes the whole rest of the formula,
-        which its sign, written straight after the operator, opens."""
+        which its sign, written straight after the operator, opens — unless a later term has
+        an operator of its own (∂/∂v −uᵀv + ∂/∂v log Σ …): then each takes its term."""
         tok = self.peek()
         if tok is not None and tok.is_char("-", "+"):
-            node = make(self.expr())
-            self.took_rest = True
-            return node
+            start = self.pos
+            rest = self.expr()
+            terms = rest.terms if isinstance(rest, Add) else (rest,)
+            if not any(_has_operator(t) for t in terms[1:]):
+                self.took_rest = True
+                return make(rest)
+            self.pos = start
         if tok is not None and tok.is_char("(", "["):
             closer = OPEN[tok.text]
             depth = 0
@@ -227,6 +234,11 @@ def _unbraced(tokens: list[Token]) -> list[Token]:
     if len(tokens) >= 2 and tokens[0].is_char("{") and group_end(tokens, 0) == len(tokens):
         return tokens[1:-1]
     return tokens
+
+
+def _has_operator(node: Node) -> bool:
+    return (isinstance(node, Deriv) and node.operator) or any(
+        _has_operator(c) for c in children(node))
 
 
 def _names_word(node: Node, index: str) -> bool:

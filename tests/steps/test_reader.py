@@ -613,3 +613,11 @@ def test_a_range_after_the_formula_is_every_value_it_already_takes(suffix: str) 
     part = (r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^Tv_c)v_c \quad \text{for } k = 2, "
             r"\ldots, K$$")
     assert statuses(part, problem="neg-sampling") == ["unread"]
+
+
+def test_an_operator_before_a_sign_stops_at_the_next_operator() -> None:
+    # ∂/∂v (−uᵀv) + ∂/∂v log Σ …: each operator its own term, never a derivative of one
+    text = (r"$$\frac{\partial}{\partial v_c} -u_o^T v_c + \frac{\partial}{\partial v_c} \log "
+            r"\sum_w \exp(u_w^T v_c) = -u_o + \sum_w \hat{y}_w u_w$$")
+    assert statuses(text, problem=NS) == ["holds"]
+    assert statuses(text.replace("-u_o +", "u_o +"), problem=NS) == ["fails"]
