@@ -41,7 +41,9 @@ class Bindings:
             if t.text == "J" and t.kind == "letter" and tokens[i + 1].is_char("_"):
                 end = group_end(tokens, i + 2)
                 name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
-                if name is not None and name != self.problem:
+                # J_{skip-gram} is read where it is written; a bare J is never the window's
+                # sum (J(v_c, w_{t+j}, U) is the pair loss it adds up)
+                if name is not None and name != self.problem and name != "skip-gram":
                     self._rebind(name)  # a bare J: the new loss
                     self.inferred = None
 
@@ -72,6 +74,20 @@ class Bindings:
                    for problem in INFERABLE):
             self.stated_other = True
         return False
+
+    def _states_loss(self, left: Node, right: Node) -> bool:
+        """J = CE(y, ŷ), J = J_{naive-softmax}: J, not the file's, stated to be a loss we know —
+        that problem's loss to the end of the part, as a chain that states its loss is."""
+        if self.chosen or left != Ref("J") or not isinstance(right, Ref) or "_" not in right.name \
+                or ("J" in self.definitions and "J" not in self.from_problem):
+            return False
+        problem = vocab.loss_problem(right.name.partition("_")[2])
+        if problem is None or problem == "skip-gram" or self.losses is None:
+            return False
+        if self.inferred is None:
+            self.inferred = self.problem or ""
+        self._rebind(problem)
+        return self._bindable("J") and self._bindable(right.name)
 
     def end_part(self, steps: list[Step]) -> None:
         """The part is over: its steps that wanted only a J get the loss of the problem the
@@ -117,9 +133,9 @@ class Bindings:
         problem = vocab.loss_problem(name.partition("_")[2]) if "_" in name else self.problem
         if problem is None or self.losses is None:
             return False
-        self.definitions[name] = self.losses(problem)
+        loss = self.definitions[name] = self.losses(problem)
         self.from_problem.add(name)
-        return True
+        return not self._unbound(loss)  # skip-gram's loss names its pair loss
 
     def _unbound(self, node: Node) -> set[str]:
         if isinstance(node, Ref) and node.name not in ("e",):
@@ -152,7 +168,7 @@ def k_over_vocabulary(node: Node) -> Node:
     """In a naive-softmax answer Σ_k runs over the vocabulary (there are no negative samples)."""
     if isinstance(node, Sum):
         size = node.size or ("V" if node.index.startswith("k") else None)
-        return Sum(node.index, size, k_over_vocabulary(node.body), node.exclude)
+        return Sum(node.index, size, k_over_vocabulary(node.body), node.exclude, node.window)
     if not children(node):
         return node
     return _rebuild(node, k_over_vocabulary)

@@ -19,6 +19,7 @@ from .nodes import (
     Num,
     Obj,
     Pick,
+    Pow,
     Ref,
 )
 from .sums import Sums
@@ -167,10 +168,17 @@ class Commands(Sums):
         return None
 
     def function_of(self, name: str, tok: Token) -> Node:
-        """exp, log, σ, softmax applied to their argument; a power right after the name
-        (\\sigma^2(x)) is not read."""
+        """exp, log, σ, softmax applied to their argument. A whole power right after the name
+        is the power of the value, as in sin²x: σ^2(x) is σ(x)²; any other (σ^{-1}, σ^T) is
+        not read."""
         if self.at("^"):
-            raise self.error(f"a power written on {name} itself is not read", tok)
+            save = self.pos
+            self.take()
+            power = [t.text for t in self.group_tokens()]
+            if not (len(power) == 1 and power[0].isdigit() and int(power[0]) >= 2):
+                self.pos = save
+                raise self.error(f"a power written on {name} itself is not read", tok)
+            return Pow(Func(name, self.argument()), Num(power[0]))
         return Func(name, self.argument())
 
     def word_function(self) -> Node | None:
@@ -242,18 +250,24 @@ class Commands(Sums):
         if not den or den[0].text not in ("partial", "d") or num[0].text != den[0].text:
             raise self.error("expected \\partial x below the line of a derivative", tok)
         var = self.variable(self.sub(den[1:]).side(), den[0])
+        if len(num) == 2 and num[1].is_cmd("sigma") and (
+                var == Obj("x") or (isinstance(var, Pick) and var.of == Obj("x_vec"))):
+            return Deriv(Func("sigma", var), var, operator=False)  # dσ/dx: of σ(x)
         if len(num) > 1:
             return Deriv(self.sub(num[1:]).side(), var, operator=False)
         return self.operand(lambda body: Deriv(body, var))
 
     def variable(self, node: Node, tok: Token) -> Node:
-        ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x")) or isinstance(
-            node, Column) or (isinstance(node, Pick) and isinstance(node.of, Obj | Column)
-                              and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg")) or (
-            isinstance(node, Ref) and node.name in self.names)  # θ, defined as θ = Uᵀv_c
+        ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x", "v_w")) or (
+            isinstance(node, Column)) or (
+            isinstance(node, Pick) and isinstance(node.of, Obj | Column)
+            and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg", "x_vec")) or (
+            isinstance(node, Ref) and node.name in self.names) or (  # θ, defined as θ = Uᵀv_c
+            isinstance(node, Pick) and isinstance(node.of, Ref) and node.of.name in self.names
+            and len(node.indices) == 1)  # θ_o, one of its entries
         if not ok:
-            raise ReadError("a derivative is taken with respect to U, v_c, u_w, U_neg, x or "
-                            "one of their entries", tok.line, tok.col)
+            raise ReadError("a derivative is taken with respect to U, v_c, u_w, U_neg, x, v_w "
+                            "(w ≠ c) or one of their entries", tok.line, tok.col)
         return node
 
 

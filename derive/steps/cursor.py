@@ -16,7 +16,8 @@ RELATIONS = {"=": "=", "neq": "≠", "ne": "≠", "<": "<", ">": ">", "lt": "<",
              "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥"}
 # Commands that, as a one-token subscript, take their {…} group along: J_\mathrm{neg-sample}.
 _WITH_ARGUMENT = frozenset({"text", "mathrm", "textrm", "mathbf", "boldsymbol", "bm", "mathit",
-                            "operatorname", "textit", "pmb"})
+                            "operatorname", "textit", "pmb", "hat", "widehat", "tilde", "bar",
+                            "dot", "check"})
 
 
 class Cursor:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as vocab
+from .enumeration import over_a_range
 from .lexer import FORBIDDEN, ReadError, Token, group_end
 from .nodes import Node
 
@@ -112,8 +113,23 @@ def regions(text: str) -> list[Region]:
 def _find_closer(text: str, closer: str, start: int, end: int) -> int:
     if closer != "$":
         return text.find(closer, start, end)
-    m = re.compile(r"(?<!\\)\$").search(text, start, end)
-    return m.start() if m else -1
+    dollars = [m.start() for m in _DOLLAR.finditer(text, start, end)]
+    if not dollars:
+        return -1
+    # the $ that closes is outside every {…} the formula opened: \text{if $w = o$} is text
+    # with a formula in it, inside this one; unbalanced braces fall back to the first $
+    depth, at = 0, start
+    for n in dollars:
+        for m in _BRACE.finditer(text, at, n):
+            depth += 1 if m.group(0) == "{" else -1
+        at = n
+        if depth == 0:
+            return n
+    return dollars[0]
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+_BRACE = re.compile(r"(?<!\\)[{}]")
 
 
 def _refuse_forbidden(text: str, start: int, end: int,
@@ -150,6 +166,9 @@ def rows(tokens: list[Token]) -> list[list[Token]]:
             name, after = _env_name(tokens, i + 1)
             if name in INNER_ENVIRONMENTS:
                 i = after
+                if t.text == "begin" and [x.text for x in tokens[i:i + 3]] in (
+                        ["[", "t", "]"], ["[", "b", "]"], ["[", "c", "]"]):
+                    i += 3  # \begin{aligned}[t]: where it sits on the line, not a formula
                 continue
             envs += 1 if t.text == "begin" else -1
         depth += t.is_char("{") - t.is_char("}")
@@ -203,6 +222,9 @@ def clean(tokens: list[Token]) -> Row:
                 _label(row, _text(tokens[i + 1:end]), started)
                 i = end
                 continue
+            if started and (t.is_char(",") or t.is_cmd("text", "quad", "qquad") or
+                            t.text == "f") and over_a_range(tokens, i):
+                break  # "= σ(u_kᵀv_c) v_c, for k = 1, …, K": every k, as a free index already is
             if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()

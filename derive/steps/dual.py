@@ -84,6 +84,15 @@ def add(a: Val, b: Val) -> Val:
     return _make(a.v + b.v, _plus(a.t, b.t), a, b)
 
 
+def columns(parts: list[Val]) -> Val:
+    """[a b …]: columns side by side; a column that does not depend on the variable has
+    derivative 0."""
+    n = next((p.t.shape[2] for p in parts if p.t is not None), None)
+    t = None if n is None else np.concatenate(
+        [p.t if p.t is not None else np.zeros((*p.shape, n)) for p in parts], axis=1)
+    return _make(np.concatenate([p.v for p in parts], axis=1), t, *parts)
+
+
 def neg(a: Val) -> Val:
     return _make(-a.v, None if a.t is None else -a.t, a)
 

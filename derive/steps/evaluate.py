@@ -21,7 +21,7 @@ from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .indices import definitions_key, free_of, ranges, shape_text
 from .numeric import EvalError, NotChecked
-from .points import draw
+from .points import draw, window_counts
 
 
 def counts(V: int) -> Matrix:
@@ -31,7 +31,7 @@ def counts(V: int) -> Matrix:
 
 
 # The objects whose entries are symbols (ŷ is a function of U and v_c; y a constant).
-VARIABLES = ("U", "v_c", "U_neg", "x")
+VARIABLES = ("U", "v_c", "U_neg", "x", "v_w", "x_vec")
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class World:
 
         symbols = {"U": entries("U", d, V), "v_c": entries("v", d, 1),
                    "U_neg": entries("N", d, K), "x": Matrix([[notation.x_scalar]]),
-                   "n": counts(V)}
+                   "v_w": entries("W", d, 1), "x_vec": entries("X", d, 1), "n": counts(V)}
         # ŷ = softmax(Uᵀv_c), built once: a Σ_w ŷ_w … reads it V times per evaluation.
         y_hat = softmax(symbols["U"].T * symbols["v_c"])
         return cls({"V": V, "d": d, "K": K}, {**symbols, r"\hat{y}": y_hat})
@@ -117,8 +117,8 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
     match node:
         case N.Num(value=v):
             return scalar(sp.Rational(v))
-        case N.Obj(name=name):
-            return obj(name, env)
+        case N.Obj(name=name, word=word):
+            return obj(name, env, word)
         case N.Const():
             return _at_point(scalar(notation.alpha), env)
         case N.Size(name=name):
@@ -130,6 +130,8 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
         case N.Ref(name=name):
             if name not in env.definitions:
                 raise EvalError(f"{name} is used before it is defined")
+            if node.outside is not None:  # J(v_c, w_{t+j}, U): o is the window's word
+                env = env.bind("o", env.value(node.outside), "V")
             return evaluate(env.definitions[name], env)
         case N.Delta(a=a, b=b):
             return scalar(sp.Integer(int(env.value(a) == env.value(b))))
@@ -164,10 +166,10 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
             if not all(is_scalar(v) for v in vals):
                 raise EvalError("max of vectors")
             return scalar(sp.Max(*(v[0] for v in vals)))
-        case N.Sum(index=i, size=size, body=body, exclude=exclude):
+        case N.Sum(index=i, size=size, body=body, exclude=exclude, window=window):
             return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
-                             exclude, env)
-        case N.Deriv(var=N.Ref(name=name)):
+                             exclude, env, window)
+        case N.Deriv(var=N.Ref(name=name)) | N.Deriv(var=N.Pick(of=N.Ref(name=name))):
             raise NotChecked(f"a derivative by {name} could not be worked out exactly")
         case N.Deriv() if env.point is not None:  # symbolically, then at the point
             return evaluate(node, env.at(None, -1)).xreplace(env.point)
@@ -175,6 +177,12 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
             return derivative(evaluate(body, env), evaluate(var, env), env)
         case N.Cases(pieces=pieces):
             return cases(pieces, env)
+        case N.Stacked(index=i, size=size, body=body):
+            cols = [evaluate(body, env.bind(i, n, size)) for n in range(env.world.sizes[size])]
+            if any(c.shape != cols[0].shape or c.shape[1] != 1 for c in cols):
+                raise EvalError(f"the columns of [⋯] are {env.world.shape_text(cols[0])}: not "
+                                "one column each")
+            return Matrix.hstack(*cols)
     raise EvalError(f"cannot evaluate {type(node).__name__}")
 
 
@@ -183,7 +191,7 @@ def _at_point(m: Matrix, env: Env) -> Matrix:
 
 
 
-def obj(name: str, env: Env) -> Matrix:
+def obj(name: str, env: Env, word: str | None = None) -> Matrix:
     if name in env.world.symbols:
         if env.point is None:
             return env.world.symbols[name]
@@ -191,7 +199,7 @@ def obj(name: str, env: Env) -> Matrix:
         if key not in env.memo:
             env.memo[key] = env.world.symbols[name].xreplace(env.point)
         return env.memo[key]
-    o = env.value("o")  # y: the one-hot vector of the outside word
+    o = env.value(word or "o")  # y: the one-hot vector of the outside word
     return Matrix(env.world.sizes["V"], 1, lambda r, _: int(r == o))
 
 
@@ -264,7 +272,8 @@ def _sigmoid_prime(e: sp.Expr) -> sp.Expr:
     return sp.diff(_sigmoid(t), t).subs(t, e)
 
 
-def summation(index: str, size: str, body: N.Node, exclude: str | None, env: Env) -> Matrix:
+def summation(index: str, size: str, body: N.Node, exclude: str | None, env: Env,
+              window: bool = False) -> Matrix:
     # exclude "o": every term but w = o; "=o": the one term w = o (Σ_{w=o})
     values = range(env.world.sizes[size])
     if exclude and exclude.startswith("="):
@@ -272,6 +281,9 @@ def summation(index: str, size: str, body: N.Node, exclude: str | None, env: Env
         exclude = None
     skip = env.value(exclude) if exclude else None
     terms = [evaluate(body, env.bind(index, n, size)) for n in values if n != skip]
+    if window:  # each word as often as it is in the window
+        times = window_counts(env.world.sizes["V"])
+        terms = [t * k for k, t in zip(times, terms, strict=True) if k]
     if not terms:
         return scalar(sp.Integer(0))
     return add(terms, env)
@@ -334,7 +346,7 @@ def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.
     for the symbols of `world`."""
     drawn = draw(world.sizes, rng, n)
     values = {}
-    for name in ("U", "v_c", "U_neg", "x"):
+    for name in ("U", "v_c", "U_neg", "x", "v_w", "x_vec"):
         for s, v in zip(world.symbols[name], drawn[name].reshape(-1), strict=True):
             values[s] = sp.Float(float(v), DIGITS)
     values[notation.alpha] = sp.Float(float(drawn["alpha"][0, 0]), DIGITS)

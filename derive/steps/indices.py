@@ -19,13 +19,18 @@ def free_indices(node: N.Node, bound: frozenset[str] = frozenset(),
             return (set(idx) - bound) | free_indices(of, bound, definitions)
         case N.Delta(a=a, b=b) | N.IndexRel(a=a, b=b):
             return {a, b} - bound
-        case N.Obj(name="y"):
-            return {"o"} - bound
+        case N.Obj(name="y", word=word):
+            return {word or "o"} - bound
         case N.Sum(index=i, body=body, exclude=ex):
             inner = free_indices(body, bound | {i}, definitions)
             return inner | ({ex.lstrip("=")} - bound if ex else set())
+        case N.Stacked(index=i, body=body):
+            return free_indices(body, bound | {i}, definitions)
         case N.Ref(name=name) if definitions and name in definitions:
-            return free_indices(definitions[name], bound, definitions)
+            inner = free_indices(definitions[name], bound, definitions)
+            if node.outside is None:
+                return inner
+            return (inner - {"o"}) | ({node.outside} - bound)  # J(v_c, w_{t+j}, U)
         case N.Cases(pieces=pieces):
             out: set[str] = set()
             for value, cond in pieces:
@@ -48,14 +53,14 @@ def ranges(node: N.Node) -> dict[str, str]:
         match n:
             case N.Pick(of=N.Obj(name=name), indices=idx):
                 shape = {"U": ("d", "V"), "U_neg": ("d", "K"), "v_c": ("d",), "y": ("V",),
-                         r"\hat{y}": ("V",), "n": ("V",)}.get(name, ())
+                         r"\hat{y}": ("V",), "n": ("V",), "x_vec": ("d",)}.get(name, ())
                 for i, size in zip(idx, shape, strict=False):
                     out.setdefault(i, size)
             case N.Pick(of=N.Column(), indices=idx):
                 out.setdefault(idx[0], "d")
             case N.Delta(a=a, b=b) if "o" in (a, b):
                 out.setdefault(b if a == "o" else a, "V")
-            case N.Sum(index=i, size=size) if size:
+            case N.Sum(index=i, size=size) | N.Stacked(index=i, size=size) if size:
                 out.setdefault(i, size)
         for child in N.children(n):
             visit(child)

@@ -7,7 +7,7 @@ import functools
 
 from . import vocabulary as vocab
 from .bindings import INFERABLE, Bindings
-from .document import Side, Step, clean
+from .document import Row, Side, Step, clean
 from .lexer import ReadError, Token
 from .nodes import Func, Node, Obj, Ref
 from .syntax import Parser
@@ -48,6 +48,26 @@ class Intermediates(Bindings):
                                    Side(value, step_line), "definition",
                                    definitions=dict(self.definitions)))
         return True
+
+    def _named_chain(self, row: Row, step_line: int) -> Row | None:
+        """"l = A = B = C": a new one-letter name for the chain's first formula, which it then
+        works out. The name stands for A from here on; the row goes on as A = B = C."""
+        if len(row.relations) < 2 or not all(row.sides) or row.labels_start or \
+                any(not r.is_char("=") for r in row.relations):
+            return None
+        name = _new_name(row.sides[0], self.aliases, self.names)
+        if name is None:
+            return None
+        try:
+            value = Parser(row.sides[1], self.aliases, names=self.names).side()
+        except ReadError:
+            return None
+        self.names |= {name}
+        self.definitions[name] = value
+        self.steps.append(Step(step_line, Side(Ref(name), step_line), Side(value, step_line),
+                               "definition", definitions=dict(self.definitions)))
+        return Row(row.sides[1:], row.relations[1:], [], row.labels_end, row.condition,
+                   row.braced)
 
     def _softmax_argument(self, tokens: list[Token], step_line: int | None = None) -> bool:
         """"ŷ = softmax(θ)" with θ new: θ is the argument of the softmax ŷ is (Uᵀv_c). Alone,

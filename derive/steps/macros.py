@@ -102,11 +102,35 @@ def take_definitions(text: str, macros: Macros) -> str:
         if kind == "DeclareMathOperator":
             body, params = f"\\operatorname{{{body}}}", 0
         line = text.count("\n", 0, m.start()) + 1
-        macros.table[name] = Macro(params, body, line)
+        macros.table[name] = Macro(params, _unwrapped(body) if not params else body, line)
         for j in range(m.start(), end):
             if chars[j] != "\n":
                 chars[j] = " "
     return "".join(chars)
+
+
+def _unwrapped(body: str) -> str:
+    """{\\mathbf{u}} or \\ensuremath{\\mathbf{u}} as \\mathbf{u}: the braces around one symbol
+    change nothing TeX shows (\\bu_o is u_o either way), but a group is no name to subscript."""
+    while True:
+        body = body.strip()
+        m = re.fullmatch(r"\\ensuremath\s*(\{.*\})", body, re.S)
+        group = m.group(1) if m else body
+        if not (group.startswith("{") and _braced(group, 0)[1] == len(group)):
+            return body
+        inner = group[1:-1].strip()
+        if m is None and not _one_symbol(inner):
+            return body  # {a + b}^2 is not a + b^2
+        body = inner
+
+
+def _one_symbol(text: str) -> bool:
+    """A letter, or one command with at most one {…} argument: \\mathbf{u}, \\hat{\\mathbf{y}}."""
+    if re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+", text):
+        return True
+    m = re.match(r"\\[A-Za-z]+\s*", text)
+    return m is not None and text[m.end():].startswith("{") and \
+        _braced(text, m.end())[1] == len(text)
 
 
 def _name(text: str, pos: int, *, braced: bool) -> tuple[str | None, int]:

@@ -3,6 +3,7 @@ resolved to the handout's objects, and the indices and cases in their subscripts
 from __future__ import annotations
 
 import functools
+import re
 
 from . import vocabulary as vocab
 from .cursor import Cursor
@@ -20,6 +21,7 @@ from .nodes import (
     Size,
     Transpose,
 )
+from .window import DOTS, window_word
 
 
 class Names(Cursor):
@@ -31,12 +33,13 @@ class Names(Cursor):
         tok = self.take()
         if tok.kind == "cmd" and tok.text in ("text", "mathrm", "textrm"):
             return self.group_text()
-        if tok.kind == "cmd" and tok.text in vocab.FONTS:  # u_{\mathbf{o}}
-            inner = self.sub(self.group_tokens())
+        if tok.kind == "cmd" and tok.text in vocab.FONTS | vocab.INDEX_ACCENTS.keys():
+            inner = self.sub(self.group_tokens())  # u_{\mathbf{o}}; u_{\hat{w}}, an index ŵ
             atom = inner.atom()
-            if inner.peek() is not None:
+            if inner.peek() is not None or (tok.text in vocab.INDEX_ACCENTS
+                                            and not re.fullmatch("[a-z]", atom)):
                 raise inner.error("expected one index inside the font command")
-            return atom
+            return atom + vocab.INDEX_ACCENTS.get(tok.text, "")
         text = "\\" + tok.text if tok.kind == "cmd" else tok.text
         if tok.kind == "letter":
             while self.at("'"):
@@ -130,6 +133,11 @@ class Names(Cursor):
         nxt = self.peek()
         if nxt is not None and nxt.is_char("_") and "_" not in base:
             self.take()
+            save = self.pos
+            word = window_word(self.group_tokens())
+            if word is not None and word in self.bound:  # y_{w_{t+j}}: of the window's word
+                return f"{base}_@{word}", tok, transposed
+            self.pos = save
             base += "_" + ",".join(self.subscript_atoms())
         return base, tok, transposed
 
@@ -153,11 +161,24 @@ class Names(Cursor):
                     self.peek(1).is_char("(", "["):  # type: ignore[union-attr]
                 self.take()
                 return self.probability(tok0)
+            if [t.text for t in self.tokens[self.pos:self.pos + 3]] == ["C", "E", "("]:
+                self.pos += 2
+                return self.cross_entropy(tok0)
         written, tok, transposed = self.written_name_t()
         node = self._named(written, tok)
         return Transpose(node) if transposed else node
 
     def _named(self, written: str, tok: Token) -> Node:
+        stem, at, word = written.partition("_@")
+        if at:  # the window's word w_{t+j}: its one-hot y, its ŷ entry, its column u
+            if stem == "y":
+                return Obj("y", word)
+            if stem == r"\hat{y}":
+                return Pick(Obj(stem), (word,))
+            if stem == vocab.COLUMN_BASE:
+                return Column(word)
+            raise ReadError(f"{stem}_{{w_{{{word}}}}} is not read: y, \\hat{{y}} and u are, "
+                            "of a word of the window", tok.line, tok.col)
         try:
             name = self.aliases.name(written)
             stem, _, sub = name.partition("_")
@@ -217,6 +238,18 @@ class Names(Cursor):
         self.expect_char(closer)
         return Pick(Obj(r"\hat{y}"), (index,))
 
+    def cross_entropy(self, tok: Token) -> Node:
+        """CE(y, ŷ): the cross-entropy of ŷ against y, the loss of the cross-entropy problem."""
+        start = self.take()
+        inside = self.until(lambda t: t.is_char(")"), start)
+        self.take()
+        at = next((n for n, t in enumerate(inside) if t.is_char(",")), None)
+        if at is None or [self.sub(inside[:at]).side(), self.sub(inside[at + 1:]).side()] != [
+                Obj("y"), Obj(r"\hat{y}")]:
+            raise ReadError("CE is read as CE(y, \\hat{y}), the cross-entropy of ŷ against y",
+                            tok.line, tok.col)
+        return Ref("J_cross-entropy")
+
     def call_args(self) -> tuple[str, ...]:
         """J(v_c, o, U): the names a loss is written with; each must be one we know."""
         start = self.take()
@@ -229,6 +262,15 @@ class Names(Cursor):
                 continue
             if not current:
                 raise self.error("expected a name between the commas", start)
+            word = window_word(current)
+            if word is not None:  # J(v_c, w_{t+j}, U); J_{skip-gram}(v_c, w_{t-m}, …, U)
+                names.append(f"o={word}" if word in self.bound else f"w_{{{word}}}")
+                current = []
+                continue
+            if all(t.is_cmd(*DOTS) or t.is_char(".") for t in current):
+                names.append("…")
+                current = []
+                continue
             p = self.sub(current)
             atom = p.atom_or_none()
             if atom is None:
@@ -267,6 +309,9 @@ def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozens
     indices = all(vocab.is_index(a, bound) for a in atoms)
     if name == "v_c":
         return Obj("v_c")
+    if base == "v" and len(atoms) == 1 and atoms[0] not in ("c", "o") \
+            and vocab.is_index(atoms[0]) and atoms[0] not in bound:
+        return Obj("v_w")  # v_w: the centre vector of another word (w ≠ c), as in skip-gram
     if name == "U_neg":
         return Obj("U_neg")
     if base in ("U", "y", r"\hat{y}", "n") and not atoms:
@@ -279,6 +324,8 @@ def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozens
         return Column(atoms[0])
     if name == "x":
         return Obj("x")
+    if base == "x" and len(atoms) == 1 and indices:
+        return Pick(Obj("x_vec"), (atoms[0],))  # x_i: an entry of a vector x (σ(x_i))
     if name in vocab.CONSTANTS:
         return Const(name)
     if name in vocab.SIZES:

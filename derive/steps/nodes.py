@@ -41,8 +41,10 @@ class Num(Node):
 
 @node_class
 class Obj(Node):
-    """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x, n (counts)."""
+    """A whole object of the handout (notation.py): U, v_c, y, \\hat{y}, U_neg, x, n (counts).
+    A `word` is the window index whose word y is the one-hot vector of (y_{w_{t+j}})."""
     name: str
+    word: str | None = None
 
 
 @node_class
@@ -70,9 +72,15 @@ class Pick(Node):
 
 @node_class
 class Ref(Node):
-    """A name bound by a definition earlier in the file (J, J_{naive-softmax})."""
+    """A name bound by a definition earlier in the file (J, J_{naive-softmax}). An argument
+    "o=t+j" (J(v_c, w_{t+j}, U) in a window sum) is the definition with o = the word w_{t+j}."""
     name: str
     args: tuple[str, ...] = ()
+
+    @property
+    def outside(self) -> str | None:
+        """The window index whose word is this loss's outside word, if one is."""
+        return next((a[2:] for a in self.args if a.startswith("o=")), None)
 
 
 @node_class
@@ -128,11 +136,26 @@ class Max(Node):
 @node_class
 class Sum(Node):
     """Σ over `index`, which runs over the size `size` (None: inferred from its use) except
-    the value of `exclude` (Σ_{w ≠ o}); an `exclude` of "=o" keeps that one term (Σ_{w = o})."""
+    the value of `exclude` (Σ_{w ≠ o}); an `exclude` of "=o" keeps that one term (Σ_{w = o}).
+
+    A `window` sum is skip-gram's Σ_{-m ≤ j ≤ m, j ≠ 0} over the outside words w_{t+j} of a
+    context window: `index` (t+j) runs over the vocabulary, each word's term counted as often as
+    the word is in the window (points.counts: words absent, once and repeated), and a loss
+    J(v_c, w_{t+j}, U) in the body is the pair loss with o = that word (Ref.args "o=t+j")."""
     index: str
     size: str | None
     body: Node
     exclude: str | None = None
+    window: bool = False
+
+
+@node_class
+class Stacked(Node):
+    """[body at index = 1, …, body at index = size]: a matrix whose columns are the body at each
+    value of `index` — ∂J/∂U written [∂J/∂u_1 ⋯ ∂J/∂u_{|V|}]."""
+    index: str
+    size: str
+    body: Node
 
 
 @node_class
@@ -177,7 +200,7 @@ def children(node: Node) -> tuple[Node, ...]:
             return (a, b)
         case Max(args=args):
             return args
-        case Sum(body=body):
+        case Sum(body=body) | Stacked(body=body):
             return (body,)
         case Deriv(body=body, var=var):
             return (body, var)

@@ -19,7 +19,7 @@ from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .dual import Inexact, Val
 from .indices import definitions_key, free_of, ranges, shape_text
-from .points import Point, counts
+from .points import Point, counts, window_counts
 
 
 class EvalError(Exception):
@@ -79,8 +79,8 @@ def _evaluate(node: N.Node, env: At) -> Val:
     match node:
         case N.Num(value=v):
             return dual.const(float(Fraction(v)))
-        case N.Obj(name=name):
-            return obj(name, env)
+        case N.Obj(name=name, word=word):
+            return obj(name, env, word)
         case N.Const():
             return _variable("alpha", env)
         case N.Size(name=name):
@@ -92,6 +92,8 @@ def _evaluate(node: N.Node, env: At) -> Val:
         case N.Ref(name=name):
             if name not in env.definitions:
                 raise EvalError(f"{name} is used before it is defined")
+            if node.outside is not None:  # J(v_c, w_{t+j}, U): o is the window's word
+                env = env.bind("o", env.value(node.outside), "V")
             return evaluate(env.definitions[name], env)
         case N.Delta(a=a, b=b):
             return dual.const(float(env.value(a) == env.value(b)))
@@ -125,11 +127,17 @@ def _evaluate(node: N.Node, env: At) -> Val:
             if not all(is_scalar(v) for v in vals):
                 raise EvalError("max of vectors")
             return dual.largest(vals)
-        case N.Sum(index=i, size=size, body=body, exclude=exclude):
+        case N.Sum(index=i, size=size, body=body, exclude=exclude, window=window):
             return summation(i, size or ranges(body).get(i, vocab.default_range(i)), body,
-                             exclude, env)
+                             exclude, env, window)
         case N.Deriv(body=body, var=var):
             return derivative(body, var, env)
+        case N.Stacked(index=i, size=size, body=body):
+            cols = [evaluate(body, env.bind(i, n, size)) for n in range(env.point.sizes[size])]
+            if any(c.shape != cols[0].shape or c.shape[1] != 1 for c in cols):
+                raise EvalError(f"the columns of [⋯] are {env.shape_text(cols[0])}: not one "
+                                "column each")
+            return dual.columns(cols)
         case N.Cases(pieces=pieces):
             return cases(pieces, env)
     raise EvalError(f"cannot evaluate {type(node).__name__}")
@@ -147,17 +155,17 @@ def _variable(name: str, env: At) -> Val:
     return found
 
 
-def obj(name: str, env: At) -> Val:
+def obj(name: str, env: At, word: str | None = None) -> Val:
     if env.through is not None and name == through.leaf(env.through[0]).name:
         return env.through[1]
-    if name in ("U", "v_c", "U_neg", "x"):
+    if name in ("U", "v_c", "U_neg", "x", "v_w", "x_vec"):
         return _variable(name, env)
     if name == "n":
         return dual.const(counts(env.point.sizes["V"]))
     if name == r"\hat{y}":  # ŷ = softmax(Uᵀv_c)
         return evaluate(N.Func("softmax", N.Mul((N.Transpose(N.Obj("U")), N.Obj("v_c")),
                                                 ("",))), env)
-    o = env.value("o")  # y: the one-hot vector of the outside word
+    o = env.value(word or "o")  # y: the one-hot vector of the outside word
     return dual.const(np.array([[float(r == o)] for r in range(env.point.sizes["V"])]))
 
 
@@ -210,7 +218,8 @@ def function(name: str, m: Val) -> Val:
     return dual.FUNCTIONS[name](m)
 
 
-def summation(index: str, size: str, body: N.Node, exclude: str | None, env: At) -> Val:
+def summation(index: str, size: str, body: N.Node, exclude: str | None, env: At,
+              window: bool = False) -> Val:
     # exclude "o": every term but w = o; "=o": the one term w = o (Σ_{w=o})
     values = range(env.point.sizes[size])
     if exclude and exclude.startswith("="):
@@ -218,6 +227,10 @@ def summation(index: str, size: str, body: N.Node, exclude: str | None, env: At)
         exclude = None
     skip = env.value(exclude) if exclude else None
     terms = [evaluate(body, env.bind(index, n, size)) for n in values if n != skip]
+    if window:  # each word as often as it is in the window
+        times = window_counts(env.point.sizes["V"])
+        terms = [dual.scale(dual.const(float(k)), t) for k, t in zip(times, terms, strict=True)
+                 if k]
     if not terms:
         return dual.const(0.0)
     return add(terms, env)
@@ -230,6 +243,13 @@ def derivative(body: N.Node, var: N.Node, env: At) -> Val:
         raise Inexact("a derivative inside a derivative")
     if isinstance(var, N.Ref):
         return _by_intermediate(body, var.name, env)
+    if isinstance(var, N.Pick) and isinstance(var.of, N.Ref):  # ∂J/∂θ_o: entry o of ∂J/∂θ
+        grad = _by_intermediate(body, var.of.name, env)
+        if 1 not in grad.shape or evaluate(body, env).shape != (1, 1):
+            raise NotChecked(f"a derivative of a vector by an entry of {var.of.name} is not "
+                             "worked out here")
+        at = env.value(var.indices[0])
+        return grad.entry(at, 0) if grad.shape[1] == 1 else grad.entry(0, at)
     try:
         x = evaluate(var, env)
     except EvalError:

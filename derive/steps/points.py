@@ -9,14 +9,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # The variables, in the order their entries are drawn (each row by row); α is the constant of
-# Leaky ReLU, also a variable one may differentiate by.
-VARIABLES = ("U", "v_c", "U_neg", "x", "alpha")
+# Leaky ReLU, also a variable one may differentiate by; v_w is the centre vector of a word
+# other than c (skip-gram's ∂J/∂v_w, w ≠ c); x_vec the vector whose entries x_i are (σ(x_i)).
+VARIABLES = ("U", "v_c", "U_neg", "x", "alpha", "v_w", "x_vec")
 
 
 def counts(V: int) -> np.ndarray:
     """n: how many of the negative samples are each word. Constants, as y is: 1, 0, 3, 2, 1, …
     has a word never sampled, words sampled once and words sampled more than once."""
     return np.array([[(3 * r + 1) % 4] for r in range(V)], dtype=float)
+
+
+def window_counts(V: int) -> list[int]:
+    """How often each word is an outside word of the context window a skip-gram sum runs over
+    (Σ_{-m ≤ j ≤ m, j ≠ 0}): the counts n has, so the window has words absent, words once and a
+    word more than once."""
+    return [int(k) for k in counts(V)[:, 0]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,4 +54,8 @@ def draw(sizes: Mapping[str, int], rng: np.random.Generator, n: int) -> dict[str
            for name, (r, c) in shapes.items()}
     out["x"] = np.array([[float(rng.uniform(0.3, 2.0)) * (-1.0) ** n]])
     out["alpha"] = np.array([[float(rng.uniform(0.05, 0.95))]])
+    # from a generator of its own, so that adding v_w moved none of the numbers above
+    other = np.random.default_rng(1009 + n)
+    out["v_w"] = other.normal(0.0, 0.7, size=(d, 1))
+    out["x_vec"] = other.normal(0.0, 1.0, size=(d, 1))
     return out

@@ -27,7 +27,7 @@ from .document import (
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
-from .nodes import Deriv, IndexRel, Node, Ref, last_operator
+from .nodes import Deriv, IndexRel, Node, Obj, Ref, Sum, children, last_operator
 from .source import plain_text
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
@@ -96,7 +96,8 @@ class Reader(Claims, Intermediates):
                 continue
             if self._softmax_argument(row, row[0].line if row else None):
                 continue  # ŷ = softmax(θ) alone: θ's definition
-            self.row(cleaned, case, first=n == 0)
+            named = self._named_chain(cleaned, row[0].line) if row else None
+            self.row(named or cleaned, case, first=n == 0)
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,
@@ -193,7 +194,9 @@ class Reader(Claims, Intermediates):
                             note=f"the side before cannot be read: {left.message}",
                             col=left.col)
             left, via = self.head, True
-        if is_head and isinstance(left.node, Ref) and not self._bindable(left.node.name):
+        if is_head and self._states_loss(left.node, right.node):
+            pass  # J = CE(y, ŷ): J is that loss from here on, and the step is judged
+        elif is_head and isinstance(left.node, Ref) and not self._bindable(left.node.name):
             self._define(left.node.name, right.node)
             return Step(rel.line, left, right, "definition", relation,
                         definitions=dict(self.definitions))
@@ -207,8 +210,10 @@ class Reader(Claims, Intermediates):
         conditions = tuple(dict.fromkeys(  # each once, in order
             c for c in self.chain_conditions + cond
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
+        notes = [note for note, found in ((WINDOW_NOTE, _windowed), (OTHER_CENTRE_NOTE, _centre))
+                 if any(found(n, self.definitions) for n in (left.node, right.node))]
         step = Step(rel.line, left, right, "step", relation, conditions,
-                    dict(self.definitions), truth=truth, via_head=via)
+                    dict(self.definitions), truth=truth, via_head=via, note="; ".join(notes))
         if missing:
             if missing == {"J"} and not self.chosen:
                 self.pending.append((len(self.steps), step))  # judged if the part says which J
@@ -236,6 +241,26 @@ class Reader(Claims, Intermediates):
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
+
+
+WINDOW_NOTE = "the window's J(v_c, w_{t+j}, U) read as the naive-softmax loss of each pair"
+
+
+OTHER_CENTRE_NOTE = "v_w read as the centre vector of a word w ≠ c"
+
+
+def _windowed(node: Node, definitions: dict[str, Node], depth: int = 0) -> bool:
+    """Whether a skip-gram window sum is in `node`, or in a loss it names."""
+    if isinstance(node, Sum) and node.window:
+        return True
+    if isinstance(node, Ref) and node.name in definitions and depth < 8:
+        return _windowed(definitions[node.name], definitions, depth + 1)
+    return any(_windowed(child, definitions, depth) for child in children(node))
+
+
+def _centre(node: Node, definitions: dict[str, Node]) -> bool:
+    """Whether v_w, another word's centre vector, is written in `node`."""
+    return node == Obj("v_w") or any(_centre(child, definitions) for child in children(node))
 
 
 def _side(parsed: Parsed) -> Side | None:

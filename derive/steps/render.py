@@ -4,7 +4,7 @@ from __future__ import annotations
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
 _OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
-            "n": "n"}
+            "n": "n", "v_w": "v_w", "x_vec": "x"}
 _FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax", "dsigma": "σ'"}
 # Wrapped in parentheses as a numerator, denominator or base.
 _PRODUCT = (N.Add, N.Mul, N.Neg, N.Div, N.Sum)
@@ -17,6 +17,8 @@ def text(node: N.Node) -> str:
     match node:
         case N.Num(value=v):
             return v
+        case N.Obj(name=name, word=str(word)):
+            return f"{_OBJECTS.get(name, name)}_{{w_{{{word}}}}}"
         case N.Obj(name=name):
             return _OBJECTS.get(name, name)
         case N.Const():
@@ -25,12 +27,17 @@ def text(node: N.Node) -> str:
             return name
         case N.Column(index=i):
             return f"u_{i}"
-        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n"):
+        case N.Pick(of=N.Obj(name=name), indices=idx) if name in ("y", r"\hat{y}", "U", "n",
+                                                                   "x_vec"):
             return f"{text(node.of)}_{''.join(idx) if len(idx) == 1 else ','.join(idx)}"
         case N.Pick(of=N.Ref() as of, indices=idx):
             return f"{text(of)}_{','.join(idx)}"
         case N.Pick(of=of, indices=idx):
             return f"({text(of)})_{','.join(idx)}"
+        case N.Ref(name="J_cross-entropy"):  # CE(y, ŷ), as it was written
+            return "CE(y, ŷ)"
+        case N.Ref(name=name) if node.outside is not None:
+            return f"J(v_c, w_{{{node.outside}}}, U)"
         case N.Ref(name=name):
             return "J" if name.startswith("J") else _GREEK.get(name, name)
         case N.Delta(a=a, b=b):
@@ -63,6 +70,11 @@ def text(node: N.Node) -> str:
             return f"{_FUNCTIONS[name]}({text(a)})"
         case N.Max(args=args):
             return f"max({', '.join(text(a) for a in args)})"
+        case N.Stacked(index=i, size=size, body=body):
+            return f"[{text(body)}]_{i}=1…{size}"
+        case N.Sum(index=i, body=body, window=True):
+            j = i.removeprefix("t+")
+            return f"Σ_{{-m≤{j}≤m, {j}≠0}} {_wrap(body, (N.Add,))}"
         case N.Sum(index=i, body=body, exclude=ex):
             under = (f"{i}={ex[1:]}" if ex.startswith("=") else f"{i}≠{ex}") if ex else i
             return f"Σ_{under} {_wrap(body, (N.Add,))}"

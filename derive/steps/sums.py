@@ -7,16 +7,26 @@ from collections.abc import Callable
 
 from . import vocabulary as vocab
 from .cursor import OPEN
+from .enumeration import enumerated
 from .lexer import ReadError, Token, group_end
 from .names import Names
 from .nodes import (
+    Add,
     Cases,
     Column,
+    Deriv,
     Node,
+    Obj,
     Pick,
+    Ref,
+    Stacked,
     Sum,
     children,
 )
+from .window import pair_loss, window_index
+
+MATRICES = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix"})
+
 
 
 class Sums(Names):
@@ -31,6 +41,9 @@ class Sums(Names):
                 if len(binder) == 1 and binder[0].text in vocab.SIZES:  # \sum_K: over K
                     size = binder[0].text
                     continue
+                window = window_index(_stacked(binder), tok)
+                if window is not None:
+                    return self.window_sum(window, tok)
                 index, size, exclude = self.sum_binder(binder, tok)
             elif nxt is not None and nxt.is_char("^"):
                 self.take()
@@ -63,8 +76,19 @@ class Sums(Names):
 
     def operand(self, make: Callable[[Node], Node]) -> Node:
         """What ∂/∂x applies to: the rest of its term — except that a bracketed group followed
-        by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset."""
+        by an explicit product (∂/∂u [e^a] · b) is the operand alone, as it is typeset; and
+        one that starts with a sign (∇_v −uᵀv + log Σ …) takes the whole rest of the formula,
+        which its sign, written straight after the operator, opens — unless a later term has
+        an operator of its own (∂/∂v −uᵀv + ∂/∂v log Σ …): then each takes its term."""
         tok = self.peek()
+        if tok is not None and tok.is_char("-", "+"):
+            start = self.pos
+            rest = self.expr()
+            terms = rest.terms if isinstance(rest, Add) else (rest,)
+            if not any(_has_operator(t) for t in terms[1:]):
+                self.took_rest = True
+                return make(rest)
+            self.pos = start
         if tok is not None and tok.is_char("(", "["):
             closer = OPEN[tok.text]
             depth = 0
@@ -78,6 +102,53 @@ class Sums(Names):
                         return make(self.primary())
                     break
         return self.rest_of_term(make)
+
+    def _rows_ahead(self) -> bool:
+        """Whether the environment starting here has more than one row (a \\\\ before \\end)."""
+        depth = 0
+        for t in self.tokens[self.pos:]:
+            depth += t.is_char("{") - t.is_char("}")
+            if t.is_cmd("end") and depth == 0:
+                return False
+            if t.is_cmd("\\") and depth == 0:
+                return True
+        return False
+
+    def matrix_row(self, env: str, begin: Token) -> Node:
+        """\\begin{bmatrix} a_1 & a_2 & \\cdots & a_{|V|} \\end{bmatrix}: one row of columns
+        written out term by term, the matrix whose column w is a_w. Anything else is not read."""
+        cells = self.until(lambda t: t.is_cmd("end"), begin)
+        self.take()
+        self.group_tokens()
+        found = enumerated(cells, "&") if not any(t.is_cmd("\\") for t in cells) else None
+        if found is None:
+            raise ReadError(f"\\begin{{{env}}} is read as one row [a_1 & a_2 & \\cdots & "
+                            "a_{|V|}] only", begin.line, begin.col)
+        term, letter = found
+        fresh = letter not in self.bound
+        self.bound.add(letter)
+        try:
+            body = self.sub(term).side()
+        finally:
+            if fresh:
+                self.bound.discard(letter)
+        return Stacked(letter, "V", body)
+
+    def window_sum(self, letter: str, tok: Token) -> Node:
+        """Σ_{-m ≤ j ≤ m, j ≠ 0} of the pair loss of each outside word: its terms must name
+        the word, J(v_c, w_{t+j}, U) — a term without it would be counted once per word."""
+        index = f"t+{letter}"
+        self.bound.add(index)
+        try:
+            node = self.rest_of_term(lambda body: Sum(index, "V", pair_loss(body, index), None,
+                                                      window=True))
+        finally:
+            self.bound.discard(index)
+        if not _names_word(node, index):
+            raise ReadError("a sum over the context window adds the loss of each outside word: "
+                            f"write its terms with J(v_c, w_{{t+{letter}}}, U)", tok.line,
+                            tok.col)
+        return node
 
     def rest_of_term(self, make: Callable[[Node], Node]) -> Node:
         """Σ and ∂/∂x apply to the rest of their term: Σ_w ŷ_w u_w + c is (Σ_w ŷ_w u_w) + c."""
@@ -138,7 +209,9 @@ class Sums(Names):
         env = self.group_text()
         if env == "array" and self.at("{"):  # \left\{ \begin{array}{ll} … : cases
             self.group_tokens()
-        elif env not in ("cases", "dcases"):
+        if env in MATRICES or (env == "array" and not self._rows_ahead()):
+            return self.matrix_row(env, begin)  # one row: [a_1 & ⋯ & a_{|V|}]
+        if env not in ("cases", "dcases", "array"):
             raise ReadError(f"\\begin{{{env}}} is not read inside a formula (only cases)",
                             begin.line, begin.col)
         pieces: list[tuple[Node, Node | None]] = []
@@ -150,10 +223,30 @@ class Sums(Names):
             cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
             while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
                 cond = cond[:-1]
-            pieces.append((self.sub(value).side(), self.condition(cond)))
+            pieces.append((self.sub(_unbraced(value)).side(), self.condition(_unbraced(cond))))
             if self.take().is_cmd("end"):
                 self.group_tokens()
                 return Cases(tuple(pieces))
+
+
+def _unbraced(tokens: list[Token]) -> list[Token]:
+    """A cell written in braces, {1} & {\text{if } w = o}, as an array's cells often are."""
+    if len(tokens) >= 2 and tokens[0].is_char("{") and group_end(tokens, 0) == len(tokens):
+        return tokens[1:-1]
+    return tokens
+
+
+def _has_operator(node: Node) -> bool:
+    return (isinstance(node, Deriv) and node.operator) or any(
+        _has_operator(c) for c in children(node))
+
+
+def _names_word(node: Node, index: str) -> bool:
+    """Whether the terms use the window's word: J(v_c, w_{t+j}, U), y_{w_{t+j}}, u_{w_{t+j}}."""
+    if (isinstance(node, Ref) and node.outside == index) or (
+            isinstance(node, Obj) and node.word == index):
+        return True
+    return index in free_letters(node) or any(_names_word(c, index) for c in children(node))
 
 
 def _stacked(tokens: list[Token]) -> list[Token]:
@@ -181,7 +274,7 @@ def free_letters(node: Node) -> set[str]:
         return {node.index}
     if isinstance(node, Pick):
         return set(node.indices) | free_letters(node.of)
-    if isinstance(node, Sum):
+    if isinstance(node, Sum | Stacked):
         return free_letters(node.body) - {node.index}
     out: set[str] = set()
     for child in children(node):

@@ -13,11 +13,13 @@ from __future__ import annotations
 from . import vocabulary as vocab
 from .commands import Commands
 from .cursor import OPEN, RELATIONS
+from .enumeration import enumerated, extent
 from .lexer import ReadError, Token
 from .names import _is_transpose
 from .nodes import (
     Add,
     Column,
+    Deriv,
     Div,
     Func,
     IndexRel,
@@ -29,8 +31,10 @@ from .nodes import (
     Pick,
     Pow,
     Ref,
+    Sum,
     Transpose,
     ValueRel,
+    children,
 )
 
 MAX_NESTING = 60
@@ -59,10 +63,30 @@ class Parser(Commands):
         return node
 
     def expr(self) -> Node:
+        written = self.written_out()
+        if written is not None:
+            return written
         terms = [self.signed_term()]
         while (tok := self.peek()) is not None and tok.is_char("+", "-"):
             terms.append(self.signed_term())
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def written_out(self) -> Node | None:
+        """y_1 log ŷ_1 + ⋯ + y_{|V|} log ŷ_{|V|}: the Σ over the vocabulary it writes out."""
+        end = extent(self.tokens, self.pos)
+        found = enumerated(self.tokens[self.pos:end])
+        if found is None:
+            return None
+        term, letter = found
+        fresh = letter not in self.bound
+        self.bound.add(letter)
+        try:
+            body = self.sub(term).side()
+        finally:
+            if fresh:
+                self.bound.discard(letter)
+        self.pos = end
+        return Sum(letter, "V", body)
 
     def signed_term(self) -> Node:
         tok = self.peek()
@@ -114,17 +138,32 @@ class Parser(Commands):
         if self.nesting > MAX_NESTING:
             raise self.error(f"the formula is nested more than {MAX_NESTING} deep")
         node = self.primary()
-        while (tok := self.peek()) is not None and tok.is_char("^", "_"):
+        if isinstance(node, Func) and node.name == "sigma" and self.at("'") and not (
+                self.peek(1) is not None and self.peek(1).is_char("'")):  # type: ignore[union-attr]
+            self.take()  # σ(x)': σ'(x), as σ' is read
+            node = Func("dsigma", node.arg)
+        while (tok := self.peek()) is not None and (tok.is_char("^", "_") or self._empty_group()):
+            if tok.is_char("{"):  # u_w{}^{T}, as converters write it: the {} holds nothing
+                self.pos += 2
+                continue
             self.take()
             node = self.superscript(node) if tok.text == "^" else self.subscript_pick(node, tok)
         self.nesting -= 1
         return node
 
+    def _empty_group(self) -> bool:
+        """An empty {} just before a superscript or subscript."""
+        after = self.peek(2)
+        return self.at("{") and self.peek(1) is not None and self.peek(1).is_char("}") and (  # type: ignore[union-attr]
+            after is not None and after.is_char("^", "_"))
+
     def superscript(self, base: Node) -> Node:
         tokens = self.group_tokens()
         if _is_transpose(tokens):
             return Transpose(base)
-        if all(t.is_char("'") for t in tokens) and tokens:
+        if tokens and all(t.is_char("'") or t.is_cmd("prime") for t in tokens):
+            if len(tokens) == 1 and _of_x_alone(base):  # (e^x + 1)': a formula of x, by x
+                return Deriv(base, Obj("x"), operator=False)
             raise self.error("a prime on this is not read (σ'(x) is)", tokens[0])
         exponent = self.sub(tokens).side()
         if isinstance(base, Ref) and base.name == "e":
@@ -201,6 +240,7 @@ class Parser(Commands):
 
 def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
     """`\\text{if } w = o`, `w \\neq o`, `\\text{for}\\: x < 0`; None for `\\text{otherwise}`."""
+    tokens = _math_out_of_text(tokens)
     p = Parser(tokens, aliases)
     words = []
     while (tok := p.peek()) is not None and (tok.is_cmd("text", "mathrm", "quad", ",", ":", ";")
@@ -208,7 +248,9 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
         p.take()
         if tok.is_cmd("text", "mathrm"):
             words.append(p.group_text().strip().lower())
-    if any(w in vocab.OTHERWISE_WORDS for w in words) and p.peek() is None:
+    otherwise = vocab.OTHERWISE_WORDS | {c + o for c in vocab.CONDITION_WORDS  # "if otherwise"
+                                         for o in vocab.OTHERWISE_WORDS}
+    if any(w in otherwise for w in words) and p.peek() is None:
         return None
     rest = tokens[p.pos:]
     at = next((n for n, t in enumerate(rest) if t.is_char("=", "<", ">") or (
@@ -221,9 +263,40 @@ def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:
     left, right = rest[:at], rest[at + 1:]
     if op in ("=", "≠") and len(left) <= 3 and len(right) <= 3:
         a, b = Parser(left, aliases).atom_or_none(), Parser(right, aliases).atom_or_none()
+        if b is None and op == "≠" and [t.text for t in right] == ["c"]:
+            b = "c"  # w ≠ c: another word than the centre one, which v_w already is
         if a is not None and b is not None:
             return IndexRel(a, op, b)
     return ValueRel(Parser(left, aliases).side(), op, Parser(right, aliases).side())
+
+
+def _of_x_alone(node: Node) -> bool:
+    """Whether `node` is a formula of the scalar x and numbers only, so that a prime on it can
+    only mean its derivative by x."""
+    found: set[str] = set()
+
+    def visit(n: Node) -> bool:
+        if isinstance(n, Obj):
+            found.add(n.name)
+        if isinstance(n, Num | Obj | Func | Add | Mul | Div | Pow | Neg):
+            return all(visit(c) for c in children(n))
+        return False
+
+    return visit(node) and found == {"x"}
+
+
+def _math_out_of_text(tokens: list[Token]) -> list[Token]:
+    """\\text{if $w = o$}: the words in the text, then the formula set in it."""
+    if len(tokens) < 3 or not tokens[0].is_cmd("text", "mathrm", "textrm") \
+            or not tokens[1].is_char("{") or tokens[-1].text != "}":
+        return tokens
+    inner = tokens[2:-1]
+    dollars = [n for n, t in enumerate(inner) if t.kind == "other" and t.text == "$"]
+    if len(dollars) != 2 or dollars[1] != len(inner) - 1:
+        return tokens
+    words = inner[:dollars[0]]
+    opened = [Token("cmd", "text", tokens[0].line, tokens[0].col), tokens[1]]
+    return [*opened, *words, tokens[-1], *inner[dollars[0] + 1:dollars[1]]]
 
 
 def parse_side(tokens: list[Token], aliases: vocab.Aliases) -> Node:

@@ -48,8 +48,8 @@ def expand(node: N.Node, definitions: Mapping[str, N.Node], *, keep: str | None,
         case N.Ref(name=name) if name == keep:
             return leaf(name)
         case N.Ref(name=name):
-            if name not in definitions:
-                return None
+            if name not in definitions or node.outside is not None:
+                return None  # a window's J(v_c, w_{t+j}, U) is not written through θ
             return expand(definitions[name], definitions, keep=keep, depth=depth + 1)
         case N.Obj(name=r"\hat{y}"):
             return Y_HAT

@@ -13,7 +13,7 @@ SPACING = frozenset({
     ",", ";", "!", ":", " ", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
     "negthinspace", "hfill", "displaystyle", "textstyle", "scriptstyle", "scriptscriptstyle",
     "normalsize", "small", "footnotesize", "scriptsize", "large", "Large", "LARGE", "nonumber",
-    "notag", "nolimits", "limits", "allowbreak", "\n", "\t",
+    "notag", "nolimits", "limits", "allowbreak", "space", "ensuremath", "\n", "\t",
 })
 SIZING = frozenset({
     "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl",

@@ -29,7 +29,7 @@ NEVER_INDEX = frozenset({"c", "e", "d"})
 LOSS_NAMES = {"naivesoftmax": "naive-softmax", "softmax": "naive-softmax",
               "negsample": "neg-sampling", "negsampling": "neg-sampling",
               "negativesampling": "neg-sampling", "ns": "neg-sampling",
-              "crossentropy": "cross-entropy", "ce": "cross-entropy"}
+              "crossentropy": "cross-entropy", "ce": "cross-entropy", "skipgram": "skip-gram"}
 # Problems without negative samples: there Σ_k runs over the vocabulary.
 VOCABULARY_PROBLEMS = frozenset({"naive-softmax", "cross-entropy"})
 # Functions students write without a backslash (or in \text, \mathrm, \operatorname).
@@ -44,6 +44,9 @@ QUANTIFIER_WORDS = ("for all", "for every", "for each", "for any", "forall")
 FONTS = frozenset({"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathnormal", "pmb",
                    "textbf", "mathbb", "boldmath", "mathsf", "bold", "symbf"})
 ACCENTS = frozenset({"hat", "widehat", "dot", "tilde", "bar", "check"})
+# An accented index letter (\sum_{\hat{w}}, u_{\hat{w}}): the letter and its combining mark, ŵ.
+INDEX_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "bar": "\u0304",
+                 "dot": "\u0307", "check": "\u030c"}
 # The letters notation.GREEK_TEXT prints, spelled as LaTeX writes them without \ (kept here, not
 # imported: check-steps reads a warm cache without loading SymPy, which notation imports; a test
 # keeps the two the same).
@@ -67,7 +70,8 @@ def is_index(atom: str, bound: frozenset[str] | set[str] = frozenset()) -> bool:
     Σ around it binds (`bound`)."""
     if atom in bound:
         return True
-    return bool(re.fullmatch(r"[a-z]'*", atom)) and atom[0] in INDEX_LETTERS
+    return bool(re.fullmatch(r"[a-z](?:'*|[\u0302\u0303\u0304\u0307\u030c])", atom)) and \
+        atom[0] in INDEX_LETTERS
 
 
 def default_range(index: str) -> str:

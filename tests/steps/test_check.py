@@ -28,6 +28,11 @@ STEPS = [
      r"\text{otherwise}\end{cases}$$", ["holds"]),
     (r"$$\frac{d}{dx} \max(x, \alpha x) = 1$$", ["fails"]),
     (r"$$v_c = v_c + 10^{-12} v_c$$", ["holds"]),  # within the tolerance, with room to spare
+    # skip-gram's window: the sum of the pair derivatives, right and with its sign lost
+    (r"$$\frac{\partial J_{\text{skip-gram}}}{\partial v_c} = \sum_{-m \le j \le m, j \ne 0}"
+     r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$", ["holds"]),
+    (r"$$\frac{\partial J_{\text{skip-gram}}}{\partial U} = -\sum_{-m \le j \le m, j \ne 0}"
+     r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial U}$$", ["fails"]),
 ]
 
 

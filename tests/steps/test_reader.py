@@ -79,6 +79,56 @@ CONSTRUCTS = [
      r"\end{array}\right.",
      r"y_w = \left\{ \begin{array}{ll} 0, & \text{if } w = o \\ 1, & \text{o.w.} "
      r"\end{array}\right."),
+    # an array's cells in braces, as converters write them
+    (r"y_w = \left\{\begin{array}{ll} {1} & {\text { if } w = o} \\ {0} & "
+     r"{\text { if } w \ne o} \end{array}\right.",
+     r"y_w = \left\{\begin{array}{ll} {0} & {\text { if } w = o} \\ {1} & "
+     r"{\text { if } w \ne o} \end{array}\right."),
+    # an empty group before a transpose (u_o{ }^{T}), as converters write it
+    (r"\mathbf{u}_{\mathbf{o}}{ }^{T} \mathbf{v}_{\mathbf{c}} = v_c^\top u_o",
+     r"\mathbf{u}_{\mathbf{o}}{ }^{T} \mathbf{v}_{\mathbf{c}} = -v_c^\top u_o"),
+    # σ(x)': the prime after the argument
+    (r"\sigma(x)' = \sigma(x)(1-\sigma(x))", r"\sigma(x)' = \sigma(x)(1+\sigma(x))"),
+    # an accented index: \hat{w} is an index of its own, never w
+    (r"\sum_{\hat{w}\in V} u_\hat{w}\hat{y}_\hat{w} = U \hat{y}",
+     r"\sum_{\hat{w}\in V} u_\hat{w}\hat{y}_w = U \hat{y}"),
+    # a sum written out term by term, its last term at the vocabulary's size
+    (r"-(y_1 \log \hat{y}_1 + \cdots + y_o \log \hat{y}_o + \cdots + y_{|V|} \log \hat{y}_{|V|})"
+     r" = -\log \hat{y}_o",
+     r"-(y_1 \log \hat{y}_1 + \cdots + y_o \log \hat{y}_o + \cdots + y_{|V|} \log \hat{y}_{|V|})"
+     r" = \log \hat{y}_o"),
+    (r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U \hat{y}",
+     r"\hat{y}_1 u_1 + \ldots + \hat{y}_V u_V = U y"),
+    # an operator followed by a sign takes the rest of the formula: ∇(−uᵀv + log Σ …)
+    (r"\nabla_{v_c} -u_o^\top v_c + \log \sum_w \exp(u_w^\top v_c) = U(\hat{y} - y)",
+     r"\nabla_{v_c} -u_o^\top v_c + \log \sum_w \exp(u_w^\top v_c) = U(y - \hat{y})"),
+    # a condition set as a formula inside the text: \text{if $w = o$}
+    (r"y_w = \begin{cases} 1, & \text{if $w = o$} \\ 0, & \text{otherwise} \end{cases}",
+     r"y_w = \begin{cases} 0, & \text{if $w = o$} \\ 1, & \text{otherwise} \end{cases}"),
+    # entries x_i of a vector x, each its own number: σ(x_i), ∂/∂x_i
+    (r"\frac{\partial \sigma(x_i)}{\partial x_i} = \sigma(x_i)(1-\sigma(x_i))",
+     r"\frac{\partial \sigma(x_j)}{\partial x_i} = \sigma(x_i)(1-\sigma(x_i))"),
+    (r"\sigma(x_i) = \frac{1}{1 + e^{-x_i}}", r"\sigma(x_i) = \frac{1}{1 + e^{-x_j}}"),
+    # a whole power on a function's name is the power of its value, as in sin²x
+    (r"\sigma(x) - \sigma^2(x) = \sigma(x)(1-\sigma(x))",
+     r"\sigma(x) - \sigma^2(x) = \sigma(\sigma(x))"),
+    # a case "if otherwise", as some write the last one
+    (r"y_w = \begin{cases} 1 & \text{if } w = o \\ 0 & \text{if otherwise} \end{cases}",
+     r"y_w = \begin{cases} 0 & \text{if } w = o \\ 1 & \text{if otherwise} \end{cases}"),
+    # ∂J/∂U as the row of its columns, written out: [∂J/∂u_1 ⋯ ∂J/∂u_{|V|}]
+    (r"\frac{\partial J}{\partial U} = \begin{bmatrix} \frac{\partial J}{\partial u_1} & "
+     r"\frac{\partial J}{\partial u_2} & \cdots & \frac{\partial J}{\partial u_{|V|}} "
+     r"\end{bmatrix}",
+     r"\frac{\partial J}{\partial v_c} = \begin{bmatrix} \frac{\partial J}{\partial u_1} & "
+     r"\frac{\partial J}{\partial u_2} & \cdots & \frac{\partial J}{\partial u_{|V|}} "
+     r"\end{bmatrix}"),
+    (r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = U",
+     r"\left[\begin{array}{ccc} u_1 & \cdots & u_{\lvert V \rvert} \end{array}\right] = -U"),
+    # dσ/dx with σ written alone: the derivative of σ(x)
+    (r"\frac{d \sigma}{d x} = \sigma(x)(1-\sigma(x))",
+     r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
+    # the cross-entropy written CE(y, ŷ)
+    (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
 ]
 
 
@@ -476,3 +526,98 @@ def test_log_run_on_to_the_models_probability() -> None:
     assert statuses(r"$$J_{naive-softmax} = -logP(O=o|C=c)$$") == ["holds"]
     assert statuses(r"$$J_{naive-softmax} = logP(O=o|C=c)$$") == ["fails"]
     assert statuses(r"$$J_{naive-softmax} = logP$$") == ["unread"]  # no P(…): not read
+
+
+def test_cross_entropy_is_read_with_y_first_only() -> None:
+    report = check_text(r"$$CE(\hat{y}, y) = -\log \hat{y}_o$$", problem=NS)
+    assert [v.status for v in report.verdicts] == ["unread"]
+    assert "CE is read as CE(y, \\hat{y})" in report.verdicts[0].reason
+
+
+def test_j_stated_as_a_loss_is_that_loss_for_its_part_only() -> None:
+    # (b) J = CE(y, ŷ) makes J the cross-entropy there; (e) is read by its own terms again
+    text = ("(b)\n$$J = CE(y, \\hat{y})$$\n"
+            "$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n"
+            "(e)\n$$\\frac{\\partial J}{\\partial u_o} = (\\sigma(u_o^\\top v_c) - 1) v_c$$\n"
+            "$$\\frac{\\partial J}{\\partial u_k} = \\sigma(u_k^\\top v_c) v_c$$\n")
+    report = check_text(text)
+    assert [(v.step.line, v.status) for v in report.verdicts] == [
+        (2, "holds"), (3, "holds"), (5, "holds"), (6, "holds")]
+    assert "J read as the neg-sampling loss" in report.verdicts[2].reason
+
+
+@pytest.mark.parametrize("sloppy", [
+    r"y_1 \log \hat{y}_1 + \cdots + y_w \log \hat{y}_w = \log \hat{y}_o",  # last at w, not V
+    r"\hat{y}_1 u_1 + \cdots + \hat{y}_V u_1 = U \hat{y}",  # terms of different shapes
+    r"y_1 - \cdots - y_V = 0",  # a difference is no written-out sum
+])
+def test_a_written_out_sum_is_read_only_when_every_term_is_one_formula(sloppy: str) -> None:
+    assert statuses(f"$${sloppy}$$", problem=NS) == ["unread"]
+
+
+def test_a_dollar_inside_text_does_not_end_an_inline_formula() -> None:
+    text = (r"$\begin{aligned}[t] y_w &= \begin{cases} 1, & \text{if $w = o$} \\ 0, & "
+            r"\text{otherwise} \end{cases} \\ \hat{y}_o &= P(O = o \mid C = c) \end{aligned}$")
+    assert statuses(text, problem=NS) == ["holds", "holds"]
+    wrong = text.replace(r"\hat{y}_o &= P", r"\hat{y}_o &= 2 P")
+    assert statuses(wrong, problem=NS) == ["holds", "fails"]
+
+
+def test_macros_in_ensuremath_or_braces_name_one_symbol() -> None:
+    defs = (r"\newcommand\bu{\ensuremath{\mathbf{u}}}" "\n"
+            r"\newcommand{\bv}{{\mathbf{v}}}" "\n"
+            r"\newcommand{\q}{{\hat{y}_o + 1}}" "\n")
+    assert statuses(defs + r"$$\bu_o^\top \bv_c = v_c^\top u_o$$", problem=NS) == ["holds"]
+    assert statuses(defs + r"$$\bu_o^\top \bv_c = -v_c^\top u_o$$", problem=NS) == ["fails"]
+    # braces around more than one symbol stay: {ŷ_o + 1}^2 is (ŷ_o + 1)², never ŷ_o + 1²
+    assert statuses(defs + r"$$\q^2 = (\hat{y}_o + 1)^2$$", problem=NS) == ["holds"]
+
+
+def test_a_power_on_a_function_other_than_a_whole_one_is_not_read() -> None:
+    assert statuses(r"$$\sigma^{-1}(x) = x$$", problem=NS) == ["unread"]
+
+
+def test_a_new_name_at_the_head_of_a_chain_names_its_first_formula() -> None:
+    # "l = A = B = C": l stands for A, and A = B = C is judged as written
+    text = (r"$$l = \frac{1}{\sum_{w} \exp(u_w^T v_c)} \frac{\partial}{\partial u_w} "
+            r"\exp(u_w^T v_c) = \frac{\exp(u_w^T v_c)}{\sum_{w} \exp(u_w^T v_c)} v_c = "
+            r"\hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w v_c$$" "\n" r"$$l = \hat{y}_w u_w$$")
+    assert statuses(text, problem=NS) == ["definition", "holds", "holds", "holds", "fails"]
+
+
+def test_a_derivative_by_an_entry_of_an_intermediate() -> None:
+    text = (r"Let $\theta = U^\top v_c$ and $\hat{y} = \text{softmax}(\theta)$." "\n"
+            r"$$\frac{\partial J}{\partial \theta_w} = \hat{y}_w - y_w$$" "\n"
+            r"$$\frac{\partial J}{\partial \theta_w} = y_w - \hat{y}_w$$" "\n"
+            r"$$\frac{\partial \hat{y}_o}{\partial \theta_w} = "
+            r"\hat{y}_o(\delta_{ow} - \hat{y}_w)$$")
+    assert statuses(text, problem=NS) == ["holds", "fails", "holds"]
+    # of a vector by one entry: not worked out, so never a pass
+    vector = r"Let $\theta = U^\top v_c$." "\n" r"$$\frac{\partial \theta}{\partial \theta_w} = y$$"
+    assert statuses(vector, problem=NS) == ["unchecked"]
+
+
+def test_a_matrix_is_read_only_as_one_row_written_out() -> None:
+    assert statuses(r"$$\begin{bmatrix} u_1 & u_2 \\ u_3 & u_4 \end{bmatrix} = U$$",
+                    problem=NS) == ["unread"]
+    assert statuses(r"$$\begin{bmatrix} u_1 & u_o \end{bmatrix} = U$$", problem=NS) == ["unread"]
+
+
+@pytest.mark.parametrize("suffix", [r",\space for \space k=1,2,...,K", r"\quad \text{for } k = 1, "
+                                    r"\ldots, K", r", \text{ for } k \in \{1, \dots, K\}"])
+def test_a_range_after_the_formula_is_every_value_it_already_takes(suffix: str) -> None:
+    right = r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^Tv_c)v_c" + suffix + "$$"
+    assert statuses(right, problem="neg-sampling") == ["holds"]
+    assert statuses(right.replace("= \\sigma", "= -\\sigma"), problem="neg-sampling") == ["fails"]
+    # a range that leaves values out is no such note: not read, never a pass
+    part = (r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^Tv_c)v_c \quad \text{for } k = 2, "
+            r"\ldots, K$$")
+    assert statuses(part, problem="neg-sampling") == ["unread"]
+
+
+def test_an_operator_before_a_sign_stops_at_the_next_operator() -> None:
+    # ∂/∂v (−uᵀv) + ∂/∂v log Σ …: each operator its own term, never a derivative of one
+    text = (r"$$\frac{\partial}{\partial v_c} -u_o^T v_c + \frac{\partial}{\partial v_c} \log "
+            r"\sum_w \exp(u_w^T v_c) = -u_o + \sum_w \hat{y}_w u_w$$")
+    assert statuses(text, problem=NS) == ["holds"]
+    assert statuses(text.replace("-u_o +", "u_o +"), problem=NS) == ["fails"]

@@ -63,7 +63,8 @@ def test_sums_over_the_vocabulary(latex: str) -> None:
               r"\\newcommand or \\def is read\)$"),
     (r"\sgima", r"^line 1, column 1: unknown macro \\sgima; did you mean \\sigma\? "),
     (r"\frac{\partial}{\partial 2} x", r"^line 1, column 17: a derivative is taken with respect "
-                                         r"to U, v_c, u_w, U_neg, x or one of their entries$"),
+                                         r"to U, v_c, u_w, U_neg, x, v_w \(w ≠ c\) or one of "
+                                         r"their entries$"),
     (r"\sum_{w=2}^{V} y_w", r"^line 1, column 1: a sum starts at 1, as in \\sum_\{w=1\}\^\{V\}$"),
     ("o", r"^line 1, column 1: o is an index, not a value$"),
 ])
