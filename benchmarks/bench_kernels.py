@@ -2,6 +2,7 @@
 jax.value_and_grad of the loss written by hand beside derive's own exported jax kernel).
 
 Run: python benchmarks/bench_kernels.py [--quick] [--repeat N] [--numpy-only] [--printed-only]
+[--passes] (and --size, --dtype, --batch for targeted rows; see --help)
 Pairs are timed alternately (ours, reference, ours, …) so machine noise hits both alike; the table
 shows medians, the ratio to the NumPy reference, and the ratio to the memory floor: the bytes that
 must move (U read, grad_U written) over the bandwidth of a plain np.copyto of U, timed in the same
@@ -173,6 +174,10 @@ def main() -> None:
                         help="only this dtype in the built-in table (repeat for both)")
     parser.add_argument("--batch", type=int, action="append", metavar="B",
                         help="only this batch size in the built-in table (1, 64, 512; repeat)")
+    parser.add_argument("--passes", action="store_true",
+                        help="for one word, also time a read of U alone (the logits U v_c) and a "
+                             "write of U's size alone (a fill of the out= buffer), in floors: "
+                             "what a kernel that reads U, then writes grad_U, cannot go below")
     args = parser.parse_args()
     if args.blas_threads and os.environ.get("OPENBLAS_NUM_THREADS") != str(args.blas_threads):
         # OpenBLAS reads its thread count once, when NumPy loads it: start again with it set.
@@ -224,6 +229,10 @@ def builtin_kernels(args: argparse.Namespace) -> None:
                     fns["derive"] = lambda V_c, o, U: kernels.naive_softmax(V_c[0], int(o[0]), U)
                     fns["out="] = lambda V_c, o, U, buf=buf: kernels.naive_softmax(
                         V_c[0], int(o[0]), U, out=buf)
+                    if args.passes:  # each alone, in the same rounds, on the same buffers
+                        logits = np.empty(V, dtype)
+                        fns["read"] = lambda V_c, o, U, s=logits: np.matmul(U, V_c[0], out=s)
+                        fns["write"] = lambda V_c, o, U, buf=buf: buf[1].fill(1.0)
                 t = alternate(fns, (V_c, o, U), args.repeat, settle=0.02 if extra else 0.0,
                               min_time=args.min_time)
                 floor = t["floor"]
@@ -235,13 +244,17 @@ def builtin_kernels(args: argparse.Namespace) -> None:
                     line += f" {t['jax kernel'] / t['jax']:>6.2f}"
                 if "out=" in t:
                     line += f"   out=: {t['out='] * 1e3:.2f} ms, {t['out='] / floor:.2f}× floor"
+                if "read" in t:
+                    line += f"; read {t['read'] / floor:.2f} + write {t['write'] / floor:.2f}"
                 print(line, flush=True)
     print("ratio = derive / numpy (≤ 1.00 is the target); floor× = derive / np.copyto(U) time; "
           "torch ×, jax × = their time / derive's (> 1: derive is faster; jax is "
           "jax.value_and_grad of the loss written by hand, jax kernel derive's own jax export of "
           "it, both jitted on CPU; jk/vg = jax kernel / jax, ≤ 1: derive's jax kernel is the "
           "faster); out= reuses "
-          "gradient buffers (single word).")
+          "gradient buffers (single word)"
+          + ("; read, write (--passes) = U v_c alone and a fill of the out= buffer alone, in "
+             "floors." if args.passes else "."))
 
 
 if __name__ == "__main__":
