@@ -223,16 +223,18 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         f = derived.lambdified(mats, entries_as_matrices(grads[name]))
         return np.asarray(f(*columns), dtype=float)
 
-    kv, kU = plan.parts(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype), repeated),
-                        1, 2)
+    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype),
+                                                              repeated))
+    kv, kU = plan.parts(single, 1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
         rng.integers(V, size=(B, K))  # repeats, and o among a word's samples, allowed
 
     def batch_loss_at(V_c_: np.ndarray, U_: np.ndarray) -> float:
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
-    bV, bU = plan.parts(lambda: kernels.neg_sampling_batch(V_c.astype(dtype), os, _as(U, dtype),
-                                                           batch_negatives), 1, 2)
+    batched, own_b = plan.with_loss(lambda: kernels.neg_sampling_batch(
+        V_c.astype(dtype), os, _as(U, dtype), batch_negatives))
+    bV, bU = plan.parts(batched, 1, 2)
     # J alone in (v_c, u_o, U_neg), the rows gathered from U: as a function of U it reads the
     # rows of o and the samples alone, so only those are moved.
     J, J_batch = losses.printed("neg-sampling"), losses.printed("neg-sampling", BATCH + NEG)
@@ -258,13 +260,13 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64,
                   fast=lambda x: J(v_c=v, u_o=u_o, U_neg=x, o=o)),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
-                  dtype, fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[repeated].T, o=o)),
+                  dtype, fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[repeated].T, o=o), own=own),
         plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype,
-                  fast=J_rows, rows=rows),
+                  fast=J_rows, rows=rows, own=own),
         plan.Case("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV,
-                  dtype, fast=lambda x: J_batch_at(x, U[os], U[batch_negatives])),
+                  dtype, fast=lambda x: J_batch_at(x, U[os], U[batch_negatives]), own=own_b),
         plan.Case("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU,
-                  dtype, rows=batch_rows, fast=lambda x: J_batch_at(
+                  dtype, rows=batch_rows, own=own_b, fast=lambda x: J_batch_at(
                       V_c, x[batch_at(os)], x[batch_at(batch_negatives)])),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.

@@ -97,8 +97,9 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
     naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
     kv, kU = plan.parts(naive, 1, 2)
-    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
-                                                 negatives=negatives), 1, 2)
+    with_negatives, own_neg = plan.with_loss(lambda: kernels.skipgram(
+        v.astype(dtype), outside, _as(U, dtype), negatives=negatives))
+    nv, nU = plan.parts(with_negatives, 1, 2)
     results = {g.key: derived.text(g.result) for g in derivation.gradients}
     f64 = np.dtype(np.float64)
     # One loss evaluation costs about V·d multiply-adds an outside word.
@@ -122,9 +123,9 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own),
         plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own),
         plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
-                  nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives])),
+                  nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives]), own=own_neg),
         plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
-                  nU, dtype, rows=rows,
+                  nU, dtype, rows=rows, own=own_neg,
                   fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
     return [*checks[:2], centres_check, *checks[2:]]
