@@ -14,6 +14,7 @@ from .. import problems
 from ..calculus import window
 from ..calculus.records import Derivation
 from . import derived, losses, plan
+from .draws import Draws
 from .report import Check
 
 Progress = Callable[[str], None]
@@ -23,7 +24,7 @@ NEG = ("u_o", "U_neg")
 
 def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    draws: plan.Draws) -> list[Check]:
+                    draws: Draws) -> list[Check]:
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last (of J, the window's pair losses as a batch, in directional mode)."""
