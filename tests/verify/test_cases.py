@@ -329,4 +329,4 @@ def test_verify_refuses_draws_made_for_another_seed():
     from derive.verify.draws import Draws
 
     with pytest.raises(ValueError, match="^the draws are for seed 1, not 2$"):
-        verify(["sigmoid"], seed=2, draws=Draws(1))
+        verify.verify(["sigmoid"], seed=2, draws=Draws(1))
