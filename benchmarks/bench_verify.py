@@ -6,8 +6,10 @@ Runs `derive verify --vocab V --dim d --mode directional` in a child process, fl
 float32, with a warm kernel cache and a cold one (DERIVE_CACHE_DIR in a fresh temporary folder),
 and prints the median wall time and the largest peak RSS (from wait4) of each, with the 1-minute
 load average when the row was measured (a figure taken at load 3 on two cores is not one taken
-idle). The cold rows start with an empty cache folder: no kernels and no printed step-check
-functions (derive.calculus.lambdified). References
+idle). The cold rows start with an empty cache folder: no kernels, no printed step-check
+functions (derive.calculus.lambdified) and no kept derivations (derive.verify.stored), what a
+first run after installing costs; one more float64 row has a warm cache but derives afresh
+(DERIVE_VERIFY_CACHE=off), to show what the kept derivations save. References
 measured in the same run, since the machine's load moves every absolute figure:
   - U, the bytes of one (V, d) float64 array: the peak is also printed in copies of U;
   - a child that imports NumPy, draws U and copies it once (a floor: two copies of U);
@@ -83,9 +85,12 @@ def main() -> None:
     for dtype in ("float64", "float32"):
         argv = [python, "-m", "derive", "verify", "--vocab", str(V), "--dim", str(d),
                 "--mode", "directional", "--seed", "5", "--dtype", dtype]
-        for cache, cold in (("warm", False), ("cold", True)):
-            wall, peak = series(argv, env, args.repeat, cold=cold)
-            row(f"verify {dtype}, {cache} kernel cache", wall, peak)
+        runs = [("warm", False, env), ("cold", True, env)]
+        if dtype == "float64":
+            runs.append(("warm, derived", False, {**env, "DERIVE_VERIFY_CACHE": "off"}))
+        for cache, cold, run_env in runs:
+            wall, peak = series(argv, run_env, args.repeat, cold=cold)
+            row(f"verify {dtype}, {cache} cache", wall, peak)
             print(f"{'':38s} {wall / floor[0]:6.1f}× the floor's time, "
                   f"{wall - imports[0]:.2f} s past the imports")
 
