@@ -18,7 +18,10 @@ from .draws import Draws
 from .report import Check
 
 Progress = Callable[[str], None]
-BATCH = ("v_c", "o")  # the window as a batch of pair losses (losses.printed)
+# The window as a batch of pair losses (losses.printed) that share the centre vector v_c: only
+# the outside word (and its samples) varies, so the logits Uᵀv_c are computed once for the
+# window, not once a word from W copies of v_c.
+BATCH = ("o",)
 NEG = ("u_o", "U_neg")
 
 
@@ -84,16 +87,15 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     def loss_U(x: np.ndarray) -> float:
         return loss_at(v, x)
 
-    # J alone: the window is a batch of its pair losses, each with the centre vector v_c.
+    # J alone: the window is a batch of its pair losses, all with the centre vector v_c.
     J, J_neg = losses.printed("naive-softmax", BATCH), losses.printed("neg-sampling", BATCH + NEG)
-    W = window.WINDOW
     rows, row_of = losses.rows_read(outside, negatives)
 
     def J_naive(v_c: np.ndarray, U_: np.ndarray) -> float:
-        return J(v_c=np.broadcast_to(v_c, (W, d)), U=U_.T, o=outside)
+        return J(v_c=v_c, U=U_.T, o=outside)
 
     def J_negatives(v_c: np.ndarray, u_o: np.ndarray, U_neg: np.ndarray) -> float:
-        return J_neg(v_c=np.broadcast_to(v_c, (W, d)), u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
+        return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
     naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
