@@ -435,10 +435,13 @@ def _verify(args: argparse.Namespace) -> int:
     elif args.function:
         raise ValueError("--function needs --against FILE")
     else:
+        from .verify import draws  # U drawn on another core while SymPy is imported
+
+        early = draws.early(args.problems, seed, args.vocab, args.dim)
         with _progress_line() as progress:
             report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
                                    batch=args.batch, dtype=args.dtype, seed=seed,
-                                   mode=args.mode, progress=progress)
+                                   mode=args.mode, progress=progress, draws=early)
     if args.json:
         print(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
     else:

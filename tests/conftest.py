@@ -18,7 +18,8 @@ def naive():
 
 @pytest.fixture(autouse=True)
 def _derive_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`derive show` derives every time in tests: a stored report is keyed by the source on
-    disk, which cannot see an engine a test has changed in memory (tests/render/test_stored.py
-    turns it back on)."""
+    """`derive show` and `derive verify` derive every time in tests: a stored report or
+    derivation is keyed by the source on disk, which cannot see an engine a test has changed in
+    memory (tests/render/test_stored.py and tests/verify/test_stored.py turn them back on)."""
     monkeypatch.setenv("DERIVE_SHOW_CACHE", "off")
+    monkeypatch.setenv("DERIVE_VERIFY_CACHE", "off")

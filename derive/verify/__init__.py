@@ -4,6 +4,7 @@
     differences the numeric loops (NumPy only: the runner shares them)
     cases       what `derive verify` checks for each problem: derived forms, kernels, trace steps
     derived     its derivations and each derived form as NumPy, made once
+    stored      those derivations kept on disk for the next run
     plan        each loss's differences once, then the gradients one at a time
     trace       every step of each derivation at the run's points; the scalar problems
     report      the Check and Report records, and the table printed

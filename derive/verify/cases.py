@@ -18,10 +18,10 @@ from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
 from . import derived, losses, plan, trace, windows
+from .draws import SCALAR, Draws
 from .report import Check, Report
 
 MODES = ("coordinate", "directional", "auto")
-SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no sizes, no kernel
 BATCH = ("v_c", "o")  # a batch's per-sample inputs (losses.printed)
 NEG = ("u_o", "U_neg")  # and negative sampling's, gathered for each word
 
@@ -32,11 +32,15 @@ Progress = Callable[[str], None]
 def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
            dtype: str = "float64", seed: int = 0, mode: str = "auto",
            progress: Progress | None = None,
-           derivations: Mapping[str, Derivation] | None = None) -> Report:
+           derivations: Mapping[str, Derivation] | None = None,
+           draws: Draws | None = None) -> Report:
     """Run every check for the named problems (all when empty); `progress` is told what each
     check is before it runs. `derivations` holds problems already derived (derive build passes
-    the handouts'), so that none is derived twice."""
+    the handouts'), so that none is derived twice; `draws` the run's draws when they were begun
+    before (draws.early, from the command line)."""
     _validate(vocab=vocab, dim=dim, batch=batch, dtype=dtype, mode=mode)
+    if draws is not None and draws.seed != seed:
+        raise ValueError(f"the draws are for seed {draws.seed}, not {seed}")
     checks: list[Check] = []
     points: list[derived.Point] = []
 
@@ -49,7 +53,7 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
 
     made: list[Derivation] = []
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
-    draws = plan.Draws(seed)
+    draws = draws or Draws(seed)
     for name in names or list(problems.PROBLEMS):
         problem, quiet = problems.get(name), progress or (lambda _: None)
         derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
@@ -93,7 +97,7 @@ class _SoftmaxPoint:
     is the same, drawn from the same seed, so its differences are the same numbers."""
 
     def __init__(self, kernels: Any, V: int, d: int, B: int, seed: int,
-                 draws: plan.Draws) -> None:
+                 draws: Draws) -> None:
         self.key = (V, d, B, seed)
         self.rng, self.U = rng, U = draws.start(V, d)
         self.V_c = V_c = rng.normal(size=(B, d))
@@ -143,7 +147,7 @@ class _SoftmaxPoint:
 
 def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    shared: dict[str, _SoftmaxPoint], draws: plan.Draws
+                    shared: dict[str, _SoftmaxPoint], draws: Draws
                     ) -> list[Check]:
     from .. import kernels  # generated on first import: only when a kernel is checked
 
@@ -188,7 +192,7 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
 
 def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                         draws: plan.Draws) -> list[Check]:
+                         draws: Draws) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
     kernels (rows of U, repeated samples; one word and a batch of B), each against differences
     of the kernel's loss."""
@@ -223,16 +227,18 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         f = derived.lambdified(mats, entries_as_matrices(grads[name]))
         return np.asarray(f(*columns), dtype=float)
 
-    kv, kU = plan.parts(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype), repeated),
-                        1, 2)
+    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype),
+                                                              repeated))
+    kv, kU = plan.parts(single, 1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
         rng.integers(V, size=(B, K))  # repeats, and o among a word's samples, allowed
 
     def batch_loss_at(V_c_: np.ndarray, U_: np.ndarray) -> float:
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
-    bV, bU = plan.parts(lambda: kernels.neg_sampling_batch(V_c.astype(dtype), os, _as(U, dtype),
-                                                           batch_negatives), 1, 2)
+    batched, own_b = plan.with_loss(lambda: kernels.neg_sampling_batch(
+        V_c.astype(dtype), os, _as(U, dtype), batch_negatives))
+    bV, bU = plan.parts(batched, 1, 2)
     # J alone in (v_c, u_o, U_neg), the rows gathered from U: as a function of U it reads the
     # rows of o and the samples alone, so only those are moved.
     J, J_batch = losses.printed("neg-sampling"), losses.printed("neg-sampling", BATCH + NEG)
@@ -258,13 +264,13 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64,
                   fast=lambda x: J(v_c=v, u_o=u_o, U_neg=x, o=o)),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
-                  dtype, fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[repeated].T, o=o)),
+                  dtype, fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[repeated].T, o=o), own=own),
         plan.Case("kernel", "neg_sampling", "U", lambda x: loss_at(v, x, repeated), U, kU, dtype,
-                  fast=J_rows, rows=rows),
+                  fast=J_rows, rows=rows, own=own),
         plan.Case("kernel", "neg_sampling_batch", "V_c", lambda x: batch_loss_at(x, U), V_c, bV,
-                  dtype, fast=lambda x: J_batch_at(x, U[os], U[batch_negatives])),
+                  dtype, fast=lambda x: J_batch_at(x, U[os], U[batch_negatives]), own=own_b),
         plan.Case("kernel", "neg_sampling_batch", "U", lambda x: batch_loss_at(V_c, x), U, bU,
-                  dtype, rows=batch_rows, fast=lambda x: J_batch_at(
+                  dtype, rows=batch_rows, own=own_b, fast=lambda x: J_batch_at(
                       V_c, x[batch_at(os)], x[batch_at(batch_negatives)])),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
@@ -275,7 +281,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
 def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                      seed: int, mode: str, progress: Progress,
-                     draws: plan.Draws) -> list[Check]:
+                     draws: Draws) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
     differences of the neg_sampling kernel's loss over those samples."""
     from .. import kernels  # generated on first import: only when a kernel is checked

@@ -25,6 +25,7 @@ from ..calculus import lambdified as lambdified_
 from ..calculus import window
 from ..calculus.check import NumericPoint, located, max_error
 from ..calculus.records import Derivation, Step
+from . import stored
 
 
 class Point(NumericPoint):
@@ -63,14 +64,16 @@ def derivation(problem: problems.Problem, point: Callable[[calculus.Loss], Point
     at `point(loss)`. A window loss whose pair loss is not in `known` (derived and checked in
     this run) is derived with every check on, since verify checks only the window's own steps."""
     loss = problem.make_loss()
-    known = list(known)
     if loss.pair is not None:
-        if not any(d.loss == loss.pair for d in known):
-            return calculus.derive(loss, known=known)
-        return calculus.derive(loss, check=False, known=known)
+        pair = next((d for d in known if d.loss == loss.pair), None)
+        if pair is None:
+            return stored.derivation(loss, "checked", lambda: calculus.derive(loss))
+        return stored.derivation(loss, "unchecked, from its pair", lambda: calculus.derive(
+            loss, check=False, known=[pair]), given=pair)
     if loss.objects or loss.wrt == (n.x,):
-        return calculus.derive(loss)  # cheap, and its checks are its own (general, scalar)
-    made = calculus.derive(loss, check=False)
+        # Its checks are its own (general, scalar), at the engine's points: kept with it.
+        return stored.derivation(loss, "checked", lambda: calculus.derive(loss))
+    made = stored.derivation(loss, "unchecked", lambda: calculus.derive(loss, check=False))
     at = point(loss)
     full = next((g for g in made.gradients if g.wrt is n.U and not g.case), None)
     for grad in made.gradients:

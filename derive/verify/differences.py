@@ -7,7 +7,8 @@ child process that runs a student's code (runner) uses them and must not import 
 A direction's step is h' = c·‖q‖, with c the power of two nearest h/‖q‖ (so h' is within a factor
 √2 of h): its entries s = c·q are exact, so x + s and x − s round only where they are not
 representable (an entry smaller than the step, or one crossing a power of two), and x comes back
-from x + s − 2s + s unchanged in every other entry and within an ulp or two in those. That is
+from x + s − 2s + s unchanged in every other entry and within an ulp or two in those (the + s
+and the next direction's + s′ are one pass, adding s + s′, itself exact). That is
 what lets a (V, d) x be moved in place: a moved copy would be one more copy of U, and a drift of
 1e-16 changes no difference the checks could see.
 """
@@ -98,32 +99,39 @@ def directional(f: Callable[[np.ndarray], float | np.ndarray], x: np.ndarray,
     result is (directions, *f's shape)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     flat = x.reshape(-1)
-    buffer = np.empty(min(CHUNK, flat.size))
+    buffer = np.empty((2, min(CHUNK, flat.size)))
     out: np.ndarray | None = None
-    for t, r in enumerate(rs):
-        c = 2.0 ** round(math.log2(h / r.norm))
-        q = r.q.reshape(-1)
-        moved = 0.0
-        try:
-            _shift(flat, q, c, buffer)
-            moved = c
+    # x is x₀ + c·q for the (q, c) held here: each pass over x that moves it to the next
+    # direction also takes the last one's move back (a pass over all of a (V, d) x costs more
+    # than the loss), and the pass in `finally` puts x back, also when f raises.
+    held: tuple[np.ndarray, float] | None = None
+    try:
+        for t, r in enumerate(rs):
+            c = 2.0 ** round(math.log2(h / r.norm))
+            q = r.q.reshape(-1)
+            _shift(flat, q, c, buffer, held)
+            held = (q, c)
             plus = f(x)
             _shift(flat, q, -2 * c, buffer)
-            moved = -c
+            held = (q, -c)
             minus = f(x)
-        finally:
-            _shift(flat, q, -moved, buffer)
-        if out is None:
-            out = np.empty((len(rs), *np.shape(plus)))
-        out[t] = (np.asarray(plus) - minus) / (2 * c * r.norm)
+            if out is None:
+                out = np.empty((len(rs), *np.shape(plus)))
+            out[t] = (np.asarray(plus) - minus) / (2 * c * r.norm)
+    finally:
+        if held is not None:
+            _shift(flat, held[0], -held[1], buffer)
     return out if out is not None else np.empty(0)
 
 
-def _shift(flat: np.ndarray, q: np.ndarray, c: float, buffer: np.ndarray) -> None:
-    """flat += c·q, a chunk at a time."""
-    if c == 0:
-        return
-    for a in range(0, flat.size, buffer.size):
-        part = flat[a:a + buffer.size]
-        step = np.multiply(q[a:a + buffer.size], c, out=buffer[:part.size])
+def _shift(flat: np.ndarray, q: np.ndarray, c: float, buffer: np.ndarray,
+           undo: tuple[np.ndarray, float] | None = None) -> None:
+    """flat += c·q (less c'·q' for undo = (q', c')), a chunk at a time in `buffer`'s two rows.
+    c·q and c'·q' are int8s times powers of two, and so exact, as is their difference."""
+    size = buffer.shape[1]
+    for a in range(0, flat.size, size):
+        part = flat[a:a + size]
+        step = np.multiply(q[a:a + size], c, out=buffer[0, :part.size])
+        if undo is not None:
+            step -= np.multiply(undo[0][a:a + size], undo[1], out=buffer[1, :part.size])
         part += step

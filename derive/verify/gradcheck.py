@@ -21,12 +21,11 @@ import numpy as np
 
 from ..calculus.check import relative_error
 from . import differences
+from .draws import DIRECTIONS, Directions
 
 H = 1e-4
 TOL64 = 1e-5
 SLACK = 8.0
-# A wrong gradient disagrees along almost every direction; four make a miss vanishingly rare.
-DIRECTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -74,26 +73,6 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, *, h: floa
                      ) -> np.ndarray:
     """Central differences of f at x in every coordinate, in float64 (x is not modified)."""
     return differences.coordinates(_fresh(f), np.array(x, dtype=np.float64), h=h)
-
-
-class Directions:
-    """k random unit directions for each shape, drawn once: checks of the same shape share them.
-
-    A direction is r = q / ‖q‖ with q's entries uniform integers in [−128, 127], kept as int8: at
-    V·d = 15 million, four directions in float64 would be four copies of U (480 MB); in int8 they
-    are half of one, and drawn several times faster. Any spread of directions finds a wrong
-    gradient: one is missed only where ⟨error, q⟩ = 0, for two equal entries of the error about
-    1/256 a direction, so (1/256)⁴ for the four.
-    """
-
-    def __init__(self, rng: np.random.Generator, k: int = DIRECTIONS) -> None:
-        self.rng, self.k = rng, k
-        self._drawn: dict[tuple[int, ...], list[differences.Direction]] = {}
-
-    def of(self, shape: tuple[int, ...]) -> list[differences.Direction]:
-        if shape not in self._drawn:
-            self._drawn[shape] = [differences.draw(self.rng, shape) for _ in range(self.k)]
-        return self._drawn[shape]
 
 
 def directional(f: Callable[[np.ndarray], float], x: np.ndarray, grad: np.ndarray, *,

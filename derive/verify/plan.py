@@ -11,13 +11,14 @@ is checked and dropped after it: only one gradient of U is alive at a time.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import differences, gradcheck
+from .draws import Directions
 from .report import Check
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
@@ -74,37 +75,9 @@ class Differences:
     a point and its losses (cross-entropy's and naive softmax's are the same) share these too."""
 
     def __init__(self, rng: np.random.Generator,
-                 directions: gradcheck.Directions | None = None) -> None:
-        self.directions = directions or gradcheck.Directions(rng)
+                 directions: Directions | None = None) -> None:
+        self.directions = directions or Directions(rng)
         self.numeric: dict[tuple[int, int, str], Any] = {}
-
-
-class Draws:
-    """What every problem of a run draws alike, drawn once for the run.
-
-    The random directions, by shape (every problem's U is (V, d); at V·d = 15 million drawing
-    four for each problem costs more than their checks), from their own generator (seed, 1).
-    And U: every problem starts with default_rng(seed).normal(size=(V, d)), the same numbers,
-    so it is drawn once and each problem gets it with a generator where the draw left off.
-    U is shared, not copied: whatever moves it in place puts it back (exactly in coordinate
-    mode; within an ulp or two of an entry in directional mode, see differences.py)."""
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self.directions = gradcheck.Directions(np.random.default_rng([seed, 1]))
-        self._first: tuple[np.ndarray, Mapping[str, Any]] | None = None
-
-    def start(self, V: int, d: int) -> tuple[np.random.Generator, np.ndarray]:
-        """(the problem's generator after its first draw, U)."""
-        if self._first is None or self._first[0].shape != (V, d):
-            self._first = None  # the old U goes before the new one is drawn
-            rng = np.random.default_rng(self.seed)
-            U = rng.normal(size=(V, d))
-            self._first = (U, rng.bit_generator.state)
-        U, state = self._first
-        rng = np.random.default_rng(self.seed)
-        rng.bit_generator.state = state
-        return rng, U
 
 
 def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
@@ -156,7 +129,7 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
     return checks
 
 
-def _numeric(case: Case, mode: str, directions: gradcheck.Directions) -> np.ndarray:
+def _numeric(case: Case, mode: str, directions: Directions) -> np.ndarray:
     if mode == "coordinate":
         return gradcheck.numeric_gradient(case.loss, case.x)
     rs = directions.of(case.x.shape)
@@ -201,7 +174,7 @@ def _alone(problem: str, case: Case, n: int, rng: np.random.Generator) -> Check:
 
 
 def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
-           directions: gradcheck.Directions) -> Check:
+           directions: Directions) -> Check:
     grad = case.gradient()
     if mode == "coordinate":
         full = grad.array(case.x.shape) if isinstance(grad, Sum) else grad

@@ -14,16 +14,20 @@ from .. import problems
 from ..calculus import window
 from ..calculus.records import Derivation
 from . import derived, losses, plan
+from .draws import Draws
 from .report import Check
 
 Progress = Callable[[str], None]
-BATCH = ("v_c", "o")  # the window as a batch of pair losses (losses.printed)
+# The window as a batch of pair losses (losses.printed) that share the centre vector v_c: only
+# the outside word (and its samples) varies, so the logits Uᵀv_c are computed once for the
+# window, not once a word from W copies of v_c.
+BATCH = ("o",)
 NEG = ("u_o", "U_neg")
 
 
 def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
-                    draws: plan.Draws) -> list[Check]:
+                    draws: Draws) -> list[Check]:
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
     either pair loss, against differences of the kernel's loss over a window of 4 outside words,
     the first repeated last (of J, the window's pair losses as a batch, in directional mode)."""
@@ -83,22 +87,22 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     def loss_U(x: np.ndarray) -> float:
         return loss_at(v, x)
 
-    # J alone: the window is a batch of its pair losses, each with the centre vector v_c.
+    # J alone: the window is a batch of its pair losses, all with the centre vector v_c.
     J, J_neg = losses.printed("naive-softmax", BATCH), losses.printed("neg-sampling", BATCH + NEG)
-    W = window.WINDOW
     rows, row_of = losses.rows_read(outside, negatives)
 
     def J_naive(v_c: np.ndarray, U_: np.ndarray) -> float:
-        return J(v_c=np.broadcast_to(v_c, (W, d)), U=U_.T, o=outside)
+        return J(v_c=v_c, U=U_.T, o=outside)
 
     def J_negatives(v_c: np.ndarray, u_o: np.ndarray, U_neg: np.ndarray) -> float:
-        return J_neg(v_c=np.broadcast_to(v_c, (W, d)), u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
+        return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
     naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
     kv, kU = plan.parts(naive, 1, 2)
-    nv, nU = plan.parts(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype),
-                                                 negatives=negatives), 1, 2)
+    with_negatives, own_neg = plan.with_loss(lambda: kernels.skipgram(
+        v.astype(dtype), outside, _as(U, dtype), negatives=negatives))
+    nv, nU = plan.parts(with_negatives, 1, 2)
     results = {g.key: derived.text(g.result) for g in derivation.gradients}
     f64 = np.dtype(np.float64)
     # One loss evaluation costs about V·d multiply-adds an outside word.
@@ -122,9 +126,9 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own),
         plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own),
         plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
-                  nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives])),
+                  nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives]), own=own_neg),
         plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,
-                  nU, dtype, rows=rows,
+                  nU, dtype, rows=rows, own=own_neg,
                   fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
     return [*checks[:2], centres_check, *checks[2:]]

@@ -323,3 +323,10 @@ def test_directional_differences_are_of_the_loss_alone(monkeypatch, derived_prob
                            mode="directional", derivations=derived_problems)
     assert report.passed
     assert len(calls) == 1  # the gradients (v_c, U) and the loss compared with J, one call
+
+
+def test_verify_refuses_draws_made_for_another_seed():
+    from derive.verify.draws import Draws
+
+    with pytest.raises(ValueError, match="^the draws are for seed 1, not 2$"):
+        verify.verify(["sigmoid"], seed=2, draws=Draws(1))

@@ -147,13 +147,3 @@ def test_a_kernel_whose_loss_is_not_J_fails_even_with_the_right_gradient():
     right, wrong, wrong_own = _run([ok, bad, own], "directional")
     assert right.passed and not wrong.passed and not wrong_own.passed
     assert wrong.max_rel_error == pytest.approx(1e-3 / max(1.0, abs(J(x))), rel=1e-3)
-
-
-def test_draws_give_each_problem_the_first_draw_and_the_generator_after_it():
-    draws = plan.Draws(9)
-    rng, U = draws.start(7, 3)
-    fresh = np.random.default_rng(9)
-    np.testing.assert_array_equal(U, fresh.normal(size=(7, 3)))
-    again, same = draws.start(7, 3)
-    assert same is U
-    assert again.normal() == fresh.normal() == rng.normal()

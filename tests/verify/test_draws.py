@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from derive.verify import draws as draws_
+
+
+def test_draws_give_each_problem_the_first_draw_and_the_generator_after_it():
+    draws = draws_.Draws(9)
+    rng, U = draws.start(7, 3)
+    fresh = np.random.default_rng(9)
+    np.testing.assert_array_equal(U, fresh.normal(size=(7, 3)))
+    again, same = draws.start(7, 3)
+    assert same is U
+    assert again.normal() == fresh.normal() == rng.normal()
+
+
+def test_a_prefetched_u_is_the_same_draw_and_the_generator_goes_on_after_it():
+    early, late = draws_.Draws(11), draws_.Draws(11)
+    early.prefetch(300, 40)
+    rng, U = early.start(300, 40)
+    rng_late, U_late = late.start(300, 40)
+    np.testing.assert_array_equal(U, U_late)
+    assert rng.normal() == rng_late.normal()
+    assert early.start(300, 40)[1] is U
+
+
+def test_a_prefetch_of_another_shape_is_dropped_for_a_fresh_draw():
+    draws = draws_.Draws(12)
+    draws.prefetch(5, 4)
+    _, U = draws.start(6, 4)
+    np.testing.assert_array_equal(U, np.random.default_rng(12).normal(size=(6, 4)))
+
+
+def test_a_prefetch_that_failed_raises_where_u_is_asked_for():
+    draws = draws_.Draws(13)
+    draws.prefetch(-1, 4)  # NumPy refuses a negative size, in the thread
+    with pytest.raises(ValueError, match="negative dimensions"):
+        draws.start(-1, 4)
+
+
+@pytest.mark.parametrize(("names", "V", "d", "drawn"), [
+    ([], 50_000, 300, True), (["skip-gram"], 4096, 256, True), (["sigmoid", "leaky-relu"],
+                                                                50_000, 300, False),
+    ([], 20, 5, False), ([], 0, 300, False)])
+def test_early_draws_only_a_large_u_that_the_run_needs(names, V, d, drawn, monkeypatch):
+    started: list[tuple[int, int]] = []
+    monkeypatch.setattr(draws_.Draws, "prefetch", lambda self, V, d: started.append((V, d)))
+    draws = draws_.early(names, 3, V, d)
+    assert draws.seed == 3 and started == ([(V, d)] if drawn else [])
+
+
+def test_draws_import_no_sympy():
+    code = "import sys\nfrom derive.verify import draws\nprint('sympy' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == "False"
