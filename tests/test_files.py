@@ -34,3 +34,12 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path):
         files.write_atomic(path, 3)  # type: ignore[arg-type]
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["kernels.py"]
+
+
+@pytest.mark.parametrize("name", ["sympy", "numpy"])
+def test_a_version_is_read_as_the_distributions_report_it(name: str) -> None:
+    from importlib import metadata
+
+    from derive.files import _version
+
+    assert _version(name) == metadata.version(name)
