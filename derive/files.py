@@ -26,6 +26,19 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
+def keep(path: Path, data: str | bytes, newest: int) -> None:
+    """Store `data` at `path` in a cache folder, keeping only the `newest` files of its suffix
+    there (the oldest go first, so the folder stays small). A cache that cannot be written (a
+    read-only home) is skipped: what it would hold is made again next time."""
+    try:
+        write_atomic(path, data)
+        kept = sorted(path.parent.glob(f"*{path.suffix}"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-newest]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _umask() -> int:
     mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
     os.umask(mask)

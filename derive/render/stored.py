@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..files import cache_dir, source_hash, write_atomic
+from ..files import cache_dir, keep, source_hash
 
 _PACKAGE = Path(__file__).parent.parent
 # Every file whose text can change a report: the code, and the shipped loss files it reads.
@@ -56,11 +56,4 @@ def remember(report_key: str, report: str) -> None:
     """Store `report`; a cache that cannot be written (a read-only home) is skipped silently."""
     if not enabled():
         return
-    path = _path(report_key)
-    try:
-        write_atomic(path, report)
-        reports = sorted(path.parent.glob("*.txt"), key=lambda p: p.stat().st_mtime)
-        for old in reports[:-_KEPT]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    keep(_path(report_key), report, _KEPT)

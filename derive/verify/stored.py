@@ -33,7 +33,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..calculus.records import Derivation, Loss
-from ..files import cache_dir, source_hash, write_atomic
+from ..files import cache_dir, keep, source_hash
 
 _PACKAGE = Path(__file__).parent.parent
 # Every file whose text can change a derivation: the code, and the shipped loss files it reads.
@@ -88,13 +88,7 @@ def derivation(loss: Loss, how: str, make: Callable[[], Derivation],
         data = _dump(found)
         if data is None:
             return found
-        try:
-            write_atomic(path, data)
-            kept = sorted(path.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
-            for old in kept[:-_KEPT]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only home derives again next time
+        keep(path, data, _KEPT)  # a read-only home derives again next time
     _keys[id(found)] = (found, derivation_key)  # the derivation held, so that its id stays its
     return found
 
