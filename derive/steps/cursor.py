@@ -4,7 +4,8 @@ the token. The grammar itself is in syntax.py (expressions), sums.py (Σ and cas
 the ones above it through the few methods declared here."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 from . import vocabulary as vocab
 from .lexer import ReadError, Token
@@ -35,6 +36,18 @@ class Cursor:
         self.bound: set[str] = set()
         self.bars = 0  # open |…| groups: a bar inside one closes it
         self.took_rest = False  # a Σ or ∂/∂x just took the rest of the term as its operand
+
+    @contextlib.contextmanager
+    def binding(self, letter: str) -> Iterator[None]:
+        """`letter` bound (an index of a Σ or of a written-out sum) while the block reads its
+        body; unbound after, unless it was bound already outside."""
+        fresh = letter not in self.bound
+        self.bound.add(letter)
+        try:
+            yield
+        finally:
+            if fresh:
+                self.bound.discard(letter)
 
     def peek(self, ahead: int = 0) -> Token | None:
         i = self.pos + ahead

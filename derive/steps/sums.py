@@ -66,13 +66,8 @@ class Sums(Names):
                 raise self.error("expected the index of the sum, as in \\sum_{w}", tok)
             self.took_rest = True
             return Sum(free[0], size, body, exclude)
-        fresh = index not in self.bound
-        self.bound.add(index)
-        try:
+        with self.binding(index):
             return self.rest_of_term(lambda body: Sum(index, size, body, exclude))
-        finally:
-            if fresh:
-                self.bound.discard(index)
 
     def operand(self, make: Callable[[Node], Node]) -> Node:
         """What ∂/∂x applies to: the rest of its term — except that a bracketed group followed
@@ -125,13 +120,8 @@ class Sums(Names):
             raise ReadError(f"\\begin{{{env}}} is read as one row [a_1 & a_2 & \\cdots & "
                             "a_{|V|}] only", begin.line, begin.col)
         term, letter = found
-        fresh = letter not in self.bound
-        self.bound.add(letter)
-        try:
+        with self.binding(letter):
             body = self.sub(term).side()
-        finally:
-            if fresh:
-                self.bound.discard(letter)
         return Stacked(letter, "V", body)
 
     def window_sum(self, letter: str, tok: Token) -> Node:

@@ -78,13 +78,8 @@ class Parser(Commands):
         if found is None:
             return None
         term, letter = found
-        fresh = letter not in self.bound
-        self.bound.add(letter)
-        try:
+        with self.binding(letter):
             body = self.sub(term).side()
-        finally:
-            if fresh:
-                self.bound.discard(letter)
         self.pos = end
         return Sum(letter, "V", body)
 
