@@ -37,17 +37,7 @@ class Intermediates(Bindings):
         name = _new_name(head, self.aliases, self.names)
         if name is None:
             return False
-        try:
-            value = Parser(row.sides[1], self.aliases, names=self.names).side()
-        except ReadError:
-            return False
-        self.names |= {name}
-        self.definitions[name] = value
-        if step_line is not None:
-            self.steps.append(Step(step_line, Side(Ref(name), step_line),
-                                   Side(value, step_line), "definition",
-                                   definitions=dict(self.definitions)))
-        return True
+        return self._name_formula(name, row.sides[1], step_line)
 
     def _named_chain(self, row: Row, step_line: int) -> Row | None:
         """"l = A = B = C": a new one-letter name for the chain's first formula, which it then
@@ -58,16 +48,24 @@ class Intermediates(Bindings):
         name = _new_name(row.sides[0], self.aliases, self.names)
         if name is None:
             return None
-        try:
-            value = Parser(row.sides[1], self.aliases, names=self.names).side()
-        except ReadError:
+        if not self._name_formula(name, row.sides[1], step_line):
             return None
-        self.names |= {name}
-        self.definitions[name] = value
-        self.steps.append(Step(step_line, Side(Ref(name), step_line), Side(value, step_line),
-                               "definition", definitions=dict(self.definitions)))
         return Row(row.sides[1:], row.relations[1:], [], row.labels_end, row.condition,
                    row.braced)
+
+    def _name_formula(self, name: str, tokens: list[Token], step_line: int | None) -> bool:
+        """name ≔ the formula `tokens`, from here on, and a definition step on `step_line` (none
+        when it is None: a definition in the prose); False, defining nothing, if unread."""
+        try:
+            value = Parser(tokens, self.aliases, names=self.names).side()
+        except ReadError:
+            return False
+        self.names |= {name}
+        self.definitions[name] = value
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(Ref(name), step_line), Side(value, step_line),
+                                   "definition", definitions=dict(self.definitions)))
+        return True
 
     def _softmax_argument(self, tokens: list[Token], step_line: int | None = None) -> bool:
         """"ŷ = softmax(θ)" with θ new: θ is the argument of the softmax ŷ is (Uᵀv_c). Alone,
