@@ -166,8 +166,7 @@ class Column(sp.MatrixExpr):
 
     def _named(self, table: dict[sp.IndexedBase, str]) -> str | None:
         obj = n.lookup(self.matrix.name, self.matrix.shape)
-        pattern = table.get(obj.indexed) if obj is not None else None
-        return pattern
+        return table.get(obj.indexed) if obj is not None else None
 
     def _latex(self, printer: Any) -> str:
         pattern = self._named(n.COLUMN_LATEX)
