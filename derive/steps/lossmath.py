@@ -13,7 +13,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..calculus import Loss, Softmax
-from ..calculus.functions import sigmoid
+from ..calculus.functions import Max, sigmoid
 from ..calculus.lower import SPARE, SUM_NAMES, _rename
 from . import loss as loss_file
 from . import nodes as N
@@ -225,7 +225,7 @@ class Reader:
                 ts = [self.tensor(a, env) for a in args]
                 if not all(t.scalar for t in ts):
                     raise self.fail("max is of scalars, as in \\max(0, 1 - x)")
-                return scalar(sp.Max(*(t.at(0, 0) for t in ts)))
+                return scalar(Max(*(t.at(0, 0) for t in ts)))
             case N.Sum(index=index, size=size, body=body, exclude=exclude):
                 return self.summation(index, size, body, exclude, env)
         if isinstance(node, N.Func):
