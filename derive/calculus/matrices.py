@@ -236,3 +236,85 @@ class Dot(sp.Expr):
 
     def _derive_text(self, printer: Any) -> str:
         return self._printed(printer, False)
+
+
+class Gather(sp.MatrixExpr):
+    """The columns (axis 1) or rows (axis 0) of A at a family of indices w = (w_1, …, w_K): the
+    K samples' vectors [u_{w_1}, …, u_{w_K}] = U[:, w], a sample repeated as often as drawn. A
+    vector's entries at w (b[w]) are its rows."""
+
+    def __new__(cls, matrix: sp.MatrixExpr, family: sp.IndexedBase, axis: int) -> Gather:
+        return sp.Basic.__new__(cls, matrix, family, sp.Integer(axis))
+
+    @property
+    def matrix(self) -> sp.MatrixExpr:
+        return self.args[0]
+
+    @property
+    def family(self) -> sp.IndexedBase:
+        return self.args[1]
+
+    @property
+    def axis(self) -> int:
+        return int(self.args[2])
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        (count,) = self.family.shape
+        rows, cols = self.matrix.shape
+        return (rows, count) if self.axis else (count, cols)
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        if self.axis:
+            return self.matrix._entry(i, self.family[j], **kwargs)
+        return self.matrix._entry(self.family[i], j, **kwargs)
+
+    def _numpycode(self, printer: Any) -> str:
+        a, w = printer._print(self.matrix), printer._print(self.family.label)
+        return f"{a}[:, {w}]" if self.axis else f"{a}[{w}, :]"
+
+    def _printed(self, printer: Any, latex: bool) -> str:
+        a, w = printer._print(self.matrix), self.family.name
+        if latex:
+            w = rf"\mathbf{{{w}}}"
+            if self.matrix.shape[1] == 1:
+                return rf"{a}_{{{w}}}"
+            return rf"{a}_{{:,{w}}}" if self.axis else rf"{a}_{{{w},:}}"
+        if self.matrix.shape[1] == 1:
+            return f"{a}[{w}]"
+        return f"{a}[:, {w}]" if self.axis else f"{a}[{w}, :]"
+
+    def _latex(self, printer: Any) -> str:
+        return self._printed(printer, True)
+
+    def _derive_text(self, printer: Any) -> str:
+        return self._printed(printer, False)
+
+
+class OneHots(sp.MatrixExpr):
+    """[e_{w_1}, …, e_{w_K}] = I[:, w], the one-hot vectors of a family of indices side by side:
+    (I[:, w] g)_r = Σ_s g_s δ(r, w_s), a sample repeated adding its every term."""
+
+    def __new__(cls, family: sp.IndexedBase, size: sp.Expr) -> OneHots:
+        return sp.Basic.__new__(cls, family, sp.sympify(size))
+
+    @property
+    def family(self) -> sp.IndexedBase:
+        return self.args[0]
+
+    @property
+    def shape(self) -> tuple[sp.Expr, sp.Expr]:
+        return (self.args[1], self.family.shape[0])
+
+    def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        return sp.KroneckerDelta(i, self.family[j])
+
+    def _numpycode(self, printer: Any) -> str:
+        eye = printer._module_format("numpy.eye")
+        return f"{eye}({printer._print(self.args[1])})[:, {printer._print(self.family.label)}]"
+
+    def _latex(self, printer: Any) -> str:
+        return rf"\mathbf{{I}}_{{:,\mathbf{{{self.family.name}}}}}"
+
+    def _derive_text(self, printer: Any) -> str:
+        return f"I[:, {self.family.name}]"
