@@ -287,7 +287,9 @@ class Reader:
             return
         message = f"{atom} runs over 1..{runs} but indexes {what}, which run over 1..{axis}"
         if runs == n.K:
-            message += (": name the K samples' vectors as a matrix of their own, as in "
+            message += (": declare the samples as indices into the vocabulary, as in "
+                        "$w_1, \\dots, w_K \\in \\{1, \\dots, V\\}$ (then u_{w_s}), or name "
+                        "their vectors as a matrix of their own, as in "
                         "\\mathbf{U}_{\\text{neg}} \\in \\mathbb{R}^{d \\times K}")
         raise self.fail(message)
 
