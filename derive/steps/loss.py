@@ -261,6 +261,7 @@ def read_scope(text: str) -> Scope:
                         _declaration(scope, name + part[at:])
             names = names + [part] if at is None and _is_name(part, scope) else []
             _declaration(scope, part)
+    _counted_families(scope, text)
     _definitions(scope, [part for part, display in parts
                          if display and _top(part, lambda t: t.is_char("=")) is not None])
     if scope.loss() is None:
@@ -316,6 +317,26 @@ def _family(scope: Scope, names: list[list[Token]], part: list[Token], at: int) 
     shown = ", ".join(_latex(x) for x in names) + ", " + latex
     scope.declared[letter] = Declared(letter, "indices", (count, letters[-1]), shown)
     return True
+
+
+def _counted_families(scope: Scope, text: str) -> None:
+    """w_s ∈ {1, …, V} "for s = 1, …, K" (or 1 ≤ s ≤ K, s ∈ {1, …, K}): the same family of K
+    indices as w_1, …, w_K ∈ {1, …, V}, its count read from the range the text gives s."""
+    for name, d in list(scope.declared.items()):
+        m = re.fullmatch(r"([a-z])_([a-z])", name)
+        if d.kind != "index" or m is None or m.group(1) in scope.declared:
+            continue
+        letter, s = m.groups()
+        dots, size = r"\\(?:l|c)?dots", r"\{?\s*([A-Za-z])\s*\}?"
+        alone = rf"(?<![A-Za-z\\]){s}\s*"
+        found = (re.search(rf"{alone}=\s*1\s*,\s*(?:2\s*,\s*)?{dots}\s*,\s*{size}", text)
+                 or re.search(rf"1\s*\\le(?:q)?\s*{s}\s*\\le(?:q)?\s*{size}", text)
+                 or re.search(rf"{alone}\\in\s*\\\{{\s*1\s*,\s*{dots}\s*,\s*{size}\s*\\\}}", text))
+        if found is None or found.group(1) not in scope.sizes():
+            continue
+        del scope.declared[name]
+        scope.declared[letter] = Declared(letter, "indices", (found.group(1), d.shape[0]),
+                                          d.latex)
 
 
 def _is_name(tokens: list[Token], scope: Scope) -> bool:

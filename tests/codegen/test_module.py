@@ -210,7 +210,8 @@ def test_derive_compile_takes_a_python_api_loss() -> None:
 def test_samples_as_indices_export_and_match_the_hand_gradient(stem: str, backend: str) -> None:
     # w = (w_1, …, w_K) an int array; at the first check point o is among the samples and a
     # word is drawn twice, the case a kernel that writes grad[w] = … instead of adding gets wrong
-    from tests.steps.test_user_losses import FILES as USER, HAND
+    from tests.steps.test_user_losses import FILES as USER
+    from tests.steps.test_user_losses import HAND
     from tests.steps.test_user_losses import _arrays as user_arrays
 
     if backend == "jax":

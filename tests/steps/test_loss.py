@@ -416,6 +416,11 @@ def test_samples_declared_as_a_family_of_indices() -> None:
         assert (w.name, w.shape) == ("w", ("K", "V")), names
         ((base, size),) = lf.loss.families
         assert (base.name, tuple(map(str, base.shape)), str(size)) == ("w", ("K",), "V")
+    for counted in ("$w_s \\in \\{1, \\dots, V\\}$ for $s = 1, \\dots, K$",
+                    "$w_s \\in \\{1, \\ldots, V\\}$, $1 \\le s \\le K$"):
+        lf = read_loss(text.replace(f"${names} \\in \\{{1, \\dots, V\\}}$", counted), "counted")
+        assert [(d.name, d.kind, d.shape) for d in lf.inputs][-1] == ("w", "indices", ("K", "V"))
     # one sample by its number: the entry w_2 of the family, 0-based in the engine
-    text = text.replace("\\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}", "\\log \\sigma(\\mathbf{u}_{w_2}")
+    text = text.replace("\\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}",
+                        "\\log \\sigma(\\mathbf{u}_{w_2}")
     assert "U[i, w[1]]" in str(read_loss(text, "second").loss.expr)
