@@ -14,7 +14,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence, precedence_traditi
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
-from .calculus.dots import dot_pair, norm_squared, vector_dot
+from .calculus.dots import dot_pair, norm_squared, product_entry, vector_dot
 from .calculus.functions import Sigmoid
 from .calculus.matrices import Column, Entrywise, Gather, OneHot, OneHots, Ones
 
@@ -116,6 +116,10 @@ class TextPrinter(_Handout, StrPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return f"{vectors[0].text}ᵀ{vectors[1].text}"
+        entry = product_entry(s)
+        if entry is not None:
+            A, b, x, transposed = entry
+            return f"({A.text}{'ᵀ' if transposed else ''}{b.text})_{self._index(x)}"
         norm = norm_squared(s)
         if norm is not None:
             return f"‖{norm[0].text}‖_F²" if norm[1] else f"‖{norm[0].text}‖²"
@@ -212,6 +216,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return rf"{vectors[0].latex}^\top {vectors[1].latex}"
+        entry = product_entry(s)
+        if entry is not None:
+            A, b, x, transposed = entry
+            top = r"^\top" if transposed else ""
+            return rf"\left({A.latex}{top} {b.latex}\right)_{{{self._index(x)}}}"
         norm = norm_squared(s)
         if norm is not None:
             return rf"\|{norm[0].latex}\|_F^2" if norm[1] else rf"\|{norm[0].latex}\|^2"
