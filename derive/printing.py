@@ -15,8 +15,9 @@ from sympy.printing.str import StrPrinter
 
 from . import notation as n
 from .calculus.dots import dot_pair, norm_squared, product_entry, vector_dot
+from .calculus.families import Gather, OneHots
 from .calculus.functions import Sigmoid
-from .calculus.matrices import Column, Entrywise, Gather, OneHot, OneHots, Ones
+from .calculus.matrices import Column, Entrywise, OneHot, Ones
 
 
 def _norm_power(p: sp.Pow) -> tuple[n.Obj, int] | None:

@@ -23,7 +23,8 @@ from .. import notation as n
 from ..errors import DerivationError
 from . import algebra, facts, rules
 from .check import compare, step_failed
-from .matrixform import NoMatrixForm, fold_gathered
+from .families import fold_gathered
+from .matrixform import NoMatrixForm
 from .records import Derivation, Gradient, Loss, Softmax, Step
 from .sample import Points
 

@@ -22,7 +22,7 @@ from .. import notation as n
 from .dots import dot_pair, norm_squared, vector_dot
 from .fold import matrix_of
 from .functions import Sigmoid, sigmoid
-from .matrices import Column, Diag, Dot, Entrywise, Gather, OneHot, OneHots, Ones
+from .matrices import Column, Diag, Dot, Entrywise, OneHot, Ones
 
 
 class NoMatrixForm(Exception):
@@ -40,67 +40,6 @@ def fold(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes) -> sp.MatrixE
     dots = {s: d for s in _outer_sums(out) if (d := _dot(s, sizes)) != s}
     # only where a sum changes: a rebuilt 2*(wᵀx − t) would distribute into 2*wᵀx − 2*t
     return out.xreplace(dots) if dots else out
-
-
-Families = tuple[tuple[sp.IndexedBase, sp.Expr], ...]
-
-
-def fold_gathered(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes,
-                  families: Families) -> sp.MatrixExpr:
-    """fold, where an entry at a family of indices w = (w_1, …, w_K) — U[r, w_s], b[w_s],
-    δ(r, w_s) — is first the entry (r, s) of a matrix of its own, the gathered U[:, w] or the
-    one-hot I[:, w], so that the table folds Σ_s g_s U[r, w_s] as (U[:, w] g)_r like any
-    product; those matrices are put back in the result."""
-    if not families:
-        return fold(expr, free, sizes)
-    stand_ins: dict[sp.Basic, sp.Basic] = {}
-    back: dict[sp.IndexedBase, tuple[sp.IndexedBase, int, sp.IndexedBase]] = {}
-    by_base = dict(families)
-
-    def at_family(x: sp.Basic) -> bool:
-        return isinstance(x, sp.Indexed) and x.base in by_base and isinstance(x.indices[0],
-                                                                              sp.Symbol)
-
-    def gathered(e: sp.Indexed) -> sp.Expr:
-        where = [k for k, x in enumerate(e.indices) if at_family(x)]
-        if len(where) != 1:
-            return e
-        (k,) = where
-        w, s = e.indices[k].base, e.indices[k].indices[0]
-        shape = list(e.base.shape)
-        shape[k] = w.shape[0]
-        stand_in = sp.IndexedBase(f"{e.base.name}@{w.name}", shape=tuple(shape))
-        matrix = Gather(matrix_of(e.base), w, 1 if k == 1 else 0)
-        stand_ins[matrix_of(stand_in)] = matrix
-        back[stand_in] = (e.base, k, w)
-        return stand_in[(*e.indices[:k], s, *e.indices[k + 1:])]
-
-    def one_hots(e: sp.KroneckerDelta) -> sp.Expr:
-        fam = [x for x in e.args if at_family(x)]
-        if len(fam) != 1:
-            return e
-        (x,) = fam
-        (other,) = [a for a in e.args if a is not x] or [x]
-        w, s = x.base, x.indices[0]
-        stand_in = sp.IndexedBase(f"I@{w.name}", shape=(by_base[w], w.shape[0]))
-        stand_ins[matrix_of(stand_in)] = OneHots(w, by_base[w])
-        return stand_in[other, s]
-
-    plain = expr.replace(lambda e: isinstance(e, sp.Indexed) and not at_family(e)
-                         and any(at_family(x) for x in e.indices), gathered)
-    plain = plain.replace(lambda e: isinstance(e, sp.KroneckerDelta)
-                          and any(at_family(x) for x in e.args), one_hots)
-    out = fold(plain, free, sizes).xreplace(stand_ins)
-    if out.has(*back):  # an entry left inside a scalar: as the loss wrote it again
-        def entry(e: sp.Indexed) -> sp.Expr:
-            base, k, w = back[e.base]
-            idx = list(e.indices)
-            idx[k] = w[idx[k]]
-            return base[tuple(idx)]
-        out = out.replace(lambda e: isinstance(e, sp.Indexed) and e.base in back, entry)
-    if any(str(m).startswith("I@") or "@" in str(m) for m in out.atoms(sp.MatrixSymbol)):
-        raise NoMatrixForm("an entry at the samples w_s has no matrix form")
-    return out
 
 
 def _outer_sums(expr: sp.Basic) -> list[sp.Sum]:

@@ -213,7 +213,7 @@ def test_samples_hold_o_and_a_repeat_at_one_point_and_are_apart_at_the_other(see
 
 
 def test_a_fold_that_counts_a_repeated_sample_once_is_caught(monkeypatch) -> None:
-    from derive.calculus import matrices
+    from derive.calculus import families
     from derive.errors import DerivationError
 
     # I[:, w] with each sample once (numpy.unique): wrong exactly when a word is drawn twice
@@ -222,7 +222,7 @@ def test_a_fold_that_counts_a_repeated_sample_once_is_caught(monkeypatch) -> Non
         unique = printer._module_format("numpy.unique")
         return f"{eye}({printer._print(self.args[1])})[:, {unique}({self.family.label})]" \
             f" @ {eye}(len({unique}({self.family.label})), {self.family.shape[0]})"
-    monkeypatch.setattr(matrices.OneHots, "_numpycode", once)
+    monkeypatch.setattr(families.OneHots, "_numpycode", once)
     lf = read_loss((FILES / "sample-family.tex").read_text(encoding="utf-8"), "samples")
     with pytest.raises(DerivationError, match="matrix form"):
         derive(lf.loss)
