@@ -14,7 +14,8 @@ from sympy.printing.precedence import PRECEDENCE, precedence, precedence_traditi
 from sympy.printing.str import StrPrinter
 
 from . import notation as n
-from .calculus.dots import dot_pair, norm_squared, vector_dot
+from .calculus.dots import dot_pair, norm_squared, product_entry, vector_dot
+from .calculus.families import Gather, OneHots
 from .calculus.functions import Sigmoid
 from .calculus.matrices import Column, Entrywise, OneHot, Ones
 
@@ -111,10 +112,15 @@ class TextPrinter(_Handout, StrPrinter):
         pair = dot_pair(s)
         if pair is not None:
             x, v = pair
-            return f"{n.COLUMN_TEXT[n.U.indexed].format(self._index(x))}ᵀ{n.BY_INDEXED[v].name}"
+            index = self._index(x) if isinstance(x, sp.Symbol) else f"({self._index(x)})"
+            return f"{n.COLUMN_TEXT[n.U.indexed].format(index)}ᵀ{n.BY_INDEXED[v].name}"
         vectors = vector_dot(s)
         if vectors is not None:
             return f"{vectors[0].text}ᵀ{vectors[1].text}"
+        entry = product_entry(s)
+        if entry is not None:
+            A, b, x, transposed = entry
+            return f"({A.text}{'ᵀ' if transposed else ''}{b.text})_{self._index(x)}"
         norm = norm_squared(s)
         if norm is not None:
             return f"‖{norm[0].text}‖_F²" if norm[1] else f"‖{norm[0].text}‖²"
@@ -147,6 +153,12 @@ class TextPrinter(_Handout, StrPrinter):
                  else f"{self._print(e)} otherwise" for e, c in p.args]
         return "{" + "; ".join(cases) + "}"
 
+    def _index(self, x: sp.Expr) -> str:
+        if isinstance(x, sp.Indexed) and len(x.indices) == 1 and x.base not in n.ENTRY_TEXT \
+                and n.DECLARED.get(x.base.name) is None:  # w_s, of the samples w_1, …, w_K
+            return f"{x.base.name}_{super()._index(x.indices[0])}"
+        return super()._index(x)
+
     def _print_Indexed(self, e: sp.Indexed) -> str:
         if e.base in n.ENTRY_TEXT:
             index = self._index(e.indices[0])
@@ -161,7 +173,8 @@ class TextPrinter(_Handout, StrPrinter):
 
     def _print_Transpose(self, t: sp.Transpose) -> str:
         inner = self._print(t.arg)
-        atom = isinstance(t.arg, (sp.MatrixSymbol, Ones, Column, OneHot))  # vᵀ, 𝟏ᵀ, not (𝟏)ᵀ
+        # vᵀ, 𝟏ᵀ, U[:, w]ᵀ, not (𝟏)ᵀ
+        atom = isinstance(t.arg, (sp.MatrixSymbol, Ones, Column, OneHot, Gather, OneHots))
         return f"{inner}ᵀ" if atom else f"({inner})ᵀ"
 
     def _print_Derivative(self, d: sp.Derivative) -> str:
@@ -204,6 +217,11 @@ class HandoutLatexPrinter(_Handout, LatexPrinter):
         vectors = vector_dot(s)
         if vectors is not None:
             return rf"{vectors[0].latex}^\top {vectors[1].latex}"
+        entry = product_entry(s)
+        if entry is not None:
+            A, b, x, transposed = entry
+            top = r"^\top" if transposed else ""
+            return rf"\left({A.latex}{top} {b.latex}\right)_{{{self._index(x)}}}"
         norm = norm_squared(s)
         if norm is not None:
             return rf"\|{norm[0].latex}\|_F^2" if norm[1] else rf"\|{norm[0].latex}\|^2"

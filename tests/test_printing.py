@@ -76,3 +76,19 @@ _vc_sq = sp.Sum(n.v_c.indexed[_i] ** 2, (_i, 0, n.d - 1))
 def test_squared_norms_print_as_a_reader_writes_them(expr, latex, text) -> None:
     assert printing.latex(expr) == latex
     assert printing.text(expr) == text
+
+
+def test_an_entry_of_a_product_prints_as_one() -> None:
+    """Σ_i W[o, i] h[i] is (Wh)_o and Σ_i A[i, o] b[i] is (Aᵀb)_o; U's column stays u_oᵀv_c, and
+    a sum whose index is also the entry's is no such entry."""
+    W, h = n.declare("W", n.V, n.d), n.declare("h", n.d)
+    A, b = n.declare("A", n.d, n.V), n.declare("b", n.d)
+    row = sp.Sum(W.indexed[n.o, _i] * h.indexed[_i], (_i, 0, n.d - 1))
+    assert (printing.text(row), printing.latex(row)) == (
+        "(Wh)_o", r"\left(W h\right)_{o}")
+    col = sp.Sum(A.indexed[_i, n.o] * b.indexed[_i], (_i, 0, n.d - 1))
+    assert printing.text(col) == "(Aᵀb)_o"
+    assert printing.text(sp.Sum(n.U.indexed[_i, n.o] * n.v_c.indexed[_i],
+                                (_i, 0, n.d - 1))) == "u_oᵀv_c"
+    diagonal = sp.Sum(W.indexed[_i, _i] * h.indexed[_i], (_i, 0, n.d - 1))
+    assert "(W" not in printing.text(diagonal)

@@ -1,6 +1,7 @@
 """Sums a reader writes as products of vectors: Σ_i U[i, x] v[i] is u_xᵀv, Σ_i a[i] b[i] is aᵀb,
-Σ_i a[i]² is ‖a‖² and Σ_i Σ_j A[i, j]² is ‖A‖_F². The printers show them so, and the matrix-form
-fold leaves them as they are (they already read as a reader writes them).
+Σ_i a[i]² is ‖a‖², Σ_i Σ_j A[i, j]² is ‖A‖_F², and Σ_i W[x, i] h[i] is (Wh)_x. The printers
+show them so, and the matrix-form fold leaves them as they are (they already read as a reader
+writes them).
 """
 from __future__ import annotations
 
@@ -22,6 +23,28 @@ def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
     if mat is None or vec is None or mat.base not in n.COLUMN_TEXT:
         return None
     return mat.indices[1], vec.base
+
+
+def product_entry(s: sp.Sum) -> tuple[n.Obj, n.Obj, sp.Expr, bool] | None:
+    """(A, b, x, transposed) when s is Σ_i A[x, i] b[i], the entry x of A b (a row of W at the
+    outside word, (Wh)_o), or Σ_i A[i, x] b[i] = (Aᵀb)_x for a matrix whose columns are not
+    the handout's u_x; x an index of the loss, not the summed one."""
+    if len(s.limits) != 1:
+        return None
+    var = s.variables[0]
+    factors = sp.Mul.make_args(s.function)
+    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) for f in factors):
+        return None
+    mat = next((f for f in factors if len(f.indices) == 2 and var in f.indices), None)
+    vec = next((f for f in factors if f.indices == (var,)), None)
+    if mat is None or vec is None or mat.base in n.COLUMN_TEXT:
+        return None
+    A, b = _object(mat.base), _object(vec.base)
+    transposed = mat.indices[0] == var
+    x = mat.indices[1] if transposed else mat.indices[0]
+    if A is None or b is None or x == var or x.has(var):
+        return None
+    return A, b, x, transposed
 
 
 def vector_dot(s: sp.Sum) -> tuple[n.Obj, n.Obj] | None:

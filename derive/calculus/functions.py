@@ -1,5 +1,5 @@
 """The elementwise functions losses are written with, beyond SymPy's own: the logistic sigmoid σ,
-and the step function of a hinge as the engine writes it.
+the step function of a hinge and max as the engine writes them.
 
 `sigmoid` is σ of a scalar; SymPy differentiates it by `fdiff`, the one fact of calculus it adds:
 σ′(x) = σ(x)(1 − σ(x)). `Sigmoid` is σ applied entrywise to a matrix expression, the form a matrix
@@ -49,6 +49,21 @@ class Heaviside(sp.Heaviside):
     @classmethod
     def eval(cls, arg: sp.Expr, H0: sp.Expr = sp.S.Half) -> sp.Expr | None:  # noqa: N803
         return super().eval(arg, H0) if arg.is_Number else None
+
+
+class Max(sp.Max):
+    """max(a, b, …) as a loss file writes it (a hinge's max(0, 1 − s_o + s_w)): SymPy's Max,
+    evaluated only when every argument is a number. SymPy's own orders its arguments by asking,
+    through the assumptions system, whether each is real and which is larger, every time an
+    expression holding it is built or rebuilt: of sums of entries that never decides, and it cost
+    a multiclass hinge a third of its `derive show`. Its derivative is SymPy's (fdiff, inherited);
+    named Max so that SymPy's printers print it as max."""
+
+    def __new__(cls, *args: Any, **options: Any) -> sp.Expr:
+        values = [sp.sympify(a) for a in args]
+        if all(v.is_Number for v in values):
+            return sp.Max(*values)
+        return super().__new__(cls, *values, evaluate=False)
 
 
 class Sigmoid(sp.MatrixExpr):

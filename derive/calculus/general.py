@@ -23,7 +23,8 @@ from .. import notation as n
 from ..errors import DerivationError
 from . import algebra, facts, rules
 from .check import compare, step_failed
-from .matrixform import NoMatrixForm, fold
+from .families import fold_gathered
+from .matrixform import NoMatrixForm
 from .records import Derivation, Gradient, Loss, Softmax, Step
 from .sample import Points
 
@@ -118,7 +119,8 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         final = steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
     else:
         try:
-            final = Step(fold(steps[-1].expr, free, sizes), MATRIX_FORM, matrix=True)
+            final = Step(fold_gathered(steps[-1].expr, free, sizes, loss.families),
+                         MATRIX_FORM, matrix=True)
         except NoMatrixForm as exc:
             final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
     if not free:

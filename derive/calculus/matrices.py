@@ -236,3 +236,4 @@ class Dot(sp.Expr):
 
     def _derive_text(self, printer: Any) -> str:
         return self._printed(printer, False)
+

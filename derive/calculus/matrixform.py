@@ -8,6 +8,7 @@
     a(r) M[r, c]              diag(a) M          δ(r, c)               I
     c, free of r              c 𝟏                φ(g(r))               φ(g), φ entrywise
     A[r, k], k an index       a_k, column k      δ(r, k)               e_k, one-hot
+    A[r, w_s], w indices      (A[:, w])[r, s]    δ(r, w_s)             (I[:, w])[r, s]
     a scalar Σ_s a[s] g(s)    aᵀg                a scalar Σ_s g(s)     𝟏ᵀg
 
 A term with no pattern has no matrix form: `fold` raises NoMatrixForm, and the engine gives the

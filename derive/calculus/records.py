@@ -77,6 +77,9 @@ class Loss:
     # engine derives it, by any of them; and each index it names (o) with the size it runs over.
     objects: tuple[n.Obj, ...] = ()
     ranges: tuple[tuple[sp.Symbol, sp.Expr], ...] = ((n.o, n.V),)
+    # Each family of indices it names (the K samples w_1, …, w_K: an IndexedBase of shape (K,))
+    # with the size its entries run over (V).
+    families: tuple[tuple[sp.IndexedBase, sp.Expr], ...] = ()
 
 
 @dataclass(frozen=True)

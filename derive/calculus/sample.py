@@ -8,7 +8,7 @@ cannot pass. Two points, with the sizes permuted between them.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,11 +30,13 @@ class Point:
     arrays: dict[sp.IndexedBase, np.ndarray]
     indices: dict[sp.Symbol, int]
     constants: list[float]
+    families: dict[sp.IndexedBase, np.ndarray] = field(default_factory=dict)
 
 
 def sizes_of(loss: Loss) -> list[sp.Symbol]:
     shapes = [s for obj in loss.objects for s in obj.indexed.shape]
     shapes += [size for _, size in loss.ranges]
+    shapes += [s for w, size in loss.families for s in (*w.shape, size)]
     return sorted({s for e in shapes for s in sp.sympify(e).free_symbols}, key=str)
 
 
@@ -115,6 +117,23 @@ def _apart_then_together(indices: dict[sp.Symbol, int], ranges: dict[sp.Symbol, 
     return out
 
 
+def _samples(rng: np.random.Generator, count: int, size: int, o: int | None, at: int
+             ) -> np.ndarray:
+    """The K samples w_1, …, w_K at a check point: at the first, the outside word o among them
+    and one word twice (a step that counts a repeated sample once, or forgets that a sample may
+    be o, fails there whatever the draw); at the second, all different and none o where the
+    vocabulary allows, so a step that holds only with repeats fails too."""
+    words = rng.permutation(size)
+    others = [int(x) for x in words if x != o]
+    if at == 0:
+        first = [o] if o is not None else []
+        pool = first + others[:1] + others[:1] + others[1:]
+        out = [pool[k % len(pool)] for k in range(count)]
+    else:
+        out = [others[k % len(others)] for k in range(count)] if others else [0] * count
+    return np.array(out, dtype=np.intp)
+
+
 class Points:
     """Random values for every declared object of a loss, at each check size."""
 
@@ -127,7 +146,8 @@ class Points:
         self.ranges = dict(loss.ranges)
         self.indices = sorted(self.ranges, key=str)
         self.bases = [obj.indexed for obj in loss.objects]
-        labels = {b.label for b in self.bases}
+        self.families = [w for w, _ in loss.families]
+        labels = {b.label for b in (*self.bases, *self.families)}
         known = set(self.sizes) | set(self.indices) | labels
         # ŷ_t spelled out once, with t a symbol of its own: the constants of the loss with ŷ
         # spelled out are those of J and of ŷ_t, and the checks read ŷ_t where a derivative
@@ -154,7 +174,11 @@ class Points:
                 {x: int(rng.integers(int(sp.sympify(self.ranges[x]).subs(sizes))))
                  for x in self.indices}, self.ranges, sizes, len(self.points))
             constants = [loss.params.get(c, float(rng.uniform(0.5, 1.5))) for c in self.constants]
-            self.points.append(Point(sizes, arrays, indices, constants))
+            families = {w: _samples(rng, int(sp.sympify(w.shape[0]).subs(sizes)),
+                                    int(sp.sympify(size).subs(sizes)), indices.get(n.o),
+                                    len(self.points))
+                        for w, size in loss.families}
+            self.points.append(Point(sizes, arrays, indices, constants, families))
 
     def expand(self, expr: sp.Expr) -> sp.Expr:
         """y replaced by what it stands for, and any derivative left evaluated by SymPy's own
@@ -177,7 +201,7 @@ class Points:
                             lambda e: softmax.entry(e.indices[0]))
 
     def _args(self, p: Point) -> list[Any]:
-        return [*p.arrays.values(), *(p.sizes[s] for s in self.sizes),
+        return [*p.arrays.values(), *p.families.values(), *(p.sizes[s] for s in self.sizes),
                 *(p.indices[x] for x in self.indices), *p.constants]
 
     def entries(self, expr: sp.Expr, free: tuple[sp.Symbol, ...],
@@ -205,9 +229,10 @@ class Points:
             scalars = {**p.sizes, **p.indices,
                        **dict(zip(self.constants, p.constants, strict=True))}
             softmax = self.loss.softmax
-            self._scopes[at] = (values.Scope(p.arrays, scalars, diff=self._diff)
+            arrays = {**p.arrays, **p.families}
+            self._scopes[at] = (values.Scope(arrays, scalars, diff=self._diff)
                                 if softmax is None else
-                                values.Scope(p.arrays, scalars, softmax.base,
+                                values.Scope(arrays, scalars, softmax.base,
                                              self.softmax_values()[at].reshape(-1),
                                              self.softmax_entry, self._diff))
         return self._scopes[at]
@@ -225,7 +250,8 @@ class Points:
                            free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
         """entries, the slow way: lambdified, with the derivatives by complexstep.py."""
         yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
-        args = [*self.bases, *self.sizes, *self.indices, *self.constants, *yhat, *free]
+        args = [*self.bases, *self.families, *self.sizes, *self.indices, *self.constants, *yhat,
+                *free]
         at = complexstep.At()
         if expr.has(sp.Derivative):
             expr = complexstep.numeric(self._one_hot(expr), self, at)
@@ -251,8 +277,8 @@ class Points:
         mats = [matrix_of(b) for b in self.bases]
         softmax = self.loss.softmax
         extra = [matrix_of(softmax.base)] if softmax is not None else []
-        args = [*mats, *extra, matrix_of(n.y.indexed), *self.sizes, *self.indices,
-                *self.constants, *apart]
+        args = [*mats, *self.families, *extra, matrix_of(n.y.indexed), *self.sizes,
+                *self.indices, *self.constants, *apart]
         f = _lambdify(args, expr)
         out = []
         for at, p in enumerate(self.points):
@@ -262,7 +288,8 @@ class Points:
             o = p.indices.get(n.o, 0)
             onehot = np.eye(V)[:, [o]]
             yhat = [self.softmax_values()[self.points.index(p)]] if softmax is not None else []
-            value = np.asarray(f(*arrays, *yhat, onehot, *(p.sizes[s] for s in self.sizes),
+            value = np.asarray(f(*arrays, *p.families.values(), *yhat, onehot,
+                                 *(p.sizes[s] for s in self.sizes),
                                  *(p.indices[x] for x in self.indices), *p.constants,
                                  *(float(v[at]) for v in values)),
                                dtype=float)
@@ -278,7 +305,8 @@ class Points:
         else:
             t = sp.Dummy("t", integer=True)  # a Dummy: the loss may have a constant t
             entry = self.expand(self.loss.softmax.entry(t))
-            f = _lambdify([*self.bases, *self.sizes, *self.indices, *self.constants, t], entry)
+            f = _lambdify([*self.bases, *self.families, *self.sizes, *self.indices,
+                           *self.constants, t], entry)
             out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])
                    for p in self.points]
         self.cache["softmax"] = out

@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 
 from .. import notation as n
-from .functions import Heaviside, sigmoid
+from .functions import Heaviside, Max, sigmoid
 
 H = 1e-30  # the complex step: exact to rounding, no difference of nearly equal values
 NON_ANALYTIC = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
@@ -245,7 +245,7 @@ _RULES: dict[type, Callable[..., Any]] = {
     sigmoid: _elementwise(lambda x: 0.5 * (1 + np.tanh(0.5 * x))),
     sp.Heaviside: _heaviside, Heaviside: _heaviside,
     sp.Abs: _elementwise(np.abs), sp.sign: _elementwise(np.sign),
-    sp.Max: _extremum(np.maximum), sp.Min: _extremum(np.minimum),
+    sp.Max: _extremum(np.maximum), Max: _extremum(np.maximum), sp.Min: _extremum(np.minimum),
 }
 # Numbers come in many classes (Zero, One, Half, Rational, Float, …): matched by kind.
 _KIND_RULES: tuple[tuple[type, Callable[..., Any]], ...] = (

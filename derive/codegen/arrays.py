@@ -52,6 +52,8 @@ class Translator:
         self.loss = loss
         self.batch = batch
         self.arrays = {obj.indexed: sp.Symbol(safe(obj.indexed.name)) for obj in loss.objects}
+        # a family of indices (the samples w_1, …, w_K) is an int array, read like a vector
+        self.arrays.update({w: sp.Symbol(safe(w.name)) for w, _ in loss.families})
         self.indices = {x: sp.Symbol(safe(str(x))) for x, _ in loss.ranges}
         self.sizes: dict[str, sp.Symbol] = {}
         self.size_letters = {str(s) for s in sizes_of(loss)}  # type: ignore[arg-type]
@@ -115,7 +117,13 @@ class Translator:
                 raise CodegenError(f"index {index} runs twice along one array")
             return Arr(a.expr, tuple(index if x == axis else x for x in a.axes))
         pos = a.axes.index(axis)
-        at = self.tr(index, env).expr
+        taken = self.tr(index, env)
+        at = taken.expr
+        if taken.axes and not self.batched(index):  # U[:, w_s]: the columns at the samples
+            if set(taken.axes) & set(a.axes) or BATCH in taken.axes:
+                raise CodegenError(f"index {index} runs along an axis the array already has")
+            return Arr(N.Take(a.expr, at, sp.Integer(pos)),
+                       a.axes[:pos] + taken.axes + a.axes[pos + 1:])
         if not self.batched(index):
             return Arr(N.Take(a.expr, at, sp.Integer(pos)), a.axes[:pos] + a.axes[pos + 1:])
         if BATCH not in a.axes:
@@ -173,8 +181,11 @@ class Translator:
         if b in env:
             a, b = b, a
         if a in env:
+            at = self.tr(b, env)
+            if at.axes and not self.batched(b):  # δ(k, w_s): a one-hot row for each sample
+                return Arr(N.OneHot(at.expr, self.size(env[a])), (*at.axes, a))
             axes = (BATCH, a) if self.batched(b) else (a,)
-            return Arr(N.OneHot(self.tr(b, env).expr, self.size(env[a])), axes)
+            return Arr(N.OneHot(at.expr, self.size(env[a])), axes)
         raise CodegenError(f"{e}: a Kronecker delta of two fixed indices")
 
     def _log(self, e: sp.log, env: dict) -> Arr:

@@ -33,7 +33,7 @@ BATCH_SIZE = "B"  # the size letter of a batch
 @dataclass(frozen=True)
 class Input:
     name: str  # as derive show --format json lists it
-    kind: str  # matrix, vector, scalar, index, constant
+    kind: str  # matrix, vector, scalar, index, indices (a batch's, or w_1, …, w_K), constant
     shape: tuple[str, ...]  # size letters; an index's one letter is the size it runs over
     positive: bool = False
     required: bool = True  # an index the loss declares but never reads may be left out
@@ -53,6 +53,8 @@ def inputs_of(derivation: Derivation, t: Translator) -> tuple[Input, ...]:
             out.append(Input(str(x), "indices", (BATCH_SIZE, str(size))))
         else:
             out.append(Input(str(x), "index", (str(size),), required=x in t.used))
+    for w, size in derivation.loss.families:  # the samples w_1, …, w_K: K ints over V
+        out.append(Input(w.name, "indices", (str(w.shape[0]), str(size))))
     for c in sorted(t.constants, key=str):
         out.append(Input(str(c), "constant", (), positive=bool(c.is_positive)))
     return tuple(out)
@@ -216,10 +218,10 @@ def _check(values):
         elif kind == "indices":
             a = {xp}.asarray(v)
             if a.ndim != 1 or not {xp}.issubdtype(a.dtype, {xp}.integer):
-                raise ValueError(f"{{name}}: {{a.dtype}} array of shape {{tuple(a.shape)}}, expected 0-based int indices of shape (B,)")
-            want = sizes.setdefault("B", a.shape[0])
+                raise ValueError(f"{{name}}: {{a.dtype}} array of shape {{tuple(a.shape)}}, expected 0-based int indices of shape ({{shape[0]}},)")
+            want = sizes.setdefault(shape[0], a.shape[0])
             if a.shape[0] != want:
-                raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected (B,) with B = {{want}}")
+                raise ValueError(f"{{name}}: shape {{tuple(a.shape)}}, expected ({{shape[0]}},) with {{shape[0]}} = {{want}}")
             if not _traced(a) and shape[1] in sizes and a.size and not (0 <= int(a.min()) and int(a.max()) < sizes[shape[1]]):
                 raise ValueError(f"{{name}}: entries from {{int(a.min())}} to {{int(a.max())}}, expected 0 <= {{name}} < {{shape[1]}} = {{sizes[shape[1]]}}")
             out.append(a)

@@ -54,8 +54,8 @@ class Declared:
     """One input of a loss: name (v_c, lambda, U_neg), kind, shape (size letters) and LaTeX."""
 
     name: str
-    kind: str  # matrix, vector, scalar, index, constant
-    shape: tuple[str, ...]
+    kind: str  # matrix, vector, scalar, index, indices (w_1, …, w_K), constant
+    shape: tuple[str, ...]  # an index: its range (V); indices: how many and their range (K, V)
     latex: str
     bounds: tuple[str, str] = ("0", "")  # a constant's open interval: λ > 0, 0 < α < 1
 
@@ -78,6 +78,16 @@ class Scope:
     def sizes(self) -> tuple[str, ...]:
         out = {s for d in self.declared.values() if d.kind != "constant" for s in d.shape}
         return tuple(sorted(out | set(vocab.SIZES)))
+
+    def family(self, letter: str) -> Declared | None:
+        """The indices w_1, …, w_K the letter names, when the file declares them so."""
+        declared = self.declared.get(letter)
+        return declared if declared is not None and declared.kind == "indices" else None
+
+    def family_entry(self, atom: str) -> bool:
+        """w_s, w_1: one of a declared family of indices (s bound by a sum, or a number)."""
+        m = re.fullmatch(r"([a-z])_([a-z]'*|[1-9][0-9]*)", atom)
+        return m is not None and self.family(m.group(1)) is not None
 
     def defined(self, name: str) -> Definition | None:
         return next((d for d in reversed(self.definitions) if d.name == name), None)
@@ -104,9 +114,25 @@ class LossParser(syntax.Parser):
 
     def index(self, atom: str, tok: Token) -> str:
         declared = self.scope.declared.get(atom)
-        if (declared is not None and declared.kind == "index") or re.fullmatch(r"[a-z]'*", atom):
+        if (declared is not None and declared.kind == "index") or re.fullmatch(r"[a-z]'*", atom) \
+                or self.scope.family_entry(atom):
             return atom
         raise vocab.unknown(atom, tok.line, tok.col, what="index")
+
+    def atom(self) -> str:
+        """An index; w_s (u_{w_s}) stays the s-th of the indices w_1, …, w_K where the file
+        declares them (the step checker's grammar reads it as the column s of U_neg)."""
+        tok, nxt = self.peek(), self.peek(1)
+        if tok is not None and tok.kind == "letter" and nxt is not None and nxt.is_char("_") \
+                and self.scope.family(tok.text) is not None:
+            self.take()
+            self.take()
+            inner = self.sub(self.group_tokens())
+            entry = f"{tok.text}_{inner.atom()}"
+            if inner.peek() is not None:
+                raise inner.error(f"expected one index of {tok.text}")
+            return entry
+        return super().atom()
 
     def command(self, tok: Token) -> Node:
         if tok.is_cmd("mathbf", "mathbb", "bm", "boldsymbol"):
@@ -146,7 +172,7 @@ def resolve(scope: Scope, name: str, tok: Token) -> Node:
     if declared is not None:
         if declared.kind == "constant":
             return Const(name)
-        if declared.kind == "index":
+        if declared.kind in ("index", "indices"):
             raise ReadError(f"{name} is an index, not a value", tok.line, tok.col)
         return Obj(name)
     if scope.defined(name) is not None or name in ("y", "J", "e"):
@@ -157,7 +183,7 @@ def resolve(scope: Scope, name: str, tok: Token) -> Node:
     atoms = sub.split(",") if sub else []
     if len(atoms) > 1 and f"{base}_{atoms[0]}" in scope.declared:  # v_{c,i}: entry i of v_c
         return Pick(Obj(f"{base}_{atoms[0]}"), tuple(atoms[1:]))
-    if atoms and all(re.fullmatch(r"[a-z]'*|\d+", a) for a in atoms):
+    if atoms and all(re.fullmatch(r"[a-z]'*|\d+", a) or scope.family_entry(a) for a in atoms):
         if base in scope.declared or scope.defined(base) is not None or base == "y":
             return Pick(Obj(base), tuple(atoms))
         # u_w is a column of U; u_k, with k over the K samples, of U_neg when U_neg is declared.
@@ -223,11 +249,19 @@ def read_scope(text: str) -> Scope:
         names: list[list[Token]] = []  # $a, b \in ℝ^d$: names that share the declaration after them
         for part in split_top(tokens):
             at = _top(part, lambda t: t.is_cmd("in", "gt") or t.is_char(">"))
+            if at is None and _is_dots(part) and names:
+                names.append(part)  # w_1, \dots, w_K ∈ {1, …, V}: a family of indices
+                continue
+            if at is not None and at > 0 and _family(scope, names, part, at):
+                names = []
+                continue
             if at is not None and at > 0:  # λ, μ > 0 too
                 for name in names:
-                    _declaration(scope, name + part[at:])
+                    if not _is_dots(name):
+                        _declaration(scope, name + part[at:])
             names = names + [part] if at is None and _is_name(part, scope) else []
             _declaration(scope, part)
+    _counted_families(scope, text)
     _definitions(scope, [part for part, display in parts
                          if display and _top(part, lambda t: t.is_char("=")) is not None])
     if scope.loss() is None:
@@ -253,6 +287,56 @@ def _definitions(scope: Scope, pending: list[list[Token]]) -> None:
         if len(failed) == len(pending):
             raise failed[0][1]
         pending = [part for part, _ in failed]
+
+
+def _is_dots(tokens: list[Token]) -> bool:
+    return len(tokens) == 1 and tokens[0].is_cmd("dots", "ldots", "cdots")
+
+
+def _family(scope: Scope, names: list[list[Token]], part: list[Token], at: int) -> bool:
+    """w_1, \\dots, w_K ∈ {1, …, V} (or w_1, w_2, \\dots, w_K): K indices into the vocabulary,
+    the K negative samples as the handout names them, declared as one family w; whether the
+    names and the declaration are such a list."""
+    if not any(_is_dots(x) for x in names) or not part[at].is_cmd("in"):
+        return False
+    written = [_name_of(x, scope)[0] for x in names if not _is_dots(x)]
+    last, latex = _name_of(part[:at], scope)
+    found = [re.fullmatch(r"([a-z])_([0-9]+|[A-Za-z])", x) for x in (*written, last)]
+    subs = [m for m in found if m is not None]
+    if len(subs) != len(found) or len({m.group(1) for m in subs}) != 1:
+        return False
+    letter, numbers, count = subs[0].group(1), [m.group(2) for m in subs[:-1]], subs[-1].group(2)
+    if numbers != [str(k) for k in range(1, len(numbers) + 1)] or count not in scope.sizes():
+        raise ReadError(f"a family of indices is written {letter}_1, \\dots, {letter}_K, "
+                        "numbered from 1 up to a size", part[0].line, part[0].col)
+    right = part[at + 1:]
+    letters = [t.text for t in right if t.kind == "letter"]
+    if not right or not right[0].is_cmd("{") or not letters:
+        raise ReadError(f"the indices {letter}_1, …, {letter}_{count} run over {{1, …, V}}",
+                        part[0].line, part[0].col)
+    shown = ", ".join(_latex(x) for x in names) + ", " + latex
+    scope.declared[letter] = Declared(letter, "indices", (count, letters[-1]), shown)
+    return True
+
+
+def _counted_families(scope: Scope, text: str) -> None:
+    """w_s ∈ {1, …, V} "for s = 1, …, K" (or 1 ≤ s ≤ K, s ∈ {1, …, K}): the same family of K
+    indices as w_1, …, w_K ∈ {1, …, V}, its count read from the range the text gives s."""
+    for name, d in list(scope.declared.items()):
+        m = re.fullmatch(r"([a-z])_([a-z])", name)
+        if d.kind != "index" or m is None or m.group(1) in scope.declared:
+            continue
+        letter, s = m.groups()
+        dots, size = r"\\(?:l|c)?dots", r"\{?\s*([A-Za-z])\s*\}?"
+        alone = rf"(?<![A-Za-z\\]){s}\s*"
+        found = (re.search(rf"{alone}=\s*1\s*,\s*(?:2\s*,\s*)?{dots}\s*,\s*{size}", text)
+                 or re.search(rf"1\s*\\le(?:q)?\s*{s}\s*\\le(?:q)?\s*{size}", text)
+                 or re.search(rf"{alone}\\in\s*\\\{{\s*1\s*,\s*{dots}\s*,\s*{size}\s*\\\}}", text))
+        if found is None or found.group(1) not in scope.sizes():
+            continue
+        del scope.declared[name]
+        scope.declared[letter] = Declared(letter, "indices", (found.group(1), d.shape[0]),
+                                          d.latex)
 
 
 def _is_name(tokens: list[Token], scope: Scope) -> bool:

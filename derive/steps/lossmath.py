@@ -13,7 +13,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..calculus import Loss, Softmax
-from ..calculus.functions import sigmoid
+from ..calculus.functions import Max, sigmoid
 from ..calculus.lower import SPARE, SUM_NAMES, _rename
 from . import loss as loss_file
 from . import nodes as N
@@ -68,6 +68,10 @@ class Reader:
         self.ranges: dict[sp.Expr, sp.Expr] = {
             sp.Symbol(d.name, integer=True, nonnegative=True): n.size(d.shape[0])
             for d in scope.declared.values() if d.kind == "index"}
+        # each family of indices (the samples w_1, …, w_K), by its IndexedBase: its range
+        self.families: dict[sp.IndexedBase, sp.Expr] = {
+            sp.IndexedBase(d.name, shape=(n.size(d.shape[0]),)): n.size(d.shape[1])
+            for d in scope.declared.values() if d.kind == "indices"}
 
     def fail(self, message: str) -> ReadError:
         return ReadError(message, self.token.line, self.token.col)
@@ -103,8 +107,9 @@ class Reader:
                        for d in self.scope.declared.values() if d.kind == "index")
         if not ranges and (self.softmax is not None or expr.has(n.o, n.y.indexed)):
             ranges = ((n.o, n.V),)  # the outside word the one-hot y and the softmax's ŷ_o name
+        families = tuple((w, size) for w, size in self.families.items() if expr.has(w))
         loss = Loss(name, expr, self.softmax, wrt=wrt, objects=tuple(self.objects.values()),
-                    ranges=ranges, column_cases=False)
+                    ranges=ranges, column_cases=False, families=families)
         return LossFile(loss, tuple(self.scope.declared.values()))
 
     def softmax_of(self, logits: N.Node) -> Softmax:
@@ -225,7 +230,7 @@ class Reader:
                 ts = [self.tensor(a, env) for a in args]
                 if not all(t.scalar for t in ts):
                     raise self.fail("max is of scalars, as in \\max(0, 1 - x)")
-                return scalar(sp.Max(*(t.at(0, 0) for t in ts)))
+                return scalar(Max(*(t.at(0, 0) for t in ts)))
             case N.Sum(index=index, size=size, body=body, exclude=exclude):
                 return self.summation(index, size, body, exclude, env)
         if isinstance(node, N.Func):
@@ -256,6 +261,18 @@ class Reader:
     def index(self, atom: str, env: dict[str, sp.Symbol]) -> sp.Expr:
         if atom in env:
             return env[atom]
+        letter, _, which = atom.partition("_")
+        family = self.scope.family(letter) if which else None
+        if family is not None:  # w_s: the s-th sample, s bound by a sum; w_2, the second
+            base = next(w for w in self.families if w.name == letter)
+            if which.isdigit():
+                if not 1 <= int(which) <= 10 ** 6:
+                    raise self.fail(f"{atom}: a sample is numbered from 1")
+                return base[int(which) - 1]
+            if which not in env:
+                raise self.fail(f"in {atom}, {which} is not bound by a sum: write "
+                                f"\\sum_{{{which}=1}}^{{{family.shape[0]}}}")
+            return base[env[which]]
         declared = self.scope.declared.get(atom)
         if declared is not None and declared.kind == "index":
             return sp.Symbol(atom, integer=True, nonnegative=True)
@@ -265,12 +282,14 @@ class Reader:
         """An index runs over the axis it picks from: u_k with k = 1..K is not a column of a
         matrix with V columns (the first K columns, read literally, are not what a course
         means by K samples, and the engine's facts assume every index in its axis's range)."""
-        runs = self.ranges.get(x)
+        runs = self.families.get(x.base) if isinstance(x, sp.Indexed) else self.ranges.get(x)
         if axis is None or runs is None or runs == axis or axis == 1:
             return
         message = f"{atom} runs over 1..{runs} but indexes {what}, which run over 1..{axis}"
         if runs == n.K:
-            message += (": name the K samples' vectors as a matrix of their own, as in "
+            message += (": declare the samples as indices into the vocabulary, as in "
+                        "$w_1, \\dots, w_K \\in \\{1, \\dots, V\\}$ (then u_{w_s}), or name "
+                        "their vectors as a matrix of their own, as in "
                         "\\mathbf{U}_{\\text{neg}} \\in \\mathbb{R}^{d \\times K}")
         raise self.fail(message)
 

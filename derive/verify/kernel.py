@@ -32,6 +32,7 @@ def values_at(points: Points, at: int, names: set[str]) -> dict[str, Any]:
     p = points.points[at]
     out: dict[str, Any] = {b.name: a.copy() for b, a in p.arrays.items()}
     out.update({str(x): v for x, v in p.indices.items()})
+    out.update({w.name: a.copy() for w, a in p.families.items()})  # the samples w_1, …, w_K
     out.update({str(c): v for c, v in zip(points.constants, p.constants, strict=True)})
     return {k: v for k, v in out.items() if k in names}
 

@@ -56,7 +56,7 @@ def test_no_matrix_form_is_said_and_the_entry_form_still_checked(
         monkeypatch: pytest.MonkeyPatch) -> None:
     def never(*args: object) -> sp.MatrixExpr:
         raise matrixform.NoMatrixForm("no pattern folds it (test)")
-    monkeypatch.setattr("derive.calculus.general.fold", never)
+    monkeypatch.setattr("derive.calculus.general.fold_gathered", never)
     grads = derive(NAIVE).gradients
     for g in grads:
         assert not g.steps[-1].matrix

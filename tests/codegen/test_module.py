@@ -203,3 +203,29 @@ def test_derive_compile_takes_a_python_api_loss() -> None:
         derive.compile(case.loss, wrt=("W",))
     with pytest.raises(ValueError, match=r"^compile: expected a loss file's path, a Loss or a "):
         derive.compile(3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax"])
+@pytest.mark.parametrize("stem", ["sample-family", "sample-rows"])
+def test_samples_as_indices_export_and_match_the_hand_gradient(stem: str, backend: str) -> None:
+    # w = (w_1, …, w_K) an int array; at the first check point o is among the samples and a
+    # word is drawn twice, the case a kernel that writes grad[w] = … instead of adding gets wrong
+    from tests.steps.test_user_losses import FILES as USER
+    from tests.steps.test_user_losses import HAND
+    from tests.steps.test_user_losses import _arrays as user_arrays
+
+    if backend == "jax":
+        _jax()
+    lf = read_loss((USER / f"{stem}.tex").read_text(encoding="utf-8"), stem)
+    d = derive(lf.loss)
+    fn = module.compile(d, backend=backend)
+    names = {i.name for i in lf.inputs}
+    points = Points(d.loss)
+    for at in range(len(points.points)):
+        values = {k: v for k, v in user_arrays(points, at).items() if k in names}
+        _, grads = fn(values)
+        want = HAND[stem](values)
+        for name, grad in grads.items():
+            np.testing.assert_allclose(np.asarray(grad), want[name], rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match=r"^w: entries from 0 to 99, expected 0 <= w < V"):
+        fn({**values, "w": np.array([0, 99])})

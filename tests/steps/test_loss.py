@@ -58,7 +58,17 @@ def test_inputs_are_named_without_fonts() -> None:
      " and $o \\in \\{1, \\dots, V\\}$.\n$$J = -\\log \\sigma(\\mathbf{u}_o^\\top "
      "\\mathbf{v}_c) - \\sum_{k=1}^{K} \\log \\sigma(-\\mathbf{u}_k^\\top \\mathbf{v}_c)$$",
      r"^line 2, column \d+: k runs over 1\.\.K but indexes the columns of U, which run over "
-     r"1\.\.V: name the K samples' vectors"),
+     r"1\.\.V: declare the samples as indices into the vocabulary, as in \$w_1, \\dots, "
+     r"w_K .* or name their vectors as a matrix of their own"),
+    # a family of indices: numbered from 1 to a size, each w_s bound by a sum, never a value
+    ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$ and "
+     "$w_2, \\dots, w_K \\in \\{1, \\dots, V\\}$.\n$$J = \\mathbf{u}_{w_2}^\\top \\mathbf{v}_c$$",
+     r"^line 1, column \d+: a family of indices is written w_1, \\dots, w_K, numbered from 1"),
+    ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$, $\\mathbf{v}_c \\in \\mathbb{R}^{d}$ and "
+     "$w_1, \\dots, w_K \\in \\{1, \\dots, V\\}$.\n$$J = \\mathbf{u}_{w_s}^\\top \\mathbf{v}_c$$",
+     r"^line 2, column \d+: in w_s, s is not bound by a sum: write \\sum_\{s=1\}\^\{K\}"),
+    ("Let $\\mathbf{x} \\in \\mathbb{R}^{d}$ and $w_1, \\dots, w_K \\in \\{1, \\dots, V\\}$.\n"
+     "$$J = w \\mathbf{x}^\\top \\mathbf{x}$$", r"^line 2, column \d+: w is an index, not a value"),
     # a prime is never guessed to be a transpose
     ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$ and $\\mathbf{v}_c \\in "
      "\\mathbb{R}^{d}$.\n$$\\hat{\\mathbf{y}} = \\operatorname{softmax}(\\mathbf{U}' "
@@ -394,3 +404,23 @@ def test_definitions_in_terms_of_each_other_are_refused() -> None:
             "\\mathbf{v}_c$$")
     with pytest.raises(ReadError, match=r"^line 2, column \d+: b is not declared"):
         read_loss(text, "cycle")
+
+
+def test_samples_declared_as_a_family_of_indices() -> None:
+    for names in ("w_1, \\dots, w_K", "w_1, w_2, \\dots, w_K", "w_1, w_2, \\ldots, w_{K}"):
+        text = ("Let $\\mathbf{U} \\in \\mathbb{R}^{d \\times V}$ and $\\mathbf{v}_c \\in "
+                f"\\mathbb{{R}}^{{d}}$; the samples are ${names} \\in \\{{1, \\dots, V\\}}$.\n"
+                "$$J = \\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}^\\top \\mathbf{v}_c)$$")
+        lf = read_loss(text, "samples")
+        (w,) = [d for d in lf.inputs if d.kind == "indices"]
+        assert (w.name, w.shape) == ("w", ("K", "V")), names
+        ((base, size),) = lf.loss.families
+        assert (base.name, tuple(map(str, base.shape)), str(size)) == ("w", ("K",), "V")
+    for counted in ("$w_s \\in \\{1, \\dots, V\\}$ for $s = 1, \\dots, K$",
+                    "$w_s \\in \\{1, \\ldots, V\\}$, $1 \\le s \\le K$"):
+        lf = read_loss(text.replace(f"${names} \\in \\{{1, \\dots, V\\}}$", counted), "counted")
+        assert [(d.name, d.kind, d.shape) for d in lf.inputs][-1] == ("w", "indices", ("K", "V"))
+    # one sample by its number: the entry w_2 of the family, 0-based in the engine
+    text = text.replace("\\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}",
+                        "\\log \\sigma(\\mathbf{u}_{w_2}")
+    assert "U[i, w[1]]" in str(read_loss(text, "second").loss.expr)
