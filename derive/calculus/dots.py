@@ -10,25 +10,9 @@ import sympy as sp
 from .. import notation as n
 
 
-def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
-    """(x, v) when s is Σ_i U[i, x] v[i]: the column u_x dotted with a vector."""
-    if len(s.limits) != 1:
-        return None
-    var = s.variables[0]
-    factors = sp.Mul.make_args(s.function)
-    if len(factors) != 2 or not all(isinstance(f, sp.Indexed) for f in factors):
-        return None
-    mat = next((f for f in factors if len(f.indices) == 2 and f.indices[0] == var), None)
-    vec = next((f for f in factors if f.indices == (var,)), None)
-    if mat is None or vec is None or mat.base not in n.COLUMN_TEXT:
-        return None
-    return mat.indices[1], vec.base
-
-
-def product_entry(s: sp.Sum) -> tuple[n.Obj, n.Obj, sp.Expr, bool] | None:
-    """(A, b, x, transposed) when s is Σ_i A[x, i] b[i], the entry x of A b (a row of W at the
-    outside word, (Wh)_o), or Σ_i A[i, x] b[i] = (Aᵀb)_x for a matrix whose columns are not
-    the handout's u_x; x an index of the loss, not the summed one."""
+def _matrix_times_vector(s: sp.Sum) -> tuple[sp.Symbol, sp.Indexed, sp.Indexed] | None:
+    """(i, A[…], b[i]) when s is Σ_i of an entry of a matrix with i among its indices times the
+    entry i of a vector."""
     if len(s.limits) != 1:
         return None
     var = s.variables[0]
@@ -37,12 +21,32 @@ def product_entry(s: sp.Sum) -> tuple[n.Obj, n.Obj, sp.Expr, bool] | None:
         return None
     mat = next((f for f in factors if len(f.indices) == 2 and var in f.indices), None)
     vec = next((f for f in factors if f.indices == (var,)), None)
-    if mat is None or vec is None or mat.base in n.COLUMN_TEXT:
+    return (var, mat, vec) if mat is not None and vec is not None else None
+
+
+def dot_pair(s: sp.Sum) -> tuple[sp.Expr, sp.IndexedBase] | None:
+    """(x, v) when s is Σ_i U[i, x] v[i]: the column u_x dotted with a vector."""
+    found = _matrix_times_vector(s)
+    if found is None:
         return None
+    var, mat, vec = found
+    if mat.indices[0] != var or mat.base not in n.COLUMN_TEXT:
+        return None
+    return mat.indices[1], vec.base
+
+
+def product_entry(s: sp.Sum) -> tuple[n.Obj, n.Obj, sp.Expr, bool] | None:
+    """(A, b, x, transposed) when s is Σ_i A[x, i] b[i], the entry x of A b (a row of W at the
+    outside word, (Wh)_o), or Σ_i A[i, x] b[i] = (Aᵀb)_x for a matrix whose columns are not
+    the handout's u_x; x an index of the loss, not the summed one."""
+    found = _matrix_times_vector(s)
+    if found is None or found[1].base in n.COLUMN_TEXT:
+        return None
+    var, mat, vec = found
     A, b = _object(mat.base), _object(vec.base)
     transposed = mat.indices[0] == var
     x = mat.indices[1] if transposed else mat.indices[0]
-    if A is None or b is None or x == var or x.has(var):
+    if A is None or b is None or x.has(var):
         return None
     return A, b, x, transposed
 
