@@ -303,7 +303,10 @@ class Points:
         if self.loss.softmax is None:
             out = [np.full((p.sizes.get(n.V, 1), 1), np.nan) for p in self.points]
         else:
-            t = sp.Dummy("t", integer=True)  # a Dummy: the loss may have a constant t
+            # a name no loss can have (a file's names are letters and subscripts: it may have
+            # a constant t), and not a Dummy: a Dummy among lambdify's arguments makes it
+            # rename every argument through the whole expression, 0.2 s of a first derivation
+            t = sp.Symbol("_softmax_word", integer=True)
             entry = self.expand(self.loss.softmax.entry(t))
             f = _lambdify([*self.bases, *self.families, *self.sizes, *self.indices,
                            *self.constants, t], entry)
