@@ -73,6 +73,10 @@ def source(derivation: Derivation, *, backend: str = "numpy",
     loss = derivation.loss
     known = {o.indexed.name for o in loss.objects} | {str(x) for x, _ in loss.ranges}
     unknown = [x for x in batch if x not in known]
+    shared = [x for x in unknown if x in {w.name for w, _ in loss.families}]
+    if shared:
+        raise ValueError(f"--batch {', '.join(shared)}: the samples are shared by every row of "
+                         "a batch (one int array of K words); per-row samples are not batched")
     if unknown:
         raise ValueError(f"--batch {', '.join(unknown)}: not a declared vector, matrix or index "
                          f"(declared: {', '.join(sorted(known))})")

@@ -229,3 +229,25 @@ def test_samples_as_indices_export_and_match_the_hand_gradient(stem: str, backen
             np.testing.assert_allclose(np.asarray(grad), want[name], rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match=r"^w: entries from 0 to 99, expected 0 <= w < V"):
         fn({**values, "w": np.array([0, 99])})
+
+
+def test_a_batch_shares_its_samples_and_says_so() -> None:
+    # --batch v_c,o: each row its centre word and outside word, the K samples the same for all
+    from tests.steps.test_user_losses import FILES as USER
+
+    lf = read_loss((USER / "sample-family.tex").read_text(encoding="utf-8"), "samples")
+    d = derive(lf.loss)
+    fn = module.compile(d, batch=("v_c", "o"))
+    rng = np.random.default_rng(1)
+    U, V_c, o, w = rng.normal(size=(4, 7)), rng.normal(size=(3, 4)), np.array([2, 0, 2]), \
+        np.array([1, 1, 2, 5])
+    loss, grads = fn({"U": U, "v_c": V_c, "o": o, "w": w})
+
+    def sigma(x: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-x))
+    want = sum(-np.log(sigma(U[:, o[b]] @ V_c[b])) - np.log(sigma(-U[:, w].T @ V_c[b])).sum()
+               for b in range(3))
+    np.testing.assert_allclose(float(loss), want, rtol=1e-12)
+    assert grads["v_c"].shape == (3, 4) and grads["U"].shape == (4, 7)
+    with pytest.raises(ValueError, match=r"^--batch w: the samples are shared by every row"):
+        module.source(d, batch=("v_c", "o", "w"))
