@@ -297,8 +297,10 @@ def _family(scope: Scope, names: list[list[Token]], part: list[Token], at: int) 
     """w_1, \\dots, w_K ∈ {1, …, V} (or w_1, w_2, \\dots, w_K): K indices into the vocabulary,
     the K negative samples as the handout names them, declared as one family w; whether the
     names and the declaration are such a list."""
-    if not any(_is_dots(x) for x in names) or not part[at].is_cmd("in"):
-        return False
+    right = part[at + 1:]
+    if not any(_is_dots(x) for x in names) or not part[at].is_cmd("in") or not right \
+            or not right[0].is_cmd("{"):
+        return False  # x_1, …, x_n ∈ ℝ^d: vectors, each declared as before
     written = [_name_of(x, scope)[0] for x in names if not _is_dots(x)]
     last, latex = _name_of(part[:at], scope)
     found = [re.fullmatch(r"([a-z])_([0-9]+|[A-Za-z])", x) for x in (*written, last)]
@@ -309,9 +311,8 @@ def _family(scope: Scope, names: list[list[Token]], part: list[Token], at: int) 
     if numbers != [str(k) for k in range(1, len(numbers) + 1)] or count not in scope.sizes():
         raise ReadError(f"a family of indices is written {letter}_1, \\dots, {letter}_K, "
                         "numbered from 1 up to a size", part[0].line, part[0].col)
-    right = part[at + 1:]
     letters = [t.text for t in right if t.kind == "letter"]
-    if not right or not right[0].is_cmd("{") or not letters:
+    if not letters:
         raise ReadError(f"the indices {letter}_1, …, {letter}_{count} run over {{1, …, V}}",
                         part[0].line, part[0].col)
     shown = ", ".join(_latex(x) for x in names) + ", " + latex

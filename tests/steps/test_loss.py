@@ -424,3 +424,11 @@ def test_samples_declared_as_a_family_of_indices() -> None:
     text = text.replace("\\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}",
                         "\\log \\sigma(\\mathbf{u}_{w_2}")
     assert "U[i, w[1]]" in str(read_loss(text, "second").loss.expr)
+
+
+def test_a_list_of_vectors_with_dots_is_not_a_family() -> None:
+    # x_1, …, x_3 ∈ ℝ^d declares vectors (those it names), never a family of indices
+    text = ("Let $\\mathbf{x}_1, \\dots, \\mathbf{x}_3 \\in \\mathbb{R}^{d}$.\n"
+            "$$J = \\mathbf{x}_1^\\top \\mathbf{x}_3$$")
+    lf = read_loss(text, "vectors")
+    assert [(d.name, d.kind) for d in lf.inputs] == [("x_1", "vector"), ("x_3", "vector")]
