@@ -36,8 +36,9 @@ class At:
 def numeric(expr: sp.Expr, points: Points, at: At) -> sp.Expr:
     """expr with each analytic unevaluated derivative replaced by a function that evaluates it
     by the complex step at `at.point`."""
-    fixed = [*points.bases, *points.sizes, *points.indices, *points.constants]
-    known = {b.label for b in points.bases} | set(fixed[len(points.bases):])
+    fixed = [*points.bases, *points.families, *points.sizes, *points.indices, *points.constants]
+    known = {b.label for b in (*points.bases, *points.families)} | set(
+        fixed[len(points.bases) + len(points.families):])
 
     def replace(der: sp.Derivative) -> sp.Expr:
         f = points._spelled(der.expr)
@@ -76,6 +77,7 @@ def _evaluate(body: Callable[..., Any], where: Callable[..., Any], slot: int, at
         moved = arrays[slot].astype(complex)
         moved[entry] += 1j * H
         arrays[slot] = moved
-        out = body(*arrays, *(p.sizes[s] for s in points.sizes), *indices, *p.constants, *scope)
+        out = body(*arrays, *p.families.values(), *(p.sizes[s] for s in points.sizes), *indices,
+                   *p.constants, *scope)
         return float(np.imag(out) / H)
     return value

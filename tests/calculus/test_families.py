@@ -38,3 +38,27 @@ def test_a_sum_over_the_samples_folds_as_a_product_with_the_gathered_columns() -
                          (j,), {j: n.V}, FAMILIES)
     assert hots == sp.MatMul(OneHots(w, n.V), matrix_of(c.indexed))
     assert printing.latex(hots) == r"\mathbf{I}_{:,\mathbf{w}} c"
+
+
+def test_every_step_of_a_loss_with_samples_is_valued_alike_both_ways() -> None:
+    # the walker (values.py) and lambdify with the complex step (complexstep.py) both read the
+    # samples w as an int array: each step of the negative-sampling loss, derivatives included
+    from pathlib import Path
+
+    from derive.calculus import derive, values
+    from derive.calculus.sample import Points
+    from derive.steps.lossmath import read_loss
+
+    path = Path(__file__).parent.parent / "data" / "user-losses" / "sample-family.tex"
+    lf = read_loss(path.read_text(encoding="utf-8"), "samples")
+    points = Points(lf.loss)
+    for g in derive(lf.loss, check=False).gradients:
+        sizes = tuple(g.wrt.indexed.shape)
+        for step in g.steps:
+            if step.matrix:
+                continue
+            walked = [values.entries(step.expr, g.index, points._shape(sizes, at),
+                                     points._scope(at)) for at in range(len(points.points))]
+            for a, b in zip(walked, points.lambdified_entries(step.expr, g.index, sizes),
+                            strict=True):
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
