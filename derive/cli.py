@@ -437,7 +437,7 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         from .verify import draws  # U drawn on another core while SymPy is imported
 
-        early = draws.early(args.problems, seed, args.vocab, args.dim)
+        early = draws.early(args.problems, seed, args.vocab, args.dim, args.mode)
         with _progress_line() as progress:
             report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
                                    batch=args.batch, dtype=args.dtype, seed=seed,

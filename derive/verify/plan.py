@@ -68,6 +68,12 @@ class Case:
     # The kernel's loss at x from the call that makes its gradient (in its dtype), compared
     # with J there; without it `loss` is called once more.
     own: Callable[[], float] | None = None
+    # The fixed U that `fast` reads (as its keyword U_, default the real U.T), for a small x
+    # at a large U: its directional differences are taken stacked (products.stacked).
+    stack: Any = None
+    # `fast` reads x as its U (x.T, the handout's layout) only in products w @ U: its
+    # directional differences are taken from those products, x not moved (products.py).
+    through: bool = False
 
 
 class Differences:
@@ -113,7 +119,8 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
         first = next(iter(group.values()))
         values = gradcheck.numeric_directional_many(
             [c.fast for c in group.values() if c.fast is not None], first.x,
-            directions.of(first.x.shape))
+            directions.of(first.x.shape), stack=first.stack,
+            through=all(c.through for c in group.values()))
         for j, key in enumerate(group):
             numeric[key] = values[:, j]
     release()
@@ -140,8 +147,11 @@ def _numeric(case: Case, mode: str, directions: Directions) -> np.ndarray:
     # J reads these rows alone: moving them alone gives the same differences, bit for bit.
     sub = np.array(case.x[case.rows], dtype=np.float64)
     rows = case.rows
-    return gradcheck.numeric_directional(case.fast, sub,
-                                         [differences.restricted(r, rows) for r in rs])
+    moved = [differences.restricted(r, rows) for r in rs]
+    if case.stack is not None:
+        return gradcheck.numeric_directional_many([case.fast], sub, moved,
+                                                  stack=case.stack)[:, 0]
+    return gradcheck.numeric_directional(case.fast, sub, moved)
 
 
 def _loss_error(case: Case, J: Callable[[np.ndarray], float]) -> float:
