@@ -417,9 +417,18 @@ def _size(n: int) -> str:
     return f"{n / 1024:.0f} KiB" if n >= 1024 else f"{n} B"
 
 
+# BLAS reads its thread count when NumPy loads. verify's products are one pass over U each, bound
+# by memory, not arithmetic: a second BLAS thread gains little there, and on a busy machine it waits
+# for a core (`derive verify --vocab 50000 --dim 300` on two cores at load 4: 5.3 s of CPU with
+# one, 8.1 s with two; a 3-row e @ U 32 against 239 ms). One unless the user set a count.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _verify(args: argparse.Namespace) -> int:
     import secrets
 
+    if "numpy" not in sys.modules and not any(os.environ.get(v) for v in BLAS_THREADS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     from . import verify
 
     files = [p for p in args.problems if is_loss_file(p) and p not in PROBLEMS]
@@ -437,7 +446,7 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         from .verify import draws  # U drawn on another core while SymPy is imported
 
-        early = draws.early(args.problems, seed, args.vocab, args.dim)
+        early = draws.early(args.problems, seed, args.vocab, args.dim, args.mode)
         with _progress_line() as progress:
             report = verify.verify(args.problems, vocab=args.vocab, dim=args.dim,
                                    batch=args.batch, dtype=args.dtype, seed=seed,

@@ -393,3 +393,19 @@ def test_a_closed_pipe_ends_quietly() -> None:
                           stderr=subprocess.PIPE, text=True, check=False)
     os.close(write)
     assert (proc.returncode, proc.stderr) == (1, "")
+
+
+@pytest.mark.parametrize(("preset", "expected"), [
+    ({}, "1"), ({"OMP_NUM_THREADS": "2"}, None), ({"OPENBLAS_NUM_THREADS": "3"}, "3")])
+def test_verify_runs_blas_on_one_thread_unless_the_user_chose(preset, expected, tmp_path):
+    """BLAS reads its thread count when NumPy loads, which verify's command loads first."""
+    import os
+
+    code = ("import os, sys\nfrom derive import cli\nassert 'numpy' not in sys.modules\n"
+            "cli.main(['verify', 'sigmoid', '--seed', '1'])\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, **preset, "DERIVE_CACHE_DIR": str(tmp_path)}, check=True)
+    assert run.stdout.strip().splitlines()[-1] == str(expected)

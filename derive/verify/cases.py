@@ -17,7 +17,7 @@ from .. import problems
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, losses, plan, trace, windows
+from . import derived, losses, plan, products, trace, windows
 from .draws import SCALAR, Draws
 from .report import Check, Report
 
@@ -133,9 +133,12 @@ class _SoftmaxPoint:
         self.losses = single_loss_v, single_loss_U, batch_loss_V, batch_loss_U
         self._yhat: np.ndarray | None = None
         # The same losses as J alone, for directional differences (losses.py).
+        # Those of v and V_c read U as U_, so that their differences can be taken stacked.
         J, J_batch = losses.printed("naive-softmax"), losses.printed("naive-softmax", BATCH)
-        self.fast = (lambda x: J(v_c=x, U=U.T, o=o0), lambda x: J(v_c=v, U=x.T, o=o0),
-                     lambda x: J_batch(v_c=x, U=U.T, o=o), lambda x: J_batch(v_c=V_c, U=x.T, o=o))
+        self.stack, UT = products.Products(U), U.T
+        self.fast = (lambda x, U_=UT: J(v_c=x, U=U_, o=o0), lambda x: J(v_c=v, U=x.T, o=o0),
+                     lambda x, U_=UT: J_batch(v_c=x, U=U_, o=o),
+                     lambda x: J_batch(v_c=V_c, U=x.T, o=o))
 
     def yhat(self) -> np.ndarray:
         """ŷ at (U, v), made once for every derived form evaluated there (after the
@@ -167,19 +170,19 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
                   single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0,
                                                              point.yhat())[:, 0], f64,
-                  fast=fast_v),
+                  fast=fast_v, stack=point.stack, same=("v_c", grads["v_c"])),
         plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
                   single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0,
                                                              point.yhat()).T, f64,
-                  fast=fast_U),
+                  fast=fast_U, through=True, same=("U", grads["U"])),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
-                  own=own),
+                  own=own, stack=point.stack),
         plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U,
-                  own=own),
+                  own=own, through=True),
         plan.Case("kernel", "naive_softmax_batch", "V_c", batch_loss_V, V_c, bV, dtype,
-                  fast=fast_bV, own=own_b),
+                  fast=fast_bV, own=own_b, stack=point.stack),
         plan.Case("kernel", "naive_softmax_batch", "U", batch_loss_U, U, bU, dtype,
-                  fast=fast_bU, own=own_b),
+                  fast=fast_bU, own=own_b, through=True),
     ]
     if problem.name not in KERNELS:
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.

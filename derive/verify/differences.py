@@ -79,15 +79,21 @@ def inners(a: np.ndarray, rs: list[Direction]) -> np.ndarray:
         return np.array([inner(a, r) for r in rs])
     width = a[0].size
     rows = max(1, CHUNK // width)
-    block = np.empty((rows, width))
+    # A C-contiguous float64 a is read where it lies; any other is copied a block at a time.
+    direct = a.dtype == np.float64 and a.flags.c_contiguous
+    block = np.empty((0 if direct else rows, width))
     qs = np.empty((len(rs), rows, width))
     out = np.zeros(len(rs))
     for start in range(0, a.shape[0], rows):
         m = min(rows, a.shape[0] - start)
-        np.copyto(block[:m], a[start:start + m].reshape(m, width))
+        if direct:
+            part = a[start:start + m].reshape(-1)
+        else:
+            np.copyto(block[:m], a[start:start + m].reshape(m, width))
+            part = block[:m].reshape(-1)
         for t, r in enumerate(rs):
             np.copyto(qs[t, :m], r.q[start:start + m].reshape(m, width))
-        out += qs[:, :m].reshape(len(rs), -1) @ block[:m].reshape(-1)
+        out += qs[:, :m].reshape(len(rs), -1) @ part
     return out / np.array([r.norm for r in rs])
 
 

@@ -1,13 +1,13 @@
 """What every problem of a `derive verify` run draws alike, drawn once for the run: NumPy only,
-so that a run can start drawing U before it imports SymPy (see `early`).
+so that a run can start drawing before it imports SymPy (see `early`).
 
     Directions  the random directions of each shape, shared by every check of that shape
-    Draws       those, and U, every problem's first draw from the seed
+    Draws       those, U (every problem's first draw from the seed) and the draw after U
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,29 @@ DIRECTIONS = 4
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no U
 # Below this many entries U is drawn in milliseconds: no thread is worth starting for it.
 EARLY = 1 << 20
+# The draw after U is made this many entries at a time (see Draws.second).
+PIECE = 1 << 16
+
+
+class _Later:
+    """A value another thread is making: `get` waits for it (and raises what making it raised)."""
+
+    def __init__(self) -> None:
+        self._done, self._box = threading.Event(), []  # type: ignore[var-annotated]
+
+    def make(self, make: Callable[[], Any]) -> None:
+        try:
+            self._box.append(make())
+        except BaseException as exc:  # noqa: BLE001 -- raised where the value is asked for
+            self._box.append(exc)
+        self._done.set()
+
+    def get(self) -> Any:
+        self._done.wait()
+        value = self._box[0]
+        if isinstance(value, BaseException):
+            raise value
+        return value
 
 
 class Directions:
@@ -29,26 +52,49 @@ class Directions:
     are half of one, and drawn several times faster. Any spread of directions finds a wrong
     gradient: one is missed only where ⟨error, q⟩ = 0, for two equal entries of the error about
     1/256 a direction, so (1/256)⁴ for the four.
+
+    From `rng` the shapes are drawn in the order they are asked for; with `seed` each shape has
+    its own generator, default_rng([seed, 1, *shape]), so that its directions are the same
+    whatever was asked before, and a thread can draw them ahead (`ahead`).
     """
 
-    def __init__(self, rng: np.random.Generator, k: int = DIRECTIONS) -> None:
-        self.rng, self.k = rng, k
+    def __init__(self, rng: np.random.Generator | None = None, k: int = DIRECTIONS, *,
+                 seed: int | None = None) -> None:
+        if (rng is None) == (seed is None):
+            raise TypeError("Directions needs rng or seed")
+        self.rng, self.k, self.seed = rng, k, seed
         self._drawn: dict[tuple[int, ...], list[differences.Direction]] = {}
+        self._ahead: dict[tuple[int, ...], _Later] = {}
 
     def of(self, shape: tuple[int, ...]) -> list[differences.Direction]:
         if shape not in self._drawn:
-            self._drawn[shape] = [differences.draw(self.rng, shape) for _ in range(self.k)]
+            ahead = self._ahead.pop(shape, None)
+            self._drawn[shape] = ahead.get() if ahead is not None else self.draw(shape)
         return self._drawn[shape]
+
+    def draw(self, shape: tuple[int, ...]) -> list[differences.Direction]:
+        """The directions of `shape`, drawn afresh (`of` keeps them)."""
+        rng = self.rng if self.seed is None else np.random.default_rng([self.seed, 1, *shape])
+        assert rng is not None
+        return [differences.draw(rng, shape) for _ in range(self.k)]
+
+    def ahead(self, shape: tuple[int, ...], later: _Later) -> None:
+        """`of(shape)` waits for `later` (a thread drawing them, with `draw`) when first asked."""
+        if self.seed is None:
+            raise TypeError("directions drawn in order cannot be drawn ahead")
+        self._ahead[shape] = later
 
 
 _First = tuple[np.ndarray, Mapping[str, Any]]  # U, and the generator's state after drawing it
+# The draw after U: the generator's state after it, and the state where each PIECE began.
+_Second = tuple[Mapping[str, Any], list[Mapping[str, Any]]]
 
 
 class Draws:
     """What every problem of a run draws alike, drawn once for the run.
 
     The random directions, by shape (every problem's U is (V, d); at V·d = 15 million drawing
-    four for each problem costs more than their checks), from their own generator (seed, 1).
+    four for each problem costs more than their checks), each shape from its own generator.
     And U: every problem starts with default_rng(seed).normal(size=(V, d)), the same numbers,
     so it is drawn once and each problem gets it with a generator where the draw left off.
     U is shared, not copied: whatever moves it in place puts it back (exactly in coordinate
@@ -56,24 +102,31 @@ class Draws:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self.directions = Directions(np.random.default_rng([seed, 1]))
+        self.directions = Directions(seed=seed)
         self._first: _First | None = None
-        self._early: tuple[tuple[int, int], threading.Thread, list[Any]] | None = None
+        self._second: tuple[tuple[int, int], _Second] | None = None
+        self._early: dict[str, tuple[tuple[int, int], _Later]] = {}
 
-    def prefetch(self, V: int, d: int) -> None:
+    def prefetch(self, V: int, d: int, *, directions: bool = False, second: bool = False
+                 ) -> None:
         """Start drawing U in a thread, which NumPy's fill of a normal array leaves the GIL to:
         the SymPy import and the first derivation, pure Python, go on meanwhile on another
-        core. The numbers are the same; start() waits for them."""
-        box: list[Any] = []
+        core. Then, in the same thread, the directions of U's shape (`directions`) and the draw
+        after U (`second`). The numbers are the same; whatever asks for them waits for them."""
+        first = _Later()
+        tasks: list[tuple[_Later, Callable[[], Any]]] = [(first, lambda: self._draw(V, d))]
+        self._early["first"] = ((V, d), first)
+        if directions:
+            tasks.append((_Later(), lambda: self.directions.draw((V, d))))
+            self.directions.ahead((V, d), tasks[-1][0])
+        if second:
+            tasks.append((_Later(), lambda: self._draw_second(first.get()[1], V, d)))
+            self._early["second"] = ((V, d), tasks[-1][0])
 
-        def draw() -> None:
-            try:
-                box.append(self._draw(V, d))
-            except BaseException as exc:  # noqa: BLE001 -- raised where U is asked for
-                box.append(exc)
-        thread = threading.Thread(target=draw, name="derive verify: U", daemon=True)
-        thread.start()
-        self._early = ((V, d), thread, box)
+        def work() -> None:
+            for later, make in tasks:
+                later.make(make)
+        threading.Thread(target=work, name="derive verify: draws", daemon=True).start()
 
     def _draw(self, V: int, d: int) -> _First:
         rng = np.random.default_rng(self.seed)
@@ -84,26 +137,58 @@ class Draws:
         """(the problem's generator after its first draw, U)."""
         if self._first is None or self._first[0].shape != (V, d):
             self._first = None  # the old U goes before the new one is drawn
-            early, self._early = self._early, None
-            if early is not None:
-                early[1].join()
-                found = early[2][0] if early[0] == (V, d) else None
-                del early
-                if isinstance(found, BaseException):
-                    raise found
-            else:
+            early = self._early.pop("first", None)
+            found = early[1].get() if early is not None else None
+            if early is not None and early[0] != (V, d):
                 found = None
+            del early
             self._first = found if found is not None else self._draw(V, d)
         U, state = self._first
-        rng = np.random.default_rng(self.seed)
-        rng.bit_generator.state = state
-        return rng, U
+        return _at(state), U
+
+    def second(self, V: int, d: int) -> tuple[np.random.Generator, Callable[[int], np.ndarray]]:
+        """The draw that follows U, normal(size=(V, d)) from the generator start(V, d) gives,
+        without keeping it: (the generator after it, row(i) giving its row i). It is drawn a
+        PIECE at a time, which makes the same numbers as one draw, and the state where each
+        piece began is kept; row(i) draws its piece again. A loss that reads one row of a
+        second (V, d) array (skip-gram's centre vectors) needs no copy of U for the others."""
+        if self._second is None or self._second[0] != (V, d):
+            early = self._early.pop("second", None)
+            found = early[1].get() if early is not None and early[0] == (V, d) else None
+            self._second = ((V, d), found or self._draw_second(self.start(V, d)[0]
+                                                                .bit_generator.state, V, d))
+        after, pieces = self._second[1]
+        rows = max(1, PIECE // max(1, d))
+
+        def row(i: int) -> np.ndarray:
+            piece = _at(pieces[i // rows]).normal(size=(min(rows, V - i // rows * rows), d))
+            return piece[i % rows].copy()
+        return _at(after), row
+
+    @staticmethod
+    def _draw_second(state: Mapping[str, Any], V: int, d: int) -> _Second:
+        rng, pieces = _at(state), []
+        rows = max(1, PIECE // max(1, d))
+        for start in range(0, V, rows):
+            pieces.append(rng.bit_generator.state)
+            rng.normal(size=(min(rows, V - start), d))
+        return rng.bit_generator.state, pieces
 
 
-def early(names: Sequence[str], seed: int, V: int, d: int) -> Draws:
+def _at(state: Mapping[str, Any]) -> np.random.Generator:
+    """A generator (PCG64, default_rng's) in `state`."""
+    rng = np.random.default_rng()
+    rng.bit_generator.state = state
+    return rng
+
+
+def early(names: Sequence[str], seed: int, V: int, d: int, mode: str = "auto") -> Draws:
     """A run's draws, U already being drawn when the run will need a large one (any problem
-    but the scalar ones): for the command line, before it imports the checks (and SymPy)."""
+    but the scalar ones), with its directions unless every check is by coordinates, and
+    skip-gram's second draw when skip-gram is run: for the command line, before it imports the
+    checks (and SymPy)."""
     draws = Draws(seed)
     if V >= 1 and d >= 1 and V * d >= EARLY and (not names or set(names) - set(SCALAR)):
-        draws.prefetch(V, d)
+        draws.prefetch(V, d, directions=mode != "coordinate",
+                       second=not names or "skip-gram" in names)
     return draws

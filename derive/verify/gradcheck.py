@@ -13,14 +13,16 @@ while a wrong gradient (sign, scale, transpose, a missing term) is off by O(1).
 """
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ..calculus.check import relative_error
-from . import differences
+from . import differences, products
 from .draws import DIRECTIONS, Directions
 
 H = 1e-4
@@ -96,12 +98,30 @@ def numeric_directional(f: Callable[[np.ndarray], float], x: np.ndarray,
     return differences.directional(_fresh(f), x, rs, h=h)
 
 
-def numeric_directional_many(fs: list[Callable[[np.ndarray], float]], x: np.ndarray,
-                             rs: list[differences.Direction], *, h: float = H) -> np.ndarray:
+def numeric_directional_many(fs: list[Callable[..., float]], x: np.ndarray,
+                             rs: list[differences.Direction], *, h: float = H,
+                             stack: products.Products | None = None, through: bool = False
+                             ) -> np.ndarray:
     """numeric_directional of each f at the same x, as columns: each move of x (a pass over
-    all of it) serves every f."""
-    fresh = [_fresh(f) for f in fs]
-    return differences.directional(lambda y: np.array([f(y) for f in fresh]), x, rs, h=h)
+    all of it) serves every f. With `through` (f's U is x, as rows), x is not moved when every
+    f reads it only through products w @ x.T (products.directional); with `stack`, the fixed
+    U each f also reads (as
+    its keyword U_, the handout's layout), every point's products with U are made at once
+    (products.stacked). Either falls back to moving x when an f reads its U otherwise."""
+    def many(gs: list[Callable[[Any], float]]) -> Callable[[Any], np.ndarray]:
+        fresh = [_fresh(g) for g in gs]
+        return lambda y: np.array([g(y) for g in fresh])
+    try:
+        if stack is not None:
+            fixed = products.Moved(stack).T
+            return products.stacked(many([functools.partial(f, U_=fixed) for f in fs]), x, rs,
+                                    stack, h=h)
+        if through and np.ndim(x) == 2 and np.asarray(x).dtype == np.float64:
+            return products.directional(many(fs), products.Products(x, [r.q for r in rs]), rs,
+                                        h=h)
+    except TypeError:
+        pass  # an f reads U other than as w @ U: x is moved in place below
+    return differences.directional(many(fs), x, rs, h=h)
 
 
 def along(grad: np.ndarray, rs: list[differences.Direction]) -> np.ndarray:

@@ -68,6 +68,17 @@ class Case:
     # The kernel's loss at x from the call that makes its gradient (in its dtype), compared
     # with J there; without it `loss` is called once more.
     own: Callable[[], float] | None = None
+    # The fixed U that `fast` reads (as its keyword U_, default the real U.T), for a small x
+    # at a large U: its directional differences are taken stacked (products.stacked).
+    stack: Any = None
+    # `fast` reads x as its U (x.T, the handout's layout) only in products w @ U: its
+    # directional differences are taken from those products, x not moved (products.py).
+    through: bool = False
+    # A key naming the gradient exactly (a derived expression, as evaluated at this point): a
+    # case whose key was read before in the same Differences reads the same numbers, so
+    # ⟨grad, r⟩ is taken from that one, not made again (cross-entropy's forms are naive
+    # softmax's, at the same point).
+    same: Any = None
 
 
 class Differences:
@@ -78,6 +89,7 @@ class Differences:
                  directions: Directions | None = None) -> None:
         self.directions = directions or Directions(rng)
         self.numeric: dict[tuple[int, int, str], Any] = {}
+        self.analytic: dict[Any, np.ndarray | None] = {}  # ⟨grad, r⟩ by Case.same
 
 
 def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mode: str,
@@ -113,7 +125,8 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
         first = next(iter(group.values()))
         values = gradcheck.numeric_directional_many(
             [c.fast for c in group.values() if c.fast is not None], first.x,
-            directions.of(first.x.shape))
+            directions.of(first.x.shape), stack=first.stack,
+            through=all(c.through for c in group.values()))
         for j, key in enumerate(group):
             numeric[key] = values[:, j]
     release()
@@ -121,7 +134,7 @@ def run(problem: str, cases: list[Case], n: int, cost: Callable[[str], int], mod
     for i, (case, m) in enumerate(zip(cases, chosen, strict=True)):
         progress(f"{problem}: {case.target} {case.function} ∂/∂{case.wrt}")
         key = (id(case.loss), id(case.x), m)
-        check = alone.get(i) or _check(problem, case, m, numeric[key], n, directions)
+        check = alone.get(i) or _check(problem, case, m, numeric[key], n, shared)
         if case.target == "kernel" and case.fast is not None and m == "directional":
             check = _with_loss(check, _loss_error(case, case.fast))
         checks.append(check)
@@ -140,8 +153,11 @@ def _numeric(case: Case, mode: str, directions: Directions) -> np.ndarray:
     # J reads these rows alone: moving them alone gives the same differences, bit for bit.
     sub = np.array(case.x[case.rows], dtype=np.float64)
     rows = case.rows
-    return gradcheck.numeric_directional(case.fast, sub,
-                                         [differences.restricted(r, rows) for r in rs])
+    moved = [differences.restricted(r, rows) for r in rs]
+    if case.stack is not None:
+        return gradcheck.numeric_directional_many([case.fast], sub, moved,
+                                                  stack=case.stack)[:, 0]
+    return gradcheck.numeric_directional(case.fast, sub, moved)
 
 
 def _loss_error(case: Case, J: Callable[[np.ndarray], float]) -> float:
@@ -174,14 +190,18 @@ def _alone(problem: str, case: Case, n: int, rng: np.random.Generator) -> Check:
 
 
 def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
-           directions: Directions) -> Check:
+           shared: Differences) -> Check:
+    if mode == "directional" and case.same is not None and case.same in shared.analytic:
+        return _verdict(problem, case, mode, shared.analytic[case.same], numeric, n)
     grad = case.gradient()
     if mode == "coordinate":
         full = grad.array(case.x.shape) if isinstance(grad, Sum) else grad
         if full is None or np.shape(full) != np.shape(case.x):
             return _verdict(problem, case, mode, None, numeric, n)
         return _verdict(problem, case, mode, full, numeric, n)
-    analytic = _along(grad, directions.of(case.x.shape), case.x.shape)
+    analytic = _along(grad, shared.directions.of(case.x.shape), case.x.shape)
+    if case.same is not None:
+        shared.analytic[case.same] = analytic
     return _verdict(problem, case, mode, analytic, numeric, n)
 
 

@@ -13,7 +13,7 @@ from .. import notation as n
 from .. import problems
 from ..calculus import window
 from ..calculus.records import Derivation
-from . import derived, losses, plan
+from . import derived, losses, plan, products
 from .draws import Draws
 from .report import Check
 
@@ -34,12 +34,19 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng, U = draws.start(V, d)
-    centres = rng.normal(size=(V, d))
+    # The centre vectors are the draw after U, but J reads row c of them alone: that row is
+    # kept, in an array of zeros (pages never written cost no memory), the others are not.
+    # Their values could change no check (no difference in them is other than 0, and no
+    # gradient reads them); they are drawn so that the draws after them are those of every
+    # earlier run (a seed replays), in another thread when the command line began them early.
+    rng, centre = draws.second(V, d)
     c = int(rng.integers(V))
     outside = rng.integers(V, size=window.WINDOW)
     outside[-1] = outside[0]
     negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
-    v = centres[c].copy()  # not a view: the centre vectors go after their own check
+    v = centre(c)
+    centres = np.zeros((V, d))
+    centres[c] = v
     sizes = {n.d: d, n.V: V}
 
     def gradient(name: str) -> Any:
@@ -90,9 +97,18 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     # J alone: the window is a batch of its pair losses, all with the centre vector v_c.
     J, J_neg = losses.printed("naive-softmax", BATCH), losses.printed("neg-sampling", BATCH + NEG)
     rows, row_of = losses.rows_read(outside, negatives)
+    stack = products.Products(U)  # U as J_naive reads it at moved v_c (products.stacked)
 
-    def J_naive(v_c: np.ndarray, U_: np.ndarray) -> float:
+    def J_naive(v_c: np.ndarray, U_: Any) -> float:
         return J(v_c=v_c, U=U_.T, o=outside)
+
+    # J in v_c and in the centre vectors' row c read U as U_ (the handout's layout), so that
+    # their differences can be taken stacked (products.stacked).
+    def fast_v(x: np.ndarray, U_: Any = U.T) -> float:
+        return J_naive(x, U_.T)
+
+    def fast_centre(x: np.ndarray, U_: Any = U.T) -> float:
+        return J_naive(x[0], U_.T)
 
     def J_negatives(v_c: np.ndarray, u_o: np.ndarray, U_neg: np.ndarray) -> float:
         return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
@@ -114,17 +130,20 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     (centres_check,) = run(cases=[plan.Case(
         "derived expression", "dJ/dv_w = " + results["v_w (w != c)"] + " (w != c)",
         "centre vectors", lambda x: loss_at(x[c], U), centres, centre_vectors, f64,
-        fast=lambda x: J_naive(x[0], U), rows=np.array([c]))],
+        fast=fast_centre, rows=np.array([c]), stack=stack)],
         differences=plan.Differences(rng, draws.directions))
     del centres
-    fast_v, fast_U = (lambda x: J_naive(x, U)), (lambda x: J_naive(v, x))
+    fast_U = lambda x: J_naive(v, x)  # noqa: E731 -- x is U, moved (or Moved: products.py)
     checks = run(differences=plan.Differences(rng, draws.directions), cases=[
         plan.Case("derived expression", "dJ/dv_c = " + results["v_c"], "v_c", loss_v, v,
-                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64, fast=fast_v),
+                  lambda: terms("v_c", lambda g: g[:, 0]).array(), f64, fast=fast_v,
+                  stack=stack),
         plan.Case("derived expression", "dJ/dU = " + results["U"], "U", loss_U, U,
-                  lambda: terms("U", lambda g: g.T), f64, fast=fast_U),
-        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own),
-        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own),
+                  lambda: terms("U", lambda g: g.T), f64, fast=fast_U, through=True),
+        plan.Case("kernel", "skipgram", "v_c", loss_v, v, kv, dtype, fast=fast_v, own=own,
+                  stack=stack),
+        plan.Case("kernel", "skipgram", "U", loss_U, U, kU, dtype, fast=fast_U, own=own,
+                  through=True),
         plan.Case("kernel", "skipgram (negatives)", "v_c", lambda x: loss_at(x, U, negatives), v,
                   nv, dtype, fast=lambda x: J_negatives(x, U[outside], U[negatives]), own=own_neg),
         plan.Case("kernel", "skipgram (negatives)", "U", lambda x: loss_at(v, x, negatives), U,

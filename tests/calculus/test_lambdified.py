@@ -83,3 +83,37 @@ def test_a_function_reading_a_name_outside_numpy_is_not_kept(cache):
     weird = sp.Function("weird")(x)
     f = lambdified.function(("t", weird), _made(calls, weird))
     assert callable(f) and not list(cache.glob("lambdified-*/*"))
+
+
+def test_the_key_is_its_structure_not_which_parts_are_one_object():
+    from sympy.core.cache import clear_cache
+
+    shared = sp.exp(x)
+    one = (shared + y) * shared  # one object twice
+    clear_cache()
+    a = sp.exp(x)
+    clear_cache()
+    b = sp.exp(x)
+    two = (a + y) * b  # two equal objects
+    assert one == two and a is not b
+    assert lambdified._digest(("t", one)) == lambdified._digest(("t", two))
+    positive = sp.Symbol("x", positive=True)
+    assert lambdified._digest(("t", x)) != lambdified._digest(("t", positive))
+    assert lambdified._digest(("t", x)) != lambdified._digest(("u", x))
+
+
+@pytest.mark.parametrize("hashseed", ["1", "2"])
+def test_the_key_is_the_same_in_another_process(hashseed):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sympy as sp\nfrom derive.calculus import lambdified\n"
+            "x, i = sp.symbols('x i'); k = sp.Symbol('k', integer=True)\n"
+            "U = sp.IndexedBase('U', shape=(3, 4))\n"
+            "e = sp.Sum(U[i, k] * sp.exp(x), (i, 0, 2)) + sp.MatrixSymbol('M', 2, 2)[0, 1]\n"
+            "print(lambdified._digest(('t', (x, U), e)))")
+    run = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+           for seed in (hashseed, "0")]
+    assert run[0] == run[1] and run[0].startswith("p")

@@ -330,3 +330,32 @@ def test_verify_refuses_draws_made_for_another_seed():
 
     with pytest.raises(ValueError, match="^the draws are for seed 1, not 2$"):
         verify.verify(["sigmoid"], seed=2, draws=Draws(1))
+
+
+def test_a_derived_form_equal_to_one_read_at_the_same_point_is_not_made_again(monkeypatch):
+    """Cross-entropy's derived forms are naive softmax's, at the same point: in directional mode
+    they are evaluated once. One that differs (here doubled) is evaluated and fails."""
+    from derive.verify import derived
+
+    calls = []
+    real = derived.evaluate
+
+    def counted(expr, *args):
+        calls.append(expr)
+        return real(expr, *args)
+
+    monkeypatch.setattr(derived, "evaluate", counted)
+    names = ["naive-softmax", "cross-entropy"]
+    report = verify.verify(names, vocab=300, dim=8, seed=2, mode="directional")
+    assert report.passed and len(calls) == 2
+    assert sum(c.target == "cross-entropy: derived expression" for c in report.checks) == 2
+    cross = engine.derive(problems.get("cross-entropy").make_loss())
+    doubled = tuple(
+        replace(g, steps=(*g.steps, engine.Step(2 * g.result, "doubled", matrix=True)))
+        if g.wrt is n.U and not g.case else g for g in cross.gradients)
+    calls.clear()
+    report = verify.verify(names, vocab=300, dim=8, seed=2, mode="directional",
+                           derivations={"cross-entropy": replace(cross, gradients=doubled)})
+    failed = {(c.target, c.wrt) for c in report.checks if not c.passed}
+    assert ("cross-entropy: derived expression", "U") in failed and len(calls) == 3
+    assert not any(target.startswith("naive-softmax") for target, _ in failed)
