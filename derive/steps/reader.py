@@ -9,6 +9,7 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
@@ -285,6 +286,9 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
     macros = template()
     text = plain_text(text, macros)
     lines = text.split("\n")
+    zero = vocab.zero_is_o(text, aliases)
+    if zero:
+        aliases = aliases.with_index("0", "o")
     headings = frozenset(n for n, line in enumerate(lines, 1) if line.lstrip().startswith("#"))
     # where a part of the answer ends: a heading, \section, \subsection, \item, \part
     parts = headings | {n for n, line in enumerate(lines, 1) if _PART.match(line)}
@@ -304,4 +308,9 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
         if states_condition(region):
             reader.as_condition(before)
     reader.end_part(reader.steps)
-    return reader.steps
+    if not zero:
+        return reader.steps
+    return [replace(s, note="; ".join(x for x in (s.note, vocab.ZERO_NOTE) if x))
+            if s.kind == "step" and vocab.writes_zero_index("\n".join(
+                lines[(s.left.line if s.left else s.line) - 1:s.line])) else s
+            for s in reader.steps]

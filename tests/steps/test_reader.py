@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from derive.steps import check_text
+from derive.steps.nodes import IndexRel
 
 DATA = Path(__file__).parent.parent / "data" / "steps"
 
@@ -621,3 +622,44 @@ def test_an_operator_before_a_sign_stops_at_the_next_operator() -> None:
             r"\sum_w \exp(u_w^T v_c) = -u_o + \sum_w \hat{y}_w u_w$$")
     assert statuses(text, problem=NS) == ["holds"]
     assert statuses(text.replace("-u_o +", "u_o +"), problem=NS) == ["fails"]
+
+
+# -- a zero typed for o -------------------------------------------------------------------
+
+def test_a_zero_index_is_read_as_o_where_no_word_is_numbered_zero() -> None:
+    right = (r"$$\frac{\partial J}{\partial v_c} = -u_0 + \sum_{w=1}^{V} \hat{y}_w u_w"
+             r" = U(\hat{y} - y)$$")
+    report = check_text(right, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "holds"]
+    assert report.verdicts[0].reason == ("0 read as the index o: the text numbers no word 0 "
+                                         "(--alias 0=0 reads it as written)")
+    wrong = right.replace("-u_0", "u_0")
+    assert statuses(wrong, problem=NS) == ["fails", "fails"]
+
+
+def test_a_case_written_with_a_zero_is_the_case_of_o() -> None:
+    text = ("1. $w \\neq 0$:\n$$\\frac{\\partial J}{\\partial u_w} = \\hat{y}_w v_c$$\n\n"
+            "2. $w = 0$:\n$$\\frac{\\partial J}{\\partial u_w} = (\\hat{y}_w - 1) v_c$$\n")
+    report = check_text(text, problem=NS)
+    assert [(v.status, v.step.conditions) for v in report.verdicts] == [
+        ("holds", (IndexRel("w", "≠", "o"),)), ("holds", (IndexRel("w", "=", "o"),))]
+    planted = text.replace(r"(\hat{y}_w - 1) v_c", r"\hat{y}_w v_c")
+    assert statuses(planted, problem=NS) == ["holds", "fails"]
+
+
+def test_a_zero_stays_a_number_where_the_text_counts_words_from_zero() -> None:
+    text = (r"$$\sum_{w=0}^{V-1} \hat{y}_w = 1$$" "\n"
+            r"$$\frac{\partial J}{\partial v_c} = -u_0 + U \hat{y}$$")
+    assert [v.reason for v in check_text(text, problem=NS).verdicts][-1] == (
+        "unknown name u_0; did you mean u_o? If u_0 means u_o in this text, pass "
+        "--alias 'u_0=u_o'")
+    one = r"$$\frac{\partial J}{\partial v_c} = -u_0 + U \hat{y}$$"
+    assert statuses(one, problem=NS, aliases=["0=0"]) == ["unread"]
+
+
+def test_a_zero_read_as_o_leaves_the_window_sum_alone() -> None:
+    text = (r"$$\frac{\partial J}{\partial u_0} = (\hat{y}_o - 1) v_c$$" "\n"
+            r"$$J_{skip-gram} = \sum_{-m \le j \le m, j \neq 0} J(v_c, w_{t+j}, U)$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "holds"]
+    assert "window" in report.verdicts[1].reason
