@@ -9,11 +9,12 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
-from .claims import Claims, equations, states_condition
+from .claims import Claims, equations, prose_case, states_condition
 from .document import (
     _CHAIN,
     _CLAIM,
@@ -83,7 +84,13 @@ class Reader(Claims, Intermediates):
                 self._softmax_argument(tokens)
             return
         case, self.pending_case = self.pending_case or self.section_case, None
-        for n, row in enumerate(eq for r in rows(tokens) for eq in equations(r)):
+        conditional: int | None = None  # where "When ∂J is 0, we have" made the rest no claim
+        for n, row in enumerate(self._display_rows(tokens)):
+            if isinstance(row, tuple):  # "When w \neq o, then": the case of this row and after
+                case = row[0] if row[0] is not None else case
+                if row[0] is None and conditional is None:
+                    conditional = len(self.steps)
+                continue
             if (found := self._row_case(row)) is not None:
                 case = found  # a row "(w \neq o)" in a display: the case of the rows after it
                 continue
@@ -99,6 +106,20 @@ class Reader(Claims, Intermediates):
                 continue  # ŷ = softmax(θ) alone: θ's definition
             named = self._named_chain(cleaned, row[0].line) if row else None
             self.row(named or cleaned, case, first=n == 0)
+        if conditional is not None:
+            self.as_condition(conditional)
+
+    def _display_rows(self, tokens: list[Token]) -> Iterator[list[Token] | tuple[Node | None]]:
+        """The rows of a display, each equation on its own; a row that opens with its case in
+        prose gives the case (a 1-tuple) and then the claims after its "then"."""
+        for r in rows(tokens):
+            for eq in equations(r):
+                prose = prose_case(eq, self.aliases)
+                if prose is None:
+                    yield eq
+                    continue
+                yield (prose[0],)
+                yield from prose[1]
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,

@@ -663,3 +663,33 @@ def test_a_zero_read_as_o_leaves_the_window_sum_alone() -> None:
     report = check_text(text, problem=NS)
     assert [v.status for v in report.verdicts] == ["holds", "holds"]
     assert "window" in report.verdicts[1].reason
+
+
+# -- a case stated in words at the start of a display's row --------------------------------
+
+def test_a_row_that_opens_with_its_case_in_words_holds_that_case_for_the_rows_after() -> None:
+    text = (r"$$\begin{aligned}"
+            r"&\text{If } w \ne o,\ \text{then}\ y_w = 0,\ \frac{\partial u_o^\top v_c}"
+            r"{\partial u_w} = 0 \\"
+            r"&\frac{\partial J}{\partial u_w} = \hat{y}_w v_c = (\hat{y}_w - y_w) v_c"
+            r"\end{aligned}$$")
+    report = check_text(text, problem=NS)
+    assert [(v.status, v.step.conditions) for v in report.verdicts] == [
+        ("holds", (IndexRel("w", "≠", "o"),))] * 4
+    spaced = (r"$$When\ w=o,\ then\ y_o=1,\frac{\partial u_o^Tv_c}{\partial u_w}=v_c \\"
+              r"\frac{\partial J}{\partial u_w}=(\hat y_w - 1) v_c$$")
+    assert statuses(spaced, problem=NS) == ["holds", "holds", "holds"]
+    planted = spaced.replace(r"(\hat y_w - 1) v_c", r"\hat y_w v_c")
+    assert statuses(planted, problem=NS) == ["holds", "holds", "fails"]
+
+
+def test_a_row_saying_when_something_is_zero_makes_the_rest_of_its_display_no_claim() -> None:
+    text = (r"$$\frac{\partial J}{\partial v_c} = U\hat{y} - u_o \\"
+            r"When\ \partial J\ is\ 0,\ we\ have \\ u_o = U \hat{y}$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "unchecked"]
+    assert report.verdicts[1].reason == ("a condition, not a claim: the prose before it says "
+                                         "when it holds")
+    # prose that states no condition hides nothing: the wrong step after it still fails
+    other = text.replace(r"When\ \partial J\ is\ 0,\ we\ have", r"If\ we\ expand,\ we\ get")
+    assert statuses(other, problem=NS) == ["holds", "fails"]
