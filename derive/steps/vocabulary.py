@@ -132,7 +132,8 @@ class Aliases:
 _ZERO_INDEX = re.compile(r"(?:\b[uy]|\\hat\s*\{\s*y\s*\}|\})\s*_\s*(?:0(?![0-9.])|\{\s*0\s*\})"
                          r"|(?<![\w\\])w\s*(?:=|\\neq?(?![a-z])|!=|≠)\s*0(?![0-9.])")
 _FROM_ZERO = re.compile(r"\\(?:sum|prod)\s*(?:\\limits\s*)?_\s*\{?\s*[a-z]'?\s*=\s*0(?![0-9.])"
-                        r"|\b0\s*,\s*1\s*,|\b(?:zero|0)[- ]index|index(?:ed)? (?:from|at) (?:0|zero)",
+                        r"|\b0\s*,\s*1\s*,|\b(?:zero|0)[- ]index"
+                        r"|index(?:ed)? (?:from|at) (?:0|zero)",
                         re.IGNORECASE)
 ZERO_NOTE = ("0 read as the index o: the text numbers no word 0 (--alias 0=0 reads it as "
              "written)")
