@@ -141,6 +141,9 @@ class Reader(Claims, Intermediates):
         self.definitions[name] = node
         if name.startswith("J_"):
             self.definitions["J"] = node
+            self.j_part = self.part_no if vocab.loss_problem(name[2:]) else None
+        elif name == "J":
+            self.j_part = None  # the file's own J: never read as another loss
 
     # -- rows -----------------------------------------------------------------------------
     def row(self, row: Row, case: Node | None, *, first: bool) -> None:

@@ -693,3 +693,30 @@ def test_a_row_saying_when_something_is_zero_makes_the_rest_of_its_display_no_cl
     # prose that states no condition hides nothing: the wrong step after it still fails
     other = text.replace(r"When\ \partial J\ is\ 0,\ we\ have", r"If\ we\ expand,\ we\ get")
     assert statuses(other, problem=NS) == ["holds", "fails"]
+
+
+# -- a J named in one part, used bare in a later part written in another problem's terms ----
+
+NAMED_THEN_BARE = (
+    "(b) $$J_{\\text{naive-softmax}}(v_c, o, U) = -\\log \\hat{y}_o$$\n"
+    "$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n\n"
+    "(e) $$\\frac{\\partial J}{\\partial u_o} = (\\sigma(u_o^\\top v_c) - 1) v_c$$\n"
+    "$$\\frac{\\partial J}{\\partial v_c} = (\\sigma(u_o^\\top v_c) - 1) u_o"
+    " + \\sum_{k=1}^{K} \\sigma(u_k^\\top v_c) u_k$$\n")
+
+
+def test_a_later_part_in_another_problems_terms_reads_its_bare_j_as_that_loss() -> None:
+    report = check_text(NAMED_THEN_BARE)
+    assert [v.status for v in report.verdicts] == ["holds"] * 4
+    assert report.verdicts[2].reason == ("J read as the neg-sampling loss: this part writes a "
+                                         "sum to K, σ")
+    planted = NAMED_THEN_BARE.replace(r"\sigma(u_k^\top v_c) u_k", r"\sigma(-u_k^\top v_c) u_k")
+    assert [v.status for v in check_text(planted).verdicts] == ["holds", "holds", "holds", "fails"]
+
+
+def test_a_j_the_file_defines_itself_or_problem_gives_is_never_read_as_another_loss() -> None:
+    own = NAMED_THEN_BARE.replace(r"J_{\text{naive-softmax}}(v_c, o, U)", "J")
+    assert [v.status for v in check_text(own).verdicts] == [
+        "definition", "holds", "fails", "fails"]
+    assert [v.status for v in check_text(NAMED_THEN_BARE, problem=NS).verdicts][2:] == [
+        "fails", "fails"]
