@@ -319,7 +319,35 @@ def _numbered_label(tokens: list[Token], i: int, started: bool, after_quad: bool
     if (not started and t.kind == "number" and i + 2 < len(tokens)
             and tokens[i + 1].is_char(".") and tokens[i + 2].kind == "letter"):
         return t.text + "." + tokens[i + 2].text, i + 3
-    return None
+    return _item_label(tokens, i, started)
+
+
+# An item's label opening a row, (ii)& or (b)\quad: a roman numeral or a letter a–h.
+_ITEM = re.compile(r"(?:i{1,3}|iv|vi{0,3}|ix|[a-h])")
+
+
+def _item_label(tokens: list[Token], i: int, started: bool) -> tuple[str, int] | None:
+    """(i)&\frac{∂J}{∂U} = …: the label of an item at the start of a row, set apart from the
+    formula by an & or a space — never a (x) &= that starts a chain."""
+    if started or not tokens[i].is_char("("):
+        return None
+    end = next((n for n in range(i + 1, min(i + 6, len(tokens))) if tokens[n].is_char(")")),
+               None)
+    if end is None or end + 1 >= len(tokens) or not all(
+            t.kind == "letter" for t in tokens[i + 1:end]):
+        return None
+    word = "".join(t.text for t in tokens[i + 1:end])
+    after = tokens[end + 1]
+    if not _ITEM.fullmatch(word) or not (after.is_char("&") or after.is_cmd(*_SPACES)):
+        return None
+    follow = next((t for t in tokens[end + 1:] if not (t.is_char("&") or t.is_cmd(*_SPACES))),
+                  None)
+    if follow is None or follow.is_char("=") or follow.is_cmd(*_CHAIN):
+        return None
+    return word, end + 1
+
+
+_SPACES = ("quad", "qquad", " ", ",", ";", ":", "enspace")
 
 
 def _skip_parenthesised(tokens: list[Token], i: int, open_parens: int) -> int:

@@ -720,3 +720,16 @@ def test_a_j_the_file_defines_itself_or_problem_gives_is_never_read_as_another_l
         "definition", "holds", "fails", "fails"]
     assert [v.status for v in check_text(NAMED_THEN_BARE, problem=NS).verdicts][2:] == [
         "fails", "fails"]
+
+
+def test_an_items_label_opening_a_row_is_set_aside() -> None:
+    text = (r"$$\begin{align} (i)&\frac{\partial J}{\partial v_c} = U(\hat{y} - y) \\"
+            r"(ii)\quad & \frac{\partial J}{\partial u_w} = (\hat{y}_w - y_w) v_c"
+            r"\end{align}$$")
+    assert statuses(text, problem=NS) == ["holds", "holds"]
+    assert statuses(text.replace(r"(\hat{y}_w - y_w)", r"(y_w - \hat{y}_w)"), problem=NS) == [
+        "holds", "fails"]
+    # a label only where a formula follows it, never the left side of a chain: (i) &= is
+    # left as written (and not read, i being an index), not taken for the chain's next side
+    chain = r"$$\begin{align} \hat{y}_o &= \hat{y}_o \\ (i) &= \hat{y}_o \end{align}$$"
+    assert statuses(chain) == ["holds", "unread"]
