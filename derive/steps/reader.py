@@ -26,6 +26,7 @@ from .document import (
     regions,
     rows,
 )
+from .enumeration import is_range
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros, template
@@ -94,6 +95,8 @@ class Reader(Claims, Intermediates):
             if (found := self._row_case(row)) is not None:
                 case = found  # a row "(w \neq o)" in a display: the case of the rows after it
                 continue
+            if is_range(row):
+                continue  # a row "i = 1, 2, …, |V|": the range of the index above, no claim
             try:
                 cleaned = clean(row)
             except ReadError as exc:

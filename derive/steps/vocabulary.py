@@ -29,7 +29,8 @@ NEVER_INDEX = frozenset({"c", "e", "d"})
 LOSS_NAMES = {"naivesoftmax": "naive-softmax", "softmax": "naive-softmax",
               "negsample": "neg-sampling", "negsampling": "neg-sampling",
               "negativesampling": "neg-sampling", "ns": "neg-sampling",
-              "crossentropy": "cross-entropy", "ce": "cross-entropy", "skipgram": "skip-gram"}
+              "crossentropy": "cross-entropy", "ce": "cross-entropy", "skipgram": "skip-gram",
+              "sg": "skip-gram"}
 # Problems without negative samples: there Σ_k runs over the vocabulary.
 VOCABULARY_PROBLEMS = frozenset({"naive-softmax", "cross-entropy"})
 # Functions students write without a backslash (or in \text, \mathrm, \operatorname).

@@ -733,3 +733,25 @@ def test_an_items_label_opening_a_row_is_set_aside() -> None:
     # left as written (and not read, i being an index), not taken for the chain's next side
     chain = r"$$\begin{align} \hat{y}_o &= \hat{y}_o \\ (i) &= \hat{y}_o \end{align}$$"
     assert statuses(chain) == ["holds", "unread"]
+
+
+def test_a_range_after_a_formula_or_on_a_row_of_its_own_is_no_claim() -> None:
+    right = (r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^\top v_c) v_c,"
+             r" \forall k \in [1, K]$$")
+    assert statuses(right, problem="neg-sampling") == ["holds"]
+    assert statuses(right.replace(r"\sigma(u_k", r"\sigma(-u_k"),
+                    problem="neg-sampling") == ["fails"]
+    own_row = (r"$$\frac{\partial J}{\partial u_i} = (\hat{y}_i - y_i) v_c \\"
+               r" i = 1, 2, ..., |Vocab|$$")
+    assert statuses(own_row, problem=NS) == ["holds"]
+    assert statuses(own_row.replace(r"(\hat{y}_i - y_i)", r"(y_i - \hat{y}_i)"),
+                    problem=NS) == ["fails"]
+    # a range that stops short of a size is a claim as any other: k = 1, 2 is not the range
+    assert statuses(r"$$\hat{y}_o = \hat{y}_o \\ k = 1, 2$$") == ["holds", "unread"]
+
+
+def test_j_sg_is_the_skip_gram_loss() -> None:
+    text = (r"$$\frac{\partial J_{sg}}{\partial v_c} = \sum_{-m \le j \le m, j \neq 0}"
+            r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$")
+    assert statuses(text) == ["holds"]
+    assert statuses(text.replace(r"\partial v_c}$$", r"\partial U}$$")) == ["fails"]
