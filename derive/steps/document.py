@@ -225,6 +225,9 @@ def clean(tokens: list[Token]) -> Row:
             if started and (t.is_char(",") or t.is_cmd("text", "quad", "qquad") or
                             t.text == "f") and over_a_range(tokens, i):
                 break  # "= σ(u_kᵀv_c) v_c, for k = 1, …, K": every k, as a free index already is
+            if started and t.is_char("(") and _parenthesised_case(tokens, i):
+                row.condition = tokens[i + 1:-1]  # = 0 (\text{when } w \neq c)
+                break
             if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()
@@ -289,6 +292,22 @@ def clean(tokens: list[Token]) -> Row:
             len(row.sides[-1]) > 1 and row.sides[-1][-2].is_cmd("right", "left")):
         row.sides[-1].pop()
     return row
+
+
+def _parenthesised_case(tokens: list[Token], i: int) -> bool:
+    """`(\\text{when } w \\neq c)` closing the row: a case in brackets, after the formula."""
+    if not tokens[-1].is_char(")") or i + 2 >= len(tokens) or not (
+            tokens[i + 1].kind == "cmd" and tokens[i + 1].text in _TEXT):
+        return False
+    depth = 0
+    for n in range(i, len(tokens)):
+        depth += tokens[n].is_char("(") - tokens[n].is_char(")")
+        if depth == 0:
+            if n != len(tokens) - 1:
+                return False
+            break
+    end = group_end(tokens, i + 2)
+    return _text(tokens[i + 2:end]).strip("{} ").lower() in vocab.CONDITION_WORDS
 
 
 def _is_formula_text(tokens: list[Token], i: int) -> bool:

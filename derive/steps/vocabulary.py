@@ -80,9 +80,15 @@ def default_range(index: str) -> str:
 
 
 def loss_problem(subscript: str) -> str | None:
-    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax."""
+    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax; a long name
+    misspelt by a letter or two (`negseample`) is the one it is closest to, if only one is."""
     key = re.sub(r"\\(?:text|mathrm|textrm|operatorname|mathit)|[^A-Za-z]", "", subscript).lower()
-    return LOSS_NAMES.get(key)
+    if key in LOSS_NAMES or len(key) < 7:
+        return LOSS_NAMES.get(key)
+    close = difflib.get_close_matches(key, [k for k in LOSS_NAMES if len(k) >= 7], n=2,
+                                      cutoff=0.85)
+    problems = {LOSS_NAMES[k] for k in close}
+    return problems.pop() if len(problems) == 1 else None
 
 
 @dataclass(frozen=True)

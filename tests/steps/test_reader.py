@@ -755,3 +755,25 @@ def test_j_sg_is_the_skip_gram_loss() -> None:
             r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$")
     assert statuses(text) == ["holds"]
     assert statuses(text.replace(r"\partial v_c}$$", r"\partial U}$$")) == ["fails"]
+
+
+def test_not_equal_written_as_in_code() -> None:
+    right = r"$$-\sum_{w \in V} y_w \log \hat{y}_w = -\log \hat{y}_o - \sum_{w!=o} 0$$"
+    assert statuses(right) == ["holds"]
+    assert statuses(right.replace(r"-\log \hat{y}_o", r"\log \hat{y}_o")) == ["fails"]
+
+
+def test_a_loss_name_misspelt_by_a_letter_is_the_loss_it_is_closest_to() -> None:
+    text = (r"$$\frac{\partial J_{\text{negseample}}}{\partial u_o}"
+            r" = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    assert statuses(text) == ["holds"]
+    assert statuses(text.replace("- 1) v_c", "+ 1) v_c")) == ["fails"]
+    # too short to tell, or as close to two losses: named nothing
+    assert statuses(text.replace("negseample", "nsg")) == ["unread"]
+
+
+def test_a_case_in_brackets_closing_the_row() -> None:
+    text = (r"$$J_{skip-gram} = \sum_{-m \le j \le m, j \neq 0} J(v_c, w_{t+j}, U)$$" "\n"
+            r"$$\frac{\partial J_{skip-gram}}{\partial v_w} = 0 (\text{ when } w \neq c)$$")
+    assert statuses(text) == ["holds", "holds"]
+    assert statuses(text.replace("= 0 (", "= v_c (")) == ["holds", "fails"]
