@@ -17,6 +17,7 @@ import sympy as sp
 from sympy import ImmutableMatrix as Matrix
 
 from .. import notation
+from . import contraction
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .indices import definitions_key, free_of, ranges, shape_text
@@ -143,10 +144,7 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
             kept = [t for t in terms if not N.is_zero_literal(t)] or [terms[0]]
             return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
-            out = evaluate(fs[0], env)
-            for op, f in zip(ops, fs[1:], strict=True):
-                out = multiply(out, evaluate(f, env), op, env)
-            return out
+            return contraction.product(fs, ops, _judge(env))
         case N.Div(num=a, den=b):
             den = evaluate(b, env)
             if not is_scalar(den):
@@ -227,6 +225,40 @@ def add(values: list[Matrix], env: Env) -> Matrix:
                             f"{env.world.shape_text(v)}")
         out = out + v
     return out
+
+
+def _judge(env: Env) -> contraction.Judge[Matrix, tuple[Matrix, tuple[int, int]]]:
+    """How a product is worked out here, for contraction.product (as numeric._judge)."""
+    def array(d: N.Deriv) -> tuple[tuple[Matrix, tuple[int, int]], int] | None:
+        if isinstance(d.var, N.Ref | N.Pick):
+            return None
+        sym = env.at(None, -1) if env.point is not None else env
+        try:
+            x = evaluate(d.var, sym)
+        except EvalError:
+            return None
+        if not all(isinstance(e, sp.Symbol) for e in x) or 1 in x.shape:
+            return None
+        f = evaluate(d.body, sym)
+        if 1 not in f.shape or len(f) == 1:
+            return None
+        jac = Matrix(len(f), len(x), lambda i, k: sp.diff(f[i], x[k]))
+        return (jac if env.point is None else jac.xreplace(env.point), x.shape), len(f)
+
+    def contract(g: Matrix, a: tuple[Matrix, tuple[int, int]]) -> Matrix:
+        jac, shape = a
+        out = Matrix(shape[0], shape[1], list(Matrix([list(g)]) * jac))
+        return out.T if env.layout == "numerator" else out
+
+    def unchecked(d: N.Deriv) -> Exception:
+        return NotChecked(f"the derivative of {env.world.shape_text(evaluate(d.body, env))} "
+                          f"with respect to {env.world.shape_text(evaluate(d.var, env))} is "
+                          "not worked out here")
+
+    return contraction.Judge(lambda n: evaluate(n, env), lambda a, b, op: multiply(a, b, op, env),
+                             array, contract,
+                             lambda m: len(m) if 1 in m.shape and len(m) > 1 else None,
+                             unchecked)
 
 
 def multiply(a: Matrix, b: Matrix, op: str, env: Env) -> Matrix:

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import dual, through
+from . import contraction, dual, through
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .dual import Inexact, Val
@@ -104,10 +104,7 @@ def _evaluate(node: N.Node, env: At) -> Val:
             kept = [t for t in terms if not N.is_zero_literal(t)] or [terms[0]]
             return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
-            out = evaluate(fs[0], env)
-            for op, f in zip(ops, fs[1:], strict=True):
-                out = multiply(out, evaluate(f, env), op, env)
-            return out
+            return contraction.product(fs, ops, _judge(env))
         case N.Div(num=a, den=b):
             den = evaluate(b, env)
             if not is_scalar(den):
@@ -191,6 +188,42 @@ def add(values: list[Val], env: At) -> Val:
             raise EvalError(f"cannot add {env.shape_text(out)} and {env.shape_text(v)}")
         out = dual.add(out, v)
     return out
+
+
+def _judge(env: At) -> contraction.Judge[Val, tuple[np.ndarray, tuple[int, int], float]]:
+    """How a product is worked out here, for contraction.product."""
+    def array(d: N.Deriv) -> tuple[tuple[np.ndarray, tuple[int, int], float], int] | None:
+        if isinstance(d.var, N.Ref | N.Pick):
+            return None
+        try:
+            x = evaluate(d.var, env)
+        except EvalError:
+            return None
+        if x.ids is None or 1 in x.shape:
+            return None
+        if env.seeds is not None:
+            raise Inexact("a derivative inside a derivative")
+        f = evaluate(d.body, replace(env, seeds=tuple(int(i) for i in x.ids.reshape(-1))))
+        if 1 not in f.shape or f.v.size == 1:
+            return None
+        t = np.zeros((*f.shape, x.v.size)) if f.t is None else f.t
+        return (t.reshape(f.v.size, x.v.size), x.shape, f.mag), f.v.size
+
+    def contract(g: Val, a: tuple[np.ndarray, tuple[int, int], float]) -> Val:
+        jac, shape, mag = a
+        out = (g.v.reshape(-1) @ jac).reshape(shape)
+        return _result(out.T if env.layout == "numerator" else out,
+                       Val(g.v, None, None, max(mag, g.mag)))
+
+    def unchecked(d: N.Deriv) -> Exception:
+        return NotChecked(f"the derivative of {env.shape_text(evaluate(d.body, env))} with "
+                          f"respect to {env.shape_text(evaluate(d.var, env))} is not worked "
+                          "out here")
+
+    return contraction.Judge(lambda n: evaluate(n, env), lambda a, b, op: multiply(a, b, op, env),
+                             array, contract,
+                             lambda m: m.v.size if 1 in m.shape and m.v.size > 1 else None,
+                             unchecked)
 
 
 def multiply(a: Val, b: Val, op: str, env: At) -> Val:
