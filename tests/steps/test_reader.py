@@ -130,6 +130,11 @@ CONSTRUCTS = [
      r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
+    # norms with the subscript the loss files read: ‖U‖_F², ‖v_c‖_2²
+    (r"\frac{\partial}{\partial U} \|U\|_F^2 = 2U",
+     r"\frac{\partial}{\partial U} \lVert U \rVert_F^2 = U"),
+    (r"\frac{\partial}{\partial v_c} \|v_c\|_2^2 = 2 v_c",
+     r"\frac{\partial}{\partial v_c} \|v_c\|_2^2 = v_c"),
 ]
 
 
@@ -777,3 +782,8 @@ def test_a_case_in_brackets_closing_the_row() -> None:
             r"$$\frac{\partial J_{skip-gram}}{\partial v_w} = 0 (\text{ when } w \neq c)$$")
     assert statuses(text) == ["holds", "holds"]
     assert statuses(text.replace("= 0 (", "= v_c (")) == ["holds", "fails"]
+
+
+def test_a_norm_with_any_other_subscript_is_not_read() -> None:
+    assert check_text(r"$$\|U\|_3^2 = 1$$").verdicts[0].reason == (
+        "the side before cannot be read: a norm is ‖x‖, ‖x‖_2 or ‖X‖_F")
