@@ -21,6 +21,7 @@ from .nodes import (
     Pick,
     Pow,
     Ref,
+    Transpose,
 )
 from .sums import Sums
 
@@ -259,6 +260,7 @@ class Commands(Sums):
 
     def variable(self, node: Node, tok: Token) -> Node:
         ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x", "v_w")) or (
+            self.aliases.u_rows and node == Transpose(Obj("U"))) or (  # U declared |V|×d
             isinstance(node, Column)) or (
             isinstance(node, Pick) and isinstance(node.of, Obj | Column)
             and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg", "x_vec")) or (

@@ -188,6 +188,11 @@ class Names(Cursor):
                                                   for a in sub.split(",")):
                 return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
             node = resolve(name, written, tok, frozenset(self.bound))
+            if self.aliases.u_rows:  # U declared |V|×d: the handout's Uᵀ, its entries swapped
+                if node == Obj("U"):
+                    node = Transpose(node)
+                elif isinstance(node, Pick) and node.of == Obj("U"):
+                    node = Pick(node.of, node.indices[::-1])
         except ReadError:
             run = written
             while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:

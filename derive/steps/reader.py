@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 
+from . import conventions
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
 from .claims import Claims, equations, prose_case, states_condition
@@ -313,9 +313,11 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
     macros = template()
     text = plain_text(text, macros)
     lines = text.split("\n")
-    zero = vocab.zero_is_o(text, aliases)
+    zero, rows = conventions.zero_is_o(text, aliases), conventions.u_rows(text)
     if zero:
         aliases = aliases.with_index("0", "o")
+    if rows:
+        aliases = aliases.with_u_rows()
     headings = frozenset(n for n, line in enumerate(lines, 1) if line.lstrip().startswith("#"))
     # where a part of the answer ends: a heading, \section, \subsection, \item, \part
     parts = headings | {n for n, line in enumerate(lines, 1) if _PART.match(line)}
@@ -335,9 +337,4 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
         if states_condition(region):
             reader.as_condition(before)
     reader.end_part(reader.steps)
-    if not zero:
-        return reader.steps
-    return [replace(s, note="; ".join(x for x in (s.note, vocab.ZERO_NOTE) if x))
-            if s.kind == "step" and vocab.writes_zero_index("\n".join(
-                lines[(s.left.line if s.left else s.line) - 1:s.line])) else s
-            for s in reader.steps]
+    return conventions.noted(reader.steps, lines, zero, rows)

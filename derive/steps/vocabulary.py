@@ -96,6 +96,8 @@ class Aliases:
     """--alias FROM=TO: `uw=u_w`, `u_0=u_o`, `\\dot{y}=\\hat{y}`, `0=o` (an index)."""
 
     table: dict[str, str] = field(default_factory=dict)
+    # U as the text declares it, |V|×d with the u_w as its rows (conventions.py): read as Uᵀ
+    u_rows: bool = False
 
     @classmethod
     def parse(cls, items: list[str] | tuple[str, ...]) -> Aliases:
@@ -130,30 +132,10 @@ class Aliases:
         return self.table.get(atom, atom)
 
     def with_index(self, old: str, new: str) -> Aliases:
-        return Aliases({**self.table, old: new})
+        return Aliases({**self.table, old: new}, self.u_rows)
 
-
-# A word numbered 0 in a text that numbers no word 0 — u_0, \hat{y}_0, the case "w \neq 0" —
-# is an o typed as a zero. It is read as o only when nothing in the text counts words from 0
-# (\sum_{w=0}, "0, 1, …"), and each step that writes it says so.
-_ZERO_INDEX = re.compile(r"(?:\b[uy]|\\hat\s*\{\s*y\s*\}|\})\s*_\s*(?:0(?![0-9.])|\{\s*0\s*\})"
-                         r"|(?<![\w\\])w\s*(?:=|\\neq?(?![a-z])|!=|≠)\s*0(?![0-9.])")
-_FROM_ZERO = re.compile(r"\\(?:sum|prod)\s*(?:\\limits\s*)?_\s*\{?\s*[a-z]'?\s*=\s*0(?![0-9.])"
-                        r"|\b0\s*,\s*1\s*,|\b(?:zero|0)[- ]index"
-                        r"|index(?:ed)? (?:from|at) (?:0|zero)",
-                        re.IGNORECASE)
-ZERO_NOTE = ("0 read as the index o: the text numbers no word 0 (--alias 0=0 reads it as "
-             "written)")
-
-
-def zero_is_o(text: str, aliases: Aliases) -> bool:
-    """Whether the 0s `text` writes as a word's index are typed o's (see _ZERO_INDEX)."""
-    return "0" not in aliases.table and bool(_ZERO_INDEX.search(text)) and \
-        not _FROM_ZERO.search(text)
-
-
-def writes_zero_index(text: str) -> bool:
-    return bool(_ZERO_INDEX.search(text))
+    def with_u_rows(self) -> Aliases:
+        return Aliases(self.table, True)
 
 
 def normalise(written: str) -> str:

@@ -787,3 +787,30 @@ def test_a_case_in_brackets_closing_the_row() -> None:
 def test_a_norm_with_any_other_subscript_is_not_read() -> None:
     assert check_text(r"$$\|U\|_3^2 = 1$$").verdicts[0].reason == (
         "the side before cannot be read: a norm is ‖x‖, ‖x‖_2 or ‖X‖_F")
+
+
+# -- U declared with the u_w as its rows ---------------------------------------------------
+
+ROWS = (r"Let $\mathbf{U} \in \mathbb{R}^{|V| \times d}$ hold the outside vectors as rows." "\n"
+        r"$$\frac{\partial J}{\partial v_c} = U^\top (\hat{y} - y)$$" "\n"
+        r"$$\frac{\partial J}{\partial U} = (\hat{y} - y) v_c^\top$$" "\n"
+        r"$$U_{o,i} = (u_o)_i$$" "\n")
+
+
+def test_a_u_declared_with_rows_is_read_so_and_said() -> None:
+    report = check_text(ROWS, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "holds", "holds"]
+    assert report.verdicts[0].reason == ("U read as |V|×d, its rows the u_w, as the text "
+                                         "declares it (shown as the handout's d×|V| U)")
+    planted = ROWS.replace(r"U^\top (\hat{y} - y)", r"U (\hat{y} - y)")
+    assert [v.status for v in check_text(planted, problem=NS).verdicts][0] == "fails"
+
+
+def test_u_is_the_handouts_unless_the_text_declares_rows_and_only_rows() -> None:
+    undeclared = ROWS.split("\n", 1)[1]
+    assert [v.status for v in check_text(undeclared, problem=NS).verdicts][:2] == [
+        "fails", "layout"]
+    both = ROWS + r"Here $U \in \mathbb{R}^{d \times |V|}$." "\n"
+    assert [v.status for v in check_text(both, problem=NS).verdicts][:2] == ["fails", "layout"]
+    shape = "U: matrix of shape (vocab_size, embedding_dim)\n" + undeclared
+    assert [v.status for v in check_text(shape, problem=NS).verdicts] == ["holds"] * 3
