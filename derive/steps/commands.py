@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
-from .names import HANDOUT_MACRO_NAMES, handout_macros
 from .nodes import (
     Add,
     Column,
@@ -23,6 +22,7 @@ from .nodes import (
     Ref,
     Transpose,
 )
+from .objects import HANDOUT_MACRO_NAMES, handout_macros
 from .sums import Sums
 
 FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "sigma": "sigma"}

@@ -15,7 +15,6 @@ from .commands import Commands
 from .cursor import OPEN, RELATIONS
 from .enumeration import enumerated, extent
 from .lexer import ReadError, Token
-from .names import _is_transpose
 from .nodes import (
     Add,
     Column,
@@ -36,6 +35,7 @@ from .nodes import (
     ValueRel,
     children,
 )
+from .objects import _is_transpose
 
 MAX_NESTING = 60
 TRANSPOSE = frozenset({"top", "intercal", "T", "mathsf{T}"})
