@@ -10,9 +10,11 @@ import numpy as np
 import sympy as sp
 
 from .document import Side, Step
-from .evaluate import DIGITS, Env, EvalError, Matrix, NotChecked, World, evaluate, holds, point
+from .evaluate import evaluate, holds
+from .exactvalues import DIGITS, Env, Matrix, World, point
 from .indices import assignments, free_indices, ranges
 from .nodes import Add, Node, is_written_zero
+from .numeric import EvalError, NotChecked
 from .verdict import (
     NEVER_COMPARED,
     POINTS,

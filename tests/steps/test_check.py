@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from derive.steps import check, check_text, exact
-from derive.steps.evaluate import World, point
+from derive.steps.exactvalues import World, point
 from derive.steps.points import draw
 from derive.steps.verdict import sizes_of
 
