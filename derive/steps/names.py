@@ -191,6 +191,9 @@ class Names(Cursor):
                 elif isinstance(node, Pick) and node.of == Obj("U"):
                     node = Pick(node.of, node.indices[::-1])
         except ReadError:
+            column = self._column_run_together(written)
+            if column is not None:
+                return column
             run = written
             while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:
                 run += self.take().text
@@ -200,6 +203,17 @@ class Names(Cursor):
         if isinstance(node, Ref) and self.at("("):
             return Ref(node.name, self.call_args())
         return node
+
+    def _column_run_together(self, written: str) -> Node | None:
+        """uw^T v_c, as handwriting transcribed writes u_w: a u, which alone is no name, and an
+        index letter after it that nothing else follows — the column u_w, the one reading."""
+        nxt, after = self.peek(), self.peek(1)
+        if written != vocab.COLUMN_BASE or "u" in self.names or nxt is None or \
+                nxt.kind != "letter" or not vocab.is_index(nxt.text, self.bound) or (
+                    after is not None and (after.kind == "letter" or after.is_char("_", "'"))):
+            return None
+        self.take()
+        return Column(self.aliases.index(nxt.text))
 
     def _intermediate_ref(self, name: str, tok: Token) -> Node:
         """θ, or f(x) and f'(x) for an f the text defined as a function of x: its formula,

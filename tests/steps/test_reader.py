@@ -130,6 +130,10 @@ CONSTRUCTS = [
      r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
+    # u and an index run together, as transcribed handwriting has it: uw is u_w
+    (r"\sum_{w} \hat{y}_w uw = U \hat{y}", r"\sum_{w} \hat{y}_w uw = U y"),
+    (r"\frac{\partial}{\partial v_c} uo^T v_c = u_o",
+     r"\frac{\partial}{\partial v_c} uo^T v_c = v_c"),
     # norms with the subscript the loss files read: ‖U‖_F², ‖v_c‖_2²
     (r"\frac{\partial}{\partial U} \|U\|_F^2 = 2U",
      r"\frac{\partial}{\partial U} \lVert U \rVert_F^2 = U"),
@@ -814,3 +818,8 @@ def test_u_is_the_handouts_unless_the_text_declares_rows_and_only_rows() -> None
     assert [v.status for v in check_text(both, problem=NS).verdicts][:2] == ["fails", "layout"]
     shape = "U: matrix of shape (vocab_size, embedding_dim)\n" + undeclared
     assert [v.status for v in check_text(shape, problem=NS).verdicts] == ["holds"] * 3
+
+
+def test_u_run_together_with_more_than_one_index_letter_is_not_read() -> None:
+    assert check_text(r"$$uwk = u_w$$").verdicts[0].reason.startswith(
+        "the side before cannot be read: unknown name uwk")
