@@ -21,6 +21,9 @@ from .objects import _is_transpose, resolve
 from .window import DOTS, window_word
 
 
+_CROSS_ENTROPY = "crossentropy"
+
+
 class Names(Cursor):
     def sub(self, tokens: list[Token]) -> Names:  # syntax.Parser's
         raise NotImplementedError
@@ -160,6 +163,11 @@ class Names(Cursor):
                 return self.probability(tok0)
             if [t.text for t in self.tokens[self.pos:self.pos + 3]] == ["C", "E", "("]:
                 self.pos += 2
+                return self.cross_entropy(tok0)
+            spelt = self.tokens[self.pos:self.pos + len(_CROSS_ENTROPY) + 1]
+            if "".join(t.text for t in spelt[:-1]).lower() == _CROSS_ENTROPY and \
+                    all(t.kind == "letter" for t in spelt[:-1]) and spelt[-1].is_char("("):
+                self.pos += len(_CROSS_ENTROPY)  # CrossEntropy(y, ŷ), spelt out: CE
                 return self.cross_entropy(tok0)
         written, tok, transposed = self.written_name_t()
         node = self._named(written, tok)

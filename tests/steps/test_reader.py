@@ -130,6 +130,7 @@ CONSTRUCTS = [
      r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
+    (r"CrossEntropy(y, \hat{y}) = -\log \hat{y}_o", r"CrossEntropy(y, \hat{y}) = -\log y_o"),
     # u and an index run together, as transcribed handwriting has it: uw is u_w
     (r"\sum_{w} \hat{y}_w uw = U \hat{y}", r"\sum_{w} \hat{y}_w uw = U y"),
     (r"\frac{\partial}{\partial v_c} uo^T v_c = u_o",
