@@ -20,7 +20,6 @@ from .nodes import (
 from .objects import _is_transpose, resolve
 from .window import DOTS, window_word
 
-
 _CROSS_ENTROPY = "crossentropy"
 
 
