@@ -79,8 +79,15 @@ _CONDITION_LEAD = re.compile(r"\b(?:when|whenever|if|iff|only if|such that|provi
                              r"unless|assuming|suppose)\s*[:,]?\s*$", re.IGNORECASE)
 
 
+# …or asks when something is zero ("When is the gradient equal to zero?", the handout's
+# question): the display after it answers with the condition, which is no claim either.
+_ZERO_QUESTION = re.compile(r"\bwhen\b[^?.$]{0,80}\b(?:zero|0|vanish\w*)\b[^?$]{0,40}\?",
+                            re.IGNORECASE)
+
+
 def states_condition(region: Region) -> bool:
-    return region.display and bool(_CONDITION_LEAD.search(region.lead))
+    return region.display and bool(_CONDITION_LEAD.search(region.lead[-80:])
+                                   or _ZERO_QUESTION.search(region.lead))
 
 
 # A display row that opens with prose stating its case: "When\\ w \\neq o,\\ then\\ y_w = 0, …".

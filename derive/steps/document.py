@@ -75,7 +75,8 @@ class Region:
     col: int
     display: bool
     error: str = ""  # why it cannot be read at all (a display never closed)
-    lead: str = ""  # the prose just before it ("The gradient is zero exactly when")
+    lead: str = ""  # the prose just before it ("The gradient is zero exactly when", "When is
+    # the gradient zero?")
 
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
@@ -111,7 +112,7 @@ def regions(text: str) -> list[Region]:
         content = text[m.end():close]
         # $\begin{aligned} … \end{aligned}$ is a display in all but its delimiters
         display = opener not in ("$", r"\(") or bool(_MULTILINE.search(content))
-        lead = text[max(pos, m.start() - 80):m.start()]
+        lead = text[max(pos, m.start() - 300):m.start()]
         out.append(Region(content, line, col, display, lead=lead))
         pos = close + len(closer)
     return out

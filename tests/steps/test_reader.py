@@ -759,3 +759,16 @@ def test_a_norm_with_any_other_subscript_is_not_read() -> None:
 def test_u_run_together_with_more_than_one_index_letter_is_not_read() -> None:
     assert check_text(r"$$uwk = u_w$$").verdicts[0].reason.startswith(
         "the side before cannot be read: unknown name uwk")
+
+
+def test_a_display_answering_when_the_gradient_is_zero_is_no_claim() -> None:
+    text = ("(ii) When is the gradient you computed equal to zero?\n\n"
+            "**Hint:** some linear algebra helps.\n\n"
+            "$$\\begin{aligned} U(\\hat{y} - y) &= 0 \\\\ \\hat{y} &= y \\end{aligned}$$\n")
+    report = check_text(text)
+    assert [v.status for v in report.verdicts] == ["unchecked", "unchecked"]
+    assert report.verdicts[0].reason == ("a condition, not a claim: the prose before it says "
+                                         "when it holds")
+    # a question about anything else leaves the display a claim
+    other = text.replace("equal to zero?", "largest?")
+    assert [v.status for v in check_text(other).verdicts] == ["fails", "fails"]
