@@ -100,6 +100,10 @@ class Reader(Claims, Intermediates):
                 self.last = exc
                 continue
             if self._intermediate(row, row[0].line if row else None):
+                # "f(x) &= \max(αx, x) \\ &= …": the rows after a definition go on from its
+                # formula, never from a chain before it
+                self._start(case, self.steps[-1].right)
+                self.last = self.steps[-1].right
                 continue
             if self._softmax_argument(row, row[0].line if row else None):
                 continue  # ŷ = softmax(θ) alone: θ's definition

@@ -772,3 +772,15 @@ def test_a_display_answering_when_the_gradient_is_zero_is_no_claim() -> None:
     # a question about anything else leaves the display a claim
     other = text.replace("equal to zero?", "largest?")
     assert [v.status for v in check_text(other).verdicts] == ["fails", "fails"]
+
+
+def test_the_rows_after_a_definition_go_on_from_its_formula() -> None:
+    text = ("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n\n"
+            "$$\\begin{aligned} f(x) &= \\max(\\alpha x, x) \\\\\n"
+            "&= \\begin{cases} \\alpha x & \\text{if } x < 0 \\\\ x & \\text{if } x > 0"
+            " \\end{cases} \\end{aligned}$$\n")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "definition", "holds"]
+    planted = text.replace(r"\alpha x & \text{if } x < 0", r"x & \text{if } x < 0")
+    assert [v.status for v in check_text(planted, problem=NS).verdicts] == [
+        "holds", "definition", "fails"]
