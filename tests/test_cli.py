@@ -229,9 +229,9 @@ def test_check_steps_refuses_text_that_is_not_utf8(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("$$uw = 1$$", r"line 1    \?  not read, column 3: (the side before cannot be read: )?"
-                   r"unknown name uw; did you mean u_w\? "
-                   r"If uw means u_w in this text, pass --alias 'uw=u_w'"),
+    ("$$vc = 1$$", r"line 1    \?  not read, column 3: (the side before cannot be read: )?"
+                   r"unknown name vc; did you mean v_c\? "
+                   r"If vc means v_c in this text, pass --alias 'vc=v_c'"),
     ("$$" + "(" * 100 + "x" + ")" * 100 + " = x$$", r"nested more than 60 deep"),
 ], ids=["unknown-name", "deep"])
 def test_check_steps_unreadable_formula_exits_3(tmp_path, capsys, text, message):

@@ -17,7 +17,7 @@ from . import render
 from .document import Side, Step
 from .lexer import ReadError
 from .nodes import Node
-from .reader import read
+from .parts import read
 from .vocabulary import Aliases
 
 if TYPE_CHECKING:

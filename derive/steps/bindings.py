@@ -34,6 +34,11 @@ class Bindings:
         # is written in one problem's terms, J is that problem's loss (evidence.py)
         self.part_nodes: list[Node] = []
         self.pending: list[tuple[int, Step]] = []  # where, and the step as it would be judged
+        # The part a bare J was last bound in by a loss's name or statement (J_{naive-softmax},
+        # ∂J/∂v_c = ∂/∂v_c(…)); None when the file defines J itself or nothing bound it. A later
+        # part written in another problem's terms reads its J as that problem's loss.
+        self.part_no, self.part_start = 0, 0
+        self.j_part: int | None = None
 
     def _note_loss(self, tokens: list[Token]) -> None:
         """J_{naive-softmax} written anywhere: a bare J from here on is that problem's loss."""
@@ -43,6 +48,8 @@ class Bindings:
                 name = vocab.loss_problem("".join(x.shown() for x in tokens[i + 2:end]))
                 # J_{skip-gram} is read where it is written; a bare J is never the window's
                 # sum (J(v_c, w_{t+j}, U) is the pair loss it adds up)
+                if name is not None and name != "skip-gram":
+                    self.j_part = self.part_no
                 if name is not None and name != self.problem and name != "skip-gram":
                     self._rebind(name)  # a bare J: the new loss
                     self.inferred = None
@@ -65,6 +72,7 @@ class Bindings:
                 if self.inferred is None:
                     self.inferred = self.problem or ""
                 self._rebind(problem)
+                self.j_part = self.part_no
                 return self._bindable("J")
         # not a whole loss: a statement that keeps only the terms with x in them (∂J/∂u_o =
         # −∂/∂u_o log σ(u_oᵀv_c)) agrees with a known loss's derivative; anything else is a J
@@ -87,6 +95,7 @@ class Bindings:
         if self.inferred is None:
             self.inferred = self.problem or ""
         self._rebind(problem)
+        self.j_part = self.part_no
         return self._bindable("J") and self._bindable(right.name)
 
     def end_part(self, steps: list[Step]) -> None:
@@ -94,7 +103,11 @@ class Bindings:
         part is written in, when there is exactly one (evidence.infer); the rest stay unread."""
         pending, nodes, stated = self.pending, self.part_nodes, self.stated_other
         self.pending, self.part_nodes, self.stated_other = [], [], False
-        if not pending or stated or self.same is None or self.losses is None:
+        start, self.part_start, self.part_no = self.part_start, len(steps), self.part_no + 1
+        if stated or self.same is None or self.losses is None:
+            return
+        if not pending:
+            self._reread_older_j(steps, start, nodes)
             return
         found = evidence.infer(nodes, _hypotheses(self.same, self.losses))
         if found is None:
@@ -111,6 +124,29 @@ class Bindings:
             steps[at] = replace(step, left=left, right=right, definitions={
                 **step.definitions, "J": loss},
                 note=f"J read as the {problem} loss: this part writes {telling}")
+
+    def _reread_older_j(self, steps: list[Step], start: int, nodes: list[Node]) -> None:
+        """A part that writes a bare J bound by a name an earlier part wrote (J_{naive-softmax}
+        in (b)), in another problem's terms only (σ and a Σ to K in (e)): its J is that
+        problem's loss, as if the part were the first to use J — said in each verdict."""
+        if self.chosen or self.j_part is None or self.j_part >= self.part_no - 1 or \
+                "J" not in self.definitions or self.same is None or self.losses is None:
+            return
+        judged = [at for at in range(start, len(steps)) if steps[at].kind == "step" and any(
+            side is not None and "J" in _refs(side.node)
+            for side in (steps[at].left, steps[at].right))]
+        found = evidence.infer(nodes, _hypotheses(self.same, self.losses)) if judged else None
+        if found is None:
+            return
+        problem, telling = found
+        loss = self.losses(problem)
+        if self.same(loss, self.definitions["J"], self.definitions):
+            return
+        for at in judged:
+            step = steps[at]
+            note = f"J read as the {problem} loss: this part writes {telling}"
+            steps[at] = replace(step, definitions={**step.definitions, "J": loss},
+                                note="; ".join(x for x in (step.note, note) if x))
 
     def end_section(self) -> None:
         """A heading: a loss a chain stated holds to the end of its section only (the next

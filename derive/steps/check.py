@@ -10,7 +10,7 @@ decided again by the exact judge (exact.py), whose verdict is the one given.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,11 +19,11 @@ from . import numeric
 from .document import Side, Step
 from .dual import Inexact, Val
 from .indices import assignments, free_indices, ranges
-from .nodes import Add, Node, is_written_zero
-from .numeric import At, EvalError, NotChecked
+from .nodes import Add, Node
+from .numeric import At
 from .points import Point, draw
+from .trial import Size, Trial, run
 from .verdict import (
-    NEVER_COMPARED,
     POINTS,
     RTOL,
     SCALE_FLOOR,
@@ -104,40 +104,22 @@ def _decide(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
 
 def _decide_numerically(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
                         memo: dict[Any, Any]) -> Verdict:
-    """As exact.decide_exactly, step for step, in floating point."""
-    worst, compared = 0.0, 0
-    rng = np.random.default_rng(seed)
-    for V, d, K in SIZES:
-        sizes = sizes_of(V, d, K)
-        points = [Point(sizes, draw(sizes, rng, n), n + POINTS * SIZES.index((V, d, K)))
+    """As exact.decide_exactly, step for step, in floating point (trial.run's loop)."""
+    nodes: list[Node] = [lhs.node, rhs.node, *step.conditions]
+
+    def places(size: Size, rng: np.random.Generator) -> Iterator[Callable[[], list[At]]]:
+        sizes = sizes_of(*size)
+        points = [Point(sizes, draw(sizes, rng, n), n + POINTS * SIZES.index(size))
                   for n in range(POINTS)]
-        nodes: list[Node] = [lhs.node, rhs.node, *step.conditions]
         for indices in _assignments(step, nodes, sizes):
-            try:
+            def where(indices: dict[str, tuple[int, str]] = indices) -> list[At]:
                 envs = [At(p, indices, step.definitions, layout, memo) for p in points]
-                where = [env for env in envs if _holds_here(step.conditions, env)]
-                if not where:
-                    continue
-                for here in where:
-                    left = numeric.evaluate(lhs.node, here)
-                    right = numeric.evaluate(rhs.node, here)
-                    # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
-                    if is_written_zero(rhs.node):
-                        right = Val(np.zeros(left.shape))
-                    elif is_written_zero(lhs.node):
-                        left = Val(np.zeros(right.shape))
-                    verdict = _compare(step, here, left, right)
-                    if verdict.status != "holds":
-                        return verdict
-                    worst = max(worst, verdict.max_rel_error or 0.0)
-            except NotChecked as exc:
-                return Verdict(step, "unchecked", str(exc))
-            except EvalError as exc:
-                return Verdict(step, "fails", str(exc))
-            compared += 1
-    if not compared:  # never a ✓ for a step that was never compared
-        return Verdict(step, "unchecked", NEVER_COMPARED)
-    return Verdict(step, "holds", "", worst)
+                return [env for env in envs if _holds_here(step.conditions, env)]
+            yield where
+
+    return run(step, lhs, rhs, seed, Trial(
+        places, numeric.evaluate, lambda m: Val(np.zeros(m.shape)),
+        lambda here, left, right: _compare(step, here, left, right)))
 
 
 def _assignments(step: Step, nodes: Sequence[Node], sizes: dict[str, int]

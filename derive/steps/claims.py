@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from . import vocabulary as vocab
 from .document import _TEXT, Region, Step
-from .lexer import ReadError, Token
+from .lexer import ReadError, Token, group_end
 from .nodes import IndexRel, Node
 from .syntax import condition
 
@@ -79,5 +79,101 @@ _CONDITION_LEAD = re.compile(r"\b(?:when|whenever|if|iff|only if|such that|provi
                              r"unless|assuming|suppose)\s*[:,]?\s*$", re.IGNORECASE)
 
 
+# …or asks when something is zero ("When is the gradient equal to zero?", the handout's
+# question): the display after it answers with the condition, which is no claim either.
+_ZERO_QUESTION = re.compile(r"\bwhen\b[^?.$]{0,80}\b(?:zero|0|vanish\w*)\b[^?$]{0,40}\?",
+                            re.IGNORECASE)
+
+
 def states_condition(region: Region) -> bool:
-    return region.display and bool(_CONDITION_LEAD.search(region.lead))
+    return region.display and bool(_CONDITION_LEAD.search(region.lead[-80:])
+                                   or _ZERO_QUESTION.search(region.lead))
+
+
+# A display row that opens with prose stating its case: "When\\ w \\neq o,\\ then\\ y_w = 0, …".
+_LEAD_WORDS = frozenset({"when", "if", "for", "whenever"})
+_THEN_WORDS = ("then", "we have", "so", "thus", "hence")
+# A condition the prose states in words that makes what follows hold only there: "when ∂J is 0".
+_ZERO_CONDITION = re.compile(r"\b(?:is|=|equals?|becomes)\s*(?:0|zero)\b|\bvanish", re.IGNORECASE)
+
+
+def prose_case(row: list[Token], aliases: vocab.Aliases
+               ) -> tuple[Node | None, list[list[Token]]] | None:
+    """A row that opens with prose and a case — `When\\ w \\neq o,\\ then\\ y_w = 0,
+    \\frac{∂u_o^Tv_c}{∂u_w} = 0` — as the case (a word index's, for the rows after it too) and
+    the claims after "then", each equation on its own. The case is None where the prose
+    states a condition on values ("When ∂J is 0, we have"): what follows is then no claim.
+    None for any other row."""
+    inner = [t for t in row if not t.is_char("&")]
+    words, at = _leading_words(inner)
+    if not words or words[0] not in _LEAD_WORDS:
+        return None
+    rest = inner[at:]
+    cut = next((n for n, t in enumerate(rest) if t.is_char(",", ":") or
+                _words_at(rest, n)[0] in _THEN_WORDS), len(rest))
+    cond_tokens, rest = rest[:cut], rest[cut:]
+    try:
+        case = condition(cond_tokens, aliases) if cond_tokens else None
+    except ReadError:
+        case = None
+    if not isinstance(case, IndexRel):
+        spoken = " ".join(words) + " " + "".join(" " if t.is_cmd(" ", ",", ";", "quad") else
+                                                 t.shown() for t in cond_tokens)
+        return (None, []) if _ZERO_CONDITION.search(spoken) else None
+    while rest and (rest[0].is_char(",", ":") or rest[0].is_cmd(" ", ",", ";", "quad", "qquad")
+                    or _words_at(rest, 0)[0] in _THEN_WORDS):
+        rest = rest[_words_at(rest, 0)[1]:] if _words_at(rest, 0)[0] in _THEN_WORDS else rest[1:]
+    return case, _split_at_commas(rest)
+
+
+def _leading_words(tokens: list[Token]) -> tuple[list[str], int]:
+    """The words a row opens with (letters run together, or \\text{…}), lower case, and where
+    the formula after them starts."""
+    words: list[str] = []
+    at = 0
+    while at < len(tokens):
+        word, end = _words_at(tokens, at)
+        if not word:
+            break
+        words.append(word)
+        at = end
+        while at < len(tokens) and tokens[at].is_cmd(" ", ",", ";", "quad", "qquad"):
+            at += 1
+    return words, at
+
+
+def _words_at(tokens: list[Token], at: int) -> tuple[str, int]:
+    """The word (of two letters or more, or in \\text{…}) at `at`, and where it ends; or ""."""
+    if at < len(tokens) and tokens[at].kind == "cmd" and tokens[at].text in _TEXT and \
+            at + 1 < len(tokens) and tokens[at + 1].is_char("{"):
+        end = group_end(tokens, at + 1)
+        return "".join(t.text for t in tokens[at + 2:end - 1]).strip().lower(), end
+    end = at
+    while end < len(tokens) and tokens[end].kind == "letter":
+        end += 1
+    word = "".join(t.text for t in tokens[at:end])
+    if end - at < 2 or not word.isalpha() or (end < len(tokens) and tokens[end].is_char("_", "^")):
+        return "", at
+    for two in ("we have",):  # "we\\ have"
+        first, second = two.split()
+        if word.lower() == first and end < len(tokens) and tokens[end].is_cmd(" "):
+            nxt, after = _words_at(tokens, end + 1)
+            if nxt == second:
+                return two, after
+    return word.lower(), end
+
+
+def _split_at_commas(tokens: list[Token]) -> list[list[Token]]:
+    """`y_w = 0, ∂(u_oᵀv_c)/∂u_w = 0`: each equation on its own, cut at a comma outside every
+    bracket — only when each piece has an = of its own; else the whole."""
+    pieces, start, depth = [], 0, 0
+    for n, t in enumerate(tokens):
+        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
+        if depth == 0 and t.is_char(","):
+            pieces.append(tokens[start:n])
+            start = n + 1
+    pieces.append(tokens[start:])
+    pieces = [p for p in pieces if p]
+    if len(pieces) > 1 and all(any(t.is_char("=") for t in p) for p in pieces):
+        return pieces
+    return [tokens] if tokens else []

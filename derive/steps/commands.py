@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
-from .names import HANDOUT_MACRO_NAMES, handout_macros
 from .nodes import (
     Add,
     Column,
@@ -21,7 +20,9 @@ from .nodes import (
     Pick,
     Pow,
     Ref,
+    Transpose,
 )
+from .objects import HANDOUT_MACRO_NAMES, handout_macros
 from .sums import Sums
 
 FUNCTIONS = {"exp": "exp", "log": "log", "ln": "log", "sigma": "sigma"}
@@ -259,6 +260,7 @@ class Commands(Sums):
 
     def variable(self, node: Node, tok: Token) -> Node:
         ok = (isinstance(node, Obj) and node.name in ("U", "v_c", "U_neg", "x", "v_w")) or (
+            self.aliases.u_rows and node == Transpose(Obj("U"))) or (  # U declared |V|×d
             isinstance(node, Column)) or (
             isinstance(node, Pick) and isinstance(node.of, Obj | Column)
             and getattr(node.of, "name", "U") in ("U", "v_c", "U_neg", "x_vec")) or (

@@ -18,6 +18,15 @@ from dataclasses import dataclass, field
 from . import vocabulary as vocab
 from .enumeration import over_a_range
 from .lexer import FORBIDDEN, ReadError, Token, group_end
+from .marks import (
+    _CHAIN,
+    _TEXT,
+    _is_formula_text,
+    _numbered_label,
+    _parenthesised_case,
+    _skip_parenthesised,
+    _text,
+)
 from .nodes import Node
 
 ENVIRONMENTS = ("align", "align*", "equation", "equation*", "gather", "gather*", "multline",
@@ -29,8 +38,6 @@ _OPENER = re.compile(r"\$\$|\\\[|\\\(|(?<!\\)\$|\\begin\{(" +
 _SKIP = frozenset({"quad", "qquad", ",", ";", ":", "!", " ", "therefore", "because", "notag",
                    "nonumber", "displaystyle", "textstyle", "hfill", "enspace", "quad\n"})
 _SKIP_WITH_GROUP = frozenset({"tag", "label", "why", "hspace", "vspace", "tag*"})
-_TEXT = frozenset({"text", "textrm", "mbox", "textit", "textbf", "mathrm"})
-_CHAIN = {"=": "=", "Rightarrow": "⇒", "implies": "⇒", "Longrightarrow": "⇒"}
 _UNCHECKED = frozenset({"approx", "neq", "ne", "leq", "le", "geq", "ge", "equiv", "propto",
                         "sim", "simeq", "lt", "gt"})
 
@@ -68,7 +75,8 @@ class Region:
     col: int
     display: bool
     error: str = ""  # why it cannot be read at all (a display never closed)
-    lead: str = ""  # the prose just before it ("The gradient is zero exactly when")
+    lead: str = ""  # the prose just before it ("The gradient is zero exactly when", "When is
+    # the gradient zero?")
 
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
@@ -104,7 +112,7 @@ def regions(text: str) -> list[Region]:
         content = text[m.end():close]
         # $\begin{aligned} … \end{aligned}$ is a display in all but its delimiters
         display = opener not in ("$", r"\(") or bool(_MULTILINE.search(content))
-        lead = text[max(pos, m.start() - 80):m.start()]
+        lead = text[max(pos, m.start() - 300):m.start()]
         out.append(Region(content, line, col, display, lead=lead))
         pos = close + len(closer)
     return out
@@ -195,10 +203,6 @@ def _env_name(tokens: list[Token], i: int) -> tuple[str, int]:
 
 
 
-def _text(tokens: list[Token]) -> str:
-    return "".join(t.shown() if t.kind == "cmd" else t.text for t in tokens)
-
-
 def clean(tokens: list[Token]) -> Row:
     """Set labels and annotations aside and split the row at its relations."""
     row = Row([[]], [])
@@ -225,6 +229,9 @@ def clean(tokens: list[Token]) -> Row:
             if started and (t.is_char(",") or t.is_cmd("text", "quad", "qquad") or
                             t.text == "f") and over_a_range(tokens, i):
                 break  # "= σ(u_kᵀv_c) v_c, for k = 1, …, K": every k, as a free index already is
+            if started and t.is_char("(") and _parenthesised_case(tokens, i):
+                row.condition = tokens[i + 1:-1]  # = 0 (\text{when } w \neq c)
+                break
             if t.kind == "cmd" and t.text in _TEXT and not _is_formula_text(tokens, i):
                 end = group_end(tokens, i + 1)
                 words = _text(tokens[i + 1:end]).strip("{} ").lower()
@@ -291,40 +298,6 @@ def clean(tokens: list[Token]) -> Row:
     return row
 
 
-def _is_formula_text(tokens: list[Token], i: int) -> bool:
-    """\\text{exp}(…), \\mathrm{y}_o, J_\\mathrm{neg-sample}: a \\text that is part of the formula
-    (a function, a one-letter name, a subscript), never an annotation to set aside — dropping
-    it would change what the formula says."""
-    if i and tokens[i - 1].is_char("_", "^"):
-        return True
-    end = group_end(tokens, i + 1)
-    word = _text(tokens[i + 1:end]).strip("{} ")
-    return word in vocab.WORD_FUNCTIONS or bool(re.fullmatch(r"[A-Za-z]", word))
-
-
 def _label(row: Row, text: str, started: bool) -> None:
     key = re.sub(r"[^0-9A-Za-z.]", "", text)
     (row.labels_end if started else row.labels_start).append(key)
-
-
-def _numbered_label(tokens: list[Token], i: int, started: bool, after_quad: bool
-                    ) -> tuple[str, int] | None:
-    """(2) after \\quad, at the start or at the end of a line; 1.a at the start."""
-    t = tokens[i]
-    if (t.is_char("(") and i + 2 < len(tokens) and tokens[i + 1].kind == "number"
-            and tokens[i + 2].is_char(")")):
-        at_end = i + 3 == len(tokens) or tokens[i + 3].is_cmd("quad", "qquad", "\\")
-        if not started or after_quad or at_end:
-            return tokens[i + 1].text, i + 3
-    if (not started and t.kind == "number" and i + 2 < len(tokens)
-            and tokens[i + 1].is_char(".") and tokens[i + 2].kind == "letter"):
-        return t.text + "." + tokens[i + 2].text, i + 3
-    return None
-
-
-def _skip_parenthesised(tokens: list[Token], i: int, open_parens: int) -> int:
-    """An annotation such as \\text{ (by definition of } \\hat{y}_w) runs to its closing paren."""
-    while open_parens > 0 and i < len(tokens):
-        open_parens += tokens[i].is_char("(") - tokens[i].is_char(")")
-        i += 1
-    return i

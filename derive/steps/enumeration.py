@@ -4,6 +4,8 @@ at the vocabulary's size. Anything looser (a last term at w, terms of different 
 to the grammar, which refuses the numbered entries: never a guess at what the dots stand for."""
 from __future__ import annotations
 
+import re
+
 from . import vocabulary as vocab
 from .lexer import Token, group_end
 
@@ -122,20 +124,30 @@ def _at(term: list[Token], which: set[int], letter: str) -> list[Token]:
 
 
 def over_a_range(tokens: list[Token], i: int) -> bool:
-    """Whether the row ends here with ", for k = 1, 2, …, K" (or \\text{for } k \\in \\{1, …, K\\}):
-    the range of an index the formula leaves free, which it already runs over."""
-    rest = [t for t in tokens[i:] if not (t.is_char(",", ".", "{", "}", ";")
-                                          or t.is_cmd(*_RANGE_FILLER))]
-    if [t.text for t in rest[:3]] != ["f", "o", "r"]:
-        return False
-    rest = rest[3:]
-    if len(rest) < 4 or not vocab.is_index(rest[0].text) or not (
+    """Whether the row ends here with ", for k = 1, 2, …, K" (or \\text{for } k \\in \\{1, …, K\\},
+    \\forall k \\in [1, K], i = 1, 2, …, |V|): the range of an index the formula leaves free,
+    which it already runs over."""
+    return is_range(tokens[i:])
+
+
+def is_range(tokens: list[Token]) -> bool:
+    """`for k = 1, …, K`, `\\forall k \\in [1, K]`, `i = 1, 2, ..., |Vocab|`: an index and the
+    whole of its range, 1 to a size, and nothing else."""
+    rest = [t for t in tokens if not (t.is_char(",", ".", "{", "}", ";", "[", "]", "|")
+                                       or t.is_cmd(*_RANGE_FILLER))]
+    words = "".join(t.text for t in rest[:6] if t.kind == "letter")
+    if rest and rest[0].is_cmd("forall"):
+        rest = rest[1:]
+    elif words.startswith("forall"):
+        rest = rest[6:]
+    elif words.startswith("for"):
+        rest = rest[3:]
+    if len(rest) < 3 or not vocab.is_index(rest[0].text) or not (
             rest[1].is_char("=") or rest[1].is_cmd("in")):
         return False
-    span = [t.text for t in rest[2:]]
-    return span[0] == "1" and span[-1] in vocab.SIZES and all(
-        s.isdigit() or s in ("ldots", "cdots", "dots") for s in span[1:-1])
+    span = "".join(t.text for t in rest[2:])
+    return bool(re.fullmatch(r"1(?:2(?:3)?)?(?:ldots|cdots|dots)?(?:V|d|K|Vocab|vocab)", span))
 
 
 _RANGE_FILLER = frozenset({"quad", "qquad", "space", ",", ";", ":", " ", "text", "mathrm", "{",
-                           "}"})
+                           "}", "lvert", "rvert", "vert", "left", "right", "|"})

@@ -3,18 +3,20 @@ to 30 digits. It decides what floating point leaves in doubt (check.py asks it o
 the same sizes, points, order and words, so a verdict never depends on which judge gave it."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from .document import Side, Step
-from .evaluate import DIGITS, Env, EvalError, Matrix, NotChecked, World, evaluate, holds, point
+from .evaluate import evaluate, holds
+from .exactvalues import DIGITS, Env, Matrix, World, point
 from .indices import assignments, free_indices, ranges
-from .nodes import Add, Node, is_written_zero
+from .nodes import Add, Node
+from .numeric import EvalError
+from .trial import Size, Trial, run
 from .verdict import (
-    NEVER_COMPARED,
     POINTS,
     RTOL,
     SCALE_FLOOR,
@@ -28,39 +30,23 @@ from .verdict import (
 
 def decide_exactly(step: Step, lhs: Side, rhs: Side, layout: str, seed: int,
                    memo: dict[Any, Any]) -> Verdict:
-    worst, compared = 0.0, 0
-    rng = np.random.default_rng(seed)
-    for V, d, K in SIZES:
-        world = World.of(V, d, K)
+    """check._decide_numerically's loop (trial.run), with SymPy's arithmetic."""
+    def places(size: Size, rng: np.random.Generator
+               ) -> Iterator[Callable[[], list[tuple[Env, dict[sp.Symbol, sp.Float]]]]]:
+        world = World.of(*size)
         points = [point(world, rng, n) for n in range(POINTS)]
         for env in _environments(step, lhs, rhs, world, layout, memo):
-            try:
-                where = _points_where(step.conditions, env, points)
-                if not where:
-                    continue
-                for n, at in enumerate(points):
-                    if at not in where:
-                        continue
-                    # numbers from the start: only a derivative is worked out symbolically
-                    here = env.at(at, n + POINTS * SIZES.index((V, d, K)))
-                    left, right = evaluate(lhs.node, here), evaluate(rhs.node, here)
-                    # a written 0 (or \mathbf{0}) is the zero of the shape it is equated with
-                    if is_written_zero(rhs.node):
-                        right = Matrix.zeros(*left.shape)
-                    elif is_written_zero(lhs.node):
-                        left = Matrix.zeros(*right.shape)
-                    verdict = _compare(step, world, left, right, [at], env)
-                    if verdict.status != "holds":
-                        return verdict
-                    worst = max(worst, verdict.max_rel_error or 0.0)
-            except NotChecked as exc:
-                return Verdict(step, "unchecked", str(exc))
-            except EvalError as exc:
-                return Verdict(step, "fails", str(exc))
-            compared += 1
-    if not compared:  # never a ✓ for a step that was never compared
-        return Verdict(step, "unchecked", NEVER_COMPARED)
-    return Verdict(step, "holds", "", worst)
+            def where(env: Env = env) -> list[tuple[Env, dict[sp.Symbol, sp.Float]]]:
+                ok = _points_where(step.conditions, env, points)
+                # numbers from the start: only a derivative is worked out symbolically
+                return [(env.at(at, n + POINTS * SIZES.index(size)), at)
+                        for n, at in enumerate(points) if at in ok]
+            yield where
+
+    return run(step, lhs, rhs, seed, Trial(
+        places, lambda node, here: evaluate(node, here[0]), lambda m: Matrix.zeros(*m.shape),
+        lambda here, left, right: _compare(step, here[0].world, left, right, [here[1]],
+                                           here[0])))
 
 
 def _points_where(conditions: tuple[Node, ...], env: Env,

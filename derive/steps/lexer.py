@@ -92,6 +92,10 @@ def tokenize(text: str, line: int = 1, col: int = 1) -> list[Token]:
         if kind == "space":
             continue
         value = m.group(kind) if kind else ""
+        if kind == "char" and value == "!" and text.startswith("=", pos):  # w != o, as in code
+            tokens.append(Token("cmd", "neq", here_line, here_col))
+            pos += 1
+            continue
         if kind == "char" and value == "{":
             depth += 1
             if depth > MAX_DEPTH:

@@ -2,7 +2,6 @@
 resolved to the handout's objects, and the indices and cases in their subscripts."""
 from __future__ import annotations
 
-import functools
 import re
 
 from . import vocabulary as vocab
@@ -10,18 +9,18 @@ from .cursor import Cursor
 from .lexer import ReadError, Token
 from .nodes import (
     Column,
-    Const,
-    Delta,
     Deriv,
     IndexRel,
     Node,
     Obj,
     Pick,
     Ref,
-    Size,
     Transpose,
 )
+from .objects import _is_transpose, resolve
 from .window import DOTS, window_word
+
+_CROSS_ENTROPY = "crossentropy"
 
 
 class Names(Cursor):
@@ -164,6 +163,11 @@ class Names(Cursor):
             if [t.text for t in self.tokens[self.pos:self.pos + 3]] == ["C", "E", "("]:
                 self.pos += 2
                 return self.cross_entropy(tok0)
+            spelt = self.tokens[self.pos:self.pos + len(_CROSS_ENTROPY) + 1]
+            if "".join(t.text for t in spelt[:-1]).lower() == _CROSS_ENTROPY and \
+                    all(t.kind == "letter" for t in spelt[:-1]) and spelt[-1].is_char("("):
+                self.pos += len(_CROSS_ENTROPY)  # CrossEntropy(y, ŷ), spelt out: CE
+                return self.cross_entropy(tok0)
         written, tok, transposed = self.written_name_t()
         node = self._named(written, tok)
         return Transpose(node) if transposed else node
@@ -188,7 +192,15 @@ class Names(Cursor):
                                                   for a in sub.split(",")):
                 return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
             node = resolve(name, written, tok, frozenset(self.bound))
+            if self.aliases.u_rows:  # U declared |V|×d: the handout's Uᵀ, its entries swapped
+                if node == Obj("U"):
+                    node = Transpose(node)
+                elif isinstance(node, Pick) and node.of == Obj("U"):
+                    node = Pick(node.of, node.indices[::-1])
         except ReadError:
+            column = self._column_run_together(written)
+            if column is not None:
+                return column
             run = written
             while (nxt := self.peek()) is not None and nxt.kind == "letter" and len(run) < 12:
                 run += self.take().text
@@ -198,6 +210,17 @@ class Names(Cursor):
         if isinstance(node, Ref) and self.at("("):
             return Ref(node.name, self.call_args())
         return node
+
+    def _column_run_together(self, written: str) -> Node | None:
+        """uw^T v_c, as handwriting transcribed writes u_w: a u, which alone is no name, and an
+        index letter after it that nothing else follows — the column u_w, the one reading."""
+        nxt, after = self.peek(), self.peek(1)
+        if written != vocab.COLUMN_BASE or "u" in self.names or nxt is None or \
+                nxt.kind != "letter" or not vocab.is_index(nxt.text, self.bound) or (
+                    after is not None and (after.kind == "letter" or after.is_char("_", "'"))):
+            return None
+        self.take()
+        return Column(self.aliases.index(nxt.text))
 
     def _intermediate_ref(self, name: str, tok: Token) -> Node:
         """θ, or f(x) and f'(x) for an f the text defined as a function of x: its formula,
@@ -279,61 +302,3 @@ class Names(Cursor):
             names.append(atom or "".join(t.shown() for t in current))
             current = []
         return tuple(names)
-
-
-def _is_transpose(tokens: list[Token]) -> bool:
-    """^\\top, ^T, ^{\\intercal}, ^{\\mathsf{T}}, ^{\\mathrm{T}}."""
-    text = "".join(t.shown() for t in tokens if not t.is_char("{", "}"))
-    return text in ("\\top", "T", "\\intercal", "\\mathsf T", "\\mathsfT", "\\mathrmT",
-                    "\\mathbfT", "\\textT", "\\textsfT", "\\textsf T", "\\text T")
-
-
-# The names of the macros our handouts define (notation.MACROS, which loads SymPy, holds their
-# bodies): a command not among them is unknown without loading it. tests/steps/test_names.py
-# keeps the two equal.
-HANDOUT_MACRO_NAMES = frozenset({"vc", "U", "uw", "uo", "yhat", "y", "uk", "Uneg", "vw"})
-
-
-@functools.cache
-def handout_macros() -> dict[str, str]:
-    """\\vc, \\uw, \\yhat, …: the macros our handouts define, as notation states them."""
-    from ..notation import MACROS  # loads SymPy: only when a macro is met
-
-    return dict(MACROS)
-
-
-def resolve(name: str, written: str, tok: Token, bound: frozenset[str] = frozenset()) -> Node:
-    """The handout object a (normalised, aliased) name denotes."""
-    base, _, sub = name.partition("_")
-    atoms = sub.split(",") if sub else []
-    indices = all(vocab.is_index(a, bound) for a in atoms)
-    if name == "v_c":
-        return Obj("v_c")
-    if base == "v" and len(atoms) == 1 and atoms[0] not in ("c", "o") \
-            and vocab.is_index(atoms[0]) and atoms[0] not in bound:
-        return Obj("v_w")  # v_w: the centre vector of another word (w ≠ c), as in skip-gram
-    if name == "U_neg":
-        return Obj("U_neg")
-    if base in ("U", "y", r"\hat{y}", "n") and not atoms:
-        return Obj(base)
-    if base == "U" and len(atoms) == 2 and indices:
-        return Pick(Obj("U"), tuple(atoms))
-    if base in ("y", r"\hat{y}", "n") and len(atoms) == 1 and indices:
-        return Pick(Obj(base), tuple(atoms))
-    if base == vocab.COLUMN_BASE and len(atoms) == 1 and indices:
-        return Column(atoms[0])
-    if name == "x":
-        return Obj("x")
-    if base == "x" and len(atoms) == 1 and indices:
-        return Pick(Obj("x_vec"), (atoms[0],))  # x_i: an entry of a vector x (σ(x_i))
-    if name in vocab.CONSTANTS:
-        return Const(name)
-    if name in vocab.SIZES:
-        return Size(name)
-    if base == "J" or name in ("e", "P"):
-        return Ref(name)
-    if base == r"\delta" and len(atoms) == 2 and indices:
-        return Delta(atoms[0], atoms[1])
-    if vocab.is_index(name):
-        raise ReadError(f"{name} is an index, not a value", tok.line, tok.col)
-    raise vocab.unknown(written, tok.line, tok.col)

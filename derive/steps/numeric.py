@@ -8,55 +8,29 @@ Shapes follow the handout (U is d×V with columns u_w; vectors are columns); a s
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
 
-from . import dual, through
+from . import contraction, dual, through
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 from . import vocabulary as vocab
 from .dual import Inexact, Val
-from .indices import definitions_key, free_of, ranges, shape_text
-from .points import Point, counts, window_counts
-
-
-class EvalError(Exception):
-    """A side that has no value as written: shapes that do not fit, a name never defined."""
-
-
-class NotChecked(EvalError):
-    """A side the checker cannot work out (a derivative of a vector by a matrix): the step is
-    not checked — neither a pass nor a failure."""
-
-
-@dataclass(frozen=True)
-class At:
-    point: Point
-    indices: Mapping[str, tuple[int, str]]   # index → (0-based value, size name it runs over)
-    definitions: Mapping[str, N.Node]
-    layout: str = "denominator"
-    memo: dict[object, Val] = field(default_factory=dict, compare=False, hash=False)
-    # The entries a derivative is being taken by (their ids), while its body is evaluated.
-    seeds: tuple[int, ...] | None = None
-    # An intermediate a derivative is taken by (∂J/∂θ), as its own object: name and value
-    through: tuple[str, Val] | None = None
-
-    def bind(self, index: str, value: int, size: str) -> At:
-        return replace(self, indices={**self.indices, index: (value, size)})
-
-    def value(self, index: str) -> int:
-        if index not in self.indices:
-            raise EvalError(f"the index {index} is not bound here")
-        return self.indices[index][0]
-
-    def shape_text(self, m: Val) -> str:
-        return shape_text(self.point.sizes, m.shape)
-
-
-def is_scalar(m: Val) -> bool:
-    return m.shape == (1, 1)
+from .indices import definitions_key, free_of, ranges
+from .numvalues import (
+    At,
+    EvalError,
+    NotChecked,
+    _arranged,
+    _result,
+    add,
+    function,
+    is_scalar,
+    multiply,
+    pick,
+)
+from .points import counts, window_counts
 
 
 def evaluate(node: N.Node, env: At) -> Val:
@@ -104,10 +78,7 @@ def _evaluate(node: N.Node, env: At) -> Val:
             kept = [t for t in terms if not N.is_zero_literal(t)] or [terms[0]]
             return add([evaluate(t, env) for t in kept], env)
         case N.Mul(factors=fs, ops=ops):
-            out = evaluate(fs[0], env)
-            for op, f in zip(ops, fs[1:], strict=True):
-                out = multiply(out, evaluate(f, env), op, env)
-            return out
+            return contraction.product(fs, ops, _judge(env))
         case N.Div(num=a, den=b):
             den = evaluate(b, env)
             if not is_scalar(den):
@@ -176,46 +147,40 @@ def column(index: str, env: At) -> Val:
     return obj("U_neg" if size == "K" else "U", env).column(value)
 
 
-def pick(m: Val, idx: list[int], env: At) -> Val:
-    if len(idx) == 2:
-        return m.entry(idx[0], idx[1])
-    if m.shape[1] == 1:
-        return m.entry(idx[0], 0)
-    raise EvalError(f"one index picks an entry of a vector, not of {env.shape_text(m)}")
+def _judge(env: At) -> contraction.Judge[Val, tuple[np.ndarray, tuple[int, int], float]]:
+    """How a product is worked out here, for contraction.product."""
+    def array(d: N.Deriv) -> tuple[tuple[np.ndarray, tuple[int, int], float], int] | None:
+        if isinstance(d.var, N.Ref | N.Pick):
+            return None
+        try:
+            x = evaluate(d.var, env)
+        except EvalError:
+            return None
+        if x.ids is None or 1 in x.shape:
+            return None
+        if env.seeds is not None:
+            raise Inexact("a derivative inside a derivative")
+        f = evaluate(d.body, replace(env, seeds=tuple(int(i) for i in x.ids.reshape(-1))))
+        if 1 not in f.shape or f.v.size == 1:
+            return None
+        t = np.zeros((*f.shape, x.v.size)) if f.t is None else f.t
+        return (t.reshape(f.v.size, x.v.size), x.shape, f.mag), f.v.size
 
+    def contract(g: Val, a: tuple[np.ndarray, tuple[int, int], float]) -> Val:
+        jac, shape, mag = a
+        out = (g.v.reshape(-1) @ jac).reshape(shape)
+        return _result(out.T if env.layout == "numerator" else out,
+                       Val(g.v, None, None, max(mag, g.mag)))
 
-def add(values: list[Val], env: At) -> Val:
-    out = values[0]
-    for v in values[1:]:
-        if v.shape != out.shape:
-            raise EvalError(f"cannot add {env.shape_text(out)} and {env.shape_text(v)}")
-        out = dual.add(out, v)
-    return out
+    def unchecked(d: N.Deriv) -> Exception:
+        return NotChecked(f"the derivative of {env.shape_text(evaluate(d.body, env))} with "
+                          f"respect to {env.shape_text(evaluate(d.var, env))} is not worked "
+                          "out here")
 
-
-def multiply(a: Val, b: Val, op: str, env: At) -> Val:
-    if op == "∘":
-        if a.shape != b.shape:
-            raise EvalError(f"an entrywise product ∘ of {env.shape_text(a)} and "
-                            f"{env.shape_text(b)}: the shapes must be equal")
-        return dual.hadamard(a, b)
-    if is_scalar(a):
-        return dual.scale(a, b)
-    if is_scalar(b):
-        return dual.scale(b, a)
-    if op == "·" and a.shape == b.shape and a.shape[1] == 1:
-        return dual.matmul(a.T, b)  # u · v between two columns: the dot product
-    if a.shape[1] != b.shape[0]:
-        raise EvalError(f"cannot multiply {env.shape_text(a)} by {env.shape_text(b)}")
-    return dual.matmul(a, b)
-
-
-def function(name: str, m: Val) -> Val:
-    if name == "softmax":
-        return dual.softmax(m)
-    if name == "norm" and not is_scalar(m):
-        return dual.norm(m)
-    return dual.FUNCTIONS[name](m)
+    return contraction.Judge(lambda n: evaluate(n, env), lambda a, b, op: multiply(a, b, op, env),
+                             array, contract,
+                             lambda m: m.v.size if 1 in m.shape and m.v.size > 1 else None,
+                             unchecked)
 
 
 def summation(index: str, size: str, body: N.Node, exclude: str | None, env: At,
@@ -282,31 +247,6 @@ def _by_intermediate(body: N.Node, name: str, env: At) -> Val:
     # a fresh memo: θ's object hides the indices its formula uses from the memo's key
     f = evaluate(written, replace(env, seeds=seeds, through=(name, x), memo={}))
     return _arranged(f, Val(value.v, None, ids, value.mag), env)
-
-
-def _arranged(f: Val, x: Val, env: At) -> Val:
-    """The derivative of f by x, from f's tangents, in the layout asked for."""
-    n = x.v.size  # one tangent per entry of x
-    if f.t is None:  # the body does not depend on var: the derivative is exactly 0, unrounded
-        f, t = Val(f.v), np.zeros((*f.shape, n))
-    else:
-        t = f.t
-    if is_scalar(f):
-        out = t[0, 0].reshape(x.shape)
-        return _result(out.T if env.layout == "numerator" else out, f)
-    if is_scalar(x):
-        return _result(t[:, :, 0], f)
-    if 1 in f.shape and 1 in x.shape:
-        # denominator layout: rows follow x, columns follow f (entry (i, j) is ∂f_j/∂x_i)
-        jac = t.reshape(f.v.size, n).T
-        return _result(jac.T if env.layout == "numerator" else jac, f)
-    raise NotChecked(f"the derivative of {env.shape_text(f)} with respect to "
-                     f"{env.shape_text(x)} is not worked out here")
-
-
-def _result(v: np.ndarray, f: Val) -> Val:
-    return Val(np.ascontiguousarray(v), None, None,
-               max(f.mag, float(np.max(np.abs(v), initial=0.0))))
 
 
 def truth(cond: N.Node, env: At) -> bool:

@@ -8,11 +8,11 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
-from .claims import Claims, equations, states_condition
+from .claims import Claims, equations, prose_case
 from .document import (
     _CHAIN,
     _CLAIM,
@@ -21,14 +21,13 @@ from .document import (
     Side,
     Step,
     clean,
-    regions,
     rows,
 )
+from .enumeration import is_range
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
-from .macros import Macros, template
+from .macros import Macros
 from .nodes import Deriv, IndexRel, Node, Obj, Ref, Sum, children, last_operator
-from .source import plain_text
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
 
@@ -82,10 +81,18 @@ class Reader(Claims, Intermediates):
                 self._softmax_argument(tokens)
             return
         case, self.pending_case = self.pending_case or self.section_case, None
-        for n, row in enumerate(eq for r in rows(tokens) for eq in equations(r)):
+        conditional: int | None = None  # where "When ∂J is 0, we have" made the rest no claim
+        for n, row in enumerate(self._display_rows(tokens)):
+            if isinstance(row, tuple):  # "When w \neq o, then": the case of this row and after
+                case = row[0] if row[0] is not None else case
+                if row[0] is None and conditional is None:
+                    conditional = len(self.steps)
+                continue
             if (found := self._row_case(row)) is not None:
                 case = found  # a row "(w \neq o)" in a display: the case of the rows after it
                 continue
+            if is_range(row):
+                continue  # a row "i = 1, 2, …, |V|": the range of the index above, no claim
             try:
                 cleaned = clean(row)
             except ReadError as exc:
@@ -93,11 +100,29 @@ class Reader(Claims, Intermediates):
                 self.last = exc
                 continue
             if self._intermediate(row, row[0].line if row else None):
+                # "f(x) &= \max(αx, x) \\ &= …": the rows after a definition go on from its
+                # formula, never from a chain before it
+                self._start(case, self.steps[-1].right)
+                self.last = self.steps[-1].right
                 continue
             if self._softmax_argument(row, row[0].line if row else None):
                 continue  # ŷ = softmax(θ) alone: θ's definition
             named = self._named_chain(cleaned, row[0].line) if row else None
             self.row(named or cleaned, case, first=n == 0)
+        if conditional is not None:
+            self.as_condition(conditional)
+
+    def _display_rows(self, tokens: list[Token]) -> Iterator[list[Token] | tuple[Node | None]]:
+        """The rows of a display, each equation on its own; a row that opens with its case in
+        prose gives the case (a 1-tuple) and then the claims after its "then"."""
+        for r in rows(tokens):
+            for eq in equations(r):
+                prose = prose_case(eq, self.aliases)
+                if prose is None:
+                    yield eq
+                    continue
+                yield (prose[0],)
+                yield from prose[1]
 
     def _unread(self, exc: ReadError, line: int | None = None) -> None:
         self.steps.append(Step(line or exc.line, None, None, "unread", note=exc.message,
@@ -119,6 +144,9 @@ class Reader(Claims, Intermediates):
         self.definitions[name] = node
         if name.startswith("J_"):
             self.definitions["J"] = node
+            self.j_part = self.part_no if vocab.loss_problem(name[2:]) else None
+        elif name == "J":
+            self.j_part = None  # the file's own J: never read as another loss
 
     # -- rows -----------------------------------------------------------------------------
     def row(self, row: Row, case: Node | None, *, first: bool) -> None:
@@ -267,41 +295,6 @@ def _side(parsed: Parsed) -> Side | None:
     return parsed if isinstance(parsed, Side) else None
 
 
-# A line that starts a part of an answer: \section, \item, …, or a label such as (e): or **(c)**
-_PART = re.compile(r"\s*(?:\\(?:(?:sub)*section|part|item|paragraph)\b|(?:>\s*)?(?:\*\*|__)?"
-                   r"\(?[a-z]\)[:.]?)")
-
-
 def _is_gradient(node: Node) -> bool:
     """∂J/∂x, ∇_x J: a derivative of a loss, whose value is the true gradient."""
     return isinstance(node, Deriv) and isinstance(node.body, Ref)
-
-
-
-def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
-         losses: Loader | None = None, same: Same | None = None) -> list[Step]:
-    """Every step `text` claims, in order. Raises ReadError only for input that cannot be used
-    at all (too long, a forbidden command); a formula that cannot be read is an unread step."""
-    macros = template()
-    text = plain_text(text, macros)
-    lines = text.split("\n")
-    headings = frozenset(n for n, line in enumerate(lines, 1) if line.lstrip().startswith("#"))
-    # where a part of the answer ends: a heading, \section, \subsection, \item, \part
-    parts = headings | {n for n, line in enumerate(lines, 1) if _PART.match(line)}
-    reader = Reader(aliases, macros, losses, problem, headings, same)
-    last_heading = last_part = 0
-    for region in regions(text):
-        heading = max((h for h in headings if h <= region.line), default=0)
-        if heading != last_heading:  # a new section: the last one's case ends with it
-            reader.section_case, last_heading = None, heading
-        part = max((h for h in parts if h <= region.line), default=0)
-        if part != last_part:
-            reader.end_part(reader.steps)
-            reader.end_section()
-            last_part = part
-        before = len(reader.steps)
-        reader.region(region)
-        if states_condition(region):
-            reader.as_condition(before)
-    reader.end_part(reader.steps)
-    return reader.steps

@@ -60,6 +60,8 @@ def text(node: N.Node) -> str:
             return _wrap(a, (*_PRODUCT, N.Deriv)) + v.translate(_SUPERSCRIPT)
         case N.Pow(base=a, exp=b):
             return f"{_wrap(a, (N.Add, N.Mul, N.Neg, N.Div, N.Sum))}^({text(b)})"
+        case N.Transpose(a=N.Transpose(a=a)):  # (Uᵀ)ᵀ, a U declared |V|×d transposed: U
+            return text(a)
         case N.Transpose(a=a):
             return _wrap(a, (N.Add, N.Mul, N.Neg, N.Div, N.Sum, N.Deriv)) + "ᵀ"
         case N.Func(name="abs", arg=a):

@@ -15,7 +15,6 @@ from .commands import Commands
 from .cursor import OPEN, RELATIONS
 from .enumeration import enumerated, extent
 from .lexer import ReadError, Token
-from .names import _is_transpose
 from .nodes import (
     Add,
     Column,
@@ -36,6 +35,7 @@ from .nodes import (
     ValueRel,
     children,
 )
+from .objects import _is_transpose
 
 MAX_NESTING = 60
 TRANSPOSE = frozenset({"top", "intercal", "T", "mathsf{T}"})
@@ -166,7 +166,12 @@ class Parser(Commands):
         return Pow(base, exponent)
 
     def subscript_pick(self, node: Node, tok: Token) -> Node:
-        """(v_c)_j, (U_neg)_{j,k}: an entry of a parenthesised object."""
+        """(v_c)_j, (U_neg)_{j,k}: an entry of a parenthesised object; ‖U‖_F, ‖v_c‖_2: the norm
+        (the same sum of squares, as the loss files read it)."""
+        if isinstance(node, Func) and node.name == "norm":
+            if self.subscript_atoms() not in (["F"], ["2"]):
+                raise ReadError("a norm is ‖x‖, ‖x‖_2 or ‖X‖_F", tok.line, tok.col)
+            return node
         atoms = [self.index(a, tok) for a in self.subscript_atoms()]
         if not isinstance(node, Obj | Column):
             raise ReadError("a subscript here must pick an entry of a vector or matrix",

@@ -29,7 +29,8 @@ NEVER_INDEX = frozenset({"c", "e", "d"})
 LOSS_NAMES = {"naivesoftmax": "naive-softmax", "softmax": "naive-softmax",
               "negsample": "neg-sampling", "negsampling": "neg-sampling",
               "negativesampling": "neg-sampling", "ns": "neg-sampling",
-              "crossentropy": "cross-entropy", "ce": "cross-entropy", "skipgram": "skip-gram"}
+              "crossentropy": "cross-entropy", "ce": "cross-entropy", "skipgram": "skip-gram",
+              "sg": "skip-gram"}
 # Problems without negative samples: there Σ_k runs over the vocabulary.
 VOCABULARY_PROBLEMS = frozenset({"naive-softmax", "cross-entropy"})
 # Functions students write without a backslash (or in \text, \mathrm, \operatorname).
@@ -79,9 +80,15 @@ def default_range(index: str) -> str:
 
 
 def loss_problem(subscript: str) -> str | None:
-    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax."""
+    """The problem a loss subscript names: `\\text{naive-softmax}` → naive-softmax; a long name
+    misspelt by a letter or two (`negseample`) is the one it is closest to, if only one is."""
     key = re.sub(r"\\(?:text|mathrm|textrm|operatorname|mathit)|[^A-Za-z]", "", subscript).lower()
-    return LOSS_NAMES.get(key)
+    if key in LOSS_NAMES or len(key) < 7:
+        return LOSS_NAMES.get(key)
+    close = difflib.get_close_matches(key, [k for k in LOSS_NAMES if len(k) >= 7], n=2,
+                                      cutoff=0.85)
+    problems = {LOSS_NAMES[k] for k in close}
+    return problems.pop() if len(problems) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ class Aliases:
     """--alias FROM=TO: `uw=u_w`, `u_0=u_o`, `\\dot{y}=\\hat{y}`, `0=o` (an index)."""
 
     table: dict[str, str] = field(default_factory=dict)
+    # U as the text declares it, |V|×d with the u_w as its rows (conventions.py): read as Uᵀ
+    u_rows: bool = False
 
     @classmethod
     def parse(cls, items: list[str] | tuple[str, ...]) -> Aliases:
@@ -121,6 +130,12 @@ class Aliases:
 
     def index(self, atom: str) -> str:
         return self.table.get(atom, atom)
+
+    def with_index(self, old: str, new: str) -> Aliases:
+        return Aliases({**self.table, old: new}, self.u_rows)
+
+    def with_u_rows(self) -> Aliases:
+        return Aliases(self.table, True)
 
 
 def normalise(written: str) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from derive.steps import check, check_text, exact
-from derive.steps.evaluate import World, point
+from derive.steps.exactvalues import World, point
 from derive.steps.points import draw
 from derive.steps.verdict import sizes_of
 
@@ -33,6 +33,19 @@ STEPS = [
      r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$", ["holds"]),
     (r"$$\frac{\partial J_{\text{skip-gram}}}{\partial U} = -\sum_{-m \le j \le m, j \ne 0}"
      r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial U}$$", ["fails"]),
+    # the chain rule through a vector for a matrix: Σ_i g_i ∂θ_i/∂U, whichever side g is on
+    (r"$$(\hat{y} - y)^\top \frac{\partial (U^\top v_c)}{\partial U} = v_c (\hat{y} - y)^\top$$",
+     ["holds"]),
+    (r"$$\frac{\partial (U^\top v_c)}{\partial U} (\hat{y} - y) = v_c (\hat{y} - y)^\top$$",
+     ["holds"]),
+    (r"$$(\hat{y} - y)^\top \frac{\partial (U^\top v_c)}{\partial U} = v_c (y - \hat{y})^\top$$",
+     ["fails"]),
+    (r"$$(\hat{y} - y)^\top \frac{\partial (U^\top v_c)}{\partial U} = (\hat{y} - y) v_c^\top$$",
+     ["layout"]),
+    # alone, beside a vector of another length, or in an entrywise product: not worked out
+    (r"$$\frac{\partial (U^\top v_c)}{\partial U} = U$$", ["unchecked"]),
+    (r"$$v_c^\top \frac{\partial (U^\top v_c)}{\partial U} = U$$", ["unchecked"]),
+    (r"$$\hat{y} \circ \frac{\partial (U^\top v_c)}{\partial U} = U$$", ["unchecked"]),
 ]
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from derive.notation import MACROS
-from derive.steps.names import HANDOUT_MACRO_NAMES
+from derive.steps.objects import HANDOUT_MACRO_NAMES
 
 
 def test_the_handout_macro_names_are_notations() -> None:

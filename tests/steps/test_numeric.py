@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from derive.steps import evaluate as exact
-from derive.steps import numeric
+from derive.steps import exactvalues, numeric
 from derive.steps.lexer import tokenize
 from derive.steps.numeric import At, EvalError, NotChecked
 from derive.steps.points import Point, draw
@@ -32,9 +32,9 @@ def side(latex: str):  # type: ignore[no-untyped-def]
 def both(latex: str, indices: dict[str, tuple[int, str]], layout: str = "denominator"
          ) -> tuple[np.ndarray, np.ndarray]:
     sizes = sizes_of(4, 3, 2)
-    world = exact.World.of(4, 3, 2)
-    here = exact.point(world, np.random.default_rng(3), 1)
-    env = exact.Env(world, indices, {}, layout, {}).at(here, 1)
+    world = exactvalues.World.of(4, 3, 2)
+    here = exactvalues.point(world, np.random.default_rng(3), 1)
+    env = exactvalues.Env(world, indices, {}, layout, {}).at(here, 1)
     want = np.array(exact.evaluate(side(latex), env).evalf(30).tolist(), dtype=float)
     at = At(Point(sizes, draw(sizes, np.random.default_rng(3), 1), 1), indices, {},
             layout, {})

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from derive.steps import check_text
+from derive.steps.nodes import IndexRel
 
 DATA = Path(__file__).parent.parent / "data" / "steps"
 
@@ -129,6 +130,16 @@ CONSTRUCTS = [
      r"\frac{d \sigma}{d x} = \sigma(x)(1+\sigma(x))"),
     # the cross-entropy written CE(y, ŷ)
     (r"CE(y, \hat{y}) = -\log \hat{y}_o", r"CE(y, \hat{y}) = \log \hat{y}_o"),
+    (r"CrossEntropy(y, \hat{y}) = -\log \hat{y}_o", r"CrossEntropy(y, \hat{y}) = -\log y_o"),
+    # u and an index run together, as transcribed handwriting has it: uw is u_w
+    (r"\sum_{w} \hat{y}_w uw = U \hat{y}", r"\sum_{w} \hat{y}_w uw = U y"),
+    (r"\frac{\partial}{\partial v_c} uo^T v_c = u_o",
+     r"\frac{\partial}{\partial v_c} uo^T v_c = v_c"),
+    # norms with the subscript the loss files read: ‖U‖_F², ‖v_c‖_2²
+    (r"\frac{\partial}{\partial U} \|U\|_F^2 = 2U",
+     r"\frac{\partial}{\partial U} \lVert U \rVert_F^2 = U"),
+    (r"\frac{\partial}{\partial v_c} \|v_c\|_2^2 = 2 v_c",
+     r"\frac{\partial}{\partial v_c} \|v_c\|_2^2 = v_c"),
 ]
 
 
@@ -233,8 +244,8 @@ def test_a_side_after_an_unread_one_is_judged_against_the_chain_and_never_passes
 
 def test_exit_status() -> None:
     assert check_text(r"$$\hat{y}_o = \hat{y}_o$$").exit_status == 0
-    assert check_text(r"$$\hat{y}_o = y_o$$ $$\hat{y}_o = uw$$").exit_status == 1
-    assert check_text(r"$$\hat{y}_o = \hat{y}_o$$ $$\hat{y}_o = uw$$").exit_status == 3
+    assert check_text(r"$$\hat{y}_o = y_o$$ $$\hat{y}_o = qz$$").exit_status == 1
+    assert check_text(r"$$\hat{y}_o = \hat{y}_o$$ $$\hat{y}_o = qz$$").exit_status == 3
     assert check_text("no formula at all").exit_status == 3
     assert check_text(r"$$= \hat{y}_o$$").exit_status == 3  # nothing before it
 
@@ -621,3 +632,155 @@ def test_an_operator_before_a_sign_stops_at_the_next_operator() -> None:
             r"\sum_w \exp(u_w^T v_c) = -u_o + \sum_w \hat{y}_w u_w$$")
     assert statuses(text, problem=NS) == ["holds"]
     assert statuses(text.replace("-u_o +", "u_o +"), problem=NS) == ["fails"]
+
+
+# -- a case stated in words at the start of a display's row --------------------------------
+
+def test_a_row_that_opens_with_its_case_in_words_holds_that_case_for_the_rows_after() -> None:
+    text = (r"$$\begin{aligned}"
+            r"&\text{If } w \ne o,\ \text{then}\ y_w = 0,\ \frac{\partial u_o^\top v_c}"
+            r"{\partial u_w} = 0 \\"
+            r"&\frac{\partial J}{\partial u_w} = \hat{y}_w v_c = (\hat{y}_w - y_w) v_c"
+            r"\end{aligned}$$")
+    report = check_text(text, problem=NS)
+    assert [(v.status, v.step.conditions) for v in report.verdicts] == [
+        ("holds", (IndexRel("w", "≠", "o"),))] * 4
+    spaced = (r"$$When\ w=o,\ then\ y_o=1,\frac{\partial u_o^Tv_c}{\partial u_w}=v_c \\"
+              r"\frac{\partial J}{\partial u_w}=(\hat y_w - 1) v_c$$")
+    assert statuses(spaced, problem=NS) == ["holds", "holds", "holds"]
+    planted = spaced.replace(r"(\hat y_w - 1) v_c", r"\hat y_w v_c")
+    assert statuses(planted, problem=NS) == ["holds", "holds", "fails"]
+
+
+def test_a_row_saying_when_something_is_zero_makes_the_rest_of_its_display_no_claim() -> None:
+    text = (r"$$\frac{\partial J}{\partial v_c} = U\hat{y} - u_o \\"
+            r"When\ \partial J\ is\ 0,\ we\ have \\ u_o = U \hat{y}$$")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "unchecked"]
+    assert report.verdicts[1].reason == ("a condition, not a claim: the prose before it says "
+                                         "when it holds")
+    # prose that states no condition hides nothing: the wrong step after it still fails
+    other = text.replace(r"When\ \partial J\ is\ 0,\ we\ have", r"If\ we\ expand,\ we\ get")
+    assert statuses(other, problem=NS) == ["holds", "fails"]
+
+
+# -- a J named in one part, used bare in a later part written in another problem's terms ----
+
+NAMED_THEN_BARE = (
+    "(b) $$J_{\\text{naive-softmax}}(v_c, o, U) = -\\log \\hat{y}_o$$\n"
+    "$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n\n"
+    "(e) $$\\frac{\\partial J}{\\partial u_o} = (\\sigma(u_o^\\top v_c) - 1) v_c$$\n"
+    "$$\\frac{\\partial J}{\\partial v_c} = (\\sigma(u_o^\\top v_c) - 1) u_o"
+    " + \\sum_{k=1}^{K} \\sigma(u_k^\\top v_c) u_k$$\n")
+
+
+def test_a_later_part_in_another_problems_terms_reads_its_bare_j_as_that_loss() -> None:
+    report = check_text(NAMED_THEN_BARE)
+    assert [v.status for v in report.verdicts] == ["holds"] * 4
+    assert report.verdicts[2].reason == ("J read as the neg-sampling loss: this part writes a "
+                                         "sum to K, σ")
+    planted = NAMED_THEN_BARE.replace(r"\sigma(u_k^\top v_c) u_k", r"\sigma(-u_k^\top v_c) u_k")
+    assert [v.status for v in check_text(planted).verdicts] == ["holds", "holds", "holds", "fails"]
+
+
+def test_a_j_the_file_defines_itself_or_problem_gives_is_never_read_as_another_loss() -> None:
+    own = NAMED_THEN_BARE.replace(r"J_{\text{naive-softmax}}(v_c, o, U)", "J")
+    assert [v.status for v in check_text(own).verdicts] == [
+        "definition", "holds", "fails", "fails"]
+    assert [v.status for v in check_text(NAMED_THEN_BARE, problem=NS).verdicts][2:] == [
+        "fails", "fails"]
+
+
+def test_an_items_label_opening_a_row_is_set_aside() -> None:
+    text = (r"$$\begin{align} (i)&\frac{\partial J}{\partial v_c} = U(\hat{y} - y) \\"
+            r"(ii)\quad & \frac{\partial J}{\partial u_w} = (\hat{y}_w - y_w) v_c"
+            r"\end{align}$$")
+    assert statuses(text, problem=NS) == ["holds", "holds"]
+    assert statuses(text.replace(r"(\hat{y}_w - y_w)", r"(y_w - \hat{y}_w)"), problem=NS) == [
+        "holds", "fails"]
+    # a label only where a formula follows it, never the left side of a chain: (i) &= is
+    # left as written (and not read, i being an index), not taken for the chain's next side
+    chain = r"$$\begin{align} \hat{y}_o &= \hat{y}_o \\ (i) &= \hat{y}_o \end{align}$$"
+    assert statuses(chain) == ["holds", "unread"]
+
+
+def test_a_range_after_a_formula_or_on_a_row_of_its_own_is_no_claim() -> None:
+    right = (r"$$\frac{\partial J}{\partial u_k} = \sigma(u_k^\top v_c) v_c,"
+             r" \forall k \in [1, K]$$")
+    assert statuses(right, problem="neg-sampling") == ["holds"]
+    assert statuses(right.replace(r"\sigma(u_k", r"\sigma(-u_k"),
+                    problem="neg-sampling") == ["fails"]
+    own_row = (r"$$\frac{\partial J}{\partial u_i} = (\hat{y}_i - y_i) v_c \\"
+               r" i = 1, 2, ..., |Vocab|$$")
+    assert statuses(own_row, problem=NS) == ["holds"]
+    assert statuses(own_row.replace(r"(\hat{y}_i - y_i)", r"(y_i - \hat{y}_i)"),
+                    problem=NS) == ["fails"]
+    # a range that stops short of a size is a claim as any other: k = 1, 2 is not the range
+    assert statuses(r"$$\hat{y}_o = \hat{y}_o \\ k = 1, 2$$") == ["holds", "unread"]
+
+
+def test_j_sg_is_the_skip_gram_loss() -> None:
+    text = (r"$$\frac{\partial J_{sg}}{\partial v_c} = \sum_{-m \le j \le m, j \neq 0}"
+            r" \frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$")
+    assert statuses(text) == ["holds"]
+    assert statuses(text.replace(r"\partial v_c}$$", r"\partial U}$$")) == ["fails"]
+
+
+def test_not_equal_written_as_in_code() -> None:
+    right = r"$$-\sum_{w \in V} y_w \log \hat{y}_w = -\log \hat{y}_o - \sum_{w!=o} 0$$"
+    assert statuses(right) == ["holds"]
+    assert statuses(right.replace(r"-\log \hat{y}_o", r"\log \hat{y}_o")) == ["fails"]
+
+
+def test_a_loss_name_misspelt_by_a_letter_is_the_loss_it_is_closest_to() -> None:
+    text = (r"$$\frac{\partial J_{\text{negseample}}}{\partial u_o}"
+            r" = (\sigma(u_o^\top v_c) - 1) v_c$$")
+    assert statuses(text) == ["holds"]
+    assert statuses(text.replace("- 1) v_c", "+ 1) v_c")) == ["fails"]
+    # too short to tell, or as close to two losses: named nothing
+    assert statuses(text.replace("negseample", "nsg")) == ["unread"]
+
+
+def test_a_case_in_brackets_closing_the_row() -> None:
+    text = (r"$$J_{skip-gram} = \sum_{-m \le j \le m, j \neq 0} J(v_c, w_{t+j}, U)$$" "\n"
+            r"$$\frac{\partial J_{skip-gram}}{\partial v_w} = 0 (\text{ when } w \neq c)$$")
+    assert statuses(text) == ["holds", "holds"]
+    assert statuses(text.replace("= 0 (", "= v_c (")) == ["holds", "fails"]
+
+
+def test_a_norm_with_any_other_subscript_is_not_read() -> None:
+    assert check_text(r"$$\|U\|_3^2 = 1$$").verdicts[0].reason == (
+        "the side before cannot be read: a norm is ‖x‖, ‖x‖_2 or ‖X‖_F")
+
+
+
+
+
+def test_u_run_together_with_more_than_one_index_letter_is_not_read() -> None:
+    assert check_text(r"$$uwk = u_w$$").verdicts[0].reason.startswith(
+        "the side before cannot be read: unknown name uwk")
+
+
+def test_a_display_answering_when_the_gradient_is_zero_is_no_claim() -> None:
+    text = ("(ii) When is the gradient you computed equal to zero?\n\n"
+            "**Hint:** some linear algebra helps.\n\n"
+            "$$\\begin{aligned} U(\\hat{y} - y) &= 0 \\\\ \\hat{y} &= y \\end{aligned}$$\n")
+    report = check_text(text)
+    assert [v.status for v in report.verdicts] == ["unchecked", "unchecked"]
+    assert report.verdicts[0].reason == ("a condition, not a claim: the prose before it says "
+                                         "when it holds")
+    # a question about anything else leaves the display a claim
+    other = text.replace("equal to zero?", "largest?")
+    assert [v.status for v in check_text(other).verdicts] == ["fails", "fails"]
+
+
+def test_the_rows_after_a_definition_go_on_from_its_formula() -> None:
+    text = ("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y)$$\n\n"
+            "$$\\begin{aligned} f(x) &= \\max(\\alpha x, x) \\\\\n"
+            "&= \\begin{cases} \\alpha x & \\text{if } x < 0 \\\\ x & \\text{if } x > 0"
+            " \\end{cases} \\end{aligned}$$\n")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds", "definition", "holds"]
+    planted = text.replace(r"\alpha x & \text{if } x < 0", r"x & \text{if } x < 0")
+    assert [v.status for v in check_text(planted, problem=NS).verdicts] == [
+        "holds", "definition", "fails"]

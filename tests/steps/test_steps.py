@@ -55,7 +55,7 @@ def test_sums_over_the_vocabulary(latex: str) -> None:
 
 
 @pytest.mark.parametrize(("latex", "message"), [
-    ("uw", r"^line 1, column 1: unknown name uw; did you mean u_w\? .*--alias 'uw=u_w'"),
+    ("vc", r"^line 1, column 1: unknown name vc; did you mean v_c\? .*--alias 'vc=v_c'"),
     ("u_0", r"^line 1, column 1: unknown name u_0; did you mean u_o\? .*--alias 'u_0=u_o'$"),
     (r"\dot{y}_w", r"^line 1, column 1: unknown name \\dot\{y\}_w; did you mean \\hat\{y\}_w\?"),
     # \foo is close to no known command: no guess; the message says macros the file defines work
@@ -268,11 +268,11 @@ def test_an_unreadable_formula_is_an_unread_step_not_a_pass(text: str, message: 
 
 
 def test_read_errors_carry_line_and_column() -> None:
-    report = check_text("prose\n\n$$x = \\hat{y}_w + uw$$")
+    report = check_text("prose\n\n$$x = \\hat{y}_w + vc$$")
     (verdict,) = report.verdicts
     assert (verdict.status, verdict.step.line, verdict.step.col) == ("unread", 3, 19)
-    assert re.match(r"unknown name uw", verdict.reason)
-    assert "line 3    ?  not read, column 19: unknown name uw" in report.table()
+    assert re.match(r"unknown name vc", verdict.reason)
+    assert "line 3    ?  not read, column 19: unknown name vc" in report.table()
 
 
 def test_condition_on_x_is_decided_point_by_point() -> None:
