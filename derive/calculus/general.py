@@ -14,6 +14,7 @@ For each variable X the loss is differentiated by:
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -21,7 +22,7 @@ import sympy as sp
 
 from .. import notation as n
 from ..errors import DerivationError
-from . import algebra, facts, rules
+from . import algebra, factoring, facts, rules
 from .check import compare, step_failed
 from .families import fold_gathered
 from .matrixform import NoMatrixForm
@@ -115,6 +116,8 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
     sizes = dict(zip(free, shape, strict=True))
+    if free:
+        _factor_if_shorter(steps, loss, free, sizes, points, shape, obj.name)
     if not free:  # by a scalar: the last step states the whole result
         final = steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
     else:
@@ -142,6 +145,59 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
                                   f"derivative of {loss.name}: {err}", chain=obj.name,
                                   rule=final.rule)
     return grad
+
+
+def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...],
+                       sizes: dict[sp.Symbol, sp.Expr], points: Points | None,
+                       shape: tuple[sp.Expr, ...], chain: str) -> None:
+    """The common factors taken out (factoring.py), as a checked step, where the matrix form
+    it folds to is shorter than the one of the entry as it stands: a reader's σ(z) ∘ (𝟏 − σ(z))
+    ∘ W_2ᵀ(ŷ − y), not the three terms the expanded chain rule left."""
+    expr = steps[-1].expr
+    first = loss.softmax.base if loss.softmax is not None else None
+    candidate = factoring.factored(expr, free, first)
+    if candidate == expr:
+        return
+    try:
+        after = fold_gathered(candidate, free, sizes, loss.families)
+    except NoMatrixForm:
+        return
+    try:
+        before = fold_gathered(expr, free, sizes, loss.families)
+    except NoMatrixForm:
+        before = None
+    if before is not None and not _reads_better(after, before):
+        return
+    step = Step(candidate, "take out common factors")
+    if points is not None and compare(_values(points, steps[-1], free, shape),
+                                      _values(points, step, free, shape)) is not None:
+        return  # a rewrite that does not hold at the points is not taken (never shown)
+    _add(steps, step, points, free, shape, chain)
+
+
+def _size(expr: sp.Basic) -> int:
+    return sum(1 for _ in sp.preorder_traversal(expr))
+
+
+def _reads_better(after: sp.MatrixExpr, before: sp.MatrixExpr) -> bool:
+    """Fewer terms, and no minus sign in front that was not there: W_1ᵀ(σ ∘ (𝟏 − σ) ∘
+    W_2ᵀ(ŷ − y)) for three terms, but not −2 U(…) for 2 U(…) − 2‖ŷ‖² Uŷ."""
+    def terms(m: sp.Basic) -> int:
+        return len(m.args) if isinstance(m, sp.MatAdd) else 1
+
+    def leading_minus(m: sp.Basic) -> bool:
+        first = m.args[0] if isinstance(m, sp.MatMul) else None
+        return first is not None and not isinstance(first, sp.MatrixExpr) and bool(
+            first.as_coeff_Mul()[0].is_negative)
+    def counts(m: sp.Basic) -> Counter[sp.Basic]:
+        return Counter(e for e in sp.preorder_traversal(m)
+                       if isinstance(e, (sp.Symbol, sp.MatrixSymbol)))
+    # and no name written more often: not 1/V (V ŷ − ε 𝟏 …) for ŷ − ε/V 𝟏 − …
+    more = counts(after) - counts(before)
+    fewer = terms(after) < terms(before) or (
+        terms(after) == terms(before) and _size(after) < _size(before))
+    return fewer and not more and (
+        leading_minus(before) or not leading_minus(after))
 
 
 def _values(points: Points, step: Step, free: tuple[sp.Symbol, ...],

@@ -123,7 +123,36 @@ def test_terms_with_one_scalar_up_to_sign_share_it() -> None:
     d = derive(read_loss(path.read_text(encoding="utf-8"), "focal").loss)
     results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
     assert results["v_c"].endswith(") U(ŷ - y)") and results["v_c"].count("ŷ - y") == 1
-    assert results["U"].startswith("v_c((") and results["U"].endswith(") (ŷ - y))ᵀ")
+    # the scalar taken out of the outer product too (take out common factors)
+    assert results["U"].startswith("((1 - ŷ_o)") and results["U"].endswith(") v_c(ŷ - y)ᵀ")
+    assert results["U"].count("ŷ - y") == 1
+
+
+def test_common_factors_are_taken_out_as_a_reader_does() -> None:
+    """A two-layer network's gradient: the chain rule's expanded terms, σ(z)(1 − σ(z)) and
+    (ŷ − y) factored back out (a checked step), each difference the way a reader writes it."""
+    from pathlib import Path
+
+    from derive import printing
+    from derive.steps.lossmath import read_loss
+
+    text = ("Let $\\mathbf{W}_1 \\in \\mathbb{R}^{h \\times d}$, $\\mathbf{W}_2 \\in "
+            "\\mathbb{R}^{V \\times h}$, $\\mathbf{x} \\in \\mathbb{R}^{d}$ and $o \\in \\{1, "
+            "\\dots, V\\}$.\n$$\\mathbf{a} = \\sigma(\\mathbf{W}_1 \\mathbf{x})$$\n"
+            "$$J = -\\log \\operatorname{softmax}(\\mathbf{W}_2 \\mathbf{a})_o$$")
+    d = derive(read_loss(text, "two-layer").loss)
+    results = {g.wrt.name: printing.text(g.result) for g in d.gradients}
+    assert results["x"] == "W_1ᵀ((𝟏 - σ(W_1 x)) ∘ W_2ᵀ(ŷ - y) ∘ σ(W_1 x))"
+    assert results["W_1"] == "((𝟏 - σ(W_1 x)) ∘ W_2ᵀ(ŷ - y) ∘ σ(W_1 x))xᵀ"
+    rules = [s.rule for g in d.gradients if g.wrt.name == "x" for s in g.steps]
+    assert "take out common factors" in rules
+    # a rewrite that reads no better is not taken: label smoothing's ε/V stays where it is,
+    # not 1/V (V ŷ + V(ε − 1) y − ε 𝟏), which names V three times
+    path = Path(__file__).parent.parent / "data" / "losses" / "label-smoothing.tex"
+    smoothed = derive(read_loss(path.read_text(encoding="utf-8"), "smoothing").loss)
+    (b,) = [g for g in smoothed.gradients if g.wrt.name == "b"]
+    assert printing.text(b.result) == "ŷ - ε/V 𝟏 - (1 - ε) y"
+    assert "take out common factors" not in [s.rule for s in b.steps]
 
 
 def test_a_wrong_dot_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
