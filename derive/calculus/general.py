@@ -154,6 +154,13 @@ def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...
     it folds to is shorter than the one of the entry as it stands: a reader's σ(z) ∘ (𝟏 − σ(z))
     ∘ W_2ᵀ(ŷ − y), not the three terms the expanded chain rule left."""
     expr = steps[-1].expr
+    try:
+        before = fold_gathered(expr, free, sizes, loss.families)
+    except NoMatrixForm:
+        before = None
+    if before is not None and not _crowded(before):
+        return  # one term with no long sum inside: nothing to take out (and SymPy's factor
+        # is a tenth of a second a gradient)
     first = loss.softmax.base if loss.softmax is not None else None
     candidate = factoring.factored(expr, free, first)
     if candidate == expr:
@@ -162,10 +169,6 @@ def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...
         after = fold_gathered(candidate, free, sizes, loss.families)
     except NoMatrixForm:
         return
-    try:
-        before = fold_gathered(expr, free, sizes, loss.families)
-    except NoMatrixForm:
-        before = None
     if before is not None and not _reads_better(after, before):
         return
     step = Step(candidate, "take out common factors")
@@ -173,6 +176,12 @@ def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...
                                       _values(points, step, free, shape)) is not None:
         return  # a rewrite that does not hold at the points is not taken (never shown)
     _add(steps, step, points, free, shape, chain)
+
+
+def _crowded(m: sp.Basic) -> bool:
+    """Several terms, or a sum of three or more inside: a form a common factor may shorten."""
+    return isinstance(m, sp.MatAdd) or any(isinstance(e, (sp.MatAdd, sp.Add)) and len(e.args) > 2
+                                           for e in sp.preorder_traversal(m))
 
 
 def _size(expr: sp.Basic) -> int:
