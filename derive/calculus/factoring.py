@@ -6,8 +6,9 @@ gradient through σ or tanh ends as many terms of one shape; `factored` writes t
 range as one sum (a sum over two indices as a sum in a sum, the index that meets the free
 indices outside), factors each summand and the whole with SymPy, and turns each difference the
 way a reader writes it: a number first (1 − σ(z), not σ(z) − 1) and the softmax first (ŷ − y,
-not y − ŷ), an odd number of turns giving one minus sign outside. The engine keeps the result
-only where its matrix form is the shorter (general.py), and checks it as any other step.
+not y − ŷ), an odd number of turns giving one minus sign outside. The engine tries it only on a
+matrix form of several terms, keeps it only where it reads better (general._reads_better: fewer
+terms, no input named more often, no new minus sign in front) and checks it as any other step.
 """
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ For each variable X the loss is differentiated by:
   1. rewrite J from its definitions (the one-hot y, the softmax, log of a quotient, log of exp);
   2. push ∂/∂X[idx] down the expression one layer per step, each step naming its facts, until
      every ∂ is gone; then contract the Kronecker deltas the derivative of an entry leaves;
-  3. recognise the softmax ŷ and the one-hot y wherever they stand, and collect like terms;
+  3. recognise the softmax ŷ and the one-hot y wherever they stand, collect like terms, and take
+     common factors out where the result then reads better (factoring.py);
   4. fold the entry into matrix form, or say there is none and keep the entry form;
   5. check every step against the one before at sizes away from degenerate ones, and the result
      against SymPy's own elementwise derivative of the loss. A disagreement raises; a value that
