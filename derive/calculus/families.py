@@ -110,6 +110,7 @@ def fold_gathered(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes,
         return fold(expr, free, sizes)
     stand_ins: dict[sp.Basic, sp.Basic] = {}
     back: dict[sp.IndexedBase, tuple[sp.IndexedBase, int, sp.IndexedBase]] = {}
+    hots: dict[sp.IndexedBase, sp.IndexedBase] = {}  # I@w, by the family it is the one-hots of
     by_base = dict(families)
 
     def at_family(x: sp.Basic) -> bool:
@@ -139,6 +140,7 @@ def fold_gathered(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes,
         w, s = x.base, x.indices[0]
         stand_in = sp.IndexedBase(f"I@{w.name}", shape=(by_base[w], w.shape[0]))
         stand_ins[matrix_of(stand_in)] = OneHots(w, by_base[w])
+        hots[stand_in] = w
         return stand_in[other, s]
 
     plain = expr.replace(lambda e: isinstance(e, sp.Indexed) and not at_family(e)
@@ -146,13 +148,16 @@ def fold_gathered(expr: sp.Expr, free: tuple[sp.Symbol, ...], sizes: Sizes,
     plain = plain.replace(lambda e: isinstance(e, sp.KroneckerDelta)
                           and any(at_family(x) for x in e.args), one_hots)
     out = fold(plain, free, sizes).xreplace(stand_ins)
-    if out.has(*back):  # an entry left inside a scalar: as the loss wrote it again
-        def entry(e: sp.Indexed) -> sp.Expr:
-            base, k, w = back[e.base]
-            idx = list(e.indices)
-            idx[k] = w[idx[k]]
-            return base[tuple(idx)]
-        out = out.replace(lambda e: isinstance(e, sp.Indexed) and e.base in back, entry)
-    if any(str(m).startswith("I@") or "@" in str(m) for m in out.atoms(sp.MatrixSymbol)):
+    def entry(e: sp.Indexed) -> sp.Expr:  # an entry left inside a scalar, as the loss wrote it
+        if e.base in hots:
+            r, s = e.indices
+            return sp.KroneckerDelta(r, hots[e.base][s])
+        base, k, w = back[e.base]
+        idx = list(e.indices)
+        idx[k] = w[idx[k]]
+        return base[tuple(idx)]
+    out = out.replace(lambda e: isinstance(e, sp.Indexed) and (e.base in back or e.base in hots),
+                      entry)
+    if any("@" in str(m) for m in out.atoms(sp.MatrixSymbol)):
         raise NoMatrixForm("an entry at the samples w_s has no matrix form")
     return out

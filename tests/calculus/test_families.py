@@ -62,3 +62,11 @@ def test_every_step_of_a_loss_with_samples_is_valued_alike_both_ways() -> None:
             for a, b in zip(walked, points.lambdified_entries(step.expr, g.index, sizes),
                             strict=True):
                 np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_an_entry_at_a_sample_left_inside_a_scalar_is_written_as_the_loss_wrote_it() -> None:
+    # Σ_s δ(o, w_s), how often o was drawn: a scalar of the result, not a stand-in matrix's
+    count = sp.Sum(sp.KroneckerDelta(n.o, w[s]), (s, 0, n.K - 1))
+    folded = fold_gathered(count * n.v_c.indexed[j], (j,), {j: n.d}, FAMILIES)
+    assert folded.has(sp.KroneckerDelta(n.o, w[s])) or folded.has(sp.KroneckerDelta(w[s], n.o))
+    assert not any("@" in str(a) for a in folded.atoms(sp.Indexed, sp.MatrixSymbol))
