@@ -263,12 +263,11 @@ class Reader:
             return env[atom]
         letter, _, which = atom.partition("_")
         family = self.scope.family(letter) if which else None
-        if family is not None:  # w_s: the s-th sample, s bound by a sum; w_2, the second
+        if family is not None:  # w_s: the s-th sample, s bound by a sum
             base = next(w for w in self.families if w.name == letter)
-            if which.isdigit():
-                if not 1 <= int(which) <= 10 ** 6:
-                    raise self.fail(f"{atom}: a sample is numbered from 1")
-                return base[int(which) - 1]
+            if which.isdigit():  # w_2 is not a sample of every K (K = 1 has none)
+                raise self.fail(f"{atom}: a loss of K samples names them w_s inside "
+                                f"\\sum_{{s=1}}^{{{family.shape[0]}}}, not by number")
             if which not in env:
                 raise self.fail(f"in {atom}, {which} is not bound by a sum: write "
                                 f"\\sum_{{{which}=1}}^{{{family.shape[0]}}}")

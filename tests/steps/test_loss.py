@@ -420,10 +420,12 @@ def test_samples_declared_as_a_family_of_indices() -> None:
                     "$w_s \\in \\{1, \\ldots, V\\}$, $1 \\le s \\le K$"):
         lf = read_loss(text.replace(f"${names} \\in \\{{1, \\dots, V\\}}$", counted), "counted")
         assert [(d.name, d.kind, d.shape) for d in lf.inputs][-1] == ("w", "indices", ("K", "V"))
-    # one sample by its number: the entry w_2 of the family, 0-based in the engine
+    # one sample by its number is not a sample of every K: refused, never an IndexError at a
+    # check point with fewer samples
     text = text.replace("\\sum_{s=1}^{K} \\log \\sigma(\\mathbf{u}_{w_s}",
-                        "\\log \\sigma(\\mathbf{u}_{w_2}")
-    assert "U[i, w[1]]" in str(read_loss(text, "second").loss.expr)
+                        "\\log \\sigma(\\mathbf{u}_{w_7}")
+    with pytest.raises(ReadError, match=r"w_7: a loss of K samples names them w_s inside"):
+        read_loss(text, "seventh")
 
 
 def test_a_list_of_vectors_with_dots_is_not_a_family() -> None:
