@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 import sympy as sp
+from sympy.polys.polyerrors import BasePolynomialError
 
 from .. import notation as n
 from ..errors import DerivationError
@@ -163,7 +164,10 @@ def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...
         return  # one term with no long sum inside: nothing to take out (and SymPy's factor
         # is a tenth of a second a gradient)
     first = loss.softmax.base if loss.softmax is not None else None
-    candidate = factoring.factored(expr, free, first)
+    try:
+        candidate = factoring.factored(expr, free, first)
+    except BasePolynomialError:  # a factoring SymPy cannot do is not done (the step is optional)
+        return
     if candidate == expr:
         return
     try:
