@@ -36,7 +36,7 @@ class At:
 def numeric(expr: sp.Expr, points: Points, at: At) -> sp.Expr:
     """expr with each analytic unevaluated derivative replaced by a function that evaluates it
     by the complex step at `at.point`."""
-    fixed = [*points.bases, *points.families, *points.sizes, *points.indices, *points.constants]
+    fixed = points.symbols
     known = {b.label for b in (*points.bases, *points.families)} | set(
         fixed[len(points.bases) + len(points.families):])
 
@@ -71,13 +71,12 @@ def _evaluate(body: Callable[..., Any], where: Callable[..., Any], slot: int, at
     def value(*scope: Any) -> float:
         p = at.point
         assert p is not None
-        arrays = list(p.arrays.values())
+        args = points.arguments(p)  # the arrays first, X at `slot` among them
         indices = [p.indices[x] for x in points.indices]
         entry = tuple(int(v) for v in where(*indices, *scope))
-        moved = arrays[slot].astype(complex)
+        moved = args[slot].astype(complex)
         moved[entry] += 1j * H
-        arrays[slot] = moved
-        out = body(*arrays, *p.families.values(), *(p.sizes[s] for s in points.sizes), *indices,
-                   *p.constants, *scope)
+        args[slot] = moved
+        out = body(*args, *scope)
         return float(np.imag(out) / H)
     return value

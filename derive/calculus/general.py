@@ -118,14 +118,12 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
         ("collect like terms", _collect),
     ], points, free, shape, obj.name)
     sizes = dict(zip(free, shape, strict=True))
-    if free:
-        _factor_if_shorter(steps, loss, free, sizes, points, shape, obj.name)
     if not free:  # by a scalar: the last step states the whole result
         final = steps[-1] = Step(steps[-1].expr, steps[-1].rule, matrix=True)
     else:
         try:
-            final = Step(fold_gathered(steps[-1].expr, free, sizes, loss.families),
-                         MATRIX_FORM, matrix=True)
+            folded = _take_out_common_factors(steps, loss, free, sizes, points, shape, obj.name)
+            final = Step(folded, MATRIX_FORM, matrix=True)
         except NoMatrixForm as exc:
             final = Step(steps[-1].expr, f"{ENTRY_FORM} ({exc})")
     if not free:
@@ -149,38 +147,40 @@ def _gradient(loss: Loss, J: sp.Expr, obj: n.Obj, points: Points | None) -> Grad
     return grad
 
 
-def _factor_if_shorter(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...],
-                       sizes: dict[sp.Symbol, sp.Expr], points: Points | None,
-                       shape: tuple[sp.Expr, ...], chain: str) -> None:
-    """The common factors taken out (factoring.py), as a checked step, where the matrix form
-    it folds to is shorter than the one of the entry as it stands: a reader's σ(z) ∘ (𝟏 − σ(z))
-    ∘ W_2ᵀ(ŷ − y), not the three terms the expanded chain rule left."""
+def _take_out_common_factors(steps: list[Step], loss: Loss, free: tuple[sp.Symbol, ...],
+                             sizes: dict[sp.Symbol, sp.Expr], points: Points | None,
+                             shape: tuple[sp.Expr, ...], chain: str) -> sp.MatrixExpr:
+    """The matrix form of the last step, after the common factors are taken out (factoring.py)
+    as a checked step where that reads better: a reader's σ(z) ∘ (𝟏 − σ(z)) ∘ W_2ᵀ(ŷ − y), not
+    the three terms the expanded chain rule left. NoMatrixForm when neither folds."""
     expr = steps[-1].expr
     try:
-        before = fold_gathered(expr, free, sizes, loss.families)
+        before: sp.MatrixExpr | None = fold_gathered(expr, free, sizes, loss.families)
     except NoMatrixForm:
         before = None
     if before is not None and not _crowded(before):
-        return  # one term with no long sum inside: nothing to take out (and SymPy's factor
-        # is a tenth of a second a gradient)
-    first = loss.softmax.base if loss.softmax is not None else None
+        return before  # one term with no long sum inside: nothing to take out (and SymPy's
+        # factor is a tenth of a second a gradient)
     try:
-        candidate = factoring.factored(expr, free, first)
-    except BasePolynomialError:  # a factoring SymPy cannot do is not done (the step is optional)
-        return
-    if candidate == expr:
-        return
+        candidate = factoring.factored(expr, free,
+                                       loss.softmax.base if loss.softmax is not None else None)
+        after = fold_gathered(candidate, free, sizes, loss.families) if candidate != expr \
+            else None
+    except (BasePolynomialError, NoMatrixForm):  # a factoring SymPy cannot do, or one with no
+        after = None  # matrix form, is not done: the step is optional
+    if after is None or (before is not None and not _reads_better(after, before)):
+        return _folded(before, expr, free, sizes, loss)
     try:
-        after = fold_gathered(candidate, free, sizes, loss.families)
-    except NoMatrixForm:
-        return
-    if before is not None and not _reads_better(after, before):
-        return
-    step = Step(candidate, "take out common factors")
-    if points is not None and compare(_values(points, steps[-1], free, shape),
-                                      _values(points, step, free, shape)) is not None:
-        return  # a rewrite that does not hold at the points is not taken (never shown)
-    _add(steps, step, points, free, shape, chain)
+        _add(steps, Step(candidate, "take out common factors"), points, free, shape, chain)
+    except DerivationError:  # a rewrite that does not hold at the points is not taken (and not
+        return _folded(before, expr, free, sizes, loss)  # shown): the step before stands
+    return after
+
+
+def _folded(before: sp.MatrixExpr | None, expr: sp.Expr, free: tuple[sp.Symbol, ...],
+            sizes: dict[sp.Symbol, sp.Expr], loss: Loss) -> sp.MatrixExpr:
+    """The entry's matrix form, already made, or the NoMatrixForm that says why there is none."""
+    return before if before is not None else fold_gathered(expr, free, sizes, loss.families)
 
 
 def _crowded(m: sp.Basic) -> bool:

@@ -200,7 +200,12 @@ class Points:
         return expr.replace(lambda e: isinstance(e, sp.Indexed) and e.base == softmax.base,
                             lambda e: softmax.entry(e.indices[0]))
 
-    def _args(self, p: Point) -> list[Any]:
+    @property
+    def symbols(self) -> list[Any]:
+        """What a lambdified check takes, in order; `arguments` gives their values at a point."""
+        return [*self.bases, *self.families, *self.sizes, *self.indices, *self.constants]
+
+    def arguments(self, p: Point) -> list[Any]:
         return [*p.arrays.values(), *p.families.values(), *(p.sizes[s] for s in self.sizes),
                 *(p.indices[x] for x in self.indices), *p.constants]
 
@@ -250,8 +255,7 @@ class Points:
                            free_sizes: tuple[sp.Expr, ...]) -> list[np.ndarray]:
         """entries, the slow way: lambdified, with the derivatives by complexstep.py."""
         yhat = [self.loss.softmax.base] if self.loss.softmax is not None else []
-        args = [*self.bases, *self.families, *self.sizes, *self.indices, *self.constants, *yhat,
-                *free]
+        args = [*self.symbols, *yhat, *free]
         at = complexstep.At()
         if expr.has(sp.Derivative):
             expr = complexstep.numeric(self._one_hot(expr), self, at)
@@ -261,7 +265,7 @@ class Points:
             at.point = p
             shape = self._shape(free_sizes, self.points.index(p))
             grid = np.empty(shape)
-            fixed = [*self._args(p), *([values_at.reshape(-1)] if yhat else [])]
+            fixed = [*self.arguments(p), *([values_at.reshape(-1)] if yhat else [])]
             for idx in itertools.product(*(range(s) for s in shape)):
                 grid[idx] = f(*fixed, *idx)
             out.append(grid)
@@ -308,9 +312,8 @@ class Points:
             # rename every argument through the whole expression, 0.2 s of a first derivation
             t = sp.Symbol("_softmax_word", integer=True)
             entry = self.expand(self.loss.softmax.entry(t))
-            f = _lambdify([*self.bases, *self.families, *self.sizes, *self.indices,
-                           *self.constants, t], entry)
-            out = [np.array([[f(*self._args(p), x)] for x in range(p.sizes[n.V])])
+            f = _lambdify([*self.symbols, t], entry)
+            out = [np.array([[f(*self.arguments(p), x)] for x in range(p.sizes[n.V])])
                    for p in self.points]
         self.cache["softmax"] = out
         return out
