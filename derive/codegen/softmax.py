@@ -145,9 +145,7 @@ class _Emitter:
                 f"    a_row = {right}[0]",
                 "    wz = w / z[0, 0]",
                 "    for k, a in enumerate(starts):",
-                # einsum writes an outer product faster than a broadcast multiply does
-                f"        np.einsum('i,j->ij', e[0, a:a + step], a_row * wz[k], "
-                f"out={name}[a:a + step])",
+                f"        _outer_into(e[0, a:a + step], a_row * wz[k], {name}[a:a + step])",
                 f"    {name}[o[0]] -= a_row",
                 "else:",
             ]
@@ -159,13 +157,13 @@ class _Emitter:
         coeff, mats = split(expr) if isinstance(expr, sp.MatMul) else (None, [])
         if coeff == 1 and len(mats) == 2 and isinstance(mats[1], sp.Transpose):
             left, right = self.outer(mats[0], mats[1].arg)
-            # For one word Σ_b a_b b_bᵀ is an outer product, which einsum writes at the speed of a
-            # copy: twice as fast as a broadcast multiply, and a rank-1 matmul is slower still.
+            # For one word Σ_b a_b b_bᵀ is an outer product, written by _outer_into (wrappers.py):
+            # a broadcast multiply is slower, and a rank-1 matmul slower still.
             self.lines += [
                 f"{name} = np.empty((U.shape[0], V_c.shape[1]), e.dtype) if out_U is None "
                 "else out_U",
                 "if B == 1:",
-                f"    np.einsum('i,j->ij', {left}[0], {right}[0], out={name})",
+                f"    _outer_into({left}[0], {right}[0], {name})",
                 "else:",
                 f"    np.matmul({left}.T, {right}, out={name})",
             ]
@@ -219,7 +217,12 @@ def kernel_source(derivation: Derivation, name: str, *, block_bytes: int = BLOCK
     logits = em.logits(logit, "dots")
     product = any(is_product_with_delta(e)
                   for g in grads.values() for e in sp.preorder_traversal(g))
-    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1:",
+    # The logits are linear in the dots u_wᵀv_c (logits() prints no other form), so printed over
+    # V_c instead they are the vector whose products with U's rows are the logits.
+    scaled_v = em.logits(logit, "V_c")
+    em.lines += ["B = V_c.shape[0]", "_b = np.arange(B)", "if B == 1 and _compiled(U):",
+                 *(f"    {line}" for line in _one_word_compiled(scaled_v, product)),
+                 "elif B == 1:",
                  *(f"    {line}" for line in _one_word_softmax(logits, product, block_bytes,
                                                         not em.fast_write)),
                  "else:",
@@ -290,6 +293,29 @@ def _one_word_softmax(logits: str, product: bool, block_bytes: int, rescale: boo
         "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
     ]
     return lines + (["Uyhat = (w @ Ue_k)[None, :] / z"] if product else [])
+
+
+def _one_word_compiled(scaled_v: str, product: bool) -> list[str]:
+    """The names _one_word_softmax computes, by derive's compiled loop (derive.codegen._loops).
+
+    It reads U once, row by row: each row's logit and, while the row is in cache, its share of
+    eᵀU, the maximum a running one (rescaled as it rises), so the block loop of NumPy calls is
+    one call. Its maximum is the overall one: one block, weight 1, for grad_U's write below."""
+    return [
+        "# One word (hand-tuned, compiled): U read once, row by row, with a running maximum.",
+        "step = U.shape[0]",
+        "starts = range(0, step, step)",
+        "w = np.ones(1, U.dtype)",
+        "e = np.empty((1, step), U.dtype)",
+        *(["Uyhat = np.empty((1, U.shape[1]), U.dtype)"] if product else []),
+        f"m, z = _loops.softmax_rows(U, np.ascontiguousarray(({scaled_v})[0], dtype=U.dtype), "
+        f"e[0], {'Uyhat[0]' if product else 'None'})",
+        "e = np.exp(np.subtract(e, m, out=e), out=e)",
+        "z = np.full((1, 1), z, e.dtype)",
+        "lse = (m + np.log(z))[:, 0]",
+        "dots_o = np.einsum('bi,bi->b', V_c, U[o])",
+        *(["Uyhat /= z"] if product else []),
+    ]
 
 
 def _batch_softmax(logits: str, product: bool) -> list[str]:

@@ -7,6 +7,29 @@ import numpy as np
 
 _FLOATS = (np.float32, np.float64)
 
+try:  # the one-word kernels' compiled loops, where derive was built with them
+    from derive.codegen import _loops
+except ImportError:  # no compiler at install, or this module copied out of derive: NumPy alone
+    _loops = None  # type: ignore[assignment]
+
+_NATIVE = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _compiled(x):
+    """Whether derive's compiled loops (derive/codegen/_loops.c) take x: C-contiguous, native
+    float32 or float64. Otherwise the one-word kernels run their blocked NumPy loop."""
+    return _loops is not None and x.flags.c_contiguous and x.dtype in _NATIVE
+
+
+def _outer_into(c, a, out):
+    """out[w, :] = c[w] a: by the compiled loop where it takes the arrays (at a fill's speed), else
+    by einsum, which writes a row at a time (about half that) but takes any strides."""
+    if _compiled(out) and c.dtype == a.dtype == out.dtype and c.flags.c_contiguous \
+            and a.flags.c_contiguous:
+        _loops.outer(c, a, out)
+    else:
+        np.einsum('i,j->ij', c, a, out=out)
+
 
 def _array(name, x, ndim, what):
     x = np.asarray(x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,8 +23,23 @@ TOL = {np.float32: 3e-5, np.float64: 1e-11}
 LAM, T, MU = sp.symbols("lambda T mu", positive=True)
 
 
-def _kernel(loss: engine.Loss, **options):
+WRAPPERS = (Path(codegen.__file__).parent / "wrappers.py").read_text()
+
+
+def _namespace(compiled: bool) -> dict:
+    """What a printed kernel runs in (the helpers of wrappers.py); without derive's compiled
+    loops (`compiled` False), one word takes the blocked NumPy pass, which these tests split."""
     namespace = {"np": np, "numpy": np}
+    exec(WRAPPERS, namespace)  # noqa: S102
+    if not compiled:
+        namespace["_loops"] = None
+    elif namespace["_loops"] is None:
+        pytest.skip("derive.codegen._loops is not built")
+    return namespace
+
+
+def _kernel(loss: engine.Loss, *, compiled: bool = False, **options):
+    namespace = _namespace(compiled)
     exec(codegen.source(engine.derive(loss), "kernel", **options), namespace)  # noqa: S102
     return namespace["kernel"]
 
@@ -103,10 +119,12 @@ def _plus(ref, loss, grad_v, grad_U):
 
 
 @pytest.mark.parametrize("name", LOSSES)
-@pytest.mark.parametrize("B", [1, 4])
-def test_other_losses_print_into_kernels_that_match_hand_written_ones(name, B, rng):
+@pytest.mark.parametrize("B, compiled", [(1, False), (1, True), (4, False)])
+def test_other_losses_print_into_kernels_that_match_hand_written_ones(name, B, compiled, rng):
+    """One word by the compiled loop (a temperature's logits are those of v_c / T) and by blocks
+    of 2 rows, and a batch."""
     loss, params, reference = LOSSES[name]
-    kernel = _kernel(loss, block_bytes=48)  # one word: blocks of 2 rows
+    kernel = _kernel(loss, compiled=compiled, block_bytes=48)
     V_c, o, U = rng.normal(size=(B, 3)), rng.integers(11, size=B), rng.normal(size=(11, 3))
     for got, want in zip(kernel(V_c, o, U, **params), reference(V_c, o, U), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
@@ -122,7 +140,8 @@ def test_a_parameter_the_kernel_would_overwrite_is_refused():
         codegen.source(engine.derive(loss), "kernel")
 
 
-def test_yhat_used_outside_its_delta_is_normalised_and_not_overwritten(rng):
+@pytest.mark.parametrize("compiled", [False, True])
+def test_yhat_used_outside_its_delta_is_normalised_and_not_overwritten(compiled, rng):
     # No loss the engine writes has ŷ outside ŷ − y in a gradient, so this one is made by hand:
     # dJ/dU = v_c ŷᵀ + v_c (ŷ − y)ᵀ needs ŷ itself (e / z) and e − zy on a copy of e, not in place.
     naive = engine.derive(problems.get("naive-softmax").make_loss())
@@ -131,7 +150,7 @@ def test_yhat_used_outside_its_delta_is_normalised_and_not_overwritten(rng):
         replace(g, steps=(*g.steps, engine.Step(sp.MatAdd(v * yhat.T, g.result), "by hand",
                                                 matrix=True)))
         if g.wrt is n.U and not g.case else g for g in naive.gradients)
-    namespace = {"np": np}
+    namespace = _namespace(compiled)
     exec(codegen.source(replace(naive, gradients=gradients), "kernel", block_bytes=48),  # noqa: S102
          namespace)
     for B in (1, 4):
