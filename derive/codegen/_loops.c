@@ -36,7 +36,35 @@
    chunk at most. Measured best of 32/64/128 with 1-row dot products and 4-row accumulation. */
 #define CHUNK 32
 
-#define SOFTMAX_ROWS(T, NAME, EXP)                                                            \
+
+/* u·v with four independent vector sums: one sum would wait on each add's latency. */
+#define DOT_FN(T, NAME, L)                                                                    \
+    typedef T NAME##_vec __attribute__((vector_size(L * sizeof(T))));                         \
+    CLONES static inline T NAME(const T *u, const T *v, Py_ssize_t d)                         \
+    {                                                                                         \
+        NAME##_vec a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, x, y;                              \
+        Py_ssize_t j = 0;                                                                     \
+        for (; j + 4 * L <= d; j += 4 * L) {                                                  \
+            memcpy(&x, u + j, sizeof x); memcpy(&y, v + j, sizeof y); a0 += x * y;            \
+            memcpy(&x, u + j + L, sizeof x); memcpy(&y, v + j + L, sizeof y); a1 += x * y;    \
+            memcpy(&x, u + j + 2 * L, sizeof x); memcpy(&y, v + j + 2 * L, sizeof y);         \
+            a2 += x * y;                                                                      \
+            memcpy(&x, u + j + 3 * L, sizeof x); memcpy(&y, v + j + 3 * L, sizeof y);         \
+            a3 += x * y;                                                                      \
+        }                                                                                     \
+        for (; j + L <= d; j += L) {                                                          \
+            memcpy(&x, u + j, sizeof x); memcpy(&y, v + j, sizeof y); a0 += x * y;            \
+        }                                                                                     \
+        a0 = (a0 + a1) + (a2 + a3);                                                           \
+        T t = 0;                                                                              \
+        for (int k = 0; k < L; k++) t += a0[k];                                               \
+        for (; j < d; j++) t += u[j] * v[j];                                                  \
+        return t;                                                                             \
+    }
+DOT_FN(float, dot_f, 8)
+DOT_FN(double, dot_d, 4)
+
+#define SOFTMAX_ROWS(T, NAME, EXP, DOT)                                                            \
     CLONES static void NAME(const T *U, Py_ssize_t V, Py_ssize_t d, const T *v, T *s, T *acc, \
                             double *m_out, double *z_out)                                     \
     {                                                                                         \
@@ -47,9 +75,7 @@
             T mc = -INFINITY;                                                                 \
             for (w = a; w < b; w++) {                                                         \
                 const T *u = U + w * d;                                                       \
-                T t = 0;                                                                      \
-                _Pragma("omp simd reduction(+:t)")                                            \
-                for (Py_ssize_t j = 0; j < d; j++) t += u[j] * v[j];                          \
+                T t = DOT(u, v, d);                                                           \
                 s[w] = t;                                                                     \
                 if (!(t <= mc)) mc = t; /* a NaN becomes the maximum, as NumPy's max */       \
             }                                                                                 \
@@ -83,8 +109,8 @@
         *z_out = z;                                                                           \
     }
 
-SOFTMAX_ROWS(float, softmax_rows_f, expf)
-SOFTMAX_ROWS(double, softmax_rows_d, exp)
+SOFTMAX_ROWS(float, softmax_rows_f, expf, dot_f)
+SOFTMAX_ROWS(double, softmax_rows_d, exp, dot_d)
 
 #define OUTER(T, NAME)                                                                        \
     CLONES static void NAME(const T *c, Py_ssize_t V, const T *a, Py_ssize_t d, T *out)       \
