@@ -8,18 +8,19 @@ hide wrong gradients); the seed is reported so a failure replays.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import notation as n
 from .. import problems
-from ..calculus.fold import entries_as_matrices
-from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, losses, plan, products, trace, windows
+from . import compiled, losses, plan, products, trace, windows
+from .compiled import Compiled
 from .draws import SCALAR, Draws
 from .report import Check, Report
+
+if TYPE_CHECKING:
+    from ..calculus.records import Derivation
 
 MODES = ("coordinate", "directional", "auto")
 BATCH = ("v_c", "o")  # a batch's per-sample inputs (losses.printed)
@@ -42,44 +43,55 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     if draws is not None and draws.seed != seed:
         raise ValueError(f"the draws are for seed {draws.seed}, not {seed}")
     checks: list[Check] = []
-    points: list[derived.Point] = []
-
-    def point(loss: Any) -> derived.Point:  # one a loss: its steps' values are shared
-        found = next((p for p in points if p.loss is loss), None)
-        if found is None:
-            found = derived.Point(loss, seed=seed)
-            points.append(found)
-        return found
-
     made: list[Derivation] = []
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
     draws = draws or Draws(seed)
-    for name in names or list(problems.PROBLEMS):
-        problem, quiet = problems.get(name), progress or (lambda _: None)
-        derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
-                                                                                  made)
-        made.append(derivation)
+    run = [problems.get(name) for name in names or list(problems.PROBLEMS)]
+    for number, problem in enumerate(run):
+        quiet = progress or (lambda _: None)
+        record = _record(problem, tuple(p.name for p in run[:number]), derivations, made)
+        at = compiled.At(record.points, seed) if record.points is not None else None
+        if at is not None and record.checks:
+            record.check_results(at)
         if problem.name not in ("naive-softmax", "cross-entropy"):
             shared.clear()  # naive softmax's point goes (U stays in draws: the same numbers)
         if problem.name in SCALAR:
-            checks += trace.scalar_checks(problem, derivation, seed, quiet)
+            checks += trace.scalar_checks(problem, record, seed, quiet)
         elif problem.name == "neg-sampling":
-            checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
+            checks += _neg_sampling_checks(problem, record, vocab, dim, batch,
                                            np.dtype(dtype), seed, mode, quiet, draws)
         elif problem.name == "neg-sampling-repeated":
-            checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet,
-                                       draws)
+            checks += _repeated_checks(problem, record, vocab, dim, seed, mode, quiet, draws)
         elif problem.name == "skip-gram":
-            checks += windows.skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype),
+            checks += windows.skipgram_checks(problem, record, vocab, dim, np.dtype(dtype),
                                               seed, mode, quiet, draws)
         else:
-            checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
+            checks += _problem_checks(problem, record, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet, shared, draws)
-        if problem.name == "skip-gram":
-            checks += trace.window_trace_checks(problem.name, derivation, seed)
-        elif problem.name not in SCALAR:
-            checks += trace.trace_checks(problem.name, derivation, point(derivation.loss))
+        if problem.name not in SCALAR and at is not None:
+            checks += trace.trace_checks(problem.name, record, at)
     return Report(seed, tuple(checks))
+
+
+def _record(problem: problems.Problem, before: tuple[str, ...],
+            derivations: Mapping[str, Derivation] | None, made: list[Derivation]) -> Compiled:
+    """What the checks of `problem` read of its derivation: kept from an earlier run when there
+    is one (no SymPy is loaded), else derived (or given) and printed here, and kept. A run
+    given any derivation neither reads nor keeps one: what a given pair loss makes of a window
+    loss is not in any key."""
+    if not derivations:
+        found = compiled.load(problem.name, before)
+        if found is not None:
+            return found
+    from . import derived  # SymPy: only when something must be derived or printed
+
+    given = (derivations or {}).get(problem.name)
+    derivation = given or derived.derivation(problem, made)
+    made.append(derivation)
+    record = derived.compile(problem, derivation, checks=given is None)
+    if not derivations:
+        compiled.store(record, before)
+    return record
 
 
 def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> None:
@@ -144,11 +156,11 @@ class _SoftmaxPoint:
         """ŷ at (U, v), made once for every derived form evaluated there (after the
         differences, which put U back)."""
         if self._yhat is None:
-            self._yhat = derived.softmax_at(self.U, self.v)
+            self._yhat = compiled.softmax_at(self.U, self.v)
         return self._yhat
 
 
-def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
+def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int, B: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
                     shared: dict[str, _SoftmaxPoint], draws: Draws
                     ) -> list[Check]:
@@ -160,21 +172,21 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     fast_v, fast_U, fast_bV, fast_bU = point.fast
-    grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
+    forms, texts = record.forms, record.texts
     single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)))
     batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
                                                                         _as(U, dtype)))
     (kv, kU), (bV, bU) = plan.parts(single, 1, 2), plan.parts(batched, 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
-                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0,
-                                                             point.yhat())[:, 0], f64,
-                  fast=fast_v, stack=point.stack, same=("v_c", grads["v_c"])),
-        plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
-                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0,
-                                                             point.yhat()).T, f64,
-                  fast=fast_U, through=True, same=("U", grads["U"])),
+        plan.Case("derived expression", "dJ/dv_c = " + texts["v_c"], "v_c",
+                  single_loss_v, v, lambda: compiled.evaluate(forms["v_c"], U, v, o0,
+                                                              point.yhat())[:, 0], f64,
+                  fast=fast_v, stack=point.stack, same=("v_c", forms["v_c"])),
+        plan.Case("derived expression", "dJ/dU = " + texts["U"], "U",
+                  single_loss_U, U, lambda: compiled.evaluate(forms["U"], U, v, o0,
+                                                              point.yhat()).T, f64,
+                  fast=fast_U, through=True, same=("U", forms["U"])),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
                   own=own, stack=point.stack),
         plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U,
@@ -193,7 +205,7 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
                     progress, release=point.grad_U.clear, differences=point.differences)
 
 
-def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress,
                          draws: Draws) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
@@ -221,14 +233,12 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         finally:
             U[rows] = kept
 
-    mats = (n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix, n.d, n.K)
+    # In the order of derived.py's arguments for its forms: (v_c, u_o, U_neg, d, K), columns.
     columns = [v[:, None], U[o][:, None].copy(), U[distinct].T, d, K]
-    grads = {g.wrt.name: g.result for g in derivation.gradients}
+    texts = record.texts
 
     def form(name: str) -> np.ndarray:
-        # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
-        f = derived.lambdified(mats, entries_as_matrices(grads[name]))
-        return np.asarray(f(*columns), dtype=float)
+        return np.asarray(record.forms[name](*columns), dtype=float)
 
     single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype),
                                                               repeated))
@@ -257,13 +267,13 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
+        plan.Case("derived expression", "dJ/dv_c = " + texts["v_c"], "v_c",
                   lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64,
                   fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[distinct].T, o=o)),
-        plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
+        plan.Case("derived expression", "dJ/du_o = " + texts["u_o"], "u_o",
                   lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64,
                   fast=lambda x: J(v_c=v, u_o=x, U_neg=U[distinct].T, o=o)),
-        plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
+        plan.Case("derived expression", "dJ/dU_neg = " + texts["U_neg"], "U_neg",
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64,
                   fast=lambda x: J(v_c=v, u_o=u_o, U_neg=x, o=o)),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
@@ -282,7 +292,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
                     progress, differences=plan.Differences(rng, draws.directions))
 
 
-def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+def _repeated_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
                      seed: int, mode: str, progress: Progress,
                      draws: Draws) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
@@ -292,21 +302,19 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     rng, U = draws.start(V, d)
     v, o = rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
-    grad = next(g for g in derivation.gradients if not g.case)
 
     def form() -> np.ndarray:
-        args = (n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o, n.V, n.d)
-        f = derived.lambdified(args, entries_as_matrices(grad.result))
+        # derived.py's arguments for this form: (U, v_c, y, n, o, V, d), the handout's layout.
         onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
         onehot[o] = 1.0
         counts = np.bincount(samples, minlength=V)[:, None].astype(float)
-        return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
+        return np.asarray(record.forms["U"](U.T, v[:, None], onehot, counts, o, V, d)).T
 
     # J alone, with the samples' rows gathered (as in _neg_sampling_checks): the same function
     # of U as J with the counts n, reading the rows of o and the samples alone.
     J = losses.printed("neg-sampling")
     rows, at = losses.rows_read(o, samples)
-    case = plan.Case("derived expression", "dJ/dU = " + derived.text(grad.result), "U",
+    case = plan.Case("derived expression", "dJ/dU = " + record.texts["U"], "U",
                      lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
                      np.dtype(np.float64), rows=rows,
                      fast=lambda x: J(v_c=v, u_o=x[at(o)], U_neg=x[at(samples)].T, o=o))
