@@ -47,9 +47,15 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
     draws = draws or Draws(seed)
     run = [problems.get(name) for name in names or list(problems.PROBLEMS)]
-    for number, problem in enumerate(run):
+    befores = [tuple(p.name for p in run[:number]) for number in range(len(run))]
+    # The kept records and the kernels are read first, while U is still being drawn (draws.early)
+    kept = [None if derivations else compiled.load(p.name, b)
+            for p, b in zip(run, befores, strict=True)]
+    if any(p.name not in SCALAR for p in run):
+        from .. import kernels  # noqa: F401 -- generated on first import, then read from the cache
+    for problem, before, found in zip(run, befores, kept, strict=True):
         quiet = progress or (lambda _: None)
-        record = _record(problem, tuple(p.name for p in run[:number]), derivations, made)
+        record = found or _record(problem, before, derivations, made)
         at = compiled.At(record.points, seed) if record.points is not None else None
         if at is not None and record.checks:
             record.check_results(at)
@@ -75,14 +81,10 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
 
 def _record(problem: problems.Problem, before: tuple[str, ...],
             derivations: Mapping[str, Derivation] | None, made: list[Derivation]) -> Compiled:
-    """What the checks of `problem` read of its derivation: kept from an earlier run when there
-    is one (no SymPy is loaded), else derived (or given) and printed here, and kept. A run
-    given any derivation neither reads nor keeps one: what a given pair loss makes of a window
-    loss is not in any key."""
-    if not derivations:
-        found = compiled.load(problem.name, before)
-        if found is not None:
-            return found
+    """What the checks of `problem` read of its derivation, when no record of it was kept
+    (compiled.load; a run that finds one loads no SymPy): derived (or given) and printed here,
+    and kept. A run given any derivation neither reads nor keeps one: what a given pair loss
+    makes of a window loss is not in any key."""
     from . import derived  # SymPy: only when something must be derived or printed
 
     given = (derivations or {}).get(problem.name)
@@ -173,9 +175,10 @@ def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     fast_v, fast_U, fast_bV, fast_bU = point.fast
     forms, texts = record.forms, record.texts
-    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)))
+    U_k = plan.InDtype(U, dtype)
+    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, U_k()))
     batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
-                                                                        _as(U, dtype)))
+                                                                        U_k()))
     (kv, kU), (bV, bU) = plan.parts(single, 1, 2), plan.parts(batched, 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
@@ -200,9 +203,11 @@ def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
         cases = [c for c in cases if c.target != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    return plan.run(problem.name, cases, max(V, d),
-                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
-                    progress, release=point.grad_U.clear, differences=point.differences)
+    checks = plan.run(problem.name, cases, max(V, d),
+                      lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
+                      progress, release=point.grad_U.clear, differences=point.differences)
+    U_k.drop()
+    return checks
 
 
 def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
@@ -240,7 +245,8 @@ def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d:
     def form(name: str) -> np.ndarray:
         return np.asarray(record.forms[name](*columns), dtype=float)
 
-    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype),
+    U_k = plan.InDtype(U, dtype)
+    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, U_k(),
                                                               repeated))
     kv, kU = plan.parts(single, 1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
@@ -250,7 +256,7 @@ def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d:
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
     batched, own_b = plan.with_loss(lambda: kernels.neg_sampling_batch(
-        V_c.astype(dtype), os, _as(U, dtype), batch_negatives))
+        V_c.astype(dtype), os, U_k(), batch_negatives))
     bV, bU = plan.parts(batched, 1, 2)
     # J alone in (v_c, u_o, U_neg), the rows gathered from U: as a function of U it reads the
     # rows of o and the samples alone, so only those are moved.
@@ -287,9 +293,11 @@ def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d:
                       V_c, x[batch_at(os)], x[batch_at(batch_negatives)])),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
-    return plan.run(problem.name, cases, max(K, d),
-                    lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                    progress, differences=plan.Differences(rng, draws.directions))
+    checks = plan.run(problem.name, cases, max(K, d),
+                      lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
+                      progress, differences=plan.Differences(rng, draws.directions))
+    U_k.drop()
+    return checks
 
 
 def _repeated_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
@@ -320,8 +328,3 @@ def _repeated_checks(problem: problems.Problem, record: Compiled, V: int, d: int
                      fast=lambda x: J(v_c=v, u_o=x[at(o)], U_neg=x[at(samples)].T, o=o))
     return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
                     progress, differences=plan.Differences(rng, draws.directions))
-
-
-def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """U in the kernels' dtype: no copy when it is already (float64)."""
-    return U.astype(dtype, copy=False)

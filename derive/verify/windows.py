@@ -110,10 +110,11 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
         return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
-    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
+    U_k = plan.InDtype(U, dtype)
+    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, U_k()))
     kv, kU = plan.parts(naive, 1, 2)
     with_negatives, own_neg = plan.with_loss(lambda: kernels.skipgram(
-        v.astype(dtype), outside, _as(U, dtype), negatives=negatives))
+        v.astype(dtype), outside, U_k(), negatives=negatives))
     nv, nU = plan.parts(with_negatives, 1, 2)
     results = record.texts
     f64 = np.dtype(np.float64)
@@ -146,9 +147,5 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
                   nU, dtype, rows=rows, own=own_neg,
                   fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
+    U_k.drop()
     return [*checks[:2], centres_check, *checks[2:]]
-
-
-def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """U in the kernels' dtype: no copy when it is already (float64)."""
-    return U.astype(dtype, copy=False)
