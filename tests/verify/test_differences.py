@@ -92,6 +92,22 @@ def test_draw_gives_int8_directions_with_their_norm(shape, seed):
     assert r.norm > 0
 
 
+@settings(max_examples=30, deadline=None)
+@given(shape=st.sampled_from([(1,), (3,), (5, 7), (2, 3, 5), (1001, 3)]),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_direction_is_the_generators_raw_bytes_and_leaves_it_where_bytes_does(shape, seed):
+    """draw takes rng.bytes' numbers without its copies: the same q, and the generator left in
+    the same state (every later draw of a seed is the same)."""
+    rng, reference = np.random.default_rng(seed), np.random.default_rng(seed)
+    r = differences.draw(rng, shape)
+    size = int(np.prod(shape))
+    expected = np.frombuffer(reference.bytes(size), dtype=np.int8).reshape(shape)
+    if not expected.any():  # draw tries again when q = 0
+        return
+    assert np.array_equal(r.q, expected)
+    assert rng.bit_generator.state == reference.bit_generator.state
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_inner_reads_views_and_float32_without_copying_wrongly(dtype):
     rng = np.random.default_rng(7)
