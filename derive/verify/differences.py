@@ -94,6 +94,10 @@ def inners(a: np.ndarray, rs: list[Direction]) -> np.ndarray:
         else:
             np.copyto(block[:m], a[start:start + m].reshape(m, width))
             part = block[:m].reshape(-1)
+        # A block of zeros adds exactly +0 (out never holds −0): its directions go unread. A
+        # gradient of rows (negative sampling's, the centre vectors') is mostly such blocks.
+        if not part.any():
+            continue
         for t, r in enumerate(rs):
             np.copyto(qs[t, :m], r.q[start:start + m].reshape(m, width))
         out += qs[:, :m].reshape(len(rs), -1) @ part
