@@ -53,10 +53,13 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
             for p, b in zip(run, befores, strict=True)]
     if any(p.name not in SCALAR for p in run):
         from .. import kernels  # noqa: F401 -- generated on first import, then read from the cache
-    for problem, before, found in zip(run, befores, kept, strict=True):
+    # So are the trace checks of the records found: they read no U.
+    traced = [_traced(p, r, seed) if r is not None else None for p, r in zip(run, kept,
+                                                                             strict=True)]
+    for problem, before, found, early in zip(run, befores, kept, traced, strict=True):
         quiet = progress or (lambda _: None)
         record = found or _record(problem, before, derivations, made)
-        at = compiled.At(record.points, seed) if record.points is not None else None
+        at, steps = early or _traced(problem, record, seed)
         if at is not None and record.checks:
             record.check_results(at)
         if problem.name not in ("naive-softmax", "cross-entropy"):
@@ -74,9 +77,18 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
         else:
             checks += _problem_checks(problem, record, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet, shared, draws)
-        if problem.name not in SCALAR and at is not None:
-            checks += trace.trace_checks(problem.name, record, at)
+        checks += steps
     return Report(seed, tuple(checks))
+
+
+def _traced(problem: problems.Problem, record: Compiled, seed: int
+            ) -> tuple[compiled.At | None, list[Check]]:
+    """The run's points for `problem` and the trace checks made there (a scalar problem's are
+    made with its other checks, trace.scalar_checks)."""
+    at = compiled.At(record.points, seed) if record.points is not None else None
+    if at is None or problem.name in SCALAR:
+        return at, []
+    return at, trace.trace_checks(problem.name, record, at)
 
 
 def _record(problem: problems.Problem, before: tuple[str, ...],
