@@ -39,7 +39,9 @@ _PACKAGE = Path(__file__).parent.parent
 _SOURCES = ("notation.py", "calculus/*.py")
 _NAME = "_lambdifygenerated"
 _memo: dict[str, Callable[..., Any]] = {}
-_texts: dict[int, str] = {}  # the source of each function made or loaded here, by id (see source)
+# The source of each function made or loaded here, and the global names its code reads, by id
+# (see source); the names are found when they are first asked for (a pass of dis over the code).
+_texts: dict[int, tuple[str, tuple[str, ...] | None]] = {}
 _pruned: set[Path] = set()
 
 
@@ -66,11 +68,12 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
         return _memo[digest]
     path = folder() / f"{digest}.py"
     f, text = _load(path)
+    names: tuple[str, ...] | None = None
     if f is None:
         args, expr = make()
         f = numpyspace.lambdify(args, expr)
-        text = inspect.getsource(f)
-        if _global_names(f.__code__) <= set(_namespace()):
+        text, names = inspect.getsource(f), tuple(sorted(_global_names(f.__code__)))
+        if set(names) <= set(_namespace()):
             try:
                 write_atomic(path, text)  # to read; the compiled code beside it, to load
                 write_atomic(path.with_suffix(".code"),
@@ -82,17 +85,21 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
                 pass  # a read-only home still checks, printing again next time
     _memo[digest] = f
     if text is not None:
-        _texts[id(f)] = text
+        _texts[id(f)] = (text, names)
     return f
 
 
 def source(f: Callable[..., Any]) -> tuple[str, tuple[str, ...]] | None:
     """(the source of a function `function` made, the global names its code reads, which its
     __globals__ binds), or None for one it did not make."""
-    text = _texts.get(id(f))  # every function made here stays in _memo: its id is its own
-    if text is None:
+    found = _texts.get(id(f))  # every function made here stays in _memo: its id is its own
+    if found is None:
         return None
-    return text, tuple(sorted(_global_names(f.__code__)))
+    text, names = found
+    if names is None:
+        names = tuple(sorted(_global_names(f.__code__)))
+        _texts[id(f)] = (text, names)
+    return text, names
 
 
 def _digest(key: tuple[Any, ...]) -> str:
