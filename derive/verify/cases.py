@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import problems
 from ..codegen import KERNELS
-from . import compiled, losses, plan, products, trace, windows
+from . import compiled, losses, plan, products, trace, values, windows
 from .compiled import Compiled
 from .draws import SCALAR, Draws
 from .report import Check, Report
@@ -82,10 +82,10 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
 
 
 def _traced(problem: problems.Problem, record: Compiled, seed: int
-            ) -> tuple[compiled.At | None, list[Check]]:
+            ) -> tuple[values.At | None, list[Check]]:
     """The run's points for `problem` and the trace checks made there (a scalar problem's are
     made with its other checks, trace.scalar_checks)."""
-    at = compiled.At(record.points, seed) if record.points is not None else None
+    at = values.At(record.points, seed) if record.points is not None else None
     if at is None or problem.name in SCALAR:
         return at, []
     return at, trace.trace_checks(problem.name, record, at)
@@ -170,7 +170,7 @@ class _SoftmaxPoint:
         """ŷ at (U, v), made once for every derived form evaluated there (after the
         differences, which put U back)."""
         if self._yhat is None:
-            self._yhat = compiled.softmax_at(self.U, self.v)
+            self._yhat = values.softmax_at(self.U, self.v)
         return self._yhat
 
 
@@ -195,11 +195,11 @@ def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
     f64 = np.dtype(np.float64)
     cases = [
         plan.Case("derived expression", "dJ/dv_c = " + texts["v_c"], "v_c",
-                  single_loss_v, v, lambda: compiled.evaluate(forms["v_c"], U, v, o0,
+                  single_loss_v, v, lambda: values.evaluate(forms["v_c"], U, v, o0,
                                                               point.yhat())[:, 0], f64,
                   fast=fast_v, stack=point.stack, same=("v_c", forms["v_c"])),
         plan.Case("derived expression", "dJ/dU = " + texts["U"], "U",
-                  single_loss_U, U, lambda: compiled.evaluate(forms["U"], U, v, o0,
+                  single_loss_U, U, lambda: values.evaluate(forms["U"], U, v, o0,
                                                               point.yhat()).T, f64,
                   fast=fast_U, through=True, same=("U", forms["U"])),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,

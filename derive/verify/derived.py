@@ -26,7 +26,8 @@ from ..calculus import scalar, window
 from ..calculus.check import NumericPoint
 from ..calculus.fold import entries_as_matrices
 from ..calculus.records import Derivation, Gradient, Step
-from . import compiled, stored
+from . import compiled, stored, values
+from .values import Entries, Fn, Matrices, OfX, Points, Rows, Total, Zeros, where_is
 
 
 def derivation(problem: problems.Problem, known: Iterable[Derivation]) -> Derivation:
@@ -71,11 +72,11 @@ def compile(problem: problems.Problem, derivation: Derivation, *, checks: bool =
     if loss.wrt == (n.x,):
         (grad,) = derivation.gradients
         chains = tuple(compiled.Chain(label, "x", tuple(
-            (s.rule, compiled.OfX(_scalar(s.expr))) for s in steps))
+            (s.rule, OfX(_scalar(s.expr))) for s in steps))
             for label, steps in (("J", derivation.loss_steps), ("dJ/dx", grad.steps)))
         return compiled.Compiled(problem.name, texts,
                                  forms={"J": _scalar(loss.expr), "dJ": _scalar(grad.result)},
-                                 points=compiled.Points(scalar=scalar.POINTS), chains=chains)
+                                 points=Points(scalar=scalar.POINTS), chains=chains)
     if loss.pair is not None:
         return _window(problem, derivation, texts)
     at = _Printed(loss)
@@ -113,11 +114,11 @@ def _window(problem: problems.Problem, derivation: Derivation, texts: dict[str, 
     return compiled.Compiled(problem.name, texts, forms, zeros, points, tuple(chains))
 
 
-_made: dict[int, compiled.Fn] = {}  # by id of the printed function (lambdified keeps each)
+_made: dict[int, Fn] = {}  # by id of the printed function (lambdified keeps each)
 
 
-def _fn(f: Callable[..., Any]) -> compiled.Fn:
-    """f as a compiled.Fn, one a function (so that equal values are one value at the points,
+def _fn(f: Callable[..., Any]) -> Fn:
+    """f as a Fn, one a function (so that equal values are one value at the points,
     computed once), with the source and names that keep it."""
     if id(f) not in _made:
         _made[id(f)] = _kept(f)
@@ -125,48 +126,48 @@ def _fn(f: Callable[..., Any]) -> compiled.Fn:
 
 
 def evaluate(expr: Any, U: Any, v: Any, o: int, yhat: Any = None) -> Any:
-    """A derived matrix expression at U (rows, (V, d)), v_c and o (compiled.evaluate, printed
+    """A derived matrix expression at U (rows, (V, d)), v_c and o (values.evaluate, printed
     here): for callers that hold the expression itself (diagnose's terms)."""
-    return compiled.evaluate(_form(_evaluated(), expr), U, v, o, yhat)
+    return values.evaluate(_form(_evaluated(), expr), U, v, o, yhat)
 
 
-def _form(args: tuple[Any, ...], expr: sp.Basic) -> compiled.Fn:
+def _form(args: tuple[Any, ...], expr: sp.Basic) -> Fn:
     """`expr` as a NumPy function of `args`: with the sizes among the arguments rather than
     substituted, one function serves every size — and printing an expression whose shapes are
     50 000 × 300 costs seconds where a symbolic one costs milliseconds."""
     return _fn(lambdified_.function(("verify", args, expr), lambda: (list(args), expr)))
 
 
-def _scalar(expr: sp.Expr) -> compiled.Fn:
+def _scalar(expr: sp.Expr) -> Fn:
     """A scalar problem's expression as f(x, α), as scalar.step_error evaluates it."""
     args = [n.x_scalar, n.alpha]
     body = expr.doit() if expr.has(sp.Derivative) else expr
     return _fn(lambdified_.function(("verify scalar", tuple(args), body), lambda: (args, body)))
 
 
-def _kept(f: Callable[..., Any]) -> compiled.Fn:
+def _kept(f: Callable[..., Any]) -> Fn:
     """f with the source and names that keep it, when it reads NumPy's and builtins' names
     alone; else f for this run only (the record that holds it is then not stored)."""
     printed = lambdified_.source(f)
     if printed is None:
-        return compiled.Fn(f)
+        return Fn(f)
     text, names = printed
     space = getattr(f, "__globals__", {})
-    where = [(name, compiled.where_is(space.get(name))) for name in names if name in space]
+    where = [(name, where_is(space.get(name))) for name in names if name in space]
     if len(where) != len(names) or any(w is None for _, w in where):
-        return compiled.Fn(f)
-    return compiled.Fn(f, text, tuple((name, w) for name, w in where if w is not None))
+        return Fn(f)
+    return Fn(f, text, tuple((name, w) for name, w in where if w is not None))
 
 
 class _Printed(NumericPoint):
     """A NumericPoint whose values are printed, not evaluated: compiled specs, which
-    compiled.At evaluates at the run's points (drawn as NumericPoint draws them)."""
+    At evaluates at the run's points (drawn as NumericPoint draws them)."""
 
-    def spec(self) -> compiled.Points:
+    def spec(self) -> Points:
         f = self.softmax_function()
-        softmax = None if f is None else compiled.Entries(
+        softmax = None if f is None else Entries(
             _fn(f), ("V",), shapes=tuple((p.V, 1) for p in self.points))
-        return compiled.Points(
+        return Points(
             sizes=tuple((p.V, p.d, p.K) for p in self.points),
             shapes=tuple(tuple(a.shape for a in p.arrays.values()) for p in self.points),
             params=tuple(float(self.loss.params[p]) if p in self.loss.params else None
@@ -175,23 +176,23 @@ class _Printed(NumericPoint):
 
     def _entries(self, key: tuple[Any, ...], make: Callable[[], sp.Expr],  # type: ignore[override]
                  index: tuple[sp.Symbol, ...], extra: dict[sp.Basic, list[Any]]
-                 ) -> compiled.Entries:
+                 ) -> Entries:
         if set(extra) - {n.w_t}:
             raise TypeError(f"no value kept for {sorted(map(str, extra))}")
-        return compiled.Entries(_fn(self.entry_function(key, make, index, extra)),
+        return Entries(_fn(self.entry_function(key, make, index, extra)),
                                 tuple(str(n.INDEX_SIZE[s]) for s in index), words=bool(extra))
 
     def matrices(self, expr: sp.MatrixExpr, free: tuple[sp.Symbol, ...] = (),  # type: ignore[override]
                  outside: list[int] | None = None, *, window: int | None = None
-                 ) -> compiled.Matrices:
+                 ) -> Matrices:
         if outside is not None:
             raise TypeError("a printed matrix form takes its outside word by window position")
-        return compiled.Matrices(tuple(_fn(f) for f in self.matrix_functions(expr, free)),
+        return Matrices(tuple(_fn(f) for f in self.matrix_functions(expr, free)),
                                  len(free), window)
 
     def values(self, step: Step, index: tuple[sp.Symbol, ...]) -> Any:
         if step.matrix:
-            return compiled.Rows(self.matrices(step.expr), rows=len(index) > 1)
+            return Rows(self.matrices(step.expr), rows=len(index) > 1)
         return self.entries(step.expr, index)
 
     def chain(self, steps: Iterable[Step], index: tuple[sp.Symbol, ...]
@@ -217,7 +218,7 @@ class _Printed(NumericPoint):
                     f"dJ/du_w ({grad.case}) = {grad.result}"))
         return tuple(out)
 
-    def _reference(self, grad: Gradient) -> compiled.Entries:
+    def _reference(self, grad: Gradient) -> Entries:
         entry = grad.wrt.indexed[grad.index]
         return self._entries(("sympy diff", self.loss.expr, entry),
                              lambda: self.expand(sp.diff(self.expand(self.loss.expr), entry)),
@@ -236,10 +237,10 @@ class _WindowPrinted(window.Checker):
 
     def values(self, expr: sp.Basic) -> Any:
         if isinstance(expr, window.MatWindowSum):
-            return compiled.Total(tuple(self.values(expr.body.xreplace({n.jw: q}))
+            return Total(tuple(self.values(expr.body.xreplace({n.jw: q}))
                                         for q in range(window.WINDOW)))
         if isinstance(expr, sp.ZeroMatrix):
-            return compiled.Zeros(tuple(self._shape(expr, p) for p in self.point.points))
+            return Zeros(tuple(self._shape(expr, p) for p in self.point.points))
         if isinstance(expr, window.Grad):
             return self._derivative(self._scalar(expr.f), expr.wrt)
         if isinstance(expr, sp.MatrixExpr):
@@ -250,7 +251,7 @@ class _WindowPrinted(window.Checker):
         obj = next(o for o in n.OBJECTS if o.matrix == wrt)
         shapes = tuple(self._shape(wrt, p) for p in self.point.points)
         if obj.indexed not in self.point.bases:  # f does not contain it
-            return compiled.Zeros(shapes)
+            return Zeros(shapes)
         index = (n.j,) if len(obj.indexed.shape) == 1 else (n.j, n.k)
         entries: Any = self.point.derivative(f, obj.indexed[index], index,
                                              extra={n.w_t: self.words})

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import problems
-from . import compiled, gradcheck
-from .compiled import At, Compiled
+from . import gradcheck, values
+from .compiled import Compiled
 from .report import Check
+from .values import At
 
 RTOL_STEP = 1e-9
 
@@ -41,4 +42,4 @@ def scalar_checks(problem: problems.Problem, record: Compiled, seed: int,
                     (int(errors.argmax()),))]
     if record.points is None:
         raise TypeError(f"{problem.name} was printed without its points")
-    return checks + trace_checks(problem.name, record, compiled.At(record.points, seed))
+    return checks + trace_checks(problem.name, record, values.At(record.points, seed))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import problems
-from . import compiled, losses, plan, products
+from . import compiled, losses, plan, products, values
 from .draws import Draws
 from .report import Check
 
@@ -54,7 +54,7 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
         # ŷ at (U, v) is the same for every term: made once, with the first (after every
         # difference, which put U back).
         if not softmax:
-            softmax.append(compiled.softmax_at(U, v))
+            softmax.append(values.softmax_at(U, v))
         return softmax[0]
 
     def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
@@ -62,7 +62,7 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
         body = record.forms[name]
 
         def at(word: int) -> Callable[[], np.ndarray]:
-            return lambda: layout(compiled.evaluate(body, U, v, word, yhat()))
+            return lambda: layout(values.evaluate(body, U, v, word, yhat()))
         made: dict[int, Callable[[], np.ndarray]] = {}  # a repeated word: the same term
         return plan.Sum(tuple(made.setdefault(int(w), at(int(w))) for w in outside))
 

@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from derive import calculus, problems
 from derive.calculus import check, scalar, window
-from derive.verify import cases, compiled, derived, gradcheck, stored
+from derive.verify import cases, compiled, derived, gradcheck, stored, values
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -37,24 +37,24 @@ def records() -> dict[str, tuple[calculus.Derivation, compiled.Compiled]]:
 def test_the_points_are_drawn_as_the_engine_draws_them(records, seed):
     for name in ("naive-softmax", "neg-sampling-repeated"):
         derivation, record = records[name]
-        at, engine = compiled.At(record.points, seed), check.NumericPoint(derivation.loss,
+        at, engine = values.At(record.points, seed), check.NumericPoint(derivation.loss,
                                                                           seed=seed)
         for (arrays, o, V, d, K, params), p in zip(at.samples, engine.points, strict=True):
             assert (o, V, d, K) == (p.o, p.V, p.d, p.K) and params == p.params
             assert all(np.array_equal(a, b) for a, b in zip(arrays, p.arrays.values(),
                                                            strict=True))
     skipgram = records["skip-gram"][0]
-    words = compiled.At(records["skip-gram"][1].points, seed).words
+    words = values.At(records["skip-gram"][1].points, seed).words
     assert all(np.array_equal(a, b) for a, b in
                zip(words, window.Checker(skipgram.loss.pair, seed=seed).words, strict=True))
-    xs = compiled.At(records["leaky-relu"][1].points, seed).xs
+    xs = values.At(records["leaky-relu"][1].points, seed).xs
     assert all(np.array_equal(a, b) for a, b in zip(xs, scalar.random_points(seed), strict=True))
 
 
 def test_every_step_has_the_engines_values(records):
     """Each step's printed value at the run's points is the engine's value of that step."""
     derivation, record = records["naive-softmax"]
-    at, engine = compiled.At(record.points, 7), check.NumericPoint(derivation.loss, seed=7)
+    at, engine = values.At(record.points, 7), check.NumericPoint(derivation.loss, seed=7)
     chains = [((), derivation.loss_steps)] + [(g.index, g.steps) for g in derivation.gradients
                                              if not g.case]
     assert len(chains) == len(record.chains)
@@ -64,7 +64,7 @@ def test_every_step_has_the_engines_values(records):
             mine, theirs = at.values(spec), engine.values(step, index)
             assert all(np.array_equal(a, b) for a, b in zip(mine, theirs, strict=True))
     skipgram, record = records["skip-gram"]
-    at, checker = compiled.At(record.points, 7), window.Checker(skipgram.loss.pair, seed=7)
+    at, checker = values.At(record.points, 7), window.Checker(skipgram.loss.pair, seed=7)
     for g, chain in zip(skipgram.gradients, record.chains[1:], strict=True):
         for step, (_, spec) in zip(g.steps, chain.steps, strict=True):
             assert all(np.array_equal(a, b) for a, b in
@@ -124,8 +124,8 @@ def test_a_kept_record_is_read_and_every_check_still_made(cache, monkeypatch):
     first = _run(["naive-softmax", "sigmoid"])
     made = _printed(monkeypatch)
     calls = []
-    real = compiled.At.values
-    monkeypatch.setattr(compiled.At, "values", lambda self, s: calls.append(s) or real(self, s))
+    real = values.At.values
+    monkeypatch.setattr(values.At, "values", lambda self, s: calls.append(s) or real(self, s))
     again = _run(["naive-softmax", "sigmoid"])
     assert made == [] and again == first and first["passed"]
     assert calls  # the trace steps were evaluated at this run's points
@@ -179,7 +179,7 @@ def test_a_wrong_record_fails_the_run_checks(cache):
     record = compiled.load("naive-softmax", ())
     assert record is not None
     right = record.forms["U"]
-    doubled = compiled._function(right.source.replace("return ", "return 2*", 1), right.names)
+    doubled = values._function(right.source.replace("return ", "return 2*", 1), right.names)
     entry.write_bytes(pickle.dumps(dataclasses.replace(record, forms={**record.forms,
                                                                        "U": doubled})))
     failed = {(c["target"], c["wrt"]) for c in _run(["naive-softmax"])["checks"]
@@ -188,7 +188,7 @@ def test_a_wrong_record_fails_the_run_checks(cache):
     chain = record.chains[-1]
     rule, spec = chain.steps[-1]
     wrong = dataclasses.replace(spec, of=dataclasses.replace(spec.of, fs=tuple(
-        compiled._function(f.source.replace("return ", "return 2*", 1), f.names)
+        values._function(f.source.replace("return ", "return 2*", 1), f.names)
         for f in spec.of.fs)))
     steps = (*chain.steps[:-1], (rule, wrong))
     chains = (*record.chains[:-1], dataclasses.replace(chain, steps=steps))
@@ -204,6 +204,6 @@ def test_a_wrong_record_fails_the_run_checks(cache):
 
 
 def test_a_function_without_its_source_keeps_no_record(cache):
-    record = compiled.Compiled("sigmoid", {"x": "?"}, forms={"J": compiled.Fn(np.sin)})
+    record = compiled.Compiled("sigmoid", {"x": "?"}, forms={"J": values.Fn(np.sin)})
     compiled.store(record, ())
     assert not cache.exists() or not list(cache.glob("*.pickle"))
