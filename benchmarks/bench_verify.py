@@ -7,14 +7,16 @@ float32, with a warm kernel cache and a cold one (DERIVE_CACHE_DIR in a fresh te
 and prints the median wall and CPU (user + system) times and the largest peak RSS (from wait4)
 of each, with the 1-minute load average when the row was measured (a figure taken at load 3 on
 two cores is not one taken idle; the CPU time moves less). The cold rows start with an empty
-cache folder: no kernels, no printed step-check functions (derive.calculus.lambdified) and no
-kept derivations (derive.verify.stored), what a first run after installing costs; one more
-float64 row has a warm cache but derives afresh (DERIVE_VERIFY_CACHE=off), to show what the
-kept derivations save. References
+cache folder: no kernels, no printed step-check functions (derive.calculus.lambdified), no
+kept derivations (derive.verify.stored) and no printed records (derive.verify.compiled), what a
+first run after installing costs; one more float64 row has a warm cache but derives and prints
+afresh, with SymPy (DERIVE_VERIFY_CACHE=off), to show what the kept records save. References
 measured in the same run, since the machine's load moves every absolute figure:
   - U, the bytes of one (V, d) float64 array: the peak is also printed in copies of U;
   - a child that imports NumPy, draws U and copies it once (a floor: two copies of U);
-  - a child that only imports derive's verify and SymPy (the fixed cost of any verify run).
+  - a child that only imports what a warm run imports: derive's verify and kernels, NumPy
+    (its fixed cost; a warm run loads no SymPy);
+  - a child that only imports SymPy (what a run that derives pays besides).
 Goal (issue #23): under 2 s and under 500 MB (about 4 copies of U) at V = 50 000, d = 300.
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ import time
 FLOOR = ("import numpy as np, sys; V, d = int(sys.argv[1]), int(sys.argv[2]); "
          "U = np.random.default_rng(0).normal(size=(V, d)); W = U.copy()")
 IMPORTS = "import derive.verify.cases, derive.kernels"
+SYMPY = "import sympy"
 
 
 def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
@@ -75,10 +78,11 @@ def main() -> None:
     python = sys.executable
     u_mb = V * d * 8 / 1e6
     # Fills the warm cache: kernels, and (at the default sizes: none of it depends on them) the
-    # printed step-check functions and the kept derivations.
+    # printed step-check functions, the kept derivations and the printed records.
     measure([python, "-m", "derive", "verify", "--seed", "5"], env)
     floor = series([python, "-c", FLOOR, str(V), str(d)], env, args.repeat)
     imports = series([python, "-c", IMPORTS], env, args.repeat)
+    sympy = series([python, "-c", SYMPY], env, args.repeat)
     print(f"V = {V}, d = {d}: U is {u_mb:.0f} MB in float64; medians of {args.repeat} runs")
     print(f"{'run':38s} {'wall s':>7s} {'cpu s':>6s} {'peak MB':>8s} {'copies of U':>12s} "
           f"{'load':>5s}")
@@ -88,7 +92,8 @@ def main() -> None:
               f"{os.getloadavg()[0]:5.2f}")
 
     row("floor: draw U, copy it once", *floor)
-    row("imports only (SymPy, verify, kernels)", *imports)
+    row("imports only (verify, kernels, NumPy)", *imports)
+    row("import SymPy alone", *sympy)
     for dtype in ("float64", "float32"):
         argv = [python, "-m", "derive", "verify", "--vocab", str(V), "--dim", str(d),
                 "--mode", "directional", "--seed", "5", "--dtype", dtype]

@@ -80,8 +80,7 @@ class NumericPoint:
                  index: tuple[sp.Symbol, ...], extra: dict[sp.Basic, list[Any]]
                  ) -> list[np.ndarray]:
         """The expression make() gives (which `key` determines) at every point."""
-        args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params, *extra]
-        f = lambdified.function((*key, self._defined(), tuple(args)), lambda: (args, make()))
+        f = self.entry_function(key, make, index, extra)
         out = []
         for at, p in enumerate(self.points):
             sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
@@ -92,6 +91,13 @@ class NumericPoint:
                 grid[idx] = f(*p.arrays.values(), p.o, p.V, p.d, p.K, *idx, *p.params, *more)
             out.append(grid)
         return out
+
+    def entry_function(self, key: tuple[Any, ...], make: Callable[[], sp.Expr],
+                       index: tuple[sp.Symbol, ...], extra: dict[sp.Basic, list[Any]]
+                       ) -> Callable[..., Any]:
+        """make()'s expression as f(*arrays, o, V, d, K, *index, *params, *extra)."""
+        args = [*self.bases, n.o, n.V, n.d, n.K, *index, *self.params, *extra]
+        return lambdified.function((*key, self._defined(), tuple(args)), lambda: (args, make()))
 
     def _defined(self) -> str:
         """What expand() puts for ŷ and y, as expressions of a generic index: part of the key
@@ -111,17 +117,10 @@ class NumericPoint:
                  outside: list[int] | None = None) -> list[np.ndarray]:
         """A matrix form at every point; with a free index (w), stacked over it. `outside`
         gives the outside word o (and so the one-hot y) at each point, in place of the point's."""
-        mats = [matrix_of(b) for b in self.bases]
-        softmax = self.loss.softmax
-        mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]
         out = []
         words = outside if outside is not None else [p.o for p in self.points]
-        printed = sp.srepr(expr)  # once: it keys a function at each size
-        args = [*mats, n.o, *free, *self.params]
-        for p, yhat, o in zip(self.points, self._softmax_values(), words, strict=True):
-            sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
-            f = lambdified.function(("matrices", printed, tuple(sizes.items()), tuple(args)),
-                                    functools.partial(_sized, args, expr, sizes))
+        for p, f, yhat, o in zip(self.points, self.matrix_functions(expr, free),
+                                 self._softmax_values(), words, strict=True):
             onehot = np.eye(p.V)[:, [o]]
             cols = [a.reshape(a.shape[0], -1) for a in p.arrays.values()]
             ranges = [range(p.V) for _ in free]
@@ -130,14 +129,36 @@ class NumericPoint:
             out.append(np.stack(vals) if free else vals[0])
         return out
 
-    def _softmax_values(self) -> list[np.ndarray]:
+    def matrix_functions(self, expr: sp.MatrixExpr, free: tuple[sp.Symbol, ...] = ()
+                         ) -> list[Callable[..., Any]]:
+        """The matrix form at each point's sizes as f(*columns, ŷ, y, o, *free, *params)."""
+        mats = [matrix_of(b) for b in self.bases]
+        softmax = self.loss.softmax
+        mats += [matrix_of(softmax.base if softmax else n.y_hat.indexed), matrix_of(n.y.indexed)]
+        printed = sp.srepr(expr)  # once: it keys a function at each size
+        args = [*mats, n.o, *free, *self.params]
+        out = []
+        for p in self.points:
+            sizes = {n.V: p.V, n.d: p.d, n.K: p.K}
+            out.append(lambdified.function(("matrices", printed, tuple(sizes.items()),
+                                            tuple(args)),
+                                           functools.partial(_sized, args, expr, sizes)))
+        return out
+
+    def softmax_function(self) -> Callable[..., Any] | None:
+        """ŷ's entry x as f(*arrays, o, V, d, K, x, *params); None when the loss has no ŷ."""
         softmax = self.loss.softmax
         if softmax is None:
-            return [np.full((p.V, 1), np.nan) for p in self.points]  # no ŷ in this loss
+            return None
         x = sp.Symbol("x", integer=True)
         args = [*self.bases, n.o, n.V, n.d, n.K, x, *self.params]
-        f = lambdified.function(("softmax", self._defined(), tuple(args)),
-                                lambda: (args, self.expand(softmax.entry(x))))
+        return lambdified.function(("softmax", self._defined(), tuple(args)),
+                                   lambda: (args, self.expand(softmax.entry(x))))
+
+    def _softmax_values(self) -> list[np.ndarray]:
+        f = self.softmax_function()
+        if f is None:
+            return [np.full((p.V, 1), np.nan) for p in self.points]  # no ŷ in this loss
         return [np.array([[f(*p.arrays.values(), p.o, p.V, p.d, p.K, t, *p.params)]
                           for t in range(p.V)])
                 for p in self.points]
@@ -179,6 +200,8 @@ def _sized(args: list[Any], expr: sp.MatrixExpr, sizes: dict[sp.Symbol, int]
     return args, entries_as_matrices(expr).subs(sizes)
 
 
+# verify/gradcheck.py holds the same three (NumPy only, for a run that loads no SymPy);
+# tests/verify/test_compiled.py holds them equal.
 def relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:
     """|a − b| / max(1, |a|, |b|), entry by entry: the course's relative error (gradcheck_naive)."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)

@@ -39,6 +39,9 @@ _PACKAGE = Path(__file__).parent.parent
 _SOURCES = ("notation.py", "calculus/*.py")
 _NAME = "_lambdifygenerated"
 _memo: dict[str, Callable[..., Any]] = {}
+# The source of each function made or loaded here, and the global names its code reads, by id
+# (see source); the names are found when they are first asked for (a pass of dis over the code).
+_texts: dict[int, tuple[str, tuple[str, ...] | None]] = {}
 _pruned: set[Path] = set()
 
 
@@ -64,13 +67,14 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
     if digest in _memo:
         return _memo[digest]
     path = folder() / f"{digest}.py"
-    f = _load(path)
+    f, text = _load(path)
+    names: tuple[str, ...] | None = None
     if f is None:
         args, expr = make()
         f = numpyspace.lambdify(args, expr)
-        if _global_names(f.__code__) <= set(_namespace()):
+        text, names = inspect.getsource(f), tuple(sorted(_global_names(f.__code__)))
+        if set(names) <= set(_namespace()):
             try:
-                text = inspect.getsource(f)
                 write_atomic(path, text)  # to read; the compiled code beside it, to load
                 write_atomic(path.with_suffix(".code"),
                              marshal.dumps(compile(text, str(path), "exec")))
@@ -80,7 +84,22 @@ def function(key: Sequence[Any], make: Callable[[], tuple[list[Any], sp.Basic]]
             except OSError:
                 pass  # a read-only home still checks, printing again next time
     _memo[digest] = f
+    if text is not None:
+        _texts[id(f)] = (text, names)
     return f
+
+
+def source(f: Callable[..., Any]) -> tuple[str, tuple[str, ...]] | None:
+    """(the source of a function `function` made, the global names its code reads, which its
+    __globals__ binds), or None for one it did not make."""
+    found = _texts.get(id(f))  # every function made here stays in _memo: its id is its own
+    if found is None:
+        return None
+    text, names = found
+    if names is None:
+        names = tuple(sorted(_global_names(f.__code__)))
+        _texts[id(f)] = (text, names)
+    return text, names
 
 
 def _digest(key: tuple[Any, ...]) -> str:
@@ -99,20 +118,21 @@ def _digest(key: tuple[Any, ...]) -> str:
     return "p" + hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
-def _load(path: Path) -> Callable[..., Any] | None:
-    """The function kept at path: its compiled code (marshal, which the Python version in the
-    key makes safe to load), else its source."""
+def _load(path: Path) -> tuple[Callable[..., Any] | None, str | None]:
+    """The function kept at path, and its source: its compiled code (marshal, which the Python
+    version in the key makes safe to load), else its source compiled."""
     local: dict[str, Any] = {}
     try:
+        text = path.read_text(encoding="utf-8")
         try:
             code = marshal.loads(path.with_suffix(".code").read_bytes())
         except (OSError, EOFError, ValueError, TypeError):
-            code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
+            code = compile(text, str(path), "exec")
         exec(code, _namespace(), local)  # noqa: S102 -- our own printed text
     except Exception:  # noqa: BLE001 -- a missing or damaged entry is printed again
-        return None
+        return None, None
     f = local.get(_NAME)
-    return f if callable(f) else None
+    return (f, text) if callable(f) else (None, None)
 
 
 def _global_names(code: CodeType) -> set[str]:

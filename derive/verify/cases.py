@@ -8,18 +8,19 @@ hide wrong gradients); the seed is reported so a failure replays.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import notation as n
 from .. import problems
-from ..calculus.fold import entries_as_matrices
-from ..calculus.records import Derivation
 from ..codegen import KERNELS
-from . import derived, losses, plan, products, trace, windows
+from . import compiled, losses, plan, products, trace, values, windows
+from .compiled import Compiled
 from .draws import SCALAR, Draws
 from .report import Check, Report
+
+if TYPE_CHECKING:
+    from ..calculus.records import Derivation
 
 MODES = ("coordinate", "directional", "auto")
 BATCH = ("v_c", "o")  # a batch's per-sample inputs (losses.printed)
@@ -42,44 +43,69 @@ def verify(names: list[str], *, vocab: int = 20, dim: int = 5, batch: int = 3,
     if draws is not None and draws.seed != seed:
         raise ValueError(f"the draws are for seed {draws.seed}, not {seed}")
     checks: list[Check] = []
-    points: list[derived.Point] = []
-
-    def point(loss: Any) -> derived.Point:  # one a loss: its steps' values are shared
-        found = next((p for p in points if p.loss is loss), None)
-        if found is None:
-            found = derived.Point(loss, seed=seed)
-            points.append(found)
-        return found
-
     made: list[Derivation] = []
     shared: dict[str, Any] = {}  # naive softmax's point, for cross-entropy
     draws = draws or Draws(seed)
-    for name in names or list(problems.PROBLEMS):
-        problem, quiet = problems.get(name), progress or (lambda _: None)
-        derivation = (derivations or {}).get(problem.name) or derived.derivation(problem, point,
-                                                                                  made)
-        made.append(derivation)
+    run = [problems.get(name) for name in names or list(problems.PROBLEMS)]
+    befores = [tuple(p.name for p in run[:number]) for number in range(len(run))]
+    # The kept records and the kernels are read first, while U is still being drawn (draws.early)
+    kept = [None if derivations else compiled.load(p.name, b)
+            for p, b in zip(run, befores, strict=True)]
+    if any(p.name not in SCALAR for p in run):
+        from .. import kernels  # noqa: F401 -- generated on first import, then read from the cache
+    # So are the trace checks of the records found: they read no U.
+    traced = [_traced(p, r, seed) if r is not None else None for p, r in zip(run, kept,
+                                                                             strict=True)]
+    for problem, before, found, early in zip(run, befores, kept, traced, strict=True):
+        quiet = progress or (lambda _: None)
+        record = found or _record(problem, before, derivations, made)
+        at, steps = early or _traced(problem, record, seed)
+        if at is not None and record.checks:
+            record.check_results(at)
         if problem.name not in ("naive-softmax", "cross-entropy"):
             shared.clear()  # naive softmax's point goes (U stays in draws: the same numbers)
         if problem.name in SCALAR:
-            checks += trace.scalar_checks(problem, derivation, seed, quiet)
+            checks += trace.scalar_checks(problem, record, seed, quiet)
         elif problem.name == "neg-sampling":
-            checks += _neg_sampling_checks(problem, derivation, vocab, dim, batch,
+            checks += _neg_sampling_checks(problem, record, vocab, dim, batch,
                                            np.dtype(dtype), seed, mode, quiet, draws)
         elif problem.name == "neg-sampling-repeated":
-            checks += _repeated_checks(problem, derivation, vocab, dim, seed, mode, quiet,
-                                       draws)
+            checks += _repeated_checks(problem, record, vocab, dim, seed, mode, quiet, draws)
         elif problem.name == "skip-gram":
-            checks += windows.skipgram_checks(problem, derivation, vocab, dim, np.dtype(dtype),
+            checks += windows.skipgram_checks(problem, record, vocab, dim, np.dtype(dtype),
                                               seed, mode, quiet, draws)
         else:
-            checks += _problem_checks(problem, derivation, vocab, dim, batch, np.dtype(dtype),
+            checks += _problem_checks(problem, record, vocab, dim, batch, np.dtype(dtype),
                                       seed, mode, quiet, shared, draws)
-        if problem.name == "skip-gram":
-            checks += trace.window_trace_checks(problem.name, derivation, seed)
-        elif problem.name not in SCALAR:
-            checks += trace.trace_checks(problem.name, derivation, point(derivation.loss))
+        checks += steps
     return Report(seed, tuple(checks))
+
+
+def _traced(problem: problems.Problem, record: Compiled, seed: int
+            ) -> tuple[values.At | None, list[Check]]:
+    """The run's points for `problem` and the trace checks made there (a scalar problem's are
+    made with its other checks, trace.scalar_checks)."""
+    at = values.At(record.points, seed) if record.points is not None else None
+    if at is None or problem.name in SCALAR:
+        return at, []
+    return at, trace.trace_checks(problem.name, record, at)
+
+
+def _record(problem: problems.Problem, before: tuple[str, ...],
+            derivations: Mapping[str, Derivation] | None, made: list[Derivation]) -> Compiled:
+    """What the checks of `problem` read of its derivation, when no record of it was kept
+    (compiled.load; a run that finds one loads no SymPy): derived (or given) and printed here,
+    and kept. A run given any derivation neither reads nor keeps one: what a given pair loss
+    makes of a window loss is not in any key."""
+    from . import derived  # SymPy: only when something must be derived or printed
+
+    given = (derivations or {}).get(problem.name)
+    derivation = given or derived.derivation(problem, made)
+    made.append(derivation)
+    record = derived.compile(problem, derivation, checks=given is None)
+    if not derivations:
+        compiled.store(record, before)
+    return record
 
 
 def _validate(*, vocab: int, dim: int, batch: int, dtype: str, mode: str) -> None:
@@ -144,11 +170,11 @@ class _SoftmaxPoint:
         """ŷ at (U, v), made once for every derived form evaluated there (after the
         differences, which put U back)."""
         if self._yhat is None:
-            self._yhat = derived.softmax_at(self.U, self.v)
+            self._yhat = values.softmax_at(self.U, self.v)
         return self._yhat
 
 
-def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int, B: int,
+def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int, B: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
                     shared: dict[str, _SoftmaxPoint], draws: Draws
                     ) -> list[Check]:
@@ -160,21 +186,22 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     U, V_c, o, v, o0 = point.U, point.V_c, point.o, point.v, point.o0
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     fast_v, fast_U, fast_bV, fast_bU = point.fast
-    grads = {g.wrt.name: g.result for g in derivation.gradients if not g.case}
-    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, _as(U, dtype)))
+    forms, texts = record.forms, record.texts
+    U_k = plan.InDtype(U, dtype)
+    single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, U_k()))
     batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
-                                                                        _as(U, dtype)))
+                                                                        U_k()))
     (kv, kU), (bV, bU) = plan.parts(single, 1, 2), plan.parts(batched, 1, 2)
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
-                  single_loss_v, v, lambda: derived.evaluate(grads["v_c"], U, v, o0,
-                                                             point.yhat())[:, 0], f64,
-                  fast=fast_v, stack=point.stack, same=("v_c", grads["v_c"])),
-        plan.Case("derived expression", "dJ/dU = " + derived.text(grads["U"]), "U",
-                  single_loss_U, U, lambda: derived.evaluate(grads["U"], U, v, o0,
-                                                             point.yhat()).T, f64,
-                  fast=fast_U, through=True, same=("U", grads["U"])),
+        plan.Case("derived expression", "dJ/dv_c = " + texts["v_c"], "v_c",
+                  single_loss_v, v, lambda: values.evaluate(forms["v_c"], U, v, o0,
+                                                              point.yhat())[:, 0], f64,
+                  fast=fast_v, stack=point.stack, same=("v_c", forms["v_c"])),
+        plan.Case("derived expression", "dJ/dU = " + texts["U"], "U",
+                  single_loss_U, U, lambda: values.evaluate(forms["U"], U, v, o0,
+                                                              point.yhat()).T, f64,
+                  fast=fast_U, through=True, same=("U", forms["U"])),
         plan.Case("kernel", "naive_softmax", "v_c", single_loss_v, v, kv, dtype, fast=fast_v,
                   own=own, stack=point.stack),
         plan.Case("kernel", "naive_softmax", "U", single_loss_U, U, kU, dtype, fast=fast_U,
@@ -188,12 +215,14 @@ def _problem_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         # Its loss equals naive softmax's (cross-entropy): the kernel is checked there, once.
         cases = [c for c in cases if c.target != "kernel"]
     # One loss evaluation costs about V·d multiply-adds a centre word.
-    return plan.run(problem.name, cases, max(V, d),
-                    lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
-                    progress, release=point.grad_U.clear, differences=point.differences)
+    checks = plan.run(problem.name, cases, max(V, d),
+                      lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
+                      progress, release=point.grad_U.clear, differences=point.differences)
+    U_k.drop()
+    return checks
 
 
-def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
                          B: int, dtype: np.dtype, seed: int, mode: str, progress: Progress,
                          draws: Draws) -> list[Check]:
     """The derived matrix forms (in v_c, u_o and U_neg, with K distinct samples, none o) and the
@@ -221,16 +250,15 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         finally:
             U[rows] = kept
 
-    mats = (n.v_c.matrix, n.u_o.matrix, n.U_neg.matrix, n.d, n.K)
+    # In the order of derived.py's arguments for its forms: (v_c, u_o, U_neg, d, K), columns.
     columns = [v[:, None], U[o][:, None].copy(), U[distinct].T, d, K]
-    grads = {g.wrt.name: g.result for g in derivation.gradients}
+    texts = record.texts
 
     def form(name: str) -> np.ndarray:
-        # The vectors' entries in a scalar such as σ(−u_oᵀv_c) are entries of the column matrices.
-        f = derived.lambdified(mats, entries_as_matrices(grads[name]))
-        return np.asarray(f(*columns), dtype=float)
+        return np.asarray(record.forms[name](*columns), dtype=float)
 
-    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, _as(U, dtype),
+    U_k = plan.InDtype(U, dtype)
+    single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, U_k(),
                                                               repeated))
     kv, kU = plan.parts(single, 1, 2)
     V_c, os, batch_negatives = rng.normal(size=(B, d)), rng.integers(V, size=B), \
@@ -240,7 +268,7 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
         return float(kernels.neg_sampling_batch(V_c_, os, U_, batch_negatives)[0])
 
     batched, own_b = plan.with_loss(lambda: kernels.neg_sampling_batch(
-        V_c.astype(dtype), os, _as(U, dtype), batch_negatives))
+        V_c.astype(dtype), os, U_k(), batch_negatives))
     bV, bU = plan.parts(batched, 1, 2)
     # J alone in (v_c, u_o, U_neg), the rows gathered from U: as a function of U it reads the
     # rows of o and the samples alone, so only those are moved.
@@ -257,13 +285,13 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
 
     f64 = np.dtype(np.float64)
     cases = [
-        plan.Case("derived expression", "dJ/dv_c = " + derived.text(grads["v_c"]), "v_c",
+        plan.Case("derived expression", "dJ/dv_c = " + texts["v_c"], "v_c",
                   lambda x: loss_at(x, U), v, lambda: form("v_c")[:, 0], f64,
                   fast=lambda x: J(v_c=x, u_o=u_o, U_neg=U[distinct].T, o=o)),
-        plan.Case("derived expression", "dJ/du_o = " + derived.text(grads["u_o"]), "u_o",
+        plan.Case("derived expression", "dJ/du_o = " + texts["u_o"], "u_o",
                   lambda x: with_rows(o, x), U[o].copy(), lambda: form("u_o")[:, 0], f64,
                   fast=lambda x: J(v_c=v, u_o=x, U_neg=U[distinct].T, o=o)),
-        plan.Case("derived expression", "dJ/dU_neg = " + derived.text(grads["U_neg"]), "U_neg",
+        plan.Case("derived expression", "dJ/dU_neg = " + texts["U_neg"], "U_neg",
                   lambda x: with_rows(distinct, x.T), U[distinct].T, lambda: form("U_neg"), f64,
                   fast=lambda x: J(v_c=v, u_o=u_o, U_neg=x, o=o)),
         plan.Case("kernel", "neg_sampling", "v_c", lambda x: loss_at(x, U, repeated), v, kv,
@@ -277,12 +305,14 @@ def _neg_sampling_checks(problem: problems.Problem, derivation: Derivation, V: i
                       V_c, x[batch_at(os)], x[batch_at(batch_negatives)])),
     ]
     # One loss evaluation costs about K·d multiply-adds a word, plus V·d to zero grad_U.
-    return plan.run(problem.name, cases, max(K, d),
-                    lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
-                    progress, differences=plan.Differences(rng, draws.directions))
+    checks = plan.run(problem.name, cases, max(K, d),
+                      lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
+                      progress, differences=plan.Differences(rng, draws.directions))
+    U_k.drop()
+    return checks
 
 
-def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+def _repeated_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
                      seed: int, mode: str, progress: Progress,
                      draws: Draws) -> list[Check]:
     """The derived ∂J/∂U, with n the counts of samples drawn with repeats (np.bincount), against
@@ -292,28 +322,21 @@ def _repeated_checks(problem: problems.Problem, derivation: Derivation, V: int, 
     rng, U = draws.start(V, d)
     v, o = rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
-    grad = next(g for g in derivation.gradients if not g.case)
 
     def form() -> np.ndarray:
-        args = (n.U.matrix, n.v_c.matrix, n.y.matrix, n.counts.matrix, n.o, n.V, n.d)
-        f = derived.lambdified(args, entries_as_matrices(grad.result))
+        # derived.py's arguments for this form: (U, v_c, y, n, o, V, d), the handout's layout.
         onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
         onehot[o] = 1.0
         counts = np.bincount(samples, minlength=V)[:, None].astype(float)
-        return np.asarray(f(U.T, v[:, None], onehot, counts, o, V, d)).T
+        return np.asarray(record.forms["U"](U.T, v[:, None], onehot, counts, o, V, d)).T
 
     # J alone, with the samples' rows gathered (as in _neg_sampling_checks): the same function
     # of U as J with the counts n, reading the rows of o and the samples alone.
     J = losses.printed("neg-sampling")
     rows, at = losses.rows_read(o, samples)
-    case = plan.Case("derived expression", "dJ/dU = " + derived.text(grad.result), "U",
+    case = plan.Case("derived expression", "dJ/dU = " + record.texts["U"], "U",
                      lambda x: float(kernels.neg_sampling(v, o, x, samples)[0]), U, form,
                      np.dtype(np.float64), rows=rows,
                      fast=lambda x: J(v_c=v, u_o=x[at(o)], U_neg=x[at(samples)].T, o=o))
     return plan.run(problem.name, [case], max(V, d), lambda _: (len(samples) + V) * d, mode, rng,
                     progress, differences=plan.Differences(rng, draws.directions))
-
-
-def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """U in the kernels' dtype: no copy when it is already (float64)."""
-    return U.astype(dtype, copy=False)

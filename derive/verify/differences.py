@@ -49,8 +49,11 @@ class Direction:
 def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> Direction:
     while True:  # q = 0 (only likely for a handful of entries) has no direction
         # Raw bytes, each a uniform int8: a quarter of the time of rng.integers at V·d = 15 M.
+        # They are rng.bytes(size) — NumPy makes those as these uint32s, little-endian, then
+        # copies them twice (tests/verify/test_differences.py holds them equal, state included).
         size = math.prod(shape)
-        q = np.frombuffer(rng.bytes(size), dtype=np.int8, count=size).reshape(shape)
+        words = rng.integers(0, 1 << 32, size=(size - 1) // 4 + 1, dtype=np.uint32)
+        q = words.astype("<u4", copy=False).view(np.int8)[:size].reshape(shape)
         norm = math.sqrt(float(np.einsum(q, list(range(q.ndim)), q, list(range(q.ndim)), [],
                                          dtype=np.float64)))
         if norm > 0:
@@ -91,6 +94,10 @@ def inners(a: np.ndarray, rs: list[Direction]) -> np.ndarray:
         else:
             np.copyto(block[:m], a[start:start + m].reshape(m, width))
             part = block[:m].reshape(-1)
+        # A block of zeros adds exactly +0 (out never holds −0): its directions go unread. A
+        # gradient of rows (negative sampling's, the centre vectors') is mostly such blocks.
+        if not part.any():
+            continue
         for t, r in enumerate(rs):
             np.copyto(qs[t, :m], r.q[start:start + m].reshape(m, width))
         out += qs[:, :m].reshape(len(rs), -1) @ part

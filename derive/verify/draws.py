@@ -110,23 +110,23 @@ class Draws:
     def prefetch(self, V: int, d: int, *, directions: bool = False, second: bool = False
                  ) -> None:
         """Start drawing U in a thread, which NumPy's fill of a normal array leaves the GIL to:
-        the SymPy import and the first derivation, pure Python, go on meanwhile on another
-        core. Then, in the same thread, the directions of U's shape (`directions`) and the draw
-        after U (`second`). The numbers are the same; whatever asks for them waits for them."""
+        the imports (and, on a cold cache, the SymPy import and the first derivation, pure
+        Python) go on meanwhile. Then, in the same thread, the draw after U (`second`); in
+        another, the directions of U's shape (`directions`). The numbers are the same;
+        whatever asks for them waits for them."""
         first = _Later()
         tasks: list[tuple[_Later, Callable[[], Any]]] = [(first, lambda: self._draw(V, d))]
         self._early["first"] = ((V, d), first)
-        if directions:
-            tasks.append((_Later(), lambda: self.directions.draw((V, d))))
-            self.directions.ahead((V, d), tasks[-1][0])
         if second:
             tasks.append((_Later(), lambda: self._draw_second(first.get()[1], V, d)))
             self._early["second"] = ((V, d), tasks[-1][0])
-
-        def work() -> None:
-            for later, make in tasks:
-                later.make(make)
-        threading.Thread(target=work, name="derive verify: draws", daemon=True).start()
+        _start(tasks)
+        if directions:
+            # From a generator of their own: drawn on the other core while U is, rather than
+            # after it (the first differences need both).
+            later = _Later()
+            self.directions.ahead((V, d), later)
+            _start([(later, lambda: self.directions.draw((V, d)))])
 
     def _draw(self, V: int, d: int) -> _First:
         rng = np.random.default_rng(self.seed)
@@ -173,6 +173,14 @@ class Draws:
             pieces.append(rng.bit_generator.state)
             rng.normal(size=(min(rows, V - start), d))
         return rng.bit_generator.state, pieces
+
+
+def _start(tasks: list[tuple[_Later, Callable[[], Any]]]) -> None:
+    """A thread that makes each later value in turn."""
+    def work() -> None:
+        for later, make in tasks:
+            later.make(make)
+    threading.Thread(target=work, name="derive verify: draws", daemon=True).start()
 
 
 def _at(state: Mapping[str, Any]) -> np.random.Generator:

@@ -20,14 +20,52 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ..calculus.check import relative_error
 from . import differences, products
 from .draws import DIRECTIONS, Directions
 
 H = 1e-4
 TOL64 = 1e-5
 SLACK = 8.0
+
+
+# The engine's relative error, and its comparison of step values, as calculus/check.py has
+# them: here too, so that checks made from printed functions (compiled.py) need no SymPy;
+# tests/verify/test_compiled.py holds the two alike.
+STEP_RTOL = 1e-9
+
+
+def relative_error(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """|a − b| / max(1, |a|, |b|), entry by entry: the course's relative error (gradcheck_naive)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.abs(a - b) / np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))
+
+
+def max_error(left: list[np.ndarray], right: list[np.ndarray]) -> float:
+    """The largest relative error over every pair; inf on a shape mismatch, NaN where a value
+    is NaN."""
+    worst = 0.0
+    for a, b in zip(left, right, strict=True):
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if a.shape != b.shape:
+            return float("inf")
+        rel = relative_error(a, b)
+        if np.isnan(rel).any():
+            return float("nan")
+        worst = max(worst, float(rel.max(initial=0.0)))
+    return worst
+
+
+def compare(left: list[np.ndarray], right: list[np.ndarray]) -> str | None:
+    """None when every pair agrees in shape and value (within STEP_RTOL); else what differs."""
+    for a, b in zip(left, right, strict=True):
+        if np.shape(a) != np.shape(b):
+            return f"shape {np.shape(b)} where {np.shape(a)} was expected"
+    worst = max_error(left, right)
+    if not worst <= STEP_RTOL:
+        return f"max relative error {worst:.3g}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,26 +13,66 @@ a view. A batch (`batch` names its per-sample inputs) stacks rows (B, …) and s
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
+import io
+import pickle
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from .. import notation as n
-from .. import problems
-from ..calculus import numpyspace
-from ..codegen.arrays import BATCH, Translator
-from ..codegen.printer import HELPERS, PRINTERS
+from ..files import cache_dir, keep
+from . import stored
+
+# (source, the names of its arguments, each input's shape by size names, the sizes, batch)
+Printed = tuple[str, list[str], dict[str, tuple[str, ...]], list[str], tuple[str, ...]]
+_FOLDER = "losses"
 
 
 @cache
 def printed(problem: str, batch: tuple[str, ...] = ()) -> Callable[..., float]:
     """J of `problem` as f(**inputs) → float, inputs by name (v_c, U, o, u_o, U_neg, n, …),
-    sizes read from their shapes."""
+    sizes read from their shapes. The printed source is kept in the cache folder (keyed as
+    derivations are, stored.key): a later run reads it and loads no SymPy."""
+    path = cache_dir() / _FOLDER / f"{stored.key('printed loss', problem, *batch)}.pickle"
+    found = _read(path) if stored.enabled() else None
+    if found is None:
+        found = _print(problem, batch)
+        if stored.enabled():
+            keep(path, pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL), 100)
+    return _function(problem, found)
+
+
+class _Plain(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a printed loss")
+
+
+def _read(path: Any) -> Printed | None:
+    try:
+        found = _Plain(io.BytesIO(path.read_bytes())).load()
+        text, names, shapes, sizes, batch = found
+    except Exception:  # noqa: BLE001 -- a missing or damaged entry is printed again
+        return None
+    if not (isinstance(text, str) and isinstance(names, list) and isinstance(shapes, dict)
+            and isinstance(sizes, list) and isinstance(batch, tuple)):
+        return None
+    return text, names, shapes, sizes, batch
+
+
+def _print(problem: str, batch: tuple[str, ...]) -> Printed:
+    """J printed from its loss file by the kernel printer's array translation (SymPy)."""
+    import dataclasses
+    import inspect
+
+    import sympy as sp
+
+    from .. import notation as n
+    from .. import problems
+    from ..calculus import numpyspace
+    from ..codegen.arrays import BATCH, Translator
+    from ..codegen.printer import HELPERS, PRINTERS
+
     loss = problems.get(problem).make_loss()
     seen = {*loss.wrt}
     # The loss's arrays: what it is differentiated in, and any other declared array it reads
@@ -49,11 +89,16 @@ def printed(problem: str, batch: tuple[str, ...] = ()) -> Callable[..., float]:
     sizes = sorted(t.sizes)
     f = numpyspace.lambdify([*symbols, *(t.sizes[s] for s in sizes), sp.Symbol("dtype")],
                             J.expr, PRINTERS["numpy"](), cse=True, docstring_limit=0)
-    namespace: dict[str, Any] = {}
     text = "import numpy\n" + HELPERS.format(xp="numpy") + "\n" + inspect.getsource(f)
+    shapes = {o.indexed.name: tuple(str(s) for s in o.indexed.shape) for o in objects}
+    return text, names, shapes, [str(s) for s in sizes], batch
+
+
+def _function(problem: str, found: Printed) -> Callable[..., float]:
+    text, names, shapes, sizes, batch = found
+    namespace: dict[str, Any] = {}
     exec(compile(text, f"<derive loss {problem}>", "exec"), namespace)  # noqa: S102 -- our own printed text
     kernel = namespace["_lambdifygenerated"]
-    shapes = {o.indexed.name: tuple(str(s) for s in o.indexed.shape) for o in objects}
 
     def J_at(**values: Any) -> float:
         known: dict[str, int] = {}

@@ -27,13 +27,12 @@ import pickle
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sympy as sp
-
-from .. import notation as n
-from ..calculus.records import Derivation, Loss
 from ..files import cache_dir, keep, source_hash
+
+if TYPE_CHECKING:
+    from ..calculus.records import Derivation, Loss
 
 _PACKAGE = Path(__file__).parent.parent
 # Every file whose text can change a derivation: the code, and the shipped loss files it reads.
@@ -99,6 +98,12 @@ class _Pickler(pickle.Pickler):
         self.loss = loss
 
     def persistent_id(self, obj: Any) -> Any:
+        # Here, not at the top: compiled.py keys its records with `key` and loads no SymPy.
+        import sympy as sp
+
+        from .. import notation as n
+        from ..calculus.records import Loss
+
         if isinstance(obj, n.Obj):
             if not any(obj is o for o in n.OBJECTS):
                 raise _Unkept(obj.name)
@@ -120,6 +125,8 @@ class _Unpickler(pickle.Unpickler):
         self.loss = loss
 
     def persistent_load(self, pid: Any) -> Any:
+        from .. import notation as n
+
         kind, name = pid
         if kind == "object":
             return next(o for o in n.OBJECTS if o.name == name)
@@ -140,6 +147,8 @@ def _dump(derivation: Derivation) -> bytes | None:
 
 
 def _load(data: bytes, loss: Loss) -> Derivation | None:
+    from ..calculus.records import Derivation
+
     try:
         found = _Unpickler(io.BytesIO(data), loss).load()  # noqa: S301 -- derive's own cache
     except Exception:  # noqa: BLE001 -- a damaged or stale entry is derived again

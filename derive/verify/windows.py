@@ -7,13 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from .. import notation as n
 from .. import problems
-from ..calculus import window
-from ..calculus.records import Derivation
-from . import derived, losses, plan, products
+from . import compiled, losses, plan, products, values
 from .draws import Draws
 from .report import Check
 
@@ -25,7 +21,7 @@ BATCH = ("o",)
 NEG = ("u_o", "U_neg")
 
 
-def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d: int,
+def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int, d: int,
                     dtype: np.dtype, seed: int, mode: str, progress: Progress,
                     draws: Draws) -> list[Check]:
     """The derived window sums (v_c, U, and 0 for every other centre vector) and the kernel, with
@@ -41,16 +37,16 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
     # earlier run (a seed replays), in another thread when the command line began them early.
     rng, centre = draws.second(V, d)
     c = int(rng.integers(V))
-    outside = rng.integers(V, size=window.WINDOW)
+    if record.points is None or not record.points.window:
+        raise TypeError(f"{problem.name} has no window")
+    size = record.points.window  # the window checker's: window.WINDOW outside words
+    outside = rng.integers(V, size=size)
     outside[-1] = outside[0]
-    negatives = rng.integers(V, size=(window.WINDOW, min(10, V)))
+    negatives = rng.integers(V, size=(size, min(10, V)))
     v = centre(c)
     centres = np.zeros((V, d))
     centres[c] = v
-    sizes = {n.d: d, n.V: V}
-
-    def gradient(name: str) -> Any:
-        return next(g for g in derivation.gradients if g.wrt.name == name).result
+    sizes = {"d": d, "V": V}
 
     softmax: list[np.ndarray] = []
 
@@ -58,24 +54,24 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         # ŷ at (U, v) is the same for every term: made once, with the first (after every
         # difference, which put U back).
         if not softmax:
-            softmax.append(derived.softmax_at(U, v))
+            softmax.append(values.softmax_at(U, v))
         return softmax[0]
 
     def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
         # The window sum evaluated as it stands: its body at each outside word, added.
-        body = window.at_one_word(gradient(name).body)
+        body = record.forms[name]
 
         def at(word: int) -> Callable[[], np.ndarray]:
-            return lambda: layout(derived.evaluate(body, U, v, word, yhat()))
+            return lambda: layout(values.evaluate(body, U, v, word, yhat()))
         made: dict[int, Callable[[], np.ndarray]] = {}  # a repeated word: the same term
         return plan.Sum(tuple(made.setdefault(int(w), at(int(w))) for w in outside))
 
     def centre_vectors() -> np.ndarray:
         # Every centre vector as rows: row c is v_c, the others appear in no term of the loss.
         # np.zeros leaves untouched pages unallocated, so an all-zero v_w costs no copy of U.
-        zero = gradient("v_w")
-        other = (np.zeros(tuple(int(sp.sympify(s).subs(sizes)) for s in zero.shape))
-                 if isinstance(zero, sp.ZeroMatrix) else terms("v_w", lambda g: g).array())
+        zero = record.zeros.get("v_w")
+        other = (np.zeros(tuple(sizes[s] if isinstance(s, str) else s for s in zero))
+                 if zero is not None else terms("v_w", lambda g: g).array())
         row = terms("v_c", lambda g: g[:, 0]).array()
         if other is None or other.shape != (d, 1) or row is None or row.shape != (d,):
             return np.empty(0)  # a shape other than the centre vectors': checked as such
@@ -114,16 +110,17 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
         return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
-    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, _as(U, dtype)))
+    U_k = plan.InDtype(U, dtype)
+    naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, U_k()))
     kv, kU = plan.parts(naive, 1, 2)
     with_negatives, own_neg = plan.with_loss(lambda: kernels.skipgram(
-        v.astype(dtype), outside, _as(U, dtype), negatives=negatives))
+        v.astype(dtype), outside, U_k(), negatives=negatives))
     nv, nU = plan.parts(with_negatives, 1, 2)
-    results = {g.key: derived.text(g.result) for g in derivation.gradients}
+    results = record.texts
     f64 = np.dtype(np.float64)
     # One loss evaluation costs about V·d multiply-adds an outside word.
     run = functools.partial(plan.run, problem.name, n=max(V, d),
-                            cost=lambda _: window.WINDOW * V * d, mode=mode, rng=rng,
+                            cost=lambda _: size * V * d, mode=mode, rng=rng,
                             progress=progress)
     # The centre vectors first, on their own: then they go, and with them a copy of U. J reads
     # row c of them alone, so that row alone is moved.
@@ -150,9 +147,5 @@ def skipgram_checks(problem: problems.Problem, derivation: Derivation, V: int, d
                   nU, dtype, rows=rows, own=own_neg,
                   fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
+    U_k.drop()
     return [*checks[:2], centres_check, *checks[2:]]
-
-
-def _as(U: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """U in the kernels' dtype: no copy when it is already (float64)."""
-    return U.astype(dtype, copy=False)

@@ -136,17 +136,17 @@ def test_window_and_scalar_trace_points_follow_the_seed():
     assert np.array_equal(scalar.random_points()[0], scalar.random_points(scalar.SEED)[0])
 
 
-def test_verify_hands_its_seed_to_the_window_trace_checker(monkeypatch):
-    from derive.calculus import window
+def test_verify_hands_its_seed_to_the_window_trace_points(monkeypatch):
+    from derive.verify import values
 
-    real, seeds = window.Checker, []
+    real, seeds = values.At, []
 
-    def recording(pair, **kw):
-        seeds.append(kw.get("seed"))
-        return real(pair, **kw)
+    def recording(points, seed):
+        seeds.append(seed)
+        return real(points, seed)
 
     skipgram = engine.derive(problems.get("skip-gram").make_loss())
-    monkeypatch.setattr(window, "Checker", recording)
+    monkeypatch.setattr(values, "At", recording)
     report = verify.verify(["skip-gram"], vocab=4, dim=2, seed=5,
                            derivations={"skip-gram": skipgram})
     assert seeds == [5]
@@ -234,14 +234,14 @@ def test_the_skipgram_centre_vectors_check_catches_a_nonzero_v_w(derived_problem
 
 
 def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
-    from derive.verify import derived
+    from derive.verify import values
 
-    real = derived.evaluate
+    real = values.evaluate
 
     def off(expr, U, v, o, *yhat):  # each outside word's term a little off
         return real(expr, U, v, o, *yhat) + 1e-3
 
-    monkeypatch.setattr(derived, "evaluate", off)
+    monkeypatch.setattr(values, "evaluate", off)
     report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",
                            derivations=derived_problems)
     failed = {(c.function.split(" =")[0], c.wrt) for c in report.checks if not c.passed}
@@ -335,16 +335,16 @@ def test_verify_refuses_draws_made_for_another_seed():
 def test_a_derived_form_equal_to_one_read_at_the_same_point_is_not_made_again(monkeypatch):
     """Cross-entropy's derived forms are naive softmax's, at the same point: in directional mode
     they are evaluated once. One that differs (here doubled) is evaluated and fails."""
-    from derive.verify import derived
+    from derive.verify import values
 
     calls = []
-    real = derived.evaluate
+    real = values.evaluate
 
     def counted(expr, *args):
         calls.append(expr)
         return real(expr, *args)
 
-    monkeypatch.setattr(derived, "evaluate", counted)
+    monkeypatch.setattr(values, "evaluate", counted)
     names = ["naive-softmax", "cross-entropy"]
     report = verify.verify(names, vocab=300, dim=8, seed=2, mode="directional")
     assert report.passed and len(calls) == 2

@@ -92,6 +92,39 @@ def test_draw_gives_int8_directions_with_their_norm(shape, seed):
     assert r.norm > 0
 
 
+@settings(max_examples=30, deadline=None)
+@given(shape=st.sampled_from([(1,), (3,), (5, 7), (2, 3, 5), (1001, 3)]),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_direction_is_the_generators_raw_bytes_and_leaves_it_where_bytes_does(shape, seed):
+    """draw takes rng.bytes' numbers without its copies: the same q, and the generator left in
+    the same state (every later draw of a seed is the same)."""
+    rng, reference = np.random.default_rng(seed), np.random.default_rng(seed)
+    r = differences.draw(rng, shape)
+    size = int(np.prod(shape))
+    expected = np.frombuffer(reference.bytes(size), dtype=np.int8).reshape(shape)
+    if not expected.any():  # draw tries again when q = 0
+        return
+    assert np.array_equal(r.q, expected)
+    assert rng.bit_generator.state == reference.bit_generator.state
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.lists(st.integers(0, 1499), max_size=5), seed=st.integers(0, 2**32 - 1))
+def test_inners_of_a_gradient_of_a_few_rows(rows, seed):
+    """Blocks of zeros are skipped (they add exactly +0): the inner products are still those of
+    the whole array, and an all-zero one gives +0, not −0."""
+    rng = np.random.default_rng(seed)
+    a = np.zeros((1500, 100))  # several of inners' blocks
+    a[rows] = rng.normal(size=(len(rows), 100))
+    rs = [differences.draw(rng, a.shape) for _ in range(3)]
+    got = differences.inners(a, rs)
+    expected = [float(a.ravel() @ r.q.ravel().astype(float)) / r.norm for r in rs]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    if not rows:
+        assert all(np.copysign(1.0, g) == 1.0 and g == 0.0 for g in got)
+    assert np.array_equal(differences.inners(a.T.copy().T, rs), got)  # strided: the same
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_inner_reads_views_and_float32_without_copying_wrongly(dtype):
     rng = np.random.default_rng(7)
