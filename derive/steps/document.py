@@ -38,6 +38,8 @@ _OPENER = re.compile(r"\$\$|\\\[|\\\(|(?<!\\)\$|\\begin\{(" +
 _SKIP = frozenset({"quad", "qquad", ",", ";", ":", "!", " ", "therefore", "because", "notag",
                    "nonumber", "displaystyle", "textstyle", "hfill", "enspace", "quad\n"})
 _SKIP_WITH_GROUP = frozenset({"tag", "label", "why", "hspace", "vspace", "tag*"})
+# The names of the two sides of what is to be shown: a label, never a formula.
+SIDE_NAMES = {"lhs": "LHS", "rhs": "RHS", "l.h.s.": "LHS", "r.h.s.": "RHS"}
 _UNCHECKED = frozenset({"approx", "neq", "ne", "leq", "le", "geq", "ge", "equiv", "propto",
                         "sim", "simeq", "lt", "gt"})
 
@@ -166,13 +168,17 @@ class Row:
 def rows(tokens: list[Token]) -> list[list[Token]]:
     """Split a display at \\\\ (outside braces and inner environments), dropping aligned."""
     out: list[list[Token]] = [[]]
-    depth = envs = 0
+    depth = envs = cases = 0
     i = 0
     while i < len(tokens):
         t = tokens[i]
         if t.is_cmd("begin", "end") and depth == 0:
             name, after = _env_name(tokens, i + 1)
-            if name in INNER_ENVIRONMENTS:
+            if name in INNER_ENVIRONMENTS and t.text == "begin" and _after_open_brace(tokens, i):
+                cases += 1  # kept whole, as a cases environment is
+            elif name in INNER_ENVIRONMENTS and t.text == "end" and cases:
+                cases -= 1
+            elif name in INNER_ENVIRONMENTS:
                 i = after
                 if t.text == "begin" and [x.text for x in tokens[i:i + 3]] in (
                         ["[", "t", "]"], ["[", "b", "]"], ["[", "c", "]"]):
@@ -191,6 +197,13 @@ def rows(tokens: list[Token]) -> list[list[Token]]:
         out[-1].append(t)
         i += 1
     return [r for r in out if r]
+
+
+def _after_open_brace(tokens: list[Token], i: int) -> bool:
+    """Whether the \\begin at i opens just after \\left\\{: an aligned there is the rows of
+    cases (y_w = \\left\\{\\begin{aligned} &1 && w = o \\\\ … \\end{aligned}\\right.), not
+    rows of the display."""
+    return i >= 2 and tokens[i - 2].is_cmd("left") and (tokens[i - 1].is_cmd("{", "lbrace"))
 
 
 def _env_name(tokens: list[Token], i: int) -> tuple[str, int]:
@@ -240,6 +253,10 @@ def clean(tokens: list[Token]) -> Row:
                 if words in vocab.CONDITION_WORDS and started:
                     row.condition = tokens[end:]
                     break
+                if words in SIDE_NAMES:  # \text{LHS} = … = \text{RHS}: the sides to show equal
+                    _label(row, SIDE_NAMES[words], started)
+                    i = end
+                    continue
                 i = _skip_parenthesised(tokens, end, words.count("(") - words.count(")"))
                 continue
             if t.is_cmd("boxed", "fbox"):
@@ -263,8 +280,8 @@ def clean(tokens: list[Token]) -> Row:
                 continue
             if t.is_char("&"):
                 amps += 1
-                if amps >= 2:
-                    break
+                if amps >= 2 and row.relations:
+                    break  # a note after the formula; before its = (&A &&= B) it only aligns
                 i += 1
                 continue
             numbered = _numbered_label(tokens, i, started, after_quad)

@@ -9,6 +9,7 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
@@ -16,6 +17,7 @@ from .claims import Claims, equations, prose_case
 from .document import (
     _CHAIN,
     _CLAIM,
+    SIDE_NAMES,
     Region,
     Row,
     Side,
@@ -150,6 +152,7 @@ class Reader(Claims, Intermediates):
 
     # -- rows -----------------------------------------------------------------------------
     def row(self, row: Row, case: Node | None, *, first: bool) -> None:
+        row = _named_sides_dropped(row)
         sides = [self._parse(s) for s in row.sides]
         for label, tokens in row.braced:
             try:
@@ -269,6 +272,22 @@ class Reader(Claims, Intermediates):
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
+
+
+def _named_sides_dropped(row: Row) -> Row:
+    """`\\text{LHS} = … = \\text{RHS}`: the names of the sides to show equal are no sides; the
+    chain is what stands between them."""
+    sides, relations = list(row.sides), list(row.relations)
+    if relations and not sides[0] and row.labels_start[-1:] and \
+            row.labels_start[-1] in SIDE_NAMES.values():
+        sides, relations = sides[1:], relations[1:]
+    if relations and not sides[-1] and row.labels_end[-1:] and \
+            row.labels_end[-1] in SIDE_NAMES.values():
+        sides, relations = sides[:-1], relations[:-1]
+    if len(relations) == len(row.relations):
+        return row
+    return replace(row, sides=sides, relations=relations,
+                   labels_start=[x for x in row.labels_start if x not in SIDE_NAMES.values()])
 
 
 WINDOW_NOTE = "the window's J(v_c, w_{t+j}, U) read as the naive-softmax loss of each pair"

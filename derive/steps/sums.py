@@ -201,22 +201,41 @@ class Sums(Names):
             self.group_tokens()
         if env in MATRICES or (env == "array" and not self._rows_ahead()):
             return self.matrix_row(env, begin)  # one row: [a_1 & ⋯ & a_{|V|}]
-        if env not in ("cases", "dcases", "array"):
+        if env not in ("cases", "dcases", "array", "aligned"):
             raise ReadError(f"\\begin{{{env}}} is not read inside a formula (only cases)",
                             begin.line, begin.col)
         pieces: list[tuple[Node, Node | None]] = []
         while True:
-            value = self.until(lambda t: t.is_char("&"), begin)
-            while value and value[-1].is_char(","):  # 1, & w = o
-                value = value[:-1]
-            self.take()
-            cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
-            while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
-                cond = cond[:-1]
-            pieces.append((self.sub(_unbraced(value)).side(), self.condition(_unbraced(cond))))
+            cells = _cells(self.until(lambda t: t.is_cmd("\\", "end"), begin))
+            if cells:
+                value, cond = cells[0], [t for cell in cells[1:] for t in cell]
+                while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
+                    cond = cond[:-1]
+                pieces.append((self.sub(_unbraced(value)).side(),
+                               self.condition(_unbraced(cond))))
             if self.take().is_cmd("end"):
                 self.group_tokens()
+                if not pieces:
+                    raise ReadError(f"\\begin{{{env}}} has no case", begin.line, begin.col)
                 return Cases(tuple(pieces))
+
+
+def _cells(row: list[Token]) -> list[list[Token]]:
+    """A row of cases split at its &: the value, then the condition. Cells that hold nothing
+    but alignment are left out — `&1 && \\text{if } w = o` in an aligned, `1 &,& w = o` — and
+    a value's trailing comma (`1, & w = o`) goes."""
+    cells: list[list[Token]] = [[]]
+    depth = 0
+    for t in row:
+        if t.is_char("&") and depth == 0:
+            cells.append([])
+            continue
+        depth += t.is_char("{") - t.is_char("}")
+        cells[-1].append(t)
+    for cell in cells:
+        while cell and cell[-1].is_char(","):
+            cell.pop()
+    return [c for c in cells if c]
 
 
 def _unbraced(tokens: list[Token]) -> list[Token]:
