@@ -205,8 +205,9 @@ CHECK_STEPS_EPILOG = """examples:
   cat answer.tex | derive check-steps -
 
 what it reads: displays ($$…$$, \\[…\\], align, equation, eqnarray, gather, multline, aligned,
-split), a $…$ in the prose that states a derivative, Markdown (blockquotes too) and a notebook's
-Markdown cells. Names as in the handouts, bold or plain, Unicode or LaTeX: u_w, u_o, v_c, U,
+split), a $…$ in the prose that states a derivative or stands on a line of its own, Markdown
+(blockquotes too) and a notebook's Markdown cells. Names as in the handouts, bold or plain,
+Unicode or LaTeX: u_w, u_o, v_c, U,
 \\hat{y}, y, U_{j,w}, (v_c)_j, \\sigma, σ'(x), exp/log (with or without a backslash),
 \\sum_{x \\in V} (any letter), \\sum_{k=1}^K, u_{w_s}, \\frac{\\partial}{\\partial v_c}, ∂J/∂U,
 \\frac{d}{dx}, P(O = w | C = c), P(o|c), ∂J/∂u_{w ≠ o}, n_w, \\circ. Spacing and sizing (\\, \\quad

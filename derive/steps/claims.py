@@ -125,7 +125,7 @@ _ZERO_QUESTION = re.compile(r"\bwhen\b[^?.$]{0,80}\b(?:zero|0|vanish\w*)\b[^?$]{
 
 
 def states_condition(region: Region) -> bool:
-    return region.display and bool(_CONDITION_LEAD.search(region.lead[-80:])
+    return (region.display or region.alone) and bool(_CONDITION_LEAD.search(region.lead[-80:])
                                    or _ZERO_QUESTION.search(region.lead))
 
 

@@ -79,6 +79,8 @@ class Region:
     error: str = ""  # why it cannot be read at all (a display never closed)
     lead: str = ""  # the prose just before it ("The gradient is zero exactly when", "When is
     # the gradient zero?")
+    alone: bool = False  # an inline formula with an = that is its line's whole text: $a = b$
+    # on a line of its own, or after a list's bullet, is an answer set as a display
 
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
@@ -115,9 +117,25 @@ def regions(text: str) -> list[Region]:
         # $\begin{aligned} … \end{aligned}$ is a display in all but its delimiters
         display = opener not in ("$", r"\(") or bool(_MULTILINE.search(content))
         lead = text[max(pos, m.start() - 300):m.start()]
-        out.append(Region(content, line, col, display, lead=lead))
+        alone = not display and "=" in content and _whole_line(text, m.start(),
+                                                                  close + len(closer))
+        out.append(Region(content, line, col, display, lead=lead, alone=alone))
         pos = close + len(closer)
     return out
+
+
+# What may stand beside a formula on its line and leave it the line's whole text: a list's
+# bullet or number before it, a full stop or comma after it.
+_BULLET = re.compile(r"[ \t]*(?:[*+-]|\d+[.)])?[ \t]*")
+_AFTER = re.compile(r"[ \t]*[.,;:]?[ \t]*")
+
+
+def _whole_line(text: str, start: int, end: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return bool(_BULLET.fullmatch(text, line_start, start) and
+                _AFTER.fullmatch(text, end, line_end))
 
 
 def _find_closer(text: str, closer: str, start: int, end: int) -> int:

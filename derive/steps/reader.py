@@ -74,8 +74,11 @@ class Reader(Claims, Intermediates):
             self.section_case = self._case(tokens) if not region.display else None
             self.pending_case = None
             return
-        if not region.display and not (_CLAIM.search(region.content)
-                                       and any(t.is_char("=") for t in tokens)):
+        # an inline formula on a line of its own is read as a display — unless it is the
+        # case ($w = o$) the display after it is written under
+        display = region.display or (region.alone and self._case(tokens) is None)
+        if not display and not (_CLAIM.search(region.content)
+                                and any(t.is_char("=") for t in tokens)):
             # prose is not checked: an inline formula names a case or defines a loss
             self.pending_case = self._case(tokens)
             self._inline_definition(tokens)

@@ -82,3 +82,26 @@ def test_the_names_of_the_sides_to_show_equal_are_no_sides() -> None:
     text = r"$$\text{LHS} = -\sum_w y_w \log \hat{y}_w = -\log \hat{y}_o = \text{RHS}$$"
     assert shown(text) == [("holds", "-Σ_w y_w log(ŷ_w)", "-log(ŷ_o)")]
     assert statuses(text.replace(r"= -\log", r"= \log")) == ["fails"]
+
+
+def test_an_inline_formula_on_a_line_of_its_own_is_an_answer() -> None:
+    # answers written in $…$ only, each on its own line or after a list's bullet
+    text = ("The loss is a cross-entropy:\n\n"
+            "$\\sum_w y_w \\log \\hat{y}_w = y_o \\log \\hat{y}_o = \\log \\hat{y}_o$\n\n"
+            "* $\\sigma(x) = \\frac{1}{1 + e^{-x}} = \\frac{e^x}{e^x + 1}$.\n")
+    assert statuses(text) == ["holds", "holds", "holds", "holds"]
+    planted = text.replace(r"= \log \hat{y}_o$", r"= -\log \hat{y}_o$")
+    assert statuses(planted) == ["holds", "fails", "holds", "holds"]
+
+
+def test_an_inline_formula_inside_a_sentence_is_still_prose() -> None:
+    # "$y_w = 1$ when …" is no claim: it shares its line with words
+    assert statuses("Here $y_w = 1$ exactly when $w = o$, and 0 otherwise.\n") == []
+
+
+def test_a_case_on_a_line_of_its_own_is_the_case_of_the_display_after_it() -> None:
+    text = ("$w \\neq o$\n\n"
+            "$$\\frac{\\partial J}{\\partial u_w} = \\hat{y}_w v_c$$\n")
+    report = check_text(text, problem=NS)
+    assert [v.status for v in report.verdicts] == ["holds"]
+    assert statuses(text.replace(r"\neq", "="), problem=NS) == ["fails"]
