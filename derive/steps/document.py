@@ -49,6 +49,7 @@ class Side:
     node: Node
     line: int
     conditions: tuple[Node, ...] = ()  # stated in a subscript: ∂J/∂u_{w ≠ o}
+    readings: tuple[str, ...] = ()  # how a slip was read: "\frac{J}{\partial U} read as ∂J/∂U"
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,7 @@ class Reader(Claims, Intermediates):
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
         notes = [note for note, found in ((WINDOW_NOTE, _windowed), (OTHER_CENTRE_NOTE, _centre))
                  if any(found(n, self.definitions) for n in (left.node, right.node))]
+        notes += dict.fromkeys(left.readings + right.readings)
         step = Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via, note="; ".join(notes))
         if missing:
@@ -268,7 +269,7 @@ class Reader(Claims, Intermediates):
         if self.problem in vocab.VOCABULARY_PROBLEMS:
             node = k_over_vocabulary(node)
         self.part_nodes.append(node)
-        return Side(node, tokens[0].line, tuple(parser.conditions))
+        return Side(node, tokens[0].line, tuple(parser.conditions), tuple(parser.readings))
 
     def _bind_labels(self, labels: list[str], side: Parsed) -> None:
         if not isinstance(side, Side):

@@ -272,6 +272,8 @@ def _stacked(tokens: list[Token]) -> list[Token]:
             start = group_end(tokens, start)  # past the column spec {c}
         end = max(n for n, t in enumerate(tokens) if t.is_cmd("end"))
         rows = tokens[start:end]
+    elif any(t.is_cmd("\\") for t in tokens):  # the rows with a bare \\: -m \le j \le m \\ j \neq 0
+        rows = tokens
     else:
         return tokens
     return [Token("char", ",", t.line, t.col) if t.is_cmd("\\") else t for t in rows]

@@ -51,6 +51,7 @@ class Parser(Commands):
     def sub(self, tokens: list[Token]) -> Parser:
         p = Parser(tokens, self.aliases, end=self.peek() or self.end, names=self.names)
         p.nesting, p.conditions, p.bound = self.nesting, self.conditions, self.bound
+        p.readings = self.readings
         return p
 
     def side(self) -> Node:

@@ -66,3 +66,19 @@ def test_a_window_sum_reads_each_outside_word_as_o() -> None:
                                r"J(v_c, w_{t+j}, U)"), Aliases())
     assert node == Sum("t+j", "V", Ref("J_naive-softmax", ("v_c", "o=t+j", "U")), None,
                        window=True)
+
+
+WINDOW = (r"$$\frac{\partial J_{\text{skip-gram}}}{\partial v_c} = "
+          r"\sum_{-m \le j \le m \\ \quad j \neq 0} "
+          r"\frac{\partial J(v_c, w_{t+j}, U)}{\partial v_c}$$")
+
+
+def test_a_window_binder_in_rows_split_by_a_bare_line_break() -> None:
+    [status] = [v.status for v in check_text(WINDOW).verdicts]
+    assert status == "holds"
+    planted = WINDOW.replace(r"U)}{\partial v_c}", r"U)}{\partial U}")
+    assert [v.status for v in check_text(planted).verdicts] == ["fails"]
+    # the rows are read, not skipped: without j ≠ 0 the window keeps the centre word
+    [verdict] = check_text(WINDOW.replace(r"\\ \quad j \neq 0", "")).verdicts
+    status, reason = verdict.status, verdict.reason
+    assert status == "unread" and "j \\neq 0" in reason
