@@ -46,6 +46,7 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
         if part != last_part:
             reader.end_part(reader.steps)
             reader.end_section()
+            reader.end_families()
             last_part = part
         before = len(reader.steps)
         reader.region(region)
