@@ -15,7 +15,8 @@ t_o &= \exp(x_o) \\
 s_o &= \sum_{w} \exp(x_w) \\
 \hat{y}_o &= \frac{t_o}{s_o} \\
 \frac{\partial t_o}{\partial x_o} &= \exp(x_o) \\
-\frac{\partial \hat{y}_o}{\partial x_o} &= \frac{t_o s_o - t_o^2}{s_o^2} = \hat{y}_o (1 - \hat{y}_o) \\
+\frac{\partial \hat{y}_o}{\partial x_o} &= \frac{t_o s_o - t_o^2}{s_o^2} \\
+&= \hat{y}_o (1 - \hat{y}_o) \\
 \frac{\partial J}{\partial x_o} &= \hat{y}_o - 1
 \end{aligned}
 $$
