@@ -82,6 +82,9 @@ class Region:
     # the gradient zero?")
     alone: bool = False  # an inline formula with an = that is its line's whole text: $a = b$
     # on a line of its own, or after a list's bullet, is an answer set as a display
+    start: int = 0  # where its opener and closer stand in the text
+    end: int = 0
+    code: bool = False  # a Markdown code span that is a case of word indices: `w ≠ o`
 
 
 _MULTILINE = re.compile(r"\\begin\{(?:aligned|align\*?|split|gathered|array|cases)\}|\\\\")
@@ -120,8 +123,24 @@ def regions(text: str) -> list[Region]:
         lead = text[max(pos, m.start() - 300):m.start()]
         alone = not display and "=" in content and _whole_line(text, m.start(),
                                                                   close + len(closer))
-        out.append(Region(content, line, col, display, lead=lead, alone=alone))
+        out.append(Region(content, line, col, display, lead=lead, alone=alone, start=m.start(),
+                          end=close + len(closer)))
         pos = close + len(closer)
+    if begin < 0:  # Markdown: a case may be set as code, "**Case 2: `w ≠ o`**"
+        out = sorted(out + _code_cases(text, where), key=lambda r: r.start)
+    return out
+
+
+# A code span holding only a case of two word indices: `w = o`, `w ≠ o`, `w != o`.
+_CODE_CASE = re.compile(r"(?<![`\\])`([ \t]*[a-z]'*[ \t]*(?:=|≠|!=|\\neq?)[ \t]*[a-z0-9]'*[ \t]*)`"
+                        r"(?!`)")
+
+
+def _code_cases(text: str, where: Callable[[int], tuple[int, int]]) -> list[Region]:
+    out = []
+    for m in _CODE_CASE.finditer(text):
+        line, col = where(m.start(1))
+        out.append(Region(m.group(1), line, col, False, start=m.start(), end=m.end(), code=True))
     return out
 
 

@@ -54,6 +54,13 @@ class Reader(Claims, Intermediates):
         self.headings = headings
         self.section_case: Node | None = None
 
+    def case_of(self, region: Region) -> Node | None:
+        """The case of word indices an inline formula is ($w \\neq o$), if it is one."""
+        try:
+            return self._case(self.tokens(region.content, region.line, region.col))
+        except ReadError:
+            return None
+
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
         return self.macros.expand(tokenize(content, line, col))
 
@@ -73,6 +80,9 @@ class Reader(Claims, Intermediates):
         if region.line in self.headings:
             self.section_case = self._case(tokens) if not region.display else None
             self.pending_case = None
+            return
+        if region.code:  # `w ≠ o` in the prose: the case of the display after it, if any
+            self.pending_case = self._case(tokens) or self.pending_case
             return
         # an inline formula on a line of its own is read as a display — unless it is the
         # case ($w = o$) the display after it is written under
