@@ -60,6 +60,8 @@ def text(node: N.Node) -> str:
             return _wrap(a, (*_PRODUCT, N.Deriv)) + v.translate(_SUPERSCRIPT)
         case N.Pow(base=a, exp=b):
             return f"{_wrap(a, (N.Add, N.Mul, N.Neg, N.Div, N.Sum))}^({text(b)})"
+        case N.Transpose(a=N.Stacked(index=i, size=size, body=N.Transpose(a=body))):
+            return f"[{text(body)}]_{i}=1…{size} (as rows)"  # a_1 \\ ⋮ \\ a_{|V|}
         case N.Transpose(a=N.Transpose(a=a)):  # (Uᵀ)ᵀ, a U declared |V|×d transposed: U
             return text(a)
         case N.Transpose(a=a):

@@ -21,6 +21,7 @@ from .nodes import (
     Ref,
     Stacked,
     Sum,
+    Transpose,
     children,
 )
 from .window import pair_loss, window_index
@@ -115,13 +116,17 @@ class Sums(Names):
         cells = self.until(lambda t: t.is_cmd("end"), begin)
         self.take()
         self.group_tokens()
-        found = enumerated(cells, "&") if not any(t.is_cmd("\\") for t in cells) else None
+        rows = _one_column(cells)
+        found = enumerated(cells, "&") if rows is None else enumerated(rows, "&")
         if found is None:
             raise ReadError(f"\\begin{{{env}}} is read as one row [a_1 & a_2 & \\cdots & "
-                            "a_{|V|}] only", begin.line, begin.col)
+                            "a_{|V|}] or one column [a_1 \\\\ \\vdots \\\\ a_{|V|}] only",
+                            begin.line, begin.col)
         term, letter = found
         with self.binding(letter):
             body = self.sub(term).side()
+        if rows is not None:  # the rows a_w stacked: the vector (or matrix) whose row w is a_w
+            return Transpose(Stacked(letter, "V", Transpose(body)))
         return Stacked(letter, "V", body)
 
     def window_sum(self, letter: str, tok: Token) -> Node:
@@ -236,6 +241,26 @@ def _cells(row: list[Token]) -> list[list[Token]]:
         while cell and cell[-1].is_char(","):
             cell.pop()
     return [c for c in cells if c]
+
+
+def _one_column(cells: list[Token]) -> list[Token] | None:
+    """a_1 \\\\ \\vdots \\\\ a_{|V|}, a matrix of one column written out row by row, as the
+    row a_1 & \\cdots & a_{|V|} its rows make (\\vdots the dots); None for any other matrix."""
+    depth = 0
+    out: list[Token] = []
+    for t in cells:
+        depth += t.is_char("{") - t.is_char("}")
+        if depth == 0 and t.is_char("&"):
+            return None
+        if depth == 0 and t.is_cmd("\\"):
+            out.append(Token("char", "&", t.line, t.col))
+        elif t.is_cmd("vdots", "ddots"):
+            out.append(Token("cmd", "cdots", t.line, t.col))
+        else:
+            out.append(t)
+    while out and out[-1].is_char("&"):  # a last \\ before \end
+        out.pop()
+    return out if any(t.is_char("&") for t in out) else None
 
 
 def _unbraced(tokens: list[Token]) -> list[Token]:

@@ -82,3 +82,29 @@ def test_a_window_binder_in_rows_split_by_a_bare_line_break() -> None:
     [verdict] = check_text(WINDOW.replace(r"\\ \quad j \neq 0", "")).verdicts
     status, reason = verdict.status, verdict.reason
     assert status == "unread" and "j \\neq 0" in reason
+
+
+COLUMN = (r"$$\hat{y} - y = \begin{bmatrix} \hat{y}_1 - y_1 \\ \vdots \\ \hat{y}_{|V|} - y_{|V|}"
+          r" \end{bmatrix}$$")
+ROWS = r"$$U^\top = \begin{bmatrix} u_1^\top \\ u_2^\top \\ \vdots \\ u_{|V|}^\top \end{bmatrix}$$"
+
+
+def test_a_column_written_out_row_by_row_is_the_vector_of_its_rows() -> None:
+    def statuses(text: str) -> list[str]:
+        return [v.status for v in check_text(text).verdicts]
+
+    assert statuses(COLUMN) == ["holds"]
+    assert statuses(COLUMN.replace(r"\hat{y} - y =", r"\hat{y} + y =")) == ["fails"]
+    assert statuses(ROWS) == ["holds"]  # the rows u_wᵀ stacked: Uᵀ
+    # a row that breaks the pattern is not guessed at
+    assert statuses(ROWS.replace(r"u_2^\top", r"u_3^\top")) == ["unread"]
+    # stacked rows are Uᵀ, never U: a layout error, not a pass
+    assert statuses(ROWS.replace(r"U^\top =", "U =")) == ["layout"]
+
+
+def test_a_sum_written_out_counts_its_numbered_terms_in_order() -> None:
+    written = (r"$$-(y_1 \log \hat{y}_1 + y_2 \log \hat{y}_2 + \cdots + y_{|V|} \log "
+               r"\hat{y}_{|V|}) = -\log \hat{y}_o$$")
+    assert [v.status for v in check_text(written).verdicts] == ["holds"]
+    skipped = written.replace(r"y_2 \log \hat{y}_2", r"y_3 \log \hat{y}_3")
+    assert [v.status for v in check_text(skipped).verdicts] == ["unread"]
