@@ -119,6 +119,7 @@ def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
 
     if loss is not None:
         problem, file_loss = loss.name, loss
+        table = table.with_constants(loss.constants)
 
         def losses(name: str) -> Node:
             return file_loss.node if name == file_loss.name else loss_node(name)

@@ -9,6 +9,7 @@ from .cursor import Cursor
 from .lexer import ReadError, Token
 from .nodes import (
     Column,
+    Const,
     Deriv,
     IndexRel,
     Node,
@@ -191,6 +192,8 @@ class Names(Cursor):
             if stem in self.names and sub and all(vocab.is_index(a, self.bound)
                                                   for a in sub.split(",")):
                 return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
+            if name in self.aliases.constants:  # λ, declared by the loss file --problem names
+                return Const(name)
             node = resolve(name, written, tok, frozenset(self.bound))
             if self.aliases.u_rows:  # U declared |V|×d: the handout's Uᵀ, its entries swapped
                 if node == Obj("U"):

@@ -41,7 +41,8 @@ def test_a_shipped_loss_file_binds_j_as_its_problems_name_does() -> None:
 
 @pytest.mark.parametrize(("path", "reason"), [
     (DATA / "losses" / "label-smoothing.tex", r"this loss declares \\mathbf\{b\} \(vector, V\)"),
-    (DATA / "losses" / "l2-centre.tex", r"this loss declares \\lambda \(constant, a scalar\)"),
+    (DATA / "user-losses" / "constant-s.tex", r"this loss declares s \(constant, a scalar\)"),
+    (DATA / "losses" / "temperature.tex", "this file defines ŷ otherwise than the handout"),
     (SHIPPED / "neg-sampling.tex", "the loss uses u_o, which check-steps has no values for"),
     (SHIPPED / "sigmoid.tex", "--problem reads a loss file that defines J"),
 ])
@@ -67,3 +68,34 @@ def test_a_softmax_other_than_the_handouts_is_refused() -> None:
 def test_a_name_and_a_loss_file_together_are_a_usage_error() -> None:
     with pytest.raises(ValueError, match="^give a problem's name or a loss file, not both"):
         check_text("$$J = 1$$", problem="naive-softmax", loss=loss_of(PENALTY))
+
+
+TWO_WEIGHTS = DATA / "losses" / "l2-and-frobenius.tex"  # λ/2 ‖v_c‖² + μ/2 ‖U‖_F²
+
+
+def test_the_constants_a_loss_file_declares_are_read_in_the_answer_too() -> None:
+    # by hand: ∂/∂v_c = U(ŷ − y) + λ v_c and ∂/∂U = v_c(ŷ − y)ᵀ + μ U
+    text = (r"$$\frac{\partial J}{\partial v_c} = U(\hat{y} - y) + \lambda v_c$$" "\n"
+            r"$$\frac{\partial J}{\partial U} = v_c(\hat{y} - y)^\top + \mu U$$")
+    report = check_text(text, loss=loss_of(TWO_WEIGHTS))
+    assert [v.status for v in report.verdicts] == ["holds", "holds"]
+    assert "λ" in report.table() and "μ" in report.table()
+    # each constant has a value of its own: λ and μ swapped is found, as is a factor of 2
+    swapped = text.replace(r"\lambda v_c", r"\mu v_c").replace(r"\mu U", r"\lambda U")
+    assert statuses(swapped, TWO_WEIGHTS) == ["fails", "fails"]
+    assert statuses(text.replace(r"+ \lambda v_c", r"+ 2\lambda v_c"), TWO_WEIGHTS) == [
+        "fails", "holds"]
+
+
+def test_a_constant_no_loss_file_declares_is_not_read() -> None:
+    text = r"$$\frac{\partial J}{\partial v_c} = U(\hat{y} - y) + \lambda v_c$$"
+    assert [v.status for v in check_text(text, problem="naive-softmax").verdicts] == ["unread"]
+    # …nor one the file does not declare
+    assert statuses(text.replace(r"\lambda", r"\gamma"), TWO_WEIGHTS) == ["unread"]
+
+
+def test_a_constant_is_the_same_number_in_the_exact_judge() -> None:
+    # sides about 0 are decided exactly (SymPy): λ there is the number it is in floating point
+    text = r"$$\lambda \|v_c\|^2 - \lambda v_c^\top v_c = 0$$"
+    assert statuses(text, TWO_WEIGHTS) == ["holds"]
+    assert statuses(text.replace(r"- \lambda", r"- \mu"), TWO_WEIGHTS) == ["fails"]
