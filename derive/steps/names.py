@@ -134,9 +134,12 @@ class Names(Cursor):
         if nxt is not None and nxt.is_char("_") and "_" not in base:
             self.take()
             save = self.pos
-            word = window_word(self.group_tokens())
+            sub = self.group_tokens()
+            word = window_word(sub)
             if word is not None and word in self.bound:  # y_{w_{t+j}}: of the window's word
                 return f"{base}_@{word}", tok, transposed
+            if base == "v" and [t.text for t in sub if not t.is_char("{", "}")] == ["w", "_", "t"]:
+                return "v_c", tok, transposed  # v_{w_t}: the centre word is c = w_t (handout)
             self.pos = save
             base += "_" + ",".join(self.subscript_atoms())
         return base, tok, transposed
