@@ -25,6 +25,8 @@ _PART = re.compile(r"\s*(?:\\(?:(?:sub)*section|part|item|paragraph)\b|(?:>\s*)?
 # "(when $w = o$)"; on the next line only when the sentence goes on in lower case.
 _JOIN = re.compile(r"[ \t]*[,;]?[ \t]*(?:\n[ \t]*)?\(?(?:for|when|if|where|whenever|with|"
                    r"in the case|only when|only if)[ \t]+")
+# What introduces a definition of a name the formula before it used: "…, where $z = U^\top v_c$"
+_WHERE = re.compile(r"[ \t]*[,;.]?[ \t]*\n?[ \t]*(?:where|here|with|in which)[ \t]+", re.IGNORECASE)
 _CLAUSE = re.compile(r"[ \t]*[,;]?[ \t]*(?:and|but|while|whereas|or)\b")
 
 
@@ -75,6 +77,14 @@ def read(text: str, aliases: vocab.Aliases, *, problem: str | None = None,
             reader.end_section()
             reader.end_families()
             last_part = part
+        if n + 1 < len(found) and n + 1 not in after and not found[n + 1].display and \
+                not found[n + 1].alone and _WHERE.fullmatch(text, region.end, found[n + 1].start) \
+                and reader.case_of(found[n + 1]) is None:
+            # "$$… - b$$ where $b = v_c$": b is defined for the formula that used it first
+            case = reader.pending_case
+            reader.region(found[n + 1])
+            reader.pending_case = case
+            after.add(n + 1)
         before = len(reader.steps)
         following = found[n + 2] if n + 2 < len(found) else None
         if n + 1 < len(found) and found[n + 1].line not in headings and \

@@ -46,3 +46,15 @@ def test_a_case_set_as_markdown_code_is_the_case_of_the_formula_after_it() -> No
     assert statuses(text.replace("`w ≠ o`", "`w = o`")) == ["fails"]
     # code that is no case names none
     assert statuses(f"Run `python word2vec.py` first.\n\n${NOT_O}$\n") == ["fails"]
+
+
+def test_a_name_defined_after_the_formula_that_uses_it() -> None:
+    # "…, where $a = Uy$": the definition is read before the formula it explains
+    text = ("$$\\frac{\\partial J}{\\partial v_c} = -u_o + \\sum_w \\hat{y}_w u_w"
+            " = U\\hat{y} - a$$\nwhere $a = U y$.\n")
+    assert statuses(text) == ["holds", "holds"]
+    assert statuses(text.replace("- a$$", "+ a$$")) == ["holds", "fails"]
+    assert statuses(text.replace("$a = U y$", "$a = U \\hat{y}$")) == ["holds", "fails"]
+    # "where $w \neq o$" is still a case, not a definition
+    case = f"$${NOT_O}$$ where $w \\neq o$.\n"
+    assert statuses(case) == ["holds"]
