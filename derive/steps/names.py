@@ -24,6 +24,14 @@ from .window import DOTS, window_word
 _CROSS_ENTROPY = "crossentropy"
 
 
+def _argument_name(node: Node) -> str | None:
+    """\\mathbf{v}_c, \\bm{U}: a loss's argument by the name of the object it is (None for any
+    other formula), so that J(\\mathbf{v}_c, w_{t+j}, \\mathbf{U}) is J(v_c, w_{t+j}, U)."""
+    if isinstance(node, Transpose) and node.a == Obj("U"):
+        return "U"  # U declared |V|×d: read as the handout's Uᵀ, and still the loss's U
+    return node.name if isinstance(node, Obj) else None
+
+
 class Names(Cursor):
     def sub(self, tokens: list[Token]) -> Names:  # syntax.Parser's
         raise NotImplementedError
@@ -304,7 +312,7 @@ class Names(Cursor):
             atom = p.atom_or_none()
             if atom is None:
                 p.pos = 0
-                p.side()
+                atom = _argument_name(p.side())
             names.append(atom or "".join(t.shown() for t in current))
             current = []
         return tuple(names)

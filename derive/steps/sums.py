@@ -24,7 +24,7 @@ from .nodes import (
     Transpose,
     children,
 )
-from .window import pair_loss, window_index
+from .window import other_pair, pair_loss, window_index
 
 MATRICES = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix"})
 
@@ -139,6 +139,11 @@ class Sums(Names):
                                                       window=True))
         finally:
             self.bound.discard(index)
+        other = other_pair(node, index)
+        if other is not None:
+            raise ReadError(f"the window's pair loss is J(v_c, w_{{t+{letter}}}, U), not "
+                            f"J({', '.join(_shown_argument(a) for a in other.args)})",
+                            tok.line, tok.col)
         if not _names_word(node, index):
             raise ReadError("a sum over the context window adds the loss of each outside word: "
                             f"write its terms with J(v_c, w_{{t+{letter}}}, U)", tok.line,
@@ -241,6 +246,11 @@ def _cells(row: list[Token]) -> list[list[Token]]:
         while cell and cell[-1].is_char(","):
             cell.pop()
     return [c for c in cells if c]
+
+
+def _shown_argument(arg: str) -> str:
+    """A loss's argument as written: the window's word o=t+j as w_{t+j}."""
+    return f"w_{{{arg[2:]}}}" if arg.startswith("o=") else arg
 
 
 def _one_column(cells: list[Token]) -> list[Token] | None:

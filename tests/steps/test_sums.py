@@ -108,3 +108,14 @@ def test_a_sum_written_out_counts_its_numbered_terms_in_order() -> None:
     assert [v.status for v in check_text(written).verdicts] == ["holds"]
     skipped = written.replace(r"y_2 \log \hat{y}_2", r"y_3 \log \hat{y}_3")
     assert [v.status for v in check_text(skipped).verdicts] == ["unread"]
+
+
+def test_the_window_reads_its_pair_loss_only_as_written_with_v_c_and_u() -> None:
+    # J(u_o, w_{t+j}, U) was read as J(v_c, w_{t+j}, U): its arguments were passed over
+    written = (r"$$\frac{\partial J_{\text{skip-gram}}}{\partial v_c} = \sum_{-m \le j \le m, "
+               r"j \ne 0} \frac{\partial J(\mathbf{v}_c, w_{t+j}, \mathbf{U})}{\partial v_c}$$")
+    assert [v.status for v in check_text(written).verdicts] == ["holds"]
+    [verdict] = check_text(written.replace(r"J(\mathbf{v}_c", "J(u_o")).verdicts
+    assert verdict.status == "unread"
+    assert verdict.reason.endswith("the window's pair loss is J(v_c, w_{t+j}, U), not "
+                                   "J(u_o, w_{t+j}, U)")
