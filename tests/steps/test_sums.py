@@ -119,3 +119,21 @@ def test_the_window_reads_its_pair_loss_only_as_written_with_v_c_and_u() -> None
     assert verdict.status == "unread"
     assert verdict.reason.endswith("the window's pair loss is J(v_c, w_{t+j}, U), not "
                                    "J(u_o, w_{t+j}, U)")
+
+
+BRACKETS = (r"$$\frac{\partial J}{\partial U} = \left[ \frac{\partial J}{\partial u_1}, "
+            r"\frac{\partial J}{\partial u_2}, \dots, \frac{\partial J}{\partial u_{|V|}} \right]"
+            r" = v_c (\hat{y} - y)^\top$$")
+
+
+def test_columns_listed_in_brackets_are_the_matrix_of_those_columns() -> None:
+    # the handout's ∂J/∂U = [∂J/∂u_1, ∂J/∂u_2, ⋯, ∂J/∂u_{|V|}]
+    def statuses(text: str) -> list[str]:
+        return [v.status for v in check_text(text, problem="naive-softmax").verdicts]
+
+    assert statuses(BRACKETS) == ["holds", "holds"]
+    assert statuses(BRACKETS.replace(r"v_c (\hat{y} - y)^\top", r"v_c (y - \hat{y})^\top")) == [
+        "holds", "fails"]
+    # a list that does not count up is not guessed at; a bracket of one formula is a bracket
+    assert statuses(BRACKETS.replace("u_2}", "u_3}"))[0] == "unread"
+    assert statuses(r"$$[\hat{y}_o] = \hat{y}_o$$") == ["holds"]
