@@ -297,6 +297,17 @@ def clean(tokens: list[Token]) -> Row:
                     continue
                 i = _skip_parenthesised(tokens, end, words.count("(") - words.count(")"))
                 continue
+            if t.is_cmd("forall") and not started and (comma := _quantifier_end(tokens, i)):
+                i = comma  # "\forall w \in V, y_w = …": every w, as a free index already is
+                continue
+            if t.is_char("_") and i + 2 < len(tokens) and tokens[i + 1].is_char("{") and \
+                    tokens[i + 2].kind == "cmd" and tokens[i + 2].text in _TEXT:
+                end = group_end(tokens, i + 1)
+                words = _text(tokens[i + 3:group_end(tokens, i + 3)]).strip("{} ").lower()
+                if words in vocab.CONDITION_WORDS:  # ∂J/∂v_w _{\text{where } w \neq c} = 0
+                    row.condition = tokens[i + 2:end - 1]
+                    i = end
+                    continue
             if t.is_cmd("boxed", "fbox"):
                 end = group_end(tokens, i + 1)
                 tokens[i:end] = tokens[i + 2:end - 1]
@@ -351,6 +362,22 @@ def clean(tokens: list[Token]) -> Row:
             len(row.sides[-1]) > 1 and row.sides[-1][-2].is_cmd("right", "left")):
         row.sides[-1].pop()
     return row
+
+
+def _quantifier_end(tokens: list[Token], i: int) -> int:
+    """Past the comma of `\\forall w \\in V,` opening a row (0 when it is not one): a word index
+    ranging over a set, said before the formula that holds for each."""
+    if i + 3 >= len(tokens) or tokens[i + 1].kind != "letter" or \
+            not vocab.is_index(tokens[i + 1].text) or not tokens[i + 2].is_cmd("in"):
+        return 0
+    depth = 0
+    for n in range(i + 3, len(tokens)):
+        depth += tokens[n].is_char("{", "(", "[") - tokens[n].is_char("}", ")", "]")
+        if depth == 0 and tokens[n].is_char(","):
+            return n + 1
+        if depth == 0 and (tokens[n].is_char("=") or tokens[n].is_cmd("begin")):
+            return 0
+    return 0
 
 
 def _label(row: Row, text: str, started: bool) -> None:

@@ -105,3 +105,17 @@ def test_a_case_on_a_line_of_its_own_is_the_case_of_the_display_after_it() -> No
     report = check_text(text, problem=NS)
     assert [v.status for v in report.verdicts] == ["holds"]
     assert statuses(text.replace(r"\neq", "="), problem=NS) == ["fails"]
+
+
+def test_a_case_in_a_subscript_of_text_after_the_derivative_is_its_case() -> None:
+    text = r"$$\frac{\partial J}{\partial u_w} _{\text{ when } w \ne o } = \hat{y}_w v_c$$"
+    assert shown(text, problem=NS) == [("holds", "∂J/∂u_w", "ŷ_w v_c")]
+    assert check_text(text, problem=NS).verdicts[0].step.conditions  # the case, kept
+    assert statuses(text.replace(r"w \ne o", "w = o"), problem=NS) == ["fails"]
+
+
+def test_a_quantifier_opening_a_row_is_no_part_of_the_formula() -> None:
+    text = (r"$$\forall w \in V, \hat{y}_w = \frac{\exp(u_w^\top v_c)}"
+            r"{\sum_x \exp(u_x^\top v_c)}$$")
+    assert statuses(text) == ["holds"]
+    assert statuses(text.replace(r"{\sum_x \exp(u_x^\top v_c)}", "{2}")) == ["fails"]
