@@ -61,7 +61,6 @@ def draw(sizes: Mapping[str, int], rng: np.random.Generator, n: int) -> dict[str
     out["v_w"] = other.normal(0.0, 0.7, size=(d, 1))
     out["x_vec"] = other.normal(0.0, 1.0, size=(d, 1))
     # a loss file's constants (vocabulary.FILE_CONSTANTS), each its own, in (0, 1): λ > 0 and
-    # 0 < ε < 1 alike; a generator of their own too
-    out["constants"] = np.random.default_rng(2011 + n).uniform(
-        0.05, 0.95, size=(len(FILE_CONSTANTS), 1))
+    # 0 < ε < 1 alike; drawn after v_w and x_vec, which they leave as they were
+    out["constants"] = other.uniform(0.05, 0.95, size=(len(FILE_CONSTANTS), 1))
     return out
