@@ -7,8 +7,9 @@ import re
 from dataclasses import replace
 
 from . import vocabulary as vocab
-from .document import _TEXT, Region, Step
+from .document import Region, Step
 from .lexer import ReadError, Token, group_end
+from .marks import _TEXT
 from .nodes import IndexRel, Node
 from .syntax import condition
 

@@ -9,9 +9,10 @@ import functools
 
 from . import vocabulary as vocab
 from .bindings import INFERABLE, Bindings
-from .document import Row, Side, Step, clean
+from .document import Side, Step
 from .lexer import ReadError, Token
 from .nodes import Column, Func, Mul, Node, Obj, Ref, Stacked, Transpose
+from .rows import Row, clean
 from .sums import free_letters
 from .syntax import Parser
 

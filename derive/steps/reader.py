@@ -14,22 +14,14 @@ from dataclasses import replace
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
 from .claims import Claims, equations, prose_case
-from .document import (
-    _CHAIN,
-    _CLAIM,
-    SIDE_NAMES,
-    Region,
-    Row,
-    Side,
-    Step,
-    clean,
-    rows,
-)
+from .document import _CLAIM, Region, Side, Step
 from .enumeration import is_range
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros
+from .marks import _CHAIN
 from .nodes import Deriv, IndexRel, Node, Obj, Ref, Sum, children, last_operator
+from .rows import SIDE_NAMES, Row, clean, rows
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
 
