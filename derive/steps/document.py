@@ -110,9 +110,9 @@ def regions(text: str) -> list[Region]:
     return out
 
 
-# A code span holding only a case of two word indices: `w = o`, `w ≠ o`, `w != o`.
-_CODE_CASE = re.compile(r"(?<![`\\])`([ \t]*[a-z]'*[ \t]*(?:=|≠|!=|\\neq?)[ \t]*[a-z0-9]'*[ \t]*)`"
-                        r"(?!`)")
+# A code span holding only the handout's case of a word: `w = o`, `w ≠ o`, `w != o` (not
+# code such as `i = 0`, which would restrict what a step is checked at)
+_CODE_CASE = re.compile(r"(?<![`\\])`([ \t]*w'*[ \t]*(?:=|≠|!=|\\neq?)[ \t]*[oc][ \t]*)`(?!`)")
 
 
 def _code_cases(text: str, where: Callable[[int], tuple[int, int]]) -> list[Region]:

@@ -46,6 +46,7 @@ def test_a_case_set_as_markdown_code_is_the_case_of_the_formula_after_it() -> No
     assert statuses(text.replace("`w ≠ o`", "`w = o`")) == ["fails"]
     # code that is no case names none
     assert statuses(f"Run `python word2vec.py` first.\n\n${NOT_O}$\n") == ["fails"]
+    assert statuses(f"Set `w = k` first.\n\n${NOT_O}$\n") == ["fails"]  # no case of w and o
 
 
 def test_a_name_defined_after_the_formula_that_uses_it() -> None:
