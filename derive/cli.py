@@ -15,6 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
@@ -205,8 +206,9 @@ CHECK_STEPS_EPILOG = """examples:
   cat answer.tex | derive check-steps -
 
 what it reads: displays ($$…$$, \\[…\\], align, equation, eqnarray, gather, multline, aligned,
-split), a $…$ in the prose that states a derivative, Markdown (blockquotes too) and a notebook's
-Markdown cells. Names as in the handouts, bold or plain, Unicode or LaTeX: u_w, u_o, v_c, U,
+split), a $…$ in the prose that states a derivative or stands on a line of its own, Markdown
+(blockquotes too) and a notebook's Markdown cells. Names as in the handouts, bold or plain,
+Unicode or LaTeX: u_w, u_o, v_c, U,
 \\hat{y}, y, U_{j,w}, (v_c)_j, \\sigma, σ'(x), exp/log (with or without a backslash),
 \\sum_{x \\in V} (any letter), \\sum_{k=1}^K, u_{w_s}, \\frac{\\partial}{\\partial v_c}, ∂J/∂U,
 \\frac{d}{dx}, P(O = w | C = c), P(o|c), ∂J/∂u_{w ≠ o}, n_w, \\circ. Spacing and sizing (\\, \\quad
@@ -245,8 +247,9 @@ def _check_steps_parser(sub: Any) -> None:
                           "shape of v_c; default) or numerator (transposed)")
     cmd.add_argument("--problem", metavar="NAME", default=None,
                      help="the problem whose loss a J the file does not define is (derive list "
-                          "shows the names); default: from J_{naive-softmax}, J_{neg-sample}, … "
-                          "in the text")
+                          "shows the names), or a loss file LOSS.tex written in the handout's "
+                          "objects; default: from J_{naive-softmax}, J_{neg-sample}, … in the "
+                          "text")
     cmd.add_argument("--json", action="store_true", help="one JSON object per step")
     cmd.set_defaults(run=_check_steps)
 
@@ -255,10 +258,21 @@ def _check_steps(args: argparse.Namespace) -> int:
     from . import steps
 
     name = "standard input" if args.file == "-" else args.file
+    problem, loss = args.problem, None
+    if problem is not None and problem.endswith(".tex"):  # a loss file, read as data
+        from .steps.lossfile import file_loss
+
+        try:
+            loss, problem = file_loss(_read_text(problem), Path(problem).name), None
+        except steps.ReadError as exc:
+            where = f"{args.problem}:{exc.line}:{exc.col}: " if exc.line else f"{args.problem}: "
+            return _unusable(args, f"{where}{exc.message}", exc.line, exc.col)
+        except (OSError, ValueError) as exc:
+            return _unusable(args, f"{args.problem}: {_reason(exc)}")
     try:
         text = _read_text(args.file)
         report = steps.check_text(text, aliases=args.alias, layout=args.layout,
-                                  problem=args.problem)
+                                  problem=problem, loss=loss)
     except steps.ReadError as exc:
         where = f"{name}:{exc.line}:{exc.col}: " if exc.line else f"{name}: "
         return _unusable(args, f"{where}{exc.message}", exc.line, exc.col)

@@ -409,3 +409,20 @@ def test_verify_runs_blas_on_one_thread_unless_the_user_chose(preset, expected, 
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**env, **preset, "DERIVE_CACHE_DIR": str(tmp_path)}, check=True)
     assert run.stdout.strip().splitlines()[-1] == str(expected)
+
+
+def test_check_steps_binds_j_to_a_loss_file(tmp_path, capsys):
+    data = Path(__file__).parent / "data"
+    path = tmp_path / "answer.md"
+    path.write_text("$$\\frac{\\partial J}{\\partial v_c} = U(\\hat{y} - y) + v_c$$", "utf-8")
+    loss = data / "steps" / "loss-with-centre-penalty.tex"
+    assert main(["check-steps", str(path), "--problem", str(loss)]) == 0
+    assert main(["check-steps", str(path), "--problem", "naive-softmax"]) == 1
+    capsys.readouterr()
+    # a loss with an input of its own: refused, exit 2, saying which (as JSON too)
+    refused = data / "losses" / "logit-bias.tex"
+    assert main(["check-steps", str(path), "--problem", str(refused), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["exit_status"] == 2 and out["error"].startswith(
+        f"{refused}: this loss declares \\mathbf{{b}} (vector, V)")
+    assert main(["check-steps", str(path), "--problem", str(tmp_path / "none.tex")]) == 2

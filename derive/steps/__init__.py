@@ -22,6 +22,7 @@ from .vocabulary import Aliases
 
 if TYPE_CHECKING:
     from .check import Verdict
+    from .lossfile import FileLoss
 
 __all__ = ["Aliases", "ReadError", "StepReport", "check_text"]
 
@@ -98,14 +99,17 @@ def _line(v: Verdict) -> str:
 
 def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
                layout: str = "denominator", seed: int = 0,
-               problem: str | None = None) -> StepReport:
+               problem: str | None = None, loss: FileLoss | None = None) -> StepReport:
     """Every step of the derivation in `text`, decided. A formula that cannot be read is an
     "unread" step (line, column, reason); ReadError (a ValueError) is raised only for input that
     cannot be used at all — too long, or a forbidden command such as \\input. `problem` names
-    the built-in problem whose loss a J the text does not define is."""
+    the built-in problem whose loss a J the text does not define is; `loss` (lossfile.py) is a
+    loss file's loss instead."""
     if layout not in ("denominator", "numerator"):
         raise ValueError(f"layout must be denominator or numerator, not {layout!r}")
     table = aliases if isinstance(aliases, Aliases) else Aliases.parse(list(aliases))
+    if problem is not None and loss is not None:
+        raise ValueError("give a problem's name or a loss file, not both")
     if problem is not None:
         from ..problems import get
 
@@ -113,12 +117,21 @@ def check_text(text: str, *, aliases: Sequence[str] | Aliases = (),
     from .check import decide  # SymPy loads only if a step needs the exact judge
     from .losses import loss_node
 
+    if loss is not None:
+        problem, file_loss = loss.name, loss
+        table = table.with_constants(loss.constants)
+
+        def losses(name: str) -> Node:
+            return file_loss.node if name == file_loss.name else loss_node(name)
+    else:
+        losses = loss_node
+
     memo: dict[object, object] = {}  # values shared by the steps of this text only
 
     def same(a: Node, b: Node, definitions: dict[str, Node]) -> bool:
         step = Step(0, Side(a, 0), Side(b, 0), definitions=dict(definitions))
         return decide(step, layout=layout, seed=seed, memo=memo).status == "holds"
 
-    steps = read(text, table, problem=problem, losses=loss_node, same=same)
+    steps = read(text, table, problem=problem, losses=losses, same=same)
     return StepReport(tuple(decide(s, layout=layout, seed=seed, memo=memo)  # type: ignore[arg-type]
                             for s in steps))

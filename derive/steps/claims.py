@@ -7,8 +7,9 @@ import re
 from dataclasses import replace
 
 from . import vocabulary as vocab
-from .document import _TEXT, Region, Step
+from .document import Region, Step
 from .lexer import ReadError, Token, group_end
+from .marks import _TEXT
 from .nodes import IndexRel, Node
 from .syntax import condition
 
@@ -51,7 +52,12 @@ def equations(row: list[Token]) -> list[list[Token]]:
     """A row holding two equations side by side, `u_o = Uy,\\quad Σ_w ŷ_w u_w = Uŷ`: each on its
     own. Split only at a comma or semicolon outside every bracket followed by \\quad or
     \\qquad, and only when each piece has an = of its own (a `,\\quad \\text{for } w = o` keeps
-    its condition: its piece starts with a word)."""
+    its condition: its piece starts with a word). An equation ⇒ another (`y_w = … \\Rightarrow
+    -Σ_w y_w log ŷ_w = …`) is two as well: the second follows from the first, it is no side of
+    it."""
+    implied = _implications(row)
+    if len(implied) > 1:
+        return [eq for piece in implied for eq in equations(piece)]
     cuts, depth = [], 0
     for i, t in enumerate(row[:-1]):
         depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
@@ -67,6 +73,40 @@ def equations(row: list[Token]) -> list[list[Token]]:
     if len(pieces) < 2 or not all(_equation(p) for p in pieces):
         return [row]
     return pieces
+
+
+def _implications(row: list[Token]) -> list[list[Token]]:
+    """`A = B ⇒ C = D` as its two equations; a ⇒ with no = of its own on one side (`∂J/∂v_c = 0
+    ⇒ U(ŷ − y) = 0`, `= a ⇒ = b`) is left to be read as the chain it continues."""
+    pieces: list[list[Token]] = [[]]
+    depth = 0
+    for t in row:
+        if t.is_cmd("begin", "left"):
+            depth += 1
+        elif t.is_cmd("end", "right"):
+            depth -= 1
+        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
+        if depth == 0 and t.is_cmd("Rightarrow", "implies", "Longrightarrow"):
+            pieces.append([])
+            continue
+        pieces[-1].append(t)
+    if len(pieces) < 2 or not all(_top_level_equals(p) for p in pieces):
+        return [row]
+    return pieces
+
+
+def _top_level_equals(piece: list[Token]) -> bool:
+    """Whether an = stands outside every bracket and environment in `piece`, not first."""
+    depth = 0
+    for n, t in enumerate(piece):
+        if t.is_cmd("begin", "left"):
+            depth += 1
+        elif t.is_cmd("end", "right"):
+            depth -= 1
+        depth += t.is_char("{", "(", "[") - t.is_char("}", ")", "]")
+        if depth == 0 and t.is_char("=") and any(not x.is_char("&") for x in piece[:n]):
+            return True
+    return False
 
 
 def _equation(piece: list[Token]) -> bool:
@@ -86,7 +126,7 @@ _ZERO_QUESTION = re.compile(r"\bwhen\b[^?.$]{0,80}\b(?:zero|0|vanish\w*)\b[^?$]{
 
 
 def states_condition(region: Region) -> bool:
-    return region.display and bool(_CONDITION_LEAD.search(region.lead[-80:])
+    return (region.display or region.alone) and bool(_CONDITION_LEAD.search(region.lead[-80:])
                                    or _ZERO_QUESTION.search(region.lead))
 
 

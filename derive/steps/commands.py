@@ -2,6 +2,7 @@
 without a backslash), \\max, \\operatorname, \\nabla, ∂J/∂x, sizing, and the handout's macros."""
 from __future__ import annotations
 
+from . import render
 from . import vocabulary as vocab
 from .lexer import ReadError, Token, tokenize
 from .nodes import (
@@ -242,9 +243,20 @@ class Commands(Sums):
         first = self.peek()
         num = _differential(self.group_tokens())
         den = _differential(self.group_tokens())
+        slip = ""
+        if num and den and den[0].is_cmd("partial") and not num[0].is_cmd("partial"):
+            # \frac{J}{\partial U}: a quotient by ∂U means nothing; it is ∂J/∂U, its ∂ left out
+            num, slip = [Token("cmd", "partial", num[0].line, num[0].col), *num], "above"
+        elif num and den and num[0].is_cmd("partial") and not den[0].is_cmd("partial"):
+            # \frac{\partial ŷ_w}{θ_o}: ∂ŷ_w divided by θ_o means nothing either
+            den, slip = [Token("cmd", "partial", den[0].line, den[0].col), *den], "below"
         if num and den and (num[0].is_cmd("partial") or (
                 num[0].text == "d" and num[0].kind == "letter" and den[0].text == "d")):
-            return self.derivative(num, den, first)
+            node = self.derivative(num, den, first)
+            if slip:
+                self.readings.append(f"{render.text(node)} read as a derivative: the ∂ {slip} "
+                                     "the line is missing in the file")
+            return node
         return Div(self.sub(num).side(), self.sub(den).side())
 
     def derivative(self, num: list[Token], den: list[Token], tok: Token | None) -> Node:

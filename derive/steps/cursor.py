@@ -36,6 +36,8 @@ class Cursor:
         self.bound: set[str] = set()
         self.bars = 0  # open |…| groups: a bar inside one closes it
         self.took_rest = False  # a Σ or ∂/∂x just took the rest of the term as its operand
+        # how a slip of the pen was read (\frac{J}{\partial U} as ∂J/∂U), said in the verdict
+        self.readings: list[str] = []
 
     @contextlib.contextmanager
     def binding(self, letter: str) -> Iterator[None]:

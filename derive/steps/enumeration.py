@@ -56,11 +56,27 @@ def enumerated(tokens: list[Token], sep: str = "+") -> tuple[list[Token], str] |
         index = {contents[i] for i in at}
         if len(index) != 1 or (n == len(written) - 1 and index.pop() not in _SIZE):
             return None  # one index a term, and the last at the vocabulary's size
+    if not _counted_in_order([_parts(t)[1][at[0]] if not _is_dots(t) else "…" for t in terms]):
+        return None  # a_1 + a_3 + ⋯: not the terms the dots stand between
     used = {t.text for t in tokens if t.kind == "letter"}
     letter = next((x for x in _LETTERS if x not in used), None)
     if letter is None:
         return None
     return _at(terms[0], set(at), letter), letter
+
+
+def _counted_in_order(indices: list[str]) -> bool:
+    """Whether the numbered terms count up as written: 1, 2, … before the first dots, and each
+    number after them larger than the one before (a letter, such as o, may stand anywhere)."""
+    last, dotted = 0, False
+    for index in indices:
+        if index == "…":
+            dotted = True
+        elif index.isdigit():
+            if int(index) <= last or (not dotted and int(index) != last + 1):
+                return False
+            last = int(index)
+    return True
 
 
 def _parts(term: list[Token]) -> tuple[tuple[str, ...], tuple[str, ...]]:

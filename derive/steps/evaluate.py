@@ -19,6 +19,7 @@ from .exactvalues import (
     Env,
     _at_point,
     add,
+    constant_symbol,
     derivative,
     function,
     is_scalar,
@@ -53,6 +54,8 @@ def _evaluate(node: N.Node, env: Env) -> Matrix:
             return scalar(sp.Rational(v))
         case N.Obj(name=name, word=word):
             return obj(name, env, word)
+        case N.Const(name=name) if name in vocab.FILE_CONSTANTS:  # a loss file's λ
+            return _at_point(scalar(constant_symbol(name)), env)
         case N.Const():
             return _at_point(scalar(notation.alpha), env)
         case N.Size(name=name):

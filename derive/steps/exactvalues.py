@@ -22,6 +22,7 @@ from . import nodes as N
 from .indices import shape_text
 from .numeric import EvalError, NotChecked
 from .points import draw
+from .vocabulary import FILE_CONSTANTS
 
 
 def counts(V: int) -> Matrix:
@@ -192,4 +193,11 @@ def point(world: World, rng: np.random.Generator, n: int) -> dict[sp.Symbol, sp.
         for s, v in zip(world.symbols[name], drawn[name].reshape(-1), strict=True):
             values[s] = sp.Float(float(v), DIGITS)
     values[notation.alpha] = sp.Float(float(drawn["alpha"][0, 0]), DIGITS)
+    for n, name in enumerate(FILE_CONSTANTS):
+        values[constant_symbol(name)] = sp.Float(float(drawn["constants"][n, 0]), DIGITS)
     return values
+
+
+def constant_symbol(name: str) -> sp.Symbol:
+    """A loss file's constant λ, as the exact judge writes it."""
+    return sp.Symbol(f"const_{FILE_CONSTANTS.index(name)}", positive=True)

@@ -1,15 +1,19 @@
-"""Names a text introduces for a formula: "let θ = Uᵀv_c", "z = …", and the argument of a
+"""Names a text introduces for a formula: "let θ = Uᵀv_c", "z = …", the argument of a
 softmax the text names, "ŷ = softmax(θ)" — θ is then the logits the handout's ŷ is the
-softmax of (its definition in the shipped loss files, read as data)."""
+softmax of (its definition in the shipped loss files, read as data) — and a name defined entry
+by entry, "x_o = u_oᵀv_c": the vector whose entry w is that formula at w (here Uᵀv_c), to the
+end of the part."""
 from __future__ import annotations
 
 import functools
 
 from . import vocabulary as vocab
 from .bindings import INFERABLE, Bindings
-from .document import Row, Side, Step, clean
+from .document import Side, Step
 from .lexer import ReadError, Token
-from .nodes import Func, Node, Obj, Ref
+from .nodes import Column, Func, Mul, Node, Obj, Ref, Stacked, Transpose
+from .rows import Row, clean
+from .sums import free_letters
 from .syntax import Parser
 
 HAT_Y = r"\hat{y}"
@@ -21,6 +25,7 @@ class Intermediates(Bindings):
     names: frozenset[str] = frozenset()
     aliases: vocab.Aliases
     steps: list[Step]
+    families: frozenset[str] = frozenset()  # names defined entry by entry, in this part
 
     def _intermediate(self, tokens: list[Token], step_line: int | None = None) -> bool:
         """"Let θ = Uᵀv_c", "z = …": a one-letter name the handout does not know, defined as
@@ -36,8 +41,34 @@ class Intermediates(Bindings):
             head = head[:-3]
         name = _new_name(head, self.aliases, self.names)
         if name is None:
-            return False
+            family = _new_family(head, self.aliases, self.names)
+            return family is not None and self._name_family(*family, row.sides[1], step_line)
         return self._name_formula(name, row.sides[1], step_line)
+
+    def _name_family(self, name: str, index: str, tokens: list[Token],
+                     step_line: int | None) -> bool:
+        """name_index ≔ the formula `tokens` at every value of the index: name is the vector of
+        those entries (x_o = u_oᵀv_c: x is Uᵀv_c), to the end of the part."""
+        try:
+            body = Parser(tokens, self.aliases, names=self.names).side()
+        except ReadError:
+            return False
+        self.names |= {name}
+        self.families |= {name}
+        self.definitions[name] = _entries(index, body)
+        if step_line is not None:
+            self.steps.append(Step(step_line, Side(Ref(f"{name}_{index}"), step_line),
+                                   Side(body, step_line), "definition",
+                                   definitions=dict(self.definitions)))
+        return True
+
+    def end_families(self) -> None:
+        """The part is over: the names it defined entry by entry mean nothing after it (x_o
+        was u_oᵀv_c there; x is the handout's scalar again)."""
+        for name in self.families:
+            self.definitions.pop(name, None)
+        self.names -= self.families
+        self.families = frozenset()
 
     def _named_chain(self, row: Row, step_line: int) -> Row | None:
         """"l = A = B = C": a new one-letter name for the chain's first formula, which it then
@@ -129,6 +160,42 @@ def _call_argument(tokens: list[Token]) -> list[Token] | None:
         if depth == 0 and n != len(tokens) - 1:
             return None
     return tokens[open_at + 1:-1]
+
+
+def _entries(index: str, body: Node) -> Node:
+    """The vector whose entry at `index` is `body`: u_{index}ᵀ a, with a free of the index, is
+    Uᵀa, written so that Uᵀv_c in a loss is found as this name; anything else is the column
+    [body at each value]."""
+    if isinstance(body, Mul) and len(body.factors) == 2 and \
+            body.factors[0] == Transpose(Column(index)) and \
+            index not in free_letters(body.factors[1]):
+        return Mul((Transpose(Obj("U")), body.factors[1]), body.ops)
+    return Transpose(Stacked(index, vocab.default_range(index), body))
+
+
+def _new_family(tokens: list[Token], aliases: vocab.Aliases,
+                known: frozenset[str]) -> tuple[str, str] | None:
+    """(x, o) for a head `x_o`: a one-letter (or Greek) name with one word index, which the
+    handout has no entry of — or x, whose entries x_i only σ(x_i) uses."""
+    parser = Parser(tokens, aliases)
+    try:
+        written, _, transposed = parser.written_name_t()
+    except ReadError:
+        return None
+    stem, _, index = written.partition("_")
+    if transposed or parser.peek() is not None or not index or stem in known:
+        return None
+    if not (len(stem) == 1 or stem.lstrip("\\") in vocab.GREEK) or \
+            stem in ("J", "e", "P", "p") or stem in vocab.SIZES or \
+            not vocab.is_index(index) or index in ("i", "j"):
+        return None
+    if stem == "x":
+        return stem, index
+    try:
+        Parser(tokens, aliases).side()
+    except ReadError:
+        return aliases.name(stem), index
+    return None  # an entry the handout already has (y_w, u_o, ŷ_o, …)
 
 
 def _new_name(tokens: list[Token], aliases: vocab.Aliases,

@@ -9,6 +9,7 @@ from .cursor import Cursor
 from .lexer import ReadError, Token
 from .nodes import (
     Column,
+    Const,
     Deriv,
     IndexRel,
     Node,
@@ -21,6 +22,14 @@ from .objects import _is_transpose, resolve
 from .window import DOTS, window_word
 
 _CROSS_ENTROPY = "crossentropy"
+
+
+def _argument_name(node: Node) -> str | None:
+    """\\mathbf{v}_c, \\bm{U}: a loss's argument by the name of the object it is (None for any
+    other formula), so that J(\\mathbf{v}_c, w_{t+j}, \\mathbf{U}) is J(v_c, w_{t+j}, U)."""
+    if isinstance(node, Transpose) and node.a == Obj("U"):
+        return "U"  # U declared |V|×d: read as the handout's Uᵀ, and still the loss's U
+    return node.name if isinstance(node, Obj) else None
 
 
 class Names(Cursor):
@@ -133,9 +142,12 @@ class Names(Cursor):
         if nxt is not None and nxt.is_char("_") and "_" not in base:
             self.take()
             save = self.pos
-            word = window_word(self.group_tokens())
+            sub = self.group_tokens()
+            word = window_word(sub)
             if word is not None and word in self.bound:  # y_{w_{t+j}}: of the window's word
                 return f"{base}_@{word}", tok, transposed
+            if base == "v" and [t.text for t in sub if not t.is_char("{", "}")] == ["w", "_", "t"]:
+                return "v_c", tok, transposed  # v_{w_t}: the centre word is c = w_t (handout)
             self.pos = save
             base += "_" + ",".join(self.subscript_atoms())
         return base, tok, transposed
@@ -191,6 +203,8 @@ class Names(Cursor):
             if stem in self.names and sub and all(vocab.is_index(a, self.bound)
                                                   for a in sub.split(",")):
                 return Pick(Ref(stem), tuple(sub.split(",")))  # θ_o: an entry of θ
+            if name in self.aliases.constants:  # λ, declared by the loss file --problem names
+                return Const(name)
             node = resolve(name, written, tok, frozenset(self.bound))
             if self.aliases.u_rows:  # U declared |V|×d: the handout's Uᵀ, its entries swapped
                 if node == Obj("U"):
@@ -298,7 +312,7 @@ class Names(Cursor):
             atom = p.atom_or_none()
             if atom is None:
                 p.pos = 0
-                p.side()
+                atom = _argument_name(p.side())
             names.append(atom or "".join(t.shown() for t in current))
             current = []
         return tuple(names)

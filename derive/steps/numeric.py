@@ -55,6 +55,9 @@ def _evaluate(node: N.Node, env: At) -> Val:
             return dual.const(float(Fraction(v)))
         case N.Obj(name=name, word=word):
             return obj(name, env, word)
+        case N.Const(name=name) if name in vocab.FILE_CONSTANTS:  # a loss file's λ
+            return dual.const(float(env.point.values["constants"][
+                vocab.FILE_CONSTANTS.index(name), 0]))
         case N.Const():
             return _variable("alpha", env)
         case N.Size(name=name):

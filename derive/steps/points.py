@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .vocabulary import FILE_CONSTANTS
+
 # The variables, in the order their entries are drawn (each row by row); α is the constant of
 # Leaky ReLU, also a variable one may differentiate by; v_w is the centre vector of a word
 # other than c (skip-gram's ∂J/∂v_w, w ≠ c); x_vec the vector whose entries x_i are (σ(x_i)).
@@ -58,4 +60,7 @@ def draw(sizes: Mapping[str, int], rng: np.random.Generator, n: int) -> dict[str
     other = np.random.default_rng(1009 + n)
     out["v_w"] = other.normal(0.0, 0.7, size=(d, 1))
     out["x_vec"] = other.normal(0.0, 1.0, size=(d, 1))
+    # a loss file's constants (vocabulary.FILE_CONSTANTS), each its own, in (0, 1): λ > 0 and
+    # 0 < ε < 1 alike; drawn after v_w and x_vec, which they leave as they were
+    out["constants"] = other.uniform(0.05, 0.95, size=(len(FILE_CONSTANTS), 1))
     return out

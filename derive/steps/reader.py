@@ -9,25 +9,19 @@ the chain claims it equals. A J the file never defines is the problem's loss —
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from . import vocabulary as vocab
 from .bindings import Loader, Same, k_over_vocabulary
 from .claims import Claims, equations, prose_case
-from .document import (
-    _CHAIN,
-    _CLAIM,
-    Region,
-    Row,
-    Side,
-    Step,
-    clean,
-    rows,
-)
+from .document import _CLAIM, Region, Side, Step
 from .enumeration import is_range
 from .intermediates import Intermediates
 from .lexer import ReadError, Token, tokenize
 from .macros import Macros
+from .marks import _CHAIN
 from .nodes import Deriv, IndexRel, Node, Obj, Ref, Sum, children, last_operator
+from .rows import SIDE_NAMES, Row, clean, rows
 from .sums import free_letters
 from .syntax import Parser, condition, parse_side
 
@@ -52,6 +46,13 @@ class Reader(Claims, Intermediates):
         self.headings = headings
         self.section_case: Node | None = None
 
+    def case_of(self, region: Region) -> Node | None:
+        """The case of word indices an inline formula is ($w \\neq o$), if it is one."""
+        try:
+            return self._case(self.tokens(region.content, region.line, region.col))
+        except ReadError:
+            return None
+
     def tokens(self, content: str, line: int, col: int) -> list[Token]:
         return self.macros.expand(tokenize(content, line, col))
 
@@ -72,8 +73,14 @@ class Reader(Claims, Intermediates):
             self.section_case = self._case(tokens) if not region.display else None
             self.pending_case = None
             return
-        if not region.display and not (_CLAIM.search(region.content)
-                                       and any(t.is_char("=") for t in tokens)):
+        if region.code:  # `w ≠ o` in the prose: the case of the display after it, if any
+            self.pending_case = self._case(tokens) or self.pending_case
+            return
+        # an inline formula on a line of its own is read as a display — unless it is the
+        # case ($w = o$) the display after it is written under
+        display = region.display or (region.alone and self._case(tokens) is None)
+        if not display and not (_CLAIM.search(region.content)
+                                and any(t.is_char("=") for t in tokens)):
             # prose is not checked: an inline formula names a case or defines a loss
             self.pending_case = self._case(tokens)
             self._inline_definition(tokens)
@@ -150,6 +157,7 @@ class Reader(Claims, Intermediates):
 
     # -- rows -----------------------------------------------------------------------------
     def row(self, row: Row, case: Node | None, *, first: bool) -> None:
+        row = _named_sides_dropped(row)
         sides = [self._parse(s) for s in row.sides]
         for label, tokens in row.braced:
             try:
@@ -240,6 +248,7 @@ class Reader(Claims, Intermediates):
             if not isinstance(c, IndexRel) or {c.a, c.b} <= used))
         notes = [note for note, found in ((WINDOW_NOTE, _windowed), (OTHER_CENTRE_NOTE, _centre))
                  if any(found(n, self.definitions) for n in (left.node, right.node))]
+        notes += dict.fromkeys(left.readings + right.readings)
         step = Step(rel.line, left, right, "step", relation, conditions,
                     dict(self.definitions), truth=truth, via_head=via, note="; ".join(notes))
         if missing:
@@ -262,13 +271,29 @@ class Reader(Claims, Intermediates):
         if self.problem in vocab.VOCABULARY_PROBLEMS:
             node = k_over_vocabulary(node)
         self.part_nodes.append(node)
-        return Side(node, tokens[0].line, tuple(parser.conditions))
+        return Side(node, tokens[0].line, tuple(parser.conditions), tuple(parser.readings))
 
     def _bind_labels(self, labels: list[str], side: Parsed) -> None:
         if not isinstance(side, Side):
             return
         for label in labels:
             self.labels[label] = last_operator(side.node) or side.node
+
+
+def _named_sides_dropped(row: Row) -> Row:
+    """`\\text{LHS} = … = \\text{RHS}`: the names of the sides to show equal are no sides; the
+    chain is what stands between them."""
+    sides, relations = list(row.sides), list(row.relations)
+    if relations and not sides[0] and row.labels_start[-1:] and \
+            row.labels_start[-1] in SIDE_NAMES.values():
+        sides, relations = sides[1:], relations[1:]
+    if relations and not sides[-1] and row.labels_end[-1:] and \
+            row.labels_end[-1] in SIDE_NAMES.values():
+        sides, relations = sides[:-1], relations[:-1]
+    if len(relations) == len(row.relations):
+        return row
+    return replace(row, sides=sides, relations=relations,
+                   labels_start=[x for x in row.labels_start if x not in SIDE_NAMES.values()])
 
 
 WINDOW_NOTE = "the window's J(v_c, w_{t+j}, U) read as the naive-softmax loss of each pair"

@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from . import nodes as N  # the node classes, read as N.Sum, N.Deriv
 
+# α and the constants a loss file may declare (vocabulary.FILE_CONSTANTS), as they are shown
+_CONSTANTS = {r"\alpha": "α", r"\lambda": "λ", r"\mu": "μ", r"\beta": "β", r"\gamma": "γ",
+              r"\tau": "τ", r"\epsilon": "ε", r"\varepsilon": "ε", r"\eta": "η", r"\kappa": "κ",
+              r"\rho": "ρ", r"\nu": "ν"}
+
 _OBJECTS = {"U": "U", "v_c": "v_c", "y": "y", r"\hat{y}": "ŷ", "U_neg": "U_neg", "x": "x",
             "n": "n", "v_w": "v_w", "x_vec": "x"}
 _FUNCTIONS = {"exp": "exp", "log": "log", "sigma": "σ", "softmax": "softmax", "dsigma": "σ'"}
@@ -21,8 +26,8 @@ def text(node: N.Node) -> str:
             return f"{_OBJECTS.get(name, name)}_{{w_{{{word}}}}}"
         case N.Obj(name=name):
             return _OBJECTS.get(name, name)
-        case N.Const():
-            return "α"
+        case N.Const(name=name):  # α, or a loss file's λ
+            return _CONSTANTS.get(name, name)
         case N.Size(name=name):
             return name
         case N.Column(index=i):
@@ -60,6 +65,8 @@ def text(node: N.Node) -> str:
             return _wrap(a, (*_PRODUCT, N.Deriv)) + v.translate(_SUPERSCRIPT)
         case N.Pow(base=a, exp=b):
             return f"{_wrap(a, (N.Add, N.Mul, N.Neg, N.Div, N.Sum))}^({text(b)})"
+        case N.Transpose(a=N.Stacked(index=i, size=size, body=N.Transpose(a=body))):
+            return f"[{text(body)}]_{i}=1…{size} (as rows)"  # a_1 \\ ⋮ \\ a_{|V|}
         case N.Transpose(a=N.Transpose(a=a)):  # (Uᵀ)ᵀ, a U declared |V|×d transposed: U
             return text(a)
         case N.Transpose(a=a):

@@ -21,9 +21,10 @@ from .nodes import (
     Ref,
     Stacked,
     Sum,
+    Transpose,
     children,
 )
-from .window import pair_loss, window_index
+from .window import other_pair, pair_loss, window_index
 
 MATRICES = frozenset({"bmatrix", "pmatrix", "matrix", "Bmatrix"})
 
@@ -115,13 +116,17 @@ class Sums(Names):
         cells = self.until(lambda t: t.is_cmd("end"), begin)
         self.take()
         self.group_tokens()
-        found = enumerated(cells, "&") if not any(t.is_cmd("\\") for t in cells) else None
+        rows = _one_column(cells)
+        found = enumerated(cells, "&") if rows is None else enumerated(rows, "&")
         if found is None:
             raise ReadError(f"\\begin{{{env}}} is read as one row [a_1 & a_2 & \\cdots & "
-                            "a_{|V|}] only", begin.line, begin.col)
+                            "a_{|V|}] or one column [a_1 \\\\ \\vdots \\\\ a_{|V|}] only",
+                            begin.line, begin.col)
         term, letter = found
         with self.binding(letter):
             body = self.sub(term).side()
+        if rows is not None:  # the rows a_w stacked: the vector (or matrix) whose row w is a_w
+            return Transpose(Stacked(letter, "V", Transpose(body)))
         return Stacked(letter, "V", body)
 
     def window_sum(self, letter: str, tok: Token) -> Node:
@@ -134,6 +139,11 @@ class Sums(Names):
                                                       window=True))
         finally:
             self.bound.discard(index)
+        other = other_pair(node, index)
+        if other is not None:
+            raise ReadError(f"the window's pair loss is J(v_c, w_{{t+{letter}}}, U), not "
+                            f"J({', '.join(_shown_argument(a) for a in other.args)})",
+                            tok.line, tok.col)
         if not _names_word(node, index):
             raise ReadError("a sum over the context window adds the loss of each outside word: "
                             f"write its terms with J(v_c, w_{{t+{letter}}}, U)", tok.line,
@@ -201,22 +211,66 @@ class Sums(Names):
             self.group_tokens()
         if env in MATRICES or (env == "array" and not self._rows_ahead()):
             return self.matrix_row(env, begin)  # one row: [a_1 & ⋯ & a_{|V|}]
-        if env not in ("cases", "dcases", "array"):
+        if env not in ("cases", "dcases", "array", "aligned"):
             raise ReadError(f"\\begin{{{env}}} is not read inside a formula (only cases)",
                             begin.line, begin.col)
         pieces: list[tuple[Node, Node | None]] = []
         while True:
-            value = self.until(lambda t: t.is_char("&"), begin)
-            while value and value[-1].is_char(","):  # 1, & w = o
-                value = value[:-1]
-            self.take()
-            cond = self.until(lambda t: t.is_cmd("\\", "end"), begin)
-            while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
-                cond = cond[:-1]
-            pieces.append((self.sub(_unbraced(value)).side(), self.condition(_unbraced(cond))))
+            cells = _cells(self.until(lambda t: t.is_cmd("\\", "end"), begin))
+            if cells:
+                value, cond = cells[0], [t for cell in cells[1:] for t in cell]
+                while cond and cond[-1].is_char(",", ".", ";"):  # & w = o, \\ … & w \neq o.
+                    cond = cond[:-1]
+                pieces.append((self.sub(_unbraced(value)).side(),
+                               self.condition(_unbraced(cond))))
             if self.take().is_cmd("end"):
                 self.group_tokens()
+                if not pieces:
+                    raise ReadError(f"\\begin{{{env}}} has no case", begin.line, begin.col)
                 return Cases(tuple(pieces))
+
+
+def _cells(row: list[Token]) -> list[list[Token]]:
+    """A row of cases split at its &: the value, then the condition. Cells that hold nothing
+    but alignment are left out — `&1 && \\text{if } w = o` in an aligned, `1 &,& w = o` — and
+    a value's trailing comma (`1, & w = o`) goes."""
+    cells: list[list[Token]] = [[]]
+    depth = 0
+    for t in row:
+        if t.is_char("&") and depth == 0:
+            cells.append([])
+            continue
+        depth += t.is_char("{") - t.is_char("}")
+        cells[-1].append(t)
+    for cell in cells:
+        while cell and cell[-1].is_char(","):
+            cell.pop()
+    return [c for c in cells if c]
+
+
+def _shown_argument(arg: str) -> str:
+    """A loss's argument as written: the window's word o=t+j as w_{t+j}."""
+    return f"w_{{{arg[2:]}}}" if arg.startswith("o=") else arg
+
+
+def _one_column(cells: list[Token]) -> list[Token] | None:
+    """a_1 \\\\ \\vdots \\\\ a_{|V|}, a matrix of one column written out row by row, as the
+    row a_1 & \\cdots & a_{|V|} its rows make (\\vdots the dots); None for any other matrix."""
+    depth = 0
+    out: list[Token] = []
+    for t in cells:
+        depth += t.is_char("{") - t.is_char("}")
+        if depth == 0 and t.is_char("&"):
+            return None
+        if depth == 0 and t.is_cmd("\\"):
+            out.append(Token("char", "&", t.line, t.col))
+        elif t.is_cmd("vdots", "ddots"):
+            out.append(Token("cmd", "cdots", t.line, t.col))
+        else:
+            out.append(t)
+    while out and out[-1].is_char("&"):  # a last \\ before \end
+        out.pop()
+    return out if any(t.is_char("&") for t in out) else None
 
 
 def _unbraced(tokens: list[Token]) -> list[Token]:
@@ -253,6 +307,8 @@ def _stacked(tokens: list[Token]) -> list[Token]:
             start = group_end(tokens, start)  # past the column spec {c}
         end = max(n for n, t in enumerate(tokens) if t.is_cmd("end"))
         rows = tokens[start:end]
+    elif any(t.is_cmd("\\") for t in tokens):  # the rows with a bare \\: -m \le j \le m \\ j \neq 0
+        rows = tokens
     else:
         return tokens
     return [Token("char", ",", t.line, t.col) if t.is_cmd("\\") else t for t in rows]

@@ -30,6 +30,7 @@ from .nodes import (
     Pick,
     Pow,
     Ref,
+    Stacked,
     Sum,
     Transpose,
     ValueRel,
@@ -51,6 +52,7 @@ class Parser(Commands):
     def sub(self, tokens: list[Token]) -> Parser:
         p = Parser(tokens, self.aliases, end=self.peek() or self.end, names=self.names)
         p.nesting, p.conditions, p.bound = self.nesting, self.conditions, self.bound
+        p.readings = self.readings
         return p
 
     def side(self) -> Node:
@@ -189,6 +191,8 @@ class Parser(Commands):
             return Num(tok.text)
         if tok.kind == "other":
             raise ReadError(f"unexpected character {tok.text!r} in a formula", tok.line, tok.col)
+        if tok.is_char("[") and (listed := self.bracket_list()) is not None:
+            return listed
         if tok.is_char("(", "["):
             self.take()
             return self.closed(OPEN[tok.text])
@@ -236,6 +240,28 @@ class Parser(Commands):
 
     def condition(self, tokens: list[Token]) -> Node | None:
         return condition(tokens, self.aliases)
+
+    def bracket_list(self) -> Node | None:
+        """[a_1, a_2, \\cdots, a_{|V|}]: the columns a_w side by side, as the handout writes
+        ∂J/∂U = [∂J/∂u_1, ∂J/∂u_2, ⋯, ∂J/∂u_{|V|}] — read only when the terms are one formula at
+        one index counting up to |V| (enumeration.py); None for any other bracket."""
+        depth, end = 0, None
+        for n in range(self.pos, len(self.tokens)):
+            t = self.tokens[n]
+            depth += t.is_char("(", "[", "{") - t.is_char(")", "]", "}")
+            if depth == 0:
+                end = n
+                break
+        if end is None or not self.tokens[end].is_char("]"):
+            return None
+        found = enumerated(self.tokens[self.pos + 1:end], ",")
+        if found is None:
+            return None
+        term, letter = found
+        self.pos = end + 1
+        with self.binding(letter):
+            body = self.sub(term).side()
+        return Stacked(letter, "V", body)
 
 
 def condition(tokens: list[Token], aliases: vocab.Aliases) -> Node | None:

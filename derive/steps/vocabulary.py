@@ -16,6 +16,11 @@ from .lexer import ReadError
 COLUMN_BASE = "u"
 # Scalars that are constants of a problem, not variables: the Leaky ReLU slope.
 CONSTANTS = frozenset({r"\alpha"})  # notation.alpha
+# The constants a loss file may declare for check-steps (--problem LOSS.tex), each with a value
+# of its own at every point (points.draw): never two constants with one number, so a step that
+# swaps λ and μ fails. (δ is Kronecker's, α the handout's own.)
+FILE_CONSTANTS = (r"\lambda", r"\mu", r"\beta", r"\gamma", r"\tau", r"\epsilon",
+                  r"\varepsilon", r"\eta", r"\kappa", r"\rho", r"\nu")
 # Sizes, usable as the upper bound of a sum.
 SIZES = ("V", "d", "K")
 # Index letters and the size each runs over unless its use says otherwise (U_{j,k}: k ∈ V).
@@ -98,6 +103,8 @@ class Aliases:
     table: dict[str, str] = field(default_factory=dict)
     # U as the text declares it, |V|×d with the u_w as its rows (conventions.py): read as Uᵀ
     u_rows: bool = False
+    # constants a loss file declares (--problem LOSS.tex): λ is that constant, not unknown
+    constants: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, items: list[str] | tuple[str, ...]) -> Aliases:
@@ -132,10 +139,13 @@ class Aliases:
         return self.table.get(atom, atom)
 
     def with_index(self, old: str, new: str) -> Aliases:
-        return Aliases({**self.table, old: new}, self.u_rows)
+        return Aliases({**self.table, old: new}, self.u_rows, self.constants)
 
     def with_u_rows(self) -> Aliases:
-        return Aliases(self.table, True)
+        return Aliases(self.table, True, self.constants)
+
+    def with_constants(self, names: frozenset[str]) -> Aliases:
+        return Aliases(self.table, self.u_rows, self.constants | names)
 
 
 def normalise(written: str) -> str:

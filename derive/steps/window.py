@@ -38,10 +38,19 @@ def window_index(tokens: list[Token], tok: Token) -> str | None:
                     "(the centre word, j = 0, left out)", tok.line, tok.col)
 
 
+def other_pair(node: Node, index: str) -> Ref | None:
+    """A J of the window's word written with other arguments than v_c and U (J(u_o, w_{t+j},
+    U)): no pair loss — reading it as one would pass over what was written."""
+    if isinstance(node, Ref) and node.name == "J" and node.outside == index:
+        return node
+    return next((r for c in children(node) if (r := other_pair(c, index)) is not None), None)
+
+
 def pair_loss(node: Node, index: str) -> Node:
     """A bare J(v_c, w_{t+j}, U) in a window sum is the pair loss skip-gram sums: the
     naive-softmax loss (as problems.py's skip-gram has it), whatever a bare J is elsewhere."""
-    if isinstance(node, Ref) and node.name == "J" and node.outside == index:
+    if isinstance(node, Ref) and node.name == "J" and node.outside == index and \
+            node.args == ("v_c", f"o={index}", "U"):
         return Ref(PAIR_LOSS, node.args)
     if not children(node):
         return node

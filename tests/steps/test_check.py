@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from derive import notation
 from derive.steps import check, check_text, exact
-from derive.steps.exactvalues import World, point
+from derive.steps.exactvalues import World, constant_symbol, point
 from derive.steps.points import draw
 from derive.steps.verdict import sizes_of
+from derive.steps.vocabulary import FILE_CONSTANTS
 
 J = r"$$J(v_c, o, U) = -\log \hat{y}_o$$" + "\n"
 
@@ -116,4 +118,8 @@ def test_both_judges_draw_the_same_points() -> None:
             assert [float(exact_point[s]) for s in world.symbols["U"]] == list(
                 numbers["U"].reshape(-1))
             assert float(exact_point[world.symbols["x"][0]]) == numbers["x"][0, 0]
-            assert [float(v) for v in exact_point.values()][-1] == numbers["alpha"][0, 0]
+            assert float(exact_point[notation.alpha]) == numbers["alpha"][0, 0]
+            # a loss file's constants, each its own number, the same in both judges
+            assert [float(exact_point[constant_symbol(c)]) for c in FILE_CONSTANTS] == list(
+                numbers["constants"].reshape(-1))
+            assert len(set(numbers["constants"].reshape(-1))) == len(FILE_CONSTANTS)
