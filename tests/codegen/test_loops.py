@@ -3,8 +3,6 @@ computes, NaN and inf passed on, any buffer they cannot take refused; and derive
 them only where they take the arrays."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,18 +10,17 @@ from hypothesis import strategies as st
 
 from derive import kernels
 
+from . import require_loops
+
 try:
     from derive.codegen import _loops
-except ImportError:  # pragma: no cover - CI builds it; see the fixture below
+except ImportError:  # pragma: no cover - CI builds it: see require_loops
     _loops = None
 
 
 @pytest.fixture(autouse=True)
 def _built() -> None:
-    if _loops is None:
-        if os.environ.get("CI"):
-            raise AssertionError("derive.codegen._loops is not built: pip install -e . compiles it")
-        pytest.skip("derive.codegen._loops is not built (no C compiler at install)")
+    require_loops(_loops)
 
 
 DTYPES = st.sampled_from([np.float32, np.float64])
