@@ -18,8 +18,8 @@
    agree (else ValueError; the kernels check this first and use NumPy otherwise). The maximum is a
    running one, as in an online softmax: when a chunk of rows raises it, z and acc are rescaled
    once, so U is read once and stays in cache between a row's dot product and its accumulation.
-   NaN and inf reach m, z or acc as NumPy's would, so the kernels' finiteness check still sees
-   them. */
+   NaN and inf reach z or acc where NumPy's shifted softmax has them (m may differ: a NaN is not
+   kept as the maximum), so the kernels' finiteness check still sees them. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
@@ -35,7 +35,6 @@
 /* Rows whose maximum is found before their exponentials: a rescale costs d multiplies, once a
    chunk at most. Measured best of 32/64/128 with 1-row dot products and 4-row accumulation. */
 #define CHUNK 32
-
 
 /* u·v with four independent vector sums: one sum would wait on each add's latency. */
 #define DOT_FN(T, NAME, L)                                                                    \
