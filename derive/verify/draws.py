@@ -2,7 +2,7 @@
 so that a run can start drawing before it imports SymPy (see `early`).
 
     Directions  the random directions of each shape, shared by every check of that shape
-    Draws       those, U (every problem's first draw from the seed) and the draw after U
+    Draws       those, and U (every problem's first draw from the seed)
 """
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ DIRECTIONS = 4
 SCALAR = ("sigmoid", "leaky-relu")  # derivatives in one scalar x: no U
 # Below this many entries U is drawn in milliseconds: no thread is worth starting for it.
 EARLY = 1 << 20
-# The draw after U is made this many entries at a time (see Draws.second).
-PIECE = 1 << 16
 
 
 class _Later:
@@ -86,8 +84,6 @@ class Directions:
 
 
 _First = tuple[np.ndarray, Mapping[str, Any]]  # U, and the generator's state after drawing it
-# The draw after U: the generator's state after it, and the state where each PIECE began.
-_Second = tuple[Mapping[str, Any], list[Mapping[str, Any]]]
 
 
 class Draws:
@@ -104,23 +100,16 @@ class Draws:
         self.seed = seed
         self.directions = Directions(seed=seed)
         self._first: _First | None = None
-        self._second: tuple[tuple[int, int], _Second] | None = None
         self._early: dict[str, tuple[tuple[int, int], _Later]] = {}
 
-    def prefetch(self, V: int, d: int, *, directions: bool = False, second: bool = False
-                 ) -> None:
+    def prefetch(self, V: int, d: int, *, directions: bool = False) -> None:
         """Start drawing U in a thread, which NumPy's fill of a normal array leaves the GIL to:
         the imports (and, on a cold cache, the SymPy import and the first derivation, pure
-        Python) go on meanwhile. Then, in the same thread, the draw after U (`second`); in
-        another, the directions of U's shape (`directions`). The numbers are the same;
-        whatever asks for them waits for them."""
+        Python) go on meanwhile; and, in another, the directions of U's shape (`directions`).
+        The numbers are the same; whatever asks for them waits for them."""
         first = _Later()
-        tasks: list[tuple[_Later, Callable[[], Any]]] = [(first, lambda: self._draw(V, d))]
         self._early["first"] = ((V, d), first)
-        if second:
-            tasks.append((_Later(), lambda: self._draw_second(first.get()[1], V, d)))
-            self._early["second"] = ((V, d), tasks[-1][0])
-        _start(tasks)
+        _start([(first, lambda: self._draw(V, d))])
         if directions:
             # From a generator of their own: drawn on the other core while U is, rather than
             # after it (the first differences need both).
@@ -146,34 +135,6 @@ class Draws:
         U, state = self._first
         return _at(state), U
 
-    def second(self, V: int, d: int) -> tuple[np.random.Generator, Callable[[int], np.ndarray]]:
-        """The draw that follows U, normal(size=(V, d)) from the generator start(V, d) gives,
-        without keeping it: (the generator after it, row(i) giving its row i). It is drawn a
-        PIECE at a time, which makes the same numbers as one draw, and the state where each
-        piece began is kept; row(i) draws its piece again. A loss that reads one row of a
-        second (V, d) array (skip-gram's centre vectors) needs no copy of U for the others."""
-        if self._second is None or self._second[0] != (V, d):
-            early = self._early.pop("second", None)
-            found = early[1].get() if early is not None and early[0] == (V, d) else None
-            self._second = ((V, d), found or self._draw_second(self.start(V, d)[0]
-                                                                .bit_generator.state, V, d))
-        after, pieces = self._second[1]
-        rows = max(1, PIECE // max(1, d))
-
-        def row(i: int) -> np.ndarray:
-            piece = _at(pieces[i // rows]).normal(size=(min(rows, V - i // rows * rows), d))
-            return piece[i % rows].copy()
-        return _at(after), row
-
-    @staticmethod
-    def _draw_second(state: Mapping[str, Any], V: int, d: int) -> _Second:
-        rng, pieces = _at(state), []
-        rows = max(1, PIECE // max(1, d))
-        for start in range(0, V, rows):
-            pieces.append(rng.bit_generator.state)
-            rng.normal(size=(min(rows, V - start), d))
-        return rng.bit_generator.state, pieces
-
 
 def _start(tasks: list[tuple[_Later, Callable[[], Any]]]) -> None:
     """A thread that makes each later value in turn."""
@@ -192,11 +153,9 @@ def _at(state: Mapping[str, Any]) -> np.random.Generator:
 
 def early(names: Sequence[str], seed: int, V: int, d: int, mode: str = "auto") -> Draws:
     """A run's draws, U already being drawn when the run will need a large one (any problem
-    but the scalar ones), with its directions unless every check is by coordinates, and
-    skip-gram's second draw when skip-gram is run: for the command line, before it imports the
-    checks (and SymPy)."""
+    but the scalar ones), with its directions unless every check is by coordinates: for the
+    command line, before it imports the checks (and SymPy)."""
     draws = Draws(seed)
     if V >= 1 and d >= 1 and V * d >= EARLY and (not names or set(names) - set(SCALAR)):
-        draws.prefetch(V, d, directions=mode != "coordinate",
-                       second=not names or "skip-gram" in names)
+        draws.prefetch(V, d, directions=mode != "coordinate")
     return draws

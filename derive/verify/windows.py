@@ -30,12 +30,6 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
     from .. import kernels  # generated on first import: only when a kernel is checked
 
     rng, U = draws.start(V, d)
-    # The centre vectors are the draw after U, but J reads row c of them alone: that row is
-    # kept, in an array of zeros (pages never written cost no memory), the others are not.
-    # Their values could change no check (no difference in them is other than 0, and no
-    # gradient reads them); they are drawn so that the draws after them are those of every
-    # earlier run (a seed replays), in another thread when the command line began them early.
-    rng, centre = draws.second(V, d)
     c = int(rng.integers(V))
     if record.points is None or not record.points.window:
         raise TypeError(f"{problem.name} has no window")
@@ -43,7 +37,10 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
     outside = rng.integers(V, size=size)
     outside[-1] = outside[0]
     negatives = rng.integers(V, size=(size, min(10, V)))
-    v = centre(c)
+    # The centre vectors: J reads row c of them alone, so that row alone is drawn, in an array
+    # of zeros (pages never written cost no memory). The others could change no check (no
+    # difference in them is other than 0, and no gradient reads them).
+    v = rng.normal(size=d)
     centres = np.zeros((V, d))
     centres[c] = v
     sizes = {"d": d, "V": V}
@@ -57,7 +54,7 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
             softmax.append(values.softmax_at(U, v))
         return softmax[0]
 
-    def terms(name: str, layout: Callable[[np.ndarray], np.ndarray]) -> plan.Sum:
+    def terms(name: str, layout: Callable[[Any], Any]) -> plan.Sum:
         # The window sum evaluated as it stands: its body at each outside word, added.
         body = record.forms[name]
 

@@ -44,20 +44,17 @@ def test_a_prefetch_that_failed_raises_where_u_is_asked_for():
 
 
 @pytest.mark.parametrize(("names", "V", "d", "mode", "drawn"), [
-    ([], 50_000, 300, "auto", (True, True)), (["skip-gram"], 4096, 256, "directional",
-                                              (True, True)),
-    (["naive-softmax"], 4096, 256, "auto", (True, False)),
-    ([], 4096, 256, "coordinate", (False, True)),
+    ([], 50_000, 300, "auto", True), (["skip-gram"], 4096, 256, "directional", True),
+    (["naive-softmax"], 4096, 256, "auto", True), ([], 4096, 256, "coordinate", False),
     (["sigmoid", "leaky-relu"], 50_000, 300, "auto", None), ([], 20, 5, "auto", None),
     ([], 0, 300, "auto", None)])
 def test_early_draws_only_a_large_u_that_the_run_needs(names, V, d, mode, drawn, monkeypatch):
-    """U, then its directions unless every check is by coordinates, then skip-gram's second
-    draw when skip-gram runs."""
-    started: list[tuple[int, int, bool, bool]] = []
-    monkeypatch.setattr(draws_.Draws, "prefetch", lambda self, V, d, *, directions, second:
-                        started.append((V, d, directions, second)))
+    """U, then its directions unless every check is by coordinates."""
+    started: list[tuple[int, int, bool]] = []
+    monkeypatch.setattr(draws_.Draws, "prefetch", lambda self, V, d, *, directions:
+                        started.append((V, d, directions)))
     draws = draws_.early(names, 3, V, d, mode)
-    assert draws.seed == 3 and started == ([(V, d, *drawn)] if drawn else [])
+    assert draws.seed == 3 and started == ([(V, d, drawn)] if drawn is not None else [])
 
 
 def test_a_shapes_directions_do_not_depend_on_what_was_asked_before():
@@ -69,25 +66,19 @@ def test_a_shapes_directions_do_not_depend_on_what_was_asked_before():
     assert not all(np.array_equal(x.q, y.q) for x, y in zip(a, other, strict=True))
 
 
-def test_prefetched_directions_and_second_draw_are_the_same_numbers():
-    """The thread draws U, its directions and the draw after U: the same numbers a run that
-    draws them itself makes. The second draw is not kept: its rows are drawn again on demand
-    and the generator goes on where one (V, d) draw leaves it."""
-    V, d = 3000, 70  # several PIECEs of rows, the last one short
+def test_prefetched_u_and_directions_are_the_same_numbers():
+    """The threads draw U and its directions: the same numbers a run that draws them itself
+    makes, and the generator goes on where the draw of U leaves it."""
+    V, d = 3000, 70
     early, late = draws_.Draws(8), draws_.Draws(8)
-    early.prefetch(V, d, directions=True, second=True)
-    rng_e, centre = early.second(V, d)
-    rng_l, centre_l = late.second(V, d)
+    early.prefetch(V, d, directions=True)
+    (rng_e, U_e), (rng_l, U_l) = early.start(V, d), late.start(V, d)
     fresh = np.random.default_rng(8)
-    fresh.normal(size=(V, d))
-    whole = fresh.normal(size=(V, d))
-    for i in (0, 1, 935, 936, V - 1):
-        np.testing.assert_array_equal(centre(i), whole[i])
-        np.testing.assert_array_equal(centre_l(i), whole[i])
+    np.testing.assert_array_equal(U_e, fresh.normal(size=(V, d)))
+    np.testing.assert_array_equal(U_l, U_e)
     assert rng_e.integers(V) == rng_l.integers(V) == fresh.integers(V)
     a, b = early.directions.of((V, d)), late.directions.of((V, d))
     assert all(np.array_equal(x.q, y.q) and x.norm == y.norm for x, y in zip(a, b, strict=True))
-    np.testing.assert_array_equal(early.start(V, d)[1], late.start(V, d)[1])
 
 
 def test_draws_import_no_sympy():
