@@ -323,12 +323,12 @@ def _repeated_checks(problem: problems.Problem, record: Compiled, V: int, d: int
     v, o = rng.normal(size=d), int(rng.integers(V))
     samples = rng.integers(V, size=min(10, 2 * V))  # repeats, and perhaps o itself
 
-    def form() -> np.ndarray:
+    def form() -> np.ndarray | values.Rank1:
         # derived.py's arguments for this form: (U, v_c, y, n, o, V, d), the handout's layout.
         onehot = np.zeros((V, 1))  # y; np.eye(V)[:, [o]] would build V×V (20 GB at V = 50000)
         onehot[o] = 1.0
         counts = np.bincount(samples, minlength=V)[:, None].astype(float)
-        return np.asarray(record.forms["U"](U.T, v[:, None], onehot, counts, o, V, d)).T
+        return values.value(record.forms["U"](U.T, v[:, None], onehot, counts, o, V, d)).T
 
     # J alone, with the samples' rows gathered (as in _neg_sampling_checks): the same function
     # of U as J with the counts n, reading the rows of o and the samples alone.

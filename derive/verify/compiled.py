@@ -30,7 +30,7 @@ from . import stored, values
 from .gradcheck import compare, max_error
 from .values import At, Fn, Points, Spec
 
-FORMAT = "compiled 2"  # of the record itself: part of its key
+FORMAT = "compiled 3"  # of the record itself: part of its key
 _FOLDER = "compiled"
 
 
@@ -72,7 +72,7 @@ class Compiled:
     checks of the results made at the run's points, and the points they are made at."""
     problem: str
     texts: Mapping[str, str]
-    forms: Mapping[str, Fn] = field(default_factory=dict)
+    forms: Mapping[str, Fn | values.Outer] = field(default_factory=dict)
     zeros: Mapping[str, tuple[str | int, ...]] = field(default_factory=dict)
     points: Points | None = None
     chains: tuple[Chain, ...] = ()
@@ -109,7 +109,7 @@ class Compiled:
 
 _ALLOWED = {__name__: frozenset({"Compiled", "Chain", "AgainstDiff", "CaseCheck"}),
             values.__name__: frozenset({"Points", "Entries", "Matrices", "Rows", "Zeros",
-                                        "Total", "OfX", "_function"})}
+                                        "Total", "OfX", "Outer", "_function"})}
 
 
 class _Unpickler(pickle.Unpickler):

@@ -84,7 +84,8 @@ def compile(problem: problems.Problem, derivation: Derivation, *, checks: bool =
     vector += [compiled.Chain(f"dJ/d{g.wrt.name}", g.wrt.name, at.chain(g.steps, g.index))
                for g in derivation.gradients if not g.case]
     args, columns = _form_args(problem.name)
-    forms = {g.wrt.name: _form(args, entries_as_matrices(g.result) if columns else g.result)
+    forms = {g.wrt.name: _matrix_form(args, entries_as_matrices(g.result) if columns
+                                      else g.result)
              for g in derivation.gradients if not g.case}
     return compiled.Compiled(problem.name, texts, forms, points=at.spec(),
                              chains=tuple(vector),
@@ -109,7 +110,7 @@ def _window(problem: problems.Problem, derivation: Derivation, texts: dict[str, 
             zeros[g.wrt.name] = tuple(str(s) if isinstance(s, sp.Symbol) else int(s)
                                       for s in g.result.shape)
         elif hasattr(g.result, "body"):
-            forms[g.wrt.name] = _form(_evaluated(), window.at_one_word(g.result.body))
+            forms[g.wrt.name] = _matrix_form(_evaluated(), window.at_one_word(g.result.body))
     points = dataclasses.replace(checker.point.spec(), window=window.WINDOW)
     return compiled.Compiled(problem.name, texts, forms, zeros, points, tuple(chains))
 
@@ -136,6 +137,29 @@ def _form(args: tuple[Any, ...], expr: sp.Basic) -> Fn:
     substituted, one function serves every size — and printing an expression whose shapes are
     50 000 × 300 costs seconds where a symbolic one costs milliseconds."""
     return _fn(lambdified_.function(("verify", args, expr), lambda: (list(args), expr)))
+
+
+def _matrix_form(args: tuple[Any, ...], expr: sp.Basic) -> Fn | values.Outer:
+    """`expr` as `_form` prints it, or, when it is a column times a row (a matrix of outer
+    product form, as a gradient of a bilinear term is), its two factors printed apart."""
+    factors = _outer_factors(expr)
+    if factors is None:
+        return _form(args, expr)
+    return values.Outer(_form(args, factors[0]), _form(args, factors[1]))
+
+
+def _outer_factors(expr: sp.Basic) -> tuple[sp.MatrixExpr, sp.MatrixExpr] | None:
+    """(a, b) with expr = a·b, a a column and b a row, for a product of matrices whose own
+    shape is not a vector's; None otherwise."""
+    if not isinstance(expr, sp.MatMul) or 1 in expr.shape:
+        return None
+    coeff, matrices = expr.as_coeff_matrices()
+    for k in range(1, len(matrices)):
+        if matrices[k - 1].shape[1] == 1:
+            column = sp.MatMul(*matrices[:k]) if k > 1 else matrices[0]
+            row = sp.MatMul(*matrices[k:]) if len(matrices) - k > 1 else matrices[k]
+            return (coeff * column if coeff != 1 else column), row
+    return None
 
 
 def _scalar(expr: sp.Expr) -> Fn:

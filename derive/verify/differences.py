@@ -104,6 +104,24 @@ def inners(a: np.ndarray, rs: list[Direction]) -> np.ndarray:
     return out / np.array([r.norm for r in rs])
 
 
+def outer_inners(a: np.ndarray, b: np.ndarray, rs: list[Direction]) -> np.ndarray:
+    """⟨a·bᵀ, q / ‖q‖⟩ = aᵀ q b / ‖q‖ for every direction (q of shape (a.size, b.size)), in
+    float64, with the matrix a·bᵀ never made: a block of q's rows at a time is cast to float64
+    and multiplied by b. A pass over the int8 q alone, where `inners` of the matrix would read
+    eight times as many bytes, after writing them."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    rows = max(1, CHUNK // max(1, b.size))
+    block = np.empty((min(rows, a.size), b.size))
+    out = np.zeros(len(rs))
+    for t, r in enumerate(rs):
+        q = r.q.reshape(a.size, b.size)
+        for start in range(0, a.size, rows):
+            m = min(rows, a.size - start)
+            np.copyto(block[:m], q[start:start + m])
+            out[t] += a[start:start + m] @ (block[:m] @ b)
+    return out / np.array([r.norm for r in rs])
+
+
 def directional(f: Callable[[np.ndarray], float | np.ndarray], x: np.ndarray,
                 rs: list[Direction], *, h: float) -> np.ndarray:
     """(f(x + h' r) − f(x − h' r)) / 2h' along each direction r (h' as in the module's note), in

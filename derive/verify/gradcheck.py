@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 
 from . import differences, products
 from .draws import DIRECTIONS, Directions
+from .values import Rank1
 
 H = 1e-4
 TOL64 = 1e-5
@@ -162,8 +163,11 @@ def numeric_directional_many(fs: list[Callable[..., float]], x: np.ndarray,
     return differences.directional(many(fs), x, rs, h=h)
 
 
-def along(grad: np.ndarray, rs: list[differences.Direction]) -> np.ndarray:
-    """⟨grad, r⟩ for each direction r, in float64, without a float64 copy of grad."""
+def along(grad: np.ndarray | Rank1, rs: list[differences.Direction]) -> np.ndarray:
+    """⟨grad, r⟩ for each direction r, in float64, without a float64 copy of grad (nor, for a
+    Rank1, grad itself)."""
+    if isinstance(grad, Rank1):
+        return differences.outer_inners(grad.a, grad.b, rs)
     return differences.inners(grad, rs)
 
 

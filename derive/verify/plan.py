@@ -20,6 +20,7 @@ import numpy as np
 from . import differences, gradcheck
 from .draws import Directions
 from .report import Check
+from .values import Rank1
 
 # `auto` checks every coordinate while that costs at most this many multiply-adds (x.size loss
 # pairs, each about V·d), random directions beyond: about half a second on the CI machine.
@@ -44,7 +45,7 @@ class Sum:
             g = term()
             if np.shape(g) != shape:
                 return None
-            total += g
+            total += np.asarray(g)
         return total
 
 
@@ -55,7 +56,7 @@ class Case:
     wrt: str
     loss: Callable[[np.ndarray], float]       # the same object for cases of the same loss
     x: np.ndarray                             # the point; the same object for the same point
-    gradient: Callable[[], np.ndarray | Sum | None]  # made when checked; None: unusable
+    gradient: Callable[[], np.ndarray | Rank1 | Sum | None]  # made when checked; None: unusable
     dtype: np.dtype                           # of the gradient, which sets the tolerance
     # Its own directions, drawn one at a time and dropped: for a case whose x is a second array
     # of U's size, where the shared ones would be a copy too many.
@@ -196,6 +197,7 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
     grad = case.gradient()
     if mode == "coordinate":
         full = grad.array(case.x.shape) if isinstance(grad, Sum) else grad
+        full = np.asarray(full) if isinstance(full, Rank1) else full
         if full is None or np.shape(full) != np.shape(case.x):
             return _verdict(problem, case, mode, None, numeric, n)
         return _verdict(problem, case, mode, full, numeric, n)
@@ -205,7 +207,7 @@ def _check(problem: str, case: Case, mode: str, numeric: np.ndarray, n: int,
     return _verdict(problem, case, mode, analytic, numeric, n)
 
 
-def _along(grad: np.ndarray | Sum | None, rs: list[Any], shape: tuple[int, ...]
+def _along(grad: np.ndarray | Rank1 | Sum | None, rs: list[Any], shape: tuple[int, ...]
            ) -> np.ndarray | None:
     """⟨grad, r⟩ for each direction; None when grad (or a term of it) has the wrong shape. A
     term that occurs twice in a sum (one function: a word repeated in the window) is made once

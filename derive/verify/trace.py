@@ -31,6 +31,8 @@ def scalar_checks(problem: problems.Problem, record: Compiled, seed: int,
     xs = rng.uniform(0.1, 4, 16) * rng.choice([-1.0, 1.0], 16)
     alpha = rng.uniform(0.05, 0.95, 16)
     J, dJ = record.forms["J"], record.forms["dJ"]
+    if not isinstance(J, values.Fn) or not isinstance(dJ, values.Fn):
+        raise TypeError(f"{problem.name} was printed without its scalar functions")
     h = gradcheck.H
     numeric = (J(xs + h, alpha) - J(xs - h, alpha)) / (2 * h)
     errors = gradcheck.relative_error(np.broadcast_to(dJ(xs, alpha), xs.shape), numeric)

@@ -1,6 +1,8 @@
 """The values a printed record (compiled.py) is checked with, at the run's points: NumPy only.
 
     Fn       a printed function with its source and the NumPy names it reads
+    Outer, Rank1   a derived form that is a column times a row, and its value: the two
+             factors, never the matrix, unless something asks for its entries
     Entries, Matrices, Rows, Zeros, Total, OfX   how a value is evaluated at every point
     Points   the points' sizes and shapes, drawn from the seed as the engine draws them
     At       those points, drawn, and each value evaluated there once
@@ -93,6 +95,56 @@ def where_is(value: Any) -> Where | None:
             if candidate is value and not attribute.startswith("_"):
                 return (label, attribute)
     return None
+
+
+@dataclass(frozen=True)
+class Outer:
+    """A derived matrix form that is a column times a row, a·bᵀ (∂J/∂U = v_c(ŷ − y)ᵀ): its two
+    factors printed apart, each a function of the form's arguments. Its value is a Rank1, the
+    factors alone: at V·d = 15 million the matrix is a copy of U (120 MB to write), while what
+    a directional check reads of it, ⟨a·bᵀ, q⟩ = aᵀq b, needs a pass over q alone."""
+    column: Fn
+    row: Fn
+
+    def __call__(self, *args: Any) -> Rank1:
+        return Rank1(_vector(self.column(*args)), _vector(self.row(*args)))
+
+
+def _vector(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=float).reshape(-1)
+
+
+class Rank1:
+    """The matrix a·bᵀ (a, b vectors), kept as a and b: its entries are made (`__array__`, one
+    multiply each, as a product of a column and a row makes them) only when they are read
+    whole; a directional check reads ⟨a·bᵀ, r⟩ from a and b (differences.outer_inners)."""
+
+    __slots__ = ("a", "b")
+    ndim = 2
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, a: np.ndarray, b: np.ndarray) -> None:
+        self.a, self.b = a, b
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.a.size, self.b.size)
+
+    @property
+    def T(self) -> Rank1:
+        return Rank1(self.b, self.a)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        out = np.multiply.outer(self.a, self.b)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def __getitem__(self, key: Any) -> Any:
+        return np.asarray(self)[key]
+
+
+def value(made: Any) -> np.ndarray | Rank1:
+    """A printed form's result as a float64 array, or the Rank1 an Outer gives as it is."""
+    return made if isinstance(made, Rank1) else np.asarray(made, dtype=float)
 
 
 # ------------------------------------------------------------------------- values at the points
@@ -246,14 +298,14 @@ def softmax_at(U: np.ndarray, v: np.ndarray) -> np.ndarray:
     return yhat
 
 
-def evaluate(form: Fn, U: np.ndarray, v: np.ndarray, o: int,
-             yhat: np.ndarray | None = None) -> np.ndarray:
+def evaluate(form: Fn | Outer, U: np.ndarray, v: np.ndarray, o: int,
+             yhat: np.ndarray | None = None) -> np.ndarray | Rank1:
     """A derived matrix form (printed of U, v_c, ŷ, y, V, d: derived.py) at U (rows, (V, d)),
-    v_c and o, in the handout's layout; ŷ (softmax_at(U, v)) may be given, computed once for
-    the forms evaluated at one point."""
+    v_c and o, in the handout's layout (a Rank1 for an Outer); ŷ (softmax_at(U, v)) may be
+    given, computed once for the forms evaluated at one point."""
     V, d = U.shape
     # ŷ and y are the definitions' values, not gradients: softmax and one-hot at this point.
     yhat = softmax_at(U, v) if yhat is None else yhat
     onehot = np.zeros(V)
     onehot[o] = 1.0
-    return np.asarray(form(U.T, v[:, None], yhat[:, None], onehot[:, None], V, d), dtype=float)
+    return value(form(U.T, v[:, None], yhat[:, None], onehot[:, None], V, d))

@@ -239,7 +239,7 @@ def test_every_term_of_a_window_sum_is_evaluated(monkeypatch, derived_problems):
     real = values.evaluate
 
     def off(expr, U, v, o, *yhat):  # each outside word's term a little off
-        return real(expr, U, v, o, *yhat) + 1e-3
+        return np.asarray(real(expr, U, v, o, *yhat)) + 1e-3
 
     monkeypatch.setattr(values, "evaluate", off)
     report = verify.verify(["skip-gram"], vocab=300, dim=8, seed=6, mode="directional",

@@ -33,6 +33,43 @@ def records() -> dict[str, tuple[calculus.Derivation, compiled.Compiled]]:
 
 
 @settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), V=st.integers(2, 60), d=st.integers(1, 9))
+def test_a_column_times_a_row_is_kept_as_its_factors(records, seed, V, d):
+    """∂J/∂U = v_c(ŷ − y)ᵀ is printed as its two factors (an Outer), and its value (a Rank1)
+    is the printed product's, entry for entry, in either layout; ∂J/∂v_c = U(ŷ − y), a
+    column, is printed whole."""
+    derivation, record = records["naive-softmax"]
+    form, column = record.forms["U"], record.forms["v_c"]
+    assert isinstance(form, values.Outer) and isinstance(column, values.Fn)
+    whole = derived._form(derived._evaluated(), next(
+        g.result for g in derivation.gradients if g.wrt.name == "U" and not g.case))
+    rng = np.random.default_rng(seed)
+    U, v, o = rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))
+    lazy = values.evaluate(form, U, v, o)
+    assert isinstance(lazy, values.Rank1) and lazy.shape == (d, V) and lazy.T.shape == (V, d)
+    expected = values.evaluate(whole, U, v, o)
+    np.testing.assert_array_equal(np.asarray(lazy), expected)
+    np.testing.assert_array_equal(np.asarray(lazy.T), expected.T)
+    rs = [gradcheck.differences.draw(rng, (V, d)) for _ in range(2)]
+    np.testing.assert_allclose(gradcheck.along(lazy.T, rs), gradcheck.along(expected.T, rs),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_outer_factors_split_a_product_where_its_inner_size_is_one():
+    import sympy as sp
+
+    from derive import notation as n
+
+    v, y, U = n.v_c.matrix, n.y.matrix, n.U.matrix
+    assert derived._outer_factors(sp.MatMul(v, y.T)) == (v, y.T)
+    column, row = derived._outer_factors(sp.MatMul(-2, U, y, v.T))
+    assert column == -2 * sp.MatMul(U, y) and row == v.T
+    assert derived._outer_factors(sp.MatMul(U, y)) is None  # a column: kept whole
+    assert derived._outer_factors(sp.MatMul(U, U.T)) is None  # no inner size of one
+    assert derived._outer_factors(v) is None
+
+
+@settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1))
 def test_the_points_are_drawn_as_the_engine_draws_them(records, seed):
     for name in ("naive-softmax", "neg-sampling-repeated"):
@@ -179,7 +216,9 @@ def test_a_wrong_record_fails_the_run_checks(cache):
     record = compiled.load("naive-softmax", ())
     assert record is not None
     right = record.forms["U"]
-    doubled = values._function(right.source.replace("return ", "return 2*", 1), right.names)
+    assert isinstance(right, values.Outer)  # v_c (ŷ − y)ᵀ: its factors, printed apart
+    doubled = dataclasses.replace(right, row=values._function(
+        right.row.source.replace("return ", "return 2*", 1), right.row.names))
     entry.write_bytes(pickle.dumps(dataclasses.replace(record, forms={**record.forms,
                                                                        "U": doubled})))
     failed = {(c["target"], c["wrt"]) for c in _run(["naive-softmax"])["checks"]

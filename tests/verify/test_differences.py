@@ -125,6 +125,25 @@ def test_inners_of_a_gradient_of_a_few_rows(rows, seed):
     assert np.array_equal(differences.inners(a.T.copy().T, rs), got)  # strided: the same
 
 
+@settings(max_examples=30, deadline=None)
+@given(m=st.integers(1, 1500), n=st.sampled_from([1, 3, 100, 70_000]),
+       seed=st.integers(0, 2**32 - 1))
+def test_outer_inners_are_the_inner_products_of_the_matrix_never_made(m, n, seed):
+    """⟨a·bᵀ, r⟩ from a and b: the inner products of the matrix itself, for one block of q's
+    rows or several, the last one short (CHUNK // n rows a block)."""
+    if m * n > 2_000_000:
+        m = max(1, 2_000_000 // n)
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=m), rng.normal(size=n)
+    rs = [differences.draw(rng, (m, n)) for _ in range(3)]
+    got = differences.outer_inners(a, b, rs)
+    expected = differences.inners(np.multiply.outer(a, b), rs)
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12 * np.abs(a).max()
+                               * np.abs(b).max() * m * n)
+    swapped = differences.outer_inners(b, a, [differences.Direction(r.q.T, r.norm) for r in rs])
+    np.testing.assert_allclose(swapped, got, rtol=1e-10, atol=1e-9)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_inner_reads_views_and_float32_without_copying_wrongly(dtype):
     rng = np.random.default_rng(7)
