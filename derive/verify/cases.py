@@ -187,7 +187,7 @@ def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
     single_loss_v, single_loss_U, batch_loss_V, batch_loss_U = point.losses
     fast_v, fast_U, fast_bV, fast_bU = point.fast
     forms, texts = record.forms, record.texts
-    U_k = plan.InDtype(U, dtype)
+    U_k = draws.converted(V, d, dtype)
     single, own = plan.with_loss(lambda: kernels.naive_softmax(v.astype(dtype), o0, U_k()))
     batched, own_b = plan.with_loss(lambda: kernels.naive_softmax_batch(V_c.astype(dtype), o,
                                                                         U_k()))
@@ -218,7 +218,6 @@ def _problem_checks(problem: problems.Problem, record: Compiled, V: int, d: int,
     checks = plan.run(problem.name, cases, max(V, d),
                       lambda fn: V * d * (B if fn.endswith("_batch") else 1), mode, point.rng,
                       progress, release=point.grad_U.clear, differences=point.differences)
-    U_k.drop()
     return checks
 
 
@@ -257,7 +256,7 @@ def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d:
     def form(name: str) -> np.ndarray:
         return np.asarray(record.forms[name](*columns), dtype=float)
 
-    U_k = plan.InDtype(U, dtype)
+    U_k = draws.converted(V, d, dtype)
     single, own = plan.with_loss(lambda: kernels.neg_sampling(v.astype(dtype), o, U_k(),
                                                               repeated))
     kv, kU = plan.parts(single, 1, 2)
@@ -308,7 +307,6 @@ def _neg_sampling_checks(problem: problems.Problem, record: Compiled, V: int, d:
     checks = plan.run(problem.name, cases, max(K, d),
                       lambda fn: ((B if fn.endswith("_batch") else 1) * K + V) * d, mode, rng,
                       progress, differences=plan.Differences(rng, draws.directions))
-    U_k.drop()
     return checks
 
 

@@ -2,7 +2,7 @@
 so that a run can start drawing before it imports SymPy (see `early`).
 
     Directions  the random directions of each shape, shared by every check of that shape
-    Draws       those, and U (every problem's first draw from the seed)
+    Draws       those, and U (every problem's first draw from the seed), also in a kernel's dtype
 """
 from __future__ import annotations
 
@@ -100,6 +100,7 @@ class Draws:
         self.seed = seed
         self.directions = Directions(seed=seed)
         self._first: _First | None = None
+        self._converted: dict[np.dtype, np.ndarray] = {}
         self._early: dict[str, tuple[tuple[int, int], _Later]] = {}
 
     def prefetch(self, V: int, d: int, *, directions: bool = False) -> None:
@@ -126,6 +127,7 @@ class Draws:
         """(the problem's generator after its first draw, U)."""
         if self._first is None or self._first[0].shape != (V, d):
             self._first = None  # the old U goes before the new one is drawn
+            self._converted.clear()
             early = self._early.pop("first", None)
             found = early[1].get() if early is not None else None
             if early is not None and early[0] != (V, d):
@@ -134,6 +136,25 @@ class Draws:
             self._first = found if found is not None else self._draw(V, d)
         U, state = self._first
         return _at(state), U
+
+
+    def converted(self, V: int, d: int, dtype: np.dtype) -> Callable[[], np.ndarray]:
+        """U in a kernel's dtype, as a function that makes it when first called and keeps it for
+        the run (U itself when it has that dtype): each problem's kernels read U when nothing
+        has moved it (whatever moves it puts it back, see the class's note), so one copy
+        serves every kernel of the run — at V·d = 15 million a float32 copy of U costs more
+        to make than a loss, and its first touch of fresh pages more again."""
+        U = self.start(V, d)[1]
+
+        def read() -> np.ndarray:
+            if U.dtype == dtype:
+                return U
+            if self._first is None or self._first[0] is not U:
+                return U.astype(dtype)  # another U has been drawn since: not kept
+            if dtype not in self._converted:
+                self._converted[dtype] = U.astype(dtype)
+            return self._converted[dtype]
+        return read
 
 
 def _start(tasks: list[tuple[_Later, Callable[[], Any]]]) -> None:

@@ -237,27 +237,6 @@ def _verdict(problem: str, case: Case, mode: str, analytic: np.ndarray | None,
                  r.passed, r.worst_index)
 
 
-class InDtype:
-    """x in a kernel's dtype, converted at the first call and kept until `drop`: a problem's
-    kernels are called one after another while its gradients are checked, and nothing moves x
-    between them, so one copy serves them all (at V·d = 15 million a float32 copy of U costs
-    more to make than the loss). x itself when it is of that dtype already."""
-
-    def __init__(self, x: np.ndarray, dtype: np.dtype) -> None:
-        self.x, self.dtype = x, dtype
-        self._copy: np.ndarray | None = None
-
-    def __call__(self) -> np.ndarray:
-        if self.x.dtype == self.dtype:
-            return self.x
-        if self._copy is None:
-            self._copy = self.x.astype(self.dtype)
-        return self._copy
-
-    def drop(self) -> None:
-        self._copy = None
-
-
 def with_loss(make: Callable[[], tuple[Any, ...]]
               ) -> tuple[Callable[[], tuple[Any, ...]], Callable[[], float]]:
     """(make, own): make() as given, keeping the loss (its result's first item, a float) when

@@ -107,7 +107,7 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
         return J_neg(v_c=v_c, u_o=u_o, U_neg=np.swapaxes(U_neg, 1, 2),
                      o=outside)
 
-    U_k = plan.InDtype(U, dtype)
+    U_k = draws.converted(V, d, dtype)
     naive, own = plan.with_loss(lambda: kernels.skipgram(v.astype(dtype), outside, U_k()))
     kv, kU = plan.parts(naive, 1, 2)
     with_negatives, own_neg = plan.with_loss(lambda: kernels.skipgram(
@@ -144,5 +144,4 @@ def skipgram_checks(problem: problems.Problem, record: compiled.Compiled, V: int
                   nU, dtype, rows=rows, own=own_neg,
                   fast=lambda x: J_negatives(v, x[row_of(outside)], x[row_of(negatives)])),
     ])
-    U_k.drop()
     return [*checks[:2], centres_check, *checks[2:]]

@@ -86,3 +86,17 @@ def test_draws_import_no_sympy():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert run.stdout.strip() == "False"
+
+
+def test_u_in_a_kernels_dtype_is_one_copy_for_the_run():
+    draws = draws_.Draws(14)
+    _, U = draws.start(40, 6)
+    first, later = draws.converted(40, 6, np.dtype(np.float32)), draws.converted(
+        40, 6, np.dtype(np.float32))
+    assert first() is later() and first().dtype == np.float32
+    np.testing.assert_array_equal(first(), U.astype(np.float32))
+    assert draws.converted(40, 6, np.dtype(np.float64))() is U
+    _, other = draws.start(41, 6)  # a new U: the old copy goes with the old U
+    assert first() is not later() and later().shape == (40, 6)
+    np.testing.assert_array_equal(draws.converted(41, 6, np.dtype(np.float32))(),
+                                  other.astype(np.float32))
