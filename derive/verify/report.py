@@ -55,8 +55,8 @@ def _json_check(c: Check) -> dict[str, Any]:
 
 
 def _bare(c: Check) -> bool:
-    """A verdict with no number to show (raised, missing, …)."""
-    return c.verdict is not None and c.verdict != "FAIL"
+    """A verdict with no number to show (raised, missing, an input changed in place, …)."""
+    return c.verdict is not None and (c.verdict != "FAIL" or not np.isfinite(c.tolerance))
 
 
 def _error(c: Check) -> str:
