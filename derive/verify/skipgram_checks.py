@@ -17,7 +17,8 @@ import numpy as np
 
 from .. import cs224n
 from .diagnose import close, explain
-from .judge import SKIPGRAM_GRADIENTS, TOL, Judge, Stop, loss_or_gradients, worst_error
+from .judge import SKIPGRAM_GRADIENTS, TOL, Judge, Stop, worst_error
+from .loss_checks import loss_or_gradients
 from .report import Check
 from .runner import Fn
 
