@@ -144,8 +144,9 @@ def _with_derive_sigmoid(checks: list[Check], run: Callable[..., Any], first: An
                                     "is in your sigmoid"))
         else:
             also = causes(c.wrt)(patched[c.wrt], right[c.wrt]) if c.wrt != "loss" else None
-            out.append(_recaused(c, f"{c.cause or 'wrong'}; your sigmoid is wrong too, and "
-                                    "with derive's in its place this is still wrong"
+            first_cause = f"{c.cause}; " if c.cause else ""
+            out.append(_recaused(c, f"{first_cause}your sigmoid is wrong too, and with "
+                                    "derive's in its place this is still wrong"
                                     f"{': ' + also if also else ''}"))
     return out
 
