@@ -106,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "multiply-adds. float32 kernels are compared with float64 differences "
                     "under a tolerance that grows with rounding. --against FILE checks your own "
                     "word2vec.py the same way and names the likely cause of a wrong gradient. "
-                    "Exit 0 when all pass, 1 when any fails.",
+                    "Exit 0 when all pass, 1 when any fails, 2 when the input cannot be used "
+                    "(with --against: a file that does not import or defines none of the "
+                    "course's functions).",
         epilog="examples:\n  derive verify\n  derive verify --against my/word2vec.py"
+               "\n  derive verify --against my/word2vec.py naive-softmax"
+               "\n  derive verify --against my/word2vec.py --function skipgram --seed 3"
                "\n  derive verify --vocab 50000 --dim 300 --dtype float32"
                "\n  derive verify --seed 7 --json",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,7 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "e.g. naive-softmax, or --function pick some). This RUNS the file's "
                              "code, in a child process with a time and memory limit per call.")
     verify.add_argument("--function", metavar="NAME", action="append", default=None,
-                        help="with --against: check only this function (repeatable)")
+                        help="with --against: check only this function (sigmoid, "
+                             "naiveSoftmaxLossAndGradient, negSamplingLossAndGradient or "
+                             "skipgram; repeatable)")
     verify.set_defaults(run=_verify)
 
     build = sub.add_parser(

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import skipgram_checks
-from .judge import Judge, Stop, check_loss, check_sigmoid, verdict
+from .judge import Judge, Stop, check_sigmoid, verdict
+from .loss_checks import check_loss
 from .point import Point
 from .report import Check, Report
 from .sandbox import MEMORY, Sandbox, Unusable

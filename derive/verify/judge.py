@@ -1,11 +1,13 @@
-"""The checks of `derive verify --against`, one function of the course at a time.
+"""The judge of `derive verify --against`, and the check of sigmoid (the losses' checks are
+`loss_checks`, skipgram's `skipgram_checks`).
 
 A student's function is called in the child process (`Judge.call`); its gradients are compared
 with central differences of its own loss and with derive's function (`derive.cs224n`) on the same
 inputs and the same scripted draws. Anything short of a value to compare — an exception, exit(),
 a timeout, a result of the wrong kind — stops that function with its verdict (`Stop`); the other
 functions are still checked. Shapes the course's harness accepts ((d, 1) or (1, d) for a (d,)
-gradient, a one-element array for the loss) are judged on their values, with a note.
+gradient, a one-element array for the loss) are judged on their values, with a note. A call
+that writes into an array it was given fails for that (`changed_rows`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from .. import cs224n
 from . import gradcheck
-from .diagnose import derived_terms, explain, sampling_causes
+from .diagnose import close, explain
 from .point import Point
 from .report import Check
 from .sandbox import Outcome, Sandbox
@@ -47,8 +49,9 @@ class Judge:
     def __init__(self, box: Sandbox, file: str, point: Point) -> None:
         self.box, self.file, self.p = box, file, point
 
-    def call(self, name: str, *args: Any, label: str | None = None) -> Outcome:
-        out = self.box.call(name, *args, seed=self.p.seed)
+    def call(self, name: str, *args: Any, label: str | None = None,
+             patch: dict[str, Any] | None = None) -> Outcome:
+        out = self.box.call(name, *args, seed=self.p.seed, patch=patch)
         if not out.ok:
             kind = "raised" if out.kind in ("raised", "exit") else out.kind
             raise Stop(verdict(self.file, label or name, kind, out.describe(name, self.file)))
@@ -88,14 +91,24 @@ class Judge:
             grads.append(g)
         return float(loss.reshape(())), grads, notes
 
+    def changed_rows(self, label: str, out: Outcome, names: tuple[str, ...]) -> list[Check]:
+        """A failing Check for each array argument the call wrote into."""
+        return [verdict(self.file, label, "FAIL", f"it changes its argument {names[i]} in place: "
+                        "the course's training loop passes views of its word vectors, which "
+                        "this call would overwrite; compute on a copy instead", names[i])
+                for i in out.changed if i < len(names)]
+
     def gradient_rows(self, label: str, wrt: str, user: np.ndarray, refs: list[tuple[str, Any]],
-                      causes: Callable[[np.ndarray, np.ndarray], str | None], note: str | None
-                      ) -> list[Check]:
-        """One Check a reference ("vs finite differences", "vs derive"), the cause on failures."""
+                      causes: Callable[[np.ndarray, np.ndarray], str | None], note: str | None,
+                      *, differences_tol: float | None = None) -> list[Check]:
+        """One Check a reference ("vs finite differences", "vs derive"), the cause on failures.
+        `differences_tol`: the tolerance against differences of a loss computed in less than
+        float64, whose rounding the step h magnifies."""
         checks = []
-        tol = gradcheck.tolerance(np.float64, max(user.shape))
+        tol64 = gradcheck.tolerance(np.float64, max(user.shape))
         for name, ref in refs:
             ref = ref() if callable(ref) else ref
+            tol = max(tol64, differences_tol or 0.0) if "differences" in name else tol64
             err, worst = worst_error(user, ref)
             passed = bool(err <= tol)
             cause = None if passed else causes(user, ref)
@@ -141,79 +154,12 @@ def check_sigmoid(j: Judge, name: str) -> list[Check]:
                  "(e.g. exp(-logaddexp(0, -x)), or np.where on the sign of x)")
         err = float("inf") if not np.isnan(err) else err
     elif not err <= SIGMOID_TOL:
-        cause = explain(got, ours, terms=[("σ(−x)", cs224n.sigmoid(-x))])
+        flipped = cs224n.sigmoid(-x)
+        cause = ("it returns σ(−x) = 1/(1 + exp(x)): the sign inside exp is flipped"
+                 if close(got, flipped) else explain(got, ours))
         if cause is None:
             cause = (f"σ({x[worst]:g}) = {got[worst]:.10g}, not {ours[worst]:.10g}: "
                      "a constant such as e typed short?") if worst else None
     passed = bool(err <= SIGMOID_TOL) and not bad.size
     return [Check(f"{j.file} vs derive", name, "value", "exact", err, SIGMOID_TOL, passed,
                   worst, cause)]
-
-
-def check_loss(j: Judge, name: str) -> list[Check]:
-    """naiveSoftmaxLossAndGradient / negSamplingLossAndGradient (centerWordVec, outsideWordIdx,
-    outsideVectors, dataset) → (loss, gradCenterVec, gradOutsideVecs)."""
-    p = j.p
-    shapes = (p.v.shape, p.U.shape)
-
-    def run(v: np.ndarray, U: np.ndarray) -> tuple[float, list[np.ndarray], list[str], Outcome]:
-        out = j.call(name, v.copy(), p.o, U.copy(), p.draws)
-        return (*j.triple(name, out, name, shapes), out)
-
-    loss, (gv, gU), notes, out = run(p.v, p.U)
-    note = "; ".join(notes) or None
-    reference = getattr(cs224n, name)
-    ours_draws = p.dataset(p.draws)
-    ours_loss, ours_v, ours_U = reference(p.v.copy(), p.o, p.U.copy(), ours_draws)
-    checks: list[Check] = []
-    compare = tuple(out.draws) == tuple(ours_draws.log)
-    if not compare:
-        note = ((note + "; ") if note else "") + (
-            "it did not draw its samples with dataset.sampleTokenIdx() as getNegativeSamples "
-            "does, so it is checked against finite differences only")
-    else:
-        err, _ = worst_error(np.array(loss), np.array(ours_loss))
-        cause = None if err <= TOL else _loss_cause(j, name, loss - float(ours_loss), run)
-        checks.append(Check(f"{j.file} vs derive", name, "loss", "exact", err, TOL,
-                            bool(err <= TOL), None, cause, note=note))
-        note = None
-    neg = name.startswith("neg")
-    terms = {} if neg else derived_terms("naive-softmax", p.U, p.v, p.o)
-    negatives = p.negatives() if neg else []
-
-    def causes(wrt: str) -> Callable[[np.ndarray, np.ndarray], str | None]:
-        def why(user: np.ndarray, ref: np.ndarray) -> str | None:
-            found = explain(user, ref, terms=terms.get("v_c" if wrt == GRADIENTS[0] else "U",
-                                                       []),
-                            o=p.o, U=p.U if wrt == GRADIENTS[0] else None)
-            if neg and (found is None or found.startswith("only")):
-                found = sampling_causes(user, p.v, p.o, p.U, negatives, wrt == GRADIENTS[0]) \
-                    or found
-            return found
-        return why
-
-    args = (p.v, p.o, p.U, p.draws)
-    refs_v: list[tuple[str, Any]] = [("vs finite differences",
-                                      lambda: j.numeric(name, args, 0, name))]
-    refs_U: list[tuple[str, Any]] = [("vs finite differences",
-                                      lambda: j.numeric(name, args, 2, name))]
-    if compare:
-        refs_v.append(("vs derive", ours_v))
-        refs_U.append(("vs derive", ours_U))
-    return (checks + j.gradient_rows(name, GRADIENTS[0], gv, refs_v, causes(GRADIENTS[0]), note)
-            + j.gradient_rows(name, GRADIENTS[1], gU, refs_U, causes(GRADIENTS[1]), None))
-
-
-def _loss_cause(j: Judge, name: str, offset: float, run: Callable[..., Any]) -> str | None:
-    """The same difference at a second point: a constant added to the loss."""
-    p = j.p
-    v2 = p.v[::-1] * 0.5 + 0.1
-    try:
-        other = run(v2, p.U)[0]
-    except Exception:  # noqa: BLE001 - a second call that fails only loses the hint
-        return None
-    ours = getattr(cs224n, name)(v2.copy(), p.o, p.U.copy(), p.dataset(p.draws))[0]
-    if np.isclose(other - float(ours), offset, rtol=1e-6, atol=1e-9):
-        return (f"the loss is off by a constant ({offset:.6g}): the gradients do not see it, "
-                "the loss value does")
-    return None

@@ -55,8 +55,8 @@ def _json_check(c: Check) -> dict[str, Any]:
 
 
 def _bare(c: Check) -> bool:
-    """A verdict with no number to show (raised, missing, …)."""
-    return c.verdict is not None and c.verdict != "FAIL"
+    """A verdict with no number to show (raised, missing, an input changed in place, …)."""
+    return c.verdict is not None and (c.verdict != "FAIL" or not np.isfinite(c.tolerance))
 
 
 def _error(c: Check) -> str:
@@ -73,9 +73,16 @@ def table(report: Report) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
              for r in rows]
-    # One line a gradient: finite differences and derive usually agree on the cause.
-    causes = list(dict.fromkeys(f"  {c.function}{'' if c.wrt == '-' else ' ' + c.wrt}: {c.cause}"
-                                for c in report.checks if not c.passed and c.cause))
+    # One line a cause of a function: finite differences and derive usually agree on it, and
+    # one error (in a loss skipgram calls) is often the cause of each of its rows.
+    wrts: dict[tuple[str, str], list[str]] = {}
+    for c in report.checks:
+        if not c.passed and c.cause:
+            wrts.setdefault((c.function, c.cause), [])
+            if c.wrt != "-" and c.wrt not in wrts[(c.function, c.cause)]:
+                wrts[(c.function, c.cause)].append(c.wrt)
+    causes = [f"  {function}{' ' + ', '.join(w) if w else ''}: {cause}"
+              for (function, cause), w in wrts.items()]
     if causes:
         lines += ["", "likely causes:", *causes]
     notes = list(dict.fromkeys(f"  {c.function}: {c.note}" for c in report.checks if c.note))

@@ -43,6 +43,9 @@ class Call:
     # in the child: one request instead of two a coordinate.
     perturb: int | None = None
     h: float = 0.0
+    # Names of the student's module replaced, for this call only, by these functions (derive's
+    # sigmoid inside the student's loss: is the error there or in the loss?).
+    patch: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def _answer(call: Call, module: Any, path: Path) -> tuple[Any, ...]:
     args = [_resolve(a, module, dataset) for a in call.args]
     kwargs = {k: _resolve(a, module, dataset) for k, a in call.kwargs.items()}
     fn = getattr(module, call.name)
+    # The arrays as given: a function that writes into its inputs is told so (`changed`).
+    given = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
+    saved = {name: vars(module).get(name) for name in call.patch if hasattr(module, name)}
+    for name in saved:
+        setattr(module, name, _resolve(call.patch[name], module, dataset))
 
     def run(*args: Any) -> Any:
         random.seed(call.seed)
@@ -137,11 +145,23 @@ def _answer(call: Call, module: Any, path: Path) -> tuple[Any, ...]:
                 value = _plain(run(*args))
             else:
                 value = _differences(run, args, call.perturb, call.h)
-        return ("ok", value, tuple(dataset.log))
+        return ("ok", value, tuple(dataset.log), _changed(args, given))
     except SystemExit as exc:
         return ("exit", exc.code, _line(exc, path))
     except BaseException as exc:  # noqa: BLE001 - every student failure is an answer
         return ("raised", type(exc).__name__, str(exc)[:300], _line(exc, path))
+    finally:
+        for name, original in saved.items():
+            setattr(module, name, original)
+
+
+def _changed(args: list[Any], given: list[np.ndarray | None]) -> tuple[int, ...]:
+    """The positions of the array arguments whose values the call changed (a new shape given
+    to the same values, `v.shape = (d, 1)`, is no change)."""
+    return tuple(i for i, (a, g) in enumerate(zip(args, given, strict=True))
+                 if g is not None and isinstance(a, np.ndarray) and not (
+                     a.size == g.size and np.array_equal(a.reshape(-1), g.reshape(-1),
+                                                         equal_nan=True)))
 
 
 def _differences(run: Any, args: list[Any], at: int, h: float) -> np.ndarray:

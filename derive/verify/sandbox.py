@@ -29,11 +29,12 @@ class Unusable(ValueError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one call did: kind "ok" (value, draws), "raised" (type, message, line), "exit"
-    (code, line), "timeout" or "died" (how)."""
+    """What one call did: kind "ok" (value, draws, the positions of the array arguments it
+    changed), "raised" (type, message, line), "exit" (code, line), "timeout" or "died" (how)."""
     kind: str
     value: Any = None
     draws: tuple[int, ...] = ()
+    changed: tuple[int, ...] = ()
     error: str | None = None
     line: int | None = None
 
@@ -96,8 +97,8 @@ class Sandbox:
             how = (f"killed by signal {signal.Signals(-code).name}" if code < 0
                    else f"exit status {code}")
             return Outcome("died", error=how + _memory_hint(code))
-        if frame[0] == "ok" and len(frame) == 3:
-            return Outcome("ok", frame[1], draws=frame[2])
+        if frame[0] == "ok" and len(frame) == 4:
+            return Outcome("ok", frame[1], draws=frame[2], changed=frame[3])
         if frame[0] in ("ready", "unusable"):
             return Outcome("ok", frame)
         if frame[0] == "exit":
@@ -107,8 +108,9 @@ class Sandbox:
             error += f" (more than the {self.memory >> 20} MiB allowed)"
         return Outcome("raised", error=error, line=frame[3])
 
-    def call(self, name: str, *args: Any, seed: int, **kwargs: Any) -> Outcome:
-        return self._send(Call(name, args, seed, kwargs), self.timeout)
+    def call(self, name: str, *args: Any, seed: int, patch: dict[str, Any] | None = None,
+             **kwargs: Any) -> Outcome:
+        return self._send(Call(name, args, seed, kwargs, patch=patch or {}), self.timeout)
 
     def differences(self, name: str, *args: Any, at: int, h: float, seed: int,
                     calls: int) -> Outcome:

@@ -16,12 +16,15 @@ from typing import Any
 import numpy as np
 
 from .. import cs224n
-from .diagnose import explain
-from .judge import SKIPGRAM_GRADIENTS, Judge, Stop
+from .diagnose import close, explain
+from .judge import SKIPGRAM_GRADIENTS, TOL, Judge, Stop, worst_error
+from .loss_checks import loss_or_gradients
 from .report import Check
 from .runner import Fn
 
 NAIVE, NEG = "naiveSoftmaxLossAndGradient", "negSamplingLossAndGradient"
+ARGUMENTS = ("currentCenterWord", "windowSize", "outsideWords", "word2Ind", "centerWordVectors",
+             "outsideVectors", "dataset")
 # (the label in the report, the loss passed: derive's, the student's, or none: the default)
 RUNS = ((f"skipgram with derive's {NAIVE}", Fn("derive", NAIVE)),
         (f"skipgram with derive's {NEG}", Fn("derive", NEG)),
@@ -67,7 +70,8 @@ def _run(j: Judge, name: str, label: str, loss: Fn | None, used: str, *,
     args: tuple[Any, ...] = (p.centre, 3, window, p.word2ind, p.C, p.U, p.window_draws,
                              *(() if loss is None else (loss,)))
     first = j.call(name, *args, label=label)
-    _, (gC, gU), notes = j.triple(name, first, label, (p.C.shape, p.U.shape))
+    total, (gC, gU), notes = j.triple(name, first, label, (p.C.shape, p.U.shape))
+    changed = j.changed_rows(label, first, ARGUMENTS)
     reference = getattr(cs224n, used)
     drawn = p.dataset(p.window_draws)
     ours: tuple[Any, ...] | None = cs224n.skipgram(
@@ -89,7 +93,18 @@ def _run(j: Judge, name: str, label: str, loss: Fn | None, used: str, *,
     last = cs224n.skipgram(p.centre, 3, window[-1:], p.word2ind, p.C.copy(), p.U.copy(),
                            p.dataset(p.window_draws), reference) if used == NAIVE else None
     note = "; ".join(notes) or None
-    rows = []
+    rows = changed
+    if ours is not None:
+        err, _ = worst_error(np.array(total), np.array(ours[0]))
+        cause = None
+        if err > TOL and last is not None and worst_error(np.array(total),
+                                                          np.array(float(last[0])))[0] <= TOL:
+            cause = ("only the last window word's loss is kept: `loss = …` where `loss += …` "
+                     "belongs in the sum over the window")
+        rows.append(Check(f"{j.file} vs derive", label, "loss", "exact", err, TOL,
+                          bool(err <= TOL), None, cause, note=note))
+        note = None
+    c = p.word2ind[p.centre]
     for k, (wrt, user) in enumerate(((SKIPGRAM_GRADIENTS[0], gC),
                                      (SKIPGRAM_GRADIENTS[1], gU))):
         refs: list[tuple[str, Any]] = []
@@ -98,16 +113,29 @@ def _run(j: Judge, name: str, label: str, loss: Fn | None, used: str, *,
                          lambda at=4 + k: j.numeric(name, args, at, label)))
         if ours is not None:
             refs.append(("vs derive", ours[k + 1]))
-        rows += j.gradient_rows(label, wrt, user, refs, _causes(last and last[k + 1], j), note)
+        rows += j.gradient_rows(label, wrt, user, refs,
+                                _causes(last and last[k + 1], c if k == 0 else None), note)
         note = None
-    return rows
+    return loss_or_gradients(rows)
 
 
-def _causes(last: np.ndarray | None, j: Judge) -> Callable[[np.ndarray, np.ndarray], str | None]:
+def _causes(last: np.ndarray | None, centre: int | None
+            ) -> Callable[[np.ndarray, np.ndarray], str | None]:
+    """Why a window sum is wrong. `centre`: the gradient is gradCenterVecs, whose only row that
+    is not zero is the centre word's: a wrong row there is said so, and otherwise the row is
+    explained as a vector (not as "only row c is wrong", which every error there would be)."""
     def why(user: np.ndarray, ref: np.ndarray) -> str | None:
         if last is not None and np.allclose(user, last, rtol=1e-4, atol=1e-6):
             return ("only the last window word's gradient is kept: `=` where `+=` belongs in "
                     "the sum over the window")
+        if centre is None or user.shape != ref.shape or user.ndim != 2:
+            return explain(user, ref, o=None)
+        filled = [r for r in range(user.shape[0]) if np.any(user[r] != 0)]
+        if len(filled) == 1 and filled[0] != centre and close(user[filled[0]], ref[centre]):
+            return (f"the centre word's gradient is at row {filled[0]}, not at row "
+                    f"{centre} = word2Ind[currentCenterWord]")
+        if filled in ([centre], []):
+            return explain(user[centre], ref[centre], o=None)
         return explain(user, ref, o=None)
     return why
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from derive.verify.runner import Draws, Fn
 from derive.verify.sandbox import Sandbox, Unusable
@@ -47,6 +50,20 @@ def call(f, x):
 
 def loss(x):
     return float(np.sum(x ** 3)), None
+
+def scale(x, y, k):
+    x *= k
+    return 0.0
+
+def reshape(x):
+    x.shape = (x.size, 1)
+    return 0.0
+
+def sigmoid(x):
+    return x
+
+def squash(x):
+    return sigmoid(x)
 """
 
 
@@ -121,3 +138,18 @@ def test_inputs_changed_in_place_do_not_leak_into_the_next_difference(tmp_path):
         x, U = np.array([1.0, 2.0]), np.eye(2)
         out = box.differences("loss", x, U, at=0, h=1e-5, seed=0, calls=4)
     assert np.allclose(out.value, 2 * (2 * U) @ x, rtol=1e-8)  # U doubled once, not each call
+
+
+@settings(max_examples=20, deadline=None)
+@given(x=hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e3, 1e3)),
+       k=st.sampled_from([0.0, 1.0, -1.0, 2.0]))
+def test_an_argument_written_into_is_reported_and_a_new_shape_is_not(box, x, k):
+    out = box.call("scale", x, np.ones(2), k, seed=0)
+    changed = not np.array_equal(x * k, x)
+    assert out.ok and out.changed == ((0,) if changed else ())
+    assert box.call("reshape", x, seed=0).changed == ()
+
+
+def test_a_patched_name_is_used_for_that_call_only(box):
+    assert box.call("squash", 0.0, seed=0, patch={"sigmoid": Fn("derive", "sigmoid")}).value == 0.5
+    assert box.call("squash", 0.0, seed=0).value == 0.0
