@@ -18,16 +18,27 @@ def sigmoid(x: Any) -> Any:
     return np.exp(-np.logaddexp(0, -np.asarray(x, dtype=float)))
 
 
+def _centre(centerWordVec: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    """centerWordVec as (d,), and the shape it came in: a skipgram may pass row c as a column
+    (d, 1) or a row (1, d), which the course's harness lets through to the student's own loss;
+    the gradient goes back in that shape."""
+    v = np.asarray(centerWordVec)
+    if v.ndim == 2 and 1 in v.shape:
+        return v.reshape(-1), v.shape
+    return v, v.shape
+
+
 def naiveSoftmaxLossAndGradient(centerWordVec: np.ndarray, outsideWordIdx: int,
                                 outsideVectors: np.ndarray, dataset: Any
                                 ) -> tuple[Any, np.ndarray, np.ndarray]:
-    """(loss, gradCenterVec (d,), gradOutsideVecs (V, d)), as the course defines them.
+    """(loss, gradCenterVec (d,), gradOutsideVecs (V, d)), as the course defines them; a centre
+    vector given as (d, 1) or (1, d) gets its gradient in that shape.
 
     `dataset` is unused, as in the course: it is there for negative sampling's signature.
     """
-    loss, grad_center, grad_outside = kernels.naive_softmax(centerWordVec, outsideWordIdx,
-                                                            outsideVectors)
-    return loss, grad_center, grad_outside
+    v, shape = _centre(centerWordVec)
+    loss, grad_center, grad_outside = kernels.naive_softmax(v, outsideWordIdx, outsideVectors)
+    return loss, grad_center.reshape(shape), grad_outside
 
 
 def getNegativeSamples(outsideWordIdx: int, dataset: Any, K: int) -> list[int]:
@@ -46,10 +57,13 @@ def negSamplingLossAndGradient(centerWordVec: np.ndarray, outsideWordIdx: int,
                                outsideVectors: np.ndarray, dataset: Any, K: int = 10
                                ) -> tuple[Any, np.ndarray, np.ndarray]:
     """(loss, gradCenterVec (d,), gradOutsideVecs (V, d)) for K negative samples drawn by
-    getNegativeSamples; a word sampled twice counts twice, as the course requires."""
+    getNegativeSamples; a word sampled twice counts twice, as the course requires. A centre
+    vector given as (d, 1) or (1, d) gets its gradient in that shape."""
+    v, shape = _centre(centerWordVec)
     negatives = getNegativeSamples(outsideWordIdx, dataset, K)
-    return kernels.neg_sampling(centerWordVec, outsideWordIdx, outsideVectors,
-                                np.array(negatives, dtype=np.intp))
+    loss, grad_center, grad_outside = kernels.neg_sampling(v, outsideWordIdx, outsideVectors,
+                                                           np.array(negatives, dtype=np.intp))
+    return loss, grad_center.reshape(shape), grad_outside
 
 
 def skipgram(currentCenterWord: str, windowSize: int, outsideWords: list[str],

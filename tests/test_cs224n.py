@@ -170,3 +170,14 @@ def test_repeated_negative_samples_count_twice():
     _, _, grad = cs224n.negSamplingLossAndGradient(v, 0, U, Fixed(), K=3)
     sig = 1 / (1 + np.exp(-(U[4] @ v)))
     np.testing.assert_allclose(grad[4], 2 * sig * v, rtol=1e-12)  # σ(u_kᵀv_c) v_c, twice
+
+
+@pytest.mark.parametrize("shape", [(6, 1), (1, 6)])
+def test_a_centre_vector_as_a_column_or_row_gets_its_gradient_in_that_shape(shape):
+    rng = np.random.default_rng(3)
+    v, U = rng.normal(size=6), rng.normal(size=(9, 6))
+    loss, grad_v, grad_U = cs224n.naiveSoftmaxLossAndGradient(v, 2, U, None)
+    loss2, grad_v2, grad_U2 = cs224n.naiveSoftmaxLossAndGradient(v.reshape(shape), 2, U, None)
+    assert loss2 == loss and grad_v2.shape == shape
+    np.testing.assert_array_equal(grad_v2.reshape(-1), grad_v)
+    np.testing.assert_array_equal(grad_U2, grad_U)

@@ -123,6 +123,20 @@ def test_accepted_shapes_pass_with_a_note():
     assert "returns the loss with shape (1,); the course expects a number" in notes
 
 
+def test_a_skipgram_passing_its_centre_vector_as_a_column_passes_with_derives_losses(
+        tmp_path):
+    """The course's harness lets a skipgram pass row c as (d, 1) to the loss it is given (the
+    student's own take it so): derive's drop-in losses take it too, the gradient back in that
+    shape, so the skipgram is not judged to raise where it is right."""
+    source = RIGHT.replace("word2vecLossAndGradient(centerWordVectors[c],",
+                           "word2vecLossAndGradient(centerWordVectors[c].reshape(-1, 1),")
+    source = source.replace("gradCenterVecs[c] += gc", "gradCenterVecs[c] += gc.reshape(-1)")
+    assert source != RIGHT
+    report = against.check_file(write(tmp_path, source), seed=3, functions=("skipgram",))
+    derives = [c for c in report.checks if c.function.startswith("skipgram with derive's")]
+    assert len(derives) >= 2 and all(c.passed for c in derives), derives
+
+
 def test_skipgram_asserting_on_its_loss_is_judged_with_its_own():
     report = against.check_file(DATA / "word2vec_asserts.py", seed=4,
                                 functions=("negSamplingLossAndGradient", "skipgram"))
