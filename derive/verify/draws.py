@@ -110,13 +110,13 @@ class Draws:
         The numbers are the same; whatever asks for them waits for them."""
         first = _Later()
         self._early["first"] = ((V, d), first)
-        _start([(first, lambda: self._draw(V, d))])
+        _start(first, lambda: self._draw(V, d))
         if directions:
             # From a generator of their own: drawn on the other core while U is, rather than
             # after it (the first differences need both).
             later = _Later()
             self.directions.ahead((V, d), later)
-            _start([(later, lambda: self.directions.draw((V, d)))])
+            _start(later, lambda: self.directions.draw((V, d)))
 
     def _draw(self, V: int, d: int) -> _First:
         rng = np.random.default_rng(self.seed)
@@ -157,12 +157,10 @@ class Draws:
         return read
 
 
-def _start(tasks: list[tuple[_Later, Callable[[], Any]]]) -> None:
-    """A thread that makes each later value in turn."""
-    def work() -> None:
-        for later, make in tasks:
-            later.make(make)
-    threading.Thread(target=work, name="derive verify: draws", daemon=True).start()
+def _start(later: _Later, make: Callable[[], Any]) -> None:
+    """A thread that makes `later`'s value."""
+    threading.Thread(target=later.make, args=(make,), name="derive verify: draws",
+                     daemon=True).start()
 
 
 def _at(state: Mapping[str, Any]) -> np.random.Generator:
